@@ -1,0 +1,121 @@
+"""The backend contract: where trials run.
+
+The tuner calls ``start``/``stop``/``pause`` and blocks in :meth:`Backend.next_event`; backends
+push :class:`TrialEvent` objects into their queue from reader threads (real backends) or from a
+simulated clock (the simulator). There are no polling sleeps: an event wakes the tuner at once.
+
+Results are acknowledged: a trial's ``tunesmith.report()`` returns only after the tuner called
+:meth:`Backend.reply` for that result (after storing it), and the reply carries the scheduler's
+decision, so a STOP or PAUSE reaches the trial at that very ``report()``. Trials that report by
+printing ``[tunesmith] {...}`` lines cannot be answered; they are stopped by signals instead.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from tunesmith.trial import Decision, Trial
+
+__all__ = ["Backend", "EventKind", "FailureReason", "TrialEvent"]
+
+
+class EventKind(str, Enum):
+    RESULT = "result"  # one report; answer it with Backend.reply
+    COMPLETED = "completed"  # the trial's code returned / exited 0
+    FAILED = "failed"  # see TrialEvent.reason
+    STOPPED = "stopped"  # ended after a stop() or a STOP decision
+    PAUSED = "paused"  # ended after a pause() or a PAUSE decision; may be resumed
+
+
+class FailureReason(str, Enum):
+    EXCEPTION = "exception"  # the trial's code raised (traceback in detail)
+    EXIT_CODE = "exit_code"  # a process exited with a non-zero status
+    SIGNAL = "signal"  # a process died by a signal (OOM killer, segfault, ...)
+    TIMEOUT = "timeout"  # ran past the tuner's max_trial_time
+    INVALID_METRIC = "invalid_metric"  # NaN/inf, non-number, reserved name, missing metric
+    START_FAILED = "start_failed"  # could not be started (bad command, unpicklable config)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class TrialEvent:
+    kind: EventKind
+    trial_id: int
+    result: dict[str, Any] | None = None
+    reason: FailureReason | None = None
+    detail: str | None = None
+    time: float = field(default_factory=time.time)
+
+
+class Backend(ABC):
+    """Runs trials on ``n_workers`` workers and reports what happens as events.
+
+    Lifecycle: ``setup(run_dir, n_workers, metric=...)`` once (workers may start here), then any number of
+    ``start``/``stop``/``pause`` calls while the tuner reads ``next_event``, then ``shutdown()``,
+    which must leave no process of the run alive, whatever state trials are in.
+    """
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[TrialEvent] = queue.Queue()
+        self.run_dir: Path | None = None
+        self.n_workers = 1
+        self.metric: str | None = None
+
+    def setup(self, run_dir: Path, n_workers: int, *, metric: str | None = None) -> None:
+        """Prepare ``n_workers`` workers writing under ``run_dir``. ``metric`` names the value
+        of a trial function that returns a plain number."""
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.n_workers = n_workers
+        self.metric = metric
+
+    def trial_dir(self, trial_id: int) -> Path:
+        """The trial's folder (logs, config); its ``checkpoint/`` subfolder is what
+        ``tunesmith.checkpoint_dir()`` returns inside the trial."""
+        assert self.run_dir is not None, "setup() first"
+        path = self.run_dir / "trials" / str(trial_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @abstractmethod
+    def start(self, trial: Trial, *, resume: bool = False) -> None:
+        """Run ``trial.config`` on a free worker. ``resume=True``: a paused trial continues and
+        finds its checkpoint in its checkpoint folder. Errors are reported as FAILED events with
+        reason START_FAILED, not raised (except for programming errors)."""
+
+    @abstractmethod
+    def stop(self, trial_id: int, *, reason: FailureReason | None = None) -> None:
+        """End a running trial: its next ``report()`` raises, a signal is sent to scripts, and it
+        is killed after the grace period. The trial ends with a STOPPED event, or FAILED with
+        ``reason`` when given (e.g. TIMEOUT)."""
+
+    @abstractmethod
+    def pause(self, trial_id: int) -> None:
+        """Like :meth:`stop` but the trial ends with a PAUSED event and keeps its checkpoint."""
+
+    def reply(self, trial_id: int, decision: Decision) -> None:
+        """Acknowledge the trial's last RESULT event (it is stored) with the scheduler's
+        decision. A no-op for trials that cannot be answered."""
+
+    def next_event(self, timeout: float | None = None) -> TrialEvent | None:
+        """The next event, waiting at most ``timeout`` seconds (None: forever)."""
+        try:
+            return self.events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def now(self) -> float:
+        """The backend's clock (wall clock; the simulator's simulated clock)."""
+        return time.time()
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Stop everything; no process of the run may outlive this call."""

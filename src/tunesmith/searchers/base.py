@@ -1,0 +1,165 @@
+"""The searcher contract: which configuration to evaluate next.
+
+A searcher never knows about processes, time or storage. Schedulers call it::
+
+    config = searcher.suggest()           # None: nothing left to suggest
+    searcher.pending(config)              # the config is being evaluated
+    searcher.observe(config, {"loss": 0.3}, resource=epoch)
+    searcher.failed(config)               # its evaluation failed
+
+``state_dict()`` returns JSON-serializable data; ``load_state_dict()`` into a searcher built with
+the same arguments continues exactly as the original would have.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tunesmith.space import check_space, complete_config, config_key, hyperparameters
+from tunesmith.trial import check_metric_mode
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = ["Searcher", "make_seed"]
+
+
+def make_seed(random_seed: int | None) -> int:
+    """``random_seed`` checked, or a fresh one from OS entropy (kept, so runs can be replayed)."""
+    if random_seed is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+    if not isinstance(random_seed, int | np.integer) or isinstance(random_seed, bool):
+        raise TypeError(f"`random_seed` must be an int or None, but got {random_seed!r}")
+    if random_seed < 0:
+        raise ValueError(f"`random_seed` must be >= 0, but got random_seed={random_seed}")
+    return int(random_seed)
+
+
+class Searcher(ABC):
+    """Base class of searchers. Subclasses implement :meth:`_suggest` and, if they learn,
+    :meth:`observe`; :meth:`_extra_state` / :meth:`_load_extra_state` add their own state.
+
+    ``points_to_evaluate`` (partial configs, completed from the default config) are suggested
+    first. With ``allow_duplicates=False`` no config is suggested twice.
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str | None = None,
+        mode: str = "min",
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        random_seed: int | None = None,
+        allow_duplicates: bool = False,
+    ):
+        self.config_space = check_space(config_space)
+        self.metric: str | None = None
+        self.mode = mode
+        if metric is not None:
+            self.configure(metric=metric, mode=mode)
+        elif mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
+        self.random_seed = make_seed(random_seed)
+        self.rng = np.random.default_rng(self.random_seed)
+        self.allow_duplicates = bool(allow_duplicates)
+        self._names = list(hyperparameters(self.config_space))
+        self._seen: set[tuple] = set()
+        self._points: deque[dict[str, Any]] = deque(
+            _check_points(self.config_space, points_to_evaluate)
+        )
+
+    def configure(self, *, metric: str, mode: str) -> None:
+        """Set the metric and mode (schedulers call this for searchers built without them)."""
+        self.metric, self.mode = check_metric_mode(metric, mode)
+
+    # -- the contract ----------------------------------------------------------------------
+    def suggest(self) -> dict[str, Any] | None:
+        """The next config to evaluate, or None when the searcher has nothing left."""
+        while self._points:
+            config = self._points.popleft()
+            if self._is_new(config):
+                self._mark_seen(config)
+                return config
+        config = self._suggest()
+        if config is not None:
+            self._mark_seen(config)
+        return config
+
+    @abstractmethod
+    def _suggest(self) -> dict[str, Any] | None:
+        """A new config, unseen unless duplicates are allowed (None: exhausted)."""
+
+    def observe(
+        self, config: Mapping[str, Any], metrics: Mapping[str, Any], resource: int | None = None
+    ) -> None:
+        """A result of ``config`` (at ``resource``, for multi-fidelity searchers)."""
+
+    def pending(self, config: Mapping[str, Any], resource: int | None = None) -> None:
+        """``config`` is being evaluated (at ``resource``)."""
+
+    def failed(self, config: Mapping[str, Any]) -> None:
+        """The evaluation of ``config`` failed."""
+
+    # -- duplicates ------------------------------------------------------------------------
+    def _key(self, config: Mapping[str, Any]) -> tuple:
+        return config_key(config, self._names)
+
+    def _is_new(self, config: Mapping[str, Any]) -> bool:
+        return self.allow_duplicates or self._key(config) not in self._seen
+
+    def _mark_seen(self, config: Mapping[str, Any]) -> None:
+        self._seen.add(self._key(config))
+
+    @property
+    def num_seen(self) -> int:
+        """Number of distinct configs suggested so far."""
+        return len(self._seen)
+
+    # -- state -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        state = {
+            "random_seed": self.random_seed,
+            "rng": self.rng.bit_generator.state,
+            "seen": [list(k) for k in self._seen],
+            "points": [dict(p) for p in self._points],
+        }
+        state.update(self._extra_state())
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.random_seed = state["random_seed"]
+        self.rng = np.random.default_rng(self.random_seed)
+        self.rng.bit_generator.state = state["rng"]
+        self._seen = {tuple(k) for k in state["seen"]}
+        self._points = deque(dict(p) for p in state["points"])
+        self._load_extra_state(state)
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(metric={self.metric!r}, mode={self.mode!r})"
+
+
+def _check_points(
+    config_space: Mapping[str, Any], points: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    if points is None:
+        return []
+    if isinstance(points, Mapping) or not isinstance(points, Sequence):
+        raise TypeError(
+            f"`points_to_evaluate` must be a list of (partial) configs, but got {points!r}"
+        )
+    return [
+        complete_config(config_space, p, what=f"points_to_evaluate[{i}]")
+        for i, p in enumerate(points)
+    ]
