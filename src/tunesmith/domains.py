@@ -287,7 +287,8 @@ class FiniteRange(_Finite):
                     f"integer ({self.values}); use a smaller size or a wider range"
                 )
         else:
-            self.values = [float(v) for v in raw.tolist()]
+            # 12 significant digits: 16.0 rather than 15.999999999999998
+            self.values = [float(f"{v:.12g}") for v in raw.tolist()]
         self._index = {v: i for i, v in enumerate(self.values)}
 
     def index(self, value: Any) -> int | None:

@@ -58,9 +58,9 @@ class TrialEvent:
 class Backend(ABC):
     """Runs trials on ``n_workers`` workers and reports what happens as events.
 
-    Lifecycle: ``setup(run_dir, n_workers, metric=...)`` once (workers may start here), then any number of
-    ``start``/``stop``/``pause`` calls while the tuner reads ``next_event``, then ``shutdown()``,
-    which must leave no process of the run alive, whatever state trials are in.
+    Lifecycle: ``setup(run_dir, n_workers, metric=...)`` once (workers may start here), then
+    any number of ``start``/``stop``/``pause`` calls while the tuner reads ``next_event``, then
+    ``shutdown()``, which must leave no process of the run alive, whatever state trials are in.
     """
 
     def __init__(self) -> None:

@@ -1,0 +1,153 @@
+"""The contract every scheduler passes. Subclass and implement :meth:`make_scheduler`::
+
+    class TestMyScheduler(SchedulerContract):
+        def make_scheduler(self, config_space, *, metric, mode, random_seed):
+            return MyScheduler(config_space, metric=metric, mode=mode, random_seed=random_seed)
+
+The scheduler is driven by :func:`drive`, a deterministic simulation of asynchronous workers in
+which every trial reports ``epoch`` = 1, 2, ... up to ``max_epochs`` and ``loss``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from tunesmith.asktell import AskTell
+from tunesmith.schedulers.base import Scheduler
+from tunesmith.space import config_errors
+from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, objective
+from tunesmith.trial import Decision, Trial, TrialStatus
+
+__all__ = ["SchedulerContract", "drive"]
+
+
+def drive(
+    at: AskTell,
+    space: Mapping[str, Any],
+    *,
+    max_trials: int,
+    n_workers: int = 3,
+    max_epochs: int = 9,
+    fail_every: int = 0,
+) -> list[tuple]:
+    """Run trials round robin on ``n_workers`` simulated workers; return the log of
+    ``(event, trial_id, epoch or config, decision)`` tuples."""
+    log: list[tuple] = []
+    running: dict[int, tuple[Trial, int]] = {}  # slot -> (trial, next epoch)
+    started = 0
+    exhausted = False
+    progress: dict[int, int] = {}  # trial_id -> epochs done (survives pauses)
+    while True:
+        while len(running) < n_workers and not exhausted and started < max_trials:
+            trial = at.ask()
+            if trial is None:
+                exhausted = True
+                break
+            if trial.trial_id not in progress:
+                started += 1
+                progress[trial.trial_id] = 0
+            log.append(("start", trial.trial_id, trial.config))
+            slot = min(set(range(n_workers)) - set(running))
+            running[slot] = (trial, progress[trial.trial_id] + 1)
+        if not running:
+            return log
+        for slot in sorted(running):
+            trial, epoch = running[slot]
+            if fail_every and trial.trial_id % fail_every == fail_every - 1 and epoch == 2:
+                at.fail(trial)
+                log.append(("fail", trial.trial_id))
+                del running[slot]
+                continue
+            result = {"epoch": epoch, "loss": objective(trial.config, space, epoch)}
+            progress[trial.trial_id] = epoch
+            if epoch == max_epochs:
+                at.tell(trial, result)
+                log.append(("complete", trial.trial_id, epoch))
+                del running[slot]
+                continue
+            decision = at.report(trial, result)
+            assert isinstance(decision, Decision)
+            log.append(("result", trial.trial_id, epoch, decision.value))
+            if decision is Decision.CONTINUE:
+                running[slot] = (trial, epoch + 1)
+            else:
+                del running[slot]
+
+
+class SchedulerContract:
+    #: the scheduler returns None once a finite space is exhausted
+    exhausts_finite_space: bool = True
+
+    def make_scheduler(
+        self, config_space: Mapping[str, Any], *, metric: str, mode: str, random_seed: int
+    ) -> Scheduler:
+        raise NotImplementedError
+
+    def _make(self, space=MIXED_SPACE, mode="min", seed=0) -> Scheduler:
+        return self.make_scheduler(space, metric="loss", mode=mode, random_seed=seed)
+
+    def test_metric_and_mode(self):
+        scheduler = self._make(mode="max")
+        assert (scheduler.metric, scheduler.mode) == ("loss", "max")
+
+    def test_bad_metric_and_mode_rejected(self):
+        with pytest.raises(ValueError, match="`mode` must be 'min' or 'max', but got mode='low'"):
+            self.make_scheduler(MIXED_SPACE, metric="loss", mode="low", random_seed=0)
+        with pytest.raises(ValueError, match="`metric` must be the non-empty name"):
+            self.make_scheduler(MIXED_SPACE, metric="", mode="min", random_seed=0)
+
+    def test_suggestions_are_valid_and_decisions_typed(self):
+        at = AskTell(self._make())
+        log = drive(at, MIXED_SPACE, max_trials=20)
+        starts = [entry for entry in log if entry[0] == "start"]
+        assert len({entry[1] for entry in starts}) == 20
+        for entry in starts:
+            assert config_errors(MIXED_SPACE, entry[2]) == []
+        for trial in at.trials.values():
+            assert trial.status.is_final or trial.status is TrialStatus.PAUSED
+
+    @pytest.mark.parametrize("mode", ["min", "max"])
+    def test_same_seed_same_decisions(self, mode):
+        logs = [
+            drive(AskTell(self._make(mode=mode, seed=5)), MIXED_SPACE, max_trials=25, fail_every=7)
+            for _ in range(2)
+        ]
+        assert logs[0] == logs[1]
+
+    @pytest.mark.parametrize("split", [1, 10])
+    def test_state_dict_round_trip_continues_identically(self, split):
+        original = AskTell(self._make(seed=2))
+        drive(original, MIXED_SPACE, max_trials=split, n_workers=1)
+        state = json.loads(json.dumps(original.scheduler.state_dict()))
+        clone = AskTell(self._make(seed=2))
+        clone.scheduler.load_state_dict(state)
+        clone.trials = copy.deepcopy(original.trials)
+        a = drive(original, MIXED_SPACE, max_trials=12, n_workers=1)
+        b = drive(clone, MIXED_SPACE, max_trials=12, n_workers=1)
+        assert a == b
+
+    def test_exhaustion(self):
+        at = AskTell(self._make(space=FINITE_SPACE))
+        drive(at, FINITE_SPACE, max_trials=1000, max_epochs=2)
+        if self.exhausts_finite_space:
+            assert len(at.trials) == 24
+            assert at.ask() is None
+
+    def test_missing_metric_is_a_value_error(self):
+        at = AskTell(self._make())
+        trial = at.ask()
+        with pytest.raises(ValueError, match="the result has no metric 'loss'"):
+            at.tell(trial, {"accuracy": 0.5})
+
+    def test_error_and_remove_hooks(self):
+        scheduler = self._make()
+        at = AskTell(scheduler)
+        a, b = at.ask(), at.ask()
+        at.fail(a)
+        scheduler.on_trial_remove(b)
+        assert at.ask() is not None

@@ -1,0 +1,263 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tunesmith import space as sp
+from tunesmith.space import (
+    choice,
+    config_errors,
+    default_config,
+    finrange,
+    grid,
+    grid_size,
+    logfinrange,
+    lograndint,
+    loguniform,
+    ordinal,
+    randint,
+    sample_config,
+    space_from_json,
+    space_to_json,
+    uniform,
+    validate_config,
+)
+
+# -- strategies ----------------------------------------------------------------------------
+
+finite_floats = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+positive_floats = st.floats(min_value=1e-6, max_value=1e6)
+category = st.one_of(
+    st.text(max_size=5), st.integers(-1000, 1000), st.booleans(), st.none(), finite_floats
+)
+
+
+@st.composite
+def float_bounds(draw, positive=False):
+    base = positive_floats if positive else finite_floats
+    lower = draw(base)
+    upper = draw(base.filter(lambda u: u > lower * 1.001 + 1e-9 and u - lower > 1e-6))
+    return lower, upper
+
+
+@st.composite
+def int_bounds(draw, positive=False):
+    lower = draw(st.integers(1 if positive else -1000, 1000))
+    return lower, draw(st.integers(lower + 1, lower + 5000))
+
+
+def _distinct(values):
+    out = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+categories = st.lists(category, min_size=1, max_size=6).map(_distinct)
+
+domains = st.one_of(
+    float_bounds().map(lambda b: uniform(*b)),
+    float_bounds(positive=True).map(lambda b: loguniform(*b)),
+    int_bounds().map(lambda b: randint(*b)),
+    int_bounds(positive=True).map(lambda b: lograndint(*b)),
+    categories.map(choice),
+    categories.map(ordinal),
+    st.tuples(float_bounds(), st.integers(2, 20)).map(lambda a: finrange(*a[0], a[1])),
+    st.tuples(float_bounds(positive=True), st.integers(2, 20)).map(
+        lambda a: logfinrange(*a[0], a[1])
+    ),
+)
+constants = st.one_of(st.integers(), st.text(max_size=8), st.booleans(), finite_floats)
+spaces = st.dictionaries(
+    st.text(min_size=1, max_size=6), st.one_of(domains, domains, constants), max_size=6
+)
+
+# -- properties ----------------------------------------------------------------------------
+
+
+@given(domains, st.integers(0, 2**32 - 1))
+def test_samples_are_valid_and_of_the_cast_type(domain, seed):
+    rng = np.random.default_rng(seed)
+    for value in [domain.sample(rng), *domain.sample(rng, size=5)]:
+        assert domain.is_valid(value)
+        assert domain.cast(value) == value
+        assert type(domain.cast(value)) is type(value)
+
+
+@given(domains, st.integers(0, 2**32 - 1))
+def test_encode_decode_round_trip(domain, seed):
+    value = domain.sample(np.random.default_rng(seed))
+    x = domain.encode(value)
+    assert len(x) == domain.dim
+    assert all(0.0 <= v <= 1.0 for v in x)
+    decoded = domain.decode(x)
+    if isinstance(domain, sp.Float):
+        assert decoded == pytest.approx(value, rel=1e-9, abs=1e-9)
+    else:
+        assert decoded == value
+
+
+@given(domains, st.lists(st.floats(0, 1), min_size=1, max_size=20))
+def test_decode_of_any_unit_vector_is_valid(domain, xs):
+    x = (xs * domain.dim)[: domain.dim]
+    assert domain.is_valid(domain.decode(x))
+
+
+@given(spaces)
+def test_space_json_round_trip(space):
+    text = space_to_json(space)
+    again = space_from_json(text)
+    assert again == space
+    assert space_from_json(json.loads(text)) == space
+
+
+@given(spaces, st.integers(0, 2**32 - 1))
+def test_sampled_and_default_configs_validate(space, seed):
+    config = sample_config(space, np.random.default_rng(seed))
+    assert config_errors(space, config) == []
+    assert validate_config(space, config) == config
+    assert config_errors(space, default_config(space)) == []
+    json.dumps(config)  # configs hold plain JSON types
+
+
+@settings(max_examples=30)
+@given(spaces)
+def test_grid_size_matches_grid(space):
+    n = grid_size(space, num_samples=2)
+    if n <= 2000:
+        configs = list(grid(space, num_samples=2))
+        assert len(configs) == n
+        assert all(config_errors(space, c) == [] for c in configs)
+
+
+# -- examples ------------------------------------------------------------------------------
+
+
+def test_defaults_follow_the_midpoint_heuristic():
+    space = {
+        "u": uniform(0, 10),
+        "lu": loguniform(1e-4, 1),
+        "i": randint(0, 10),
+        "o": ordinal(["s", "m", "l"]),
+        "c": choice(["b", "a"]),
+        "f": finrange(0.0, 1.0, 5),
+        "k": "const",
+    }
+    assert default_config(space) == {
+        "u": 5.0,
+        "lu": pytest.approx(1e-2),
+        "i": 5,
+        "o": "m",
+        "c": "b",
+        "f": 0.5,
+        "k": "const",
+    }
+
+
+def test_finrange_values_and_cast_int():
+    assert finrange(0.5, 1.5, 3).values == [0.5, 1.0, 1.5]
+    assert logfinrange(8, 256, 6, cast_int=True).values == [8, 16, 32, 64, 128, 256]
+    assert logfinrange(8, 256, 6).values == [8.0, 16.0, 32.0, 64.0, 128.0, 256.0]
+    assert finrange(0.1, 1.0, 10).values[2] == 0.3
+    assert finrange(0.1, 1.0, 10).is_valid(0.30000000000000004)  # round-off tolerated
+    assert not finrange(0.1, 1.0, 10).is_valid(0.35)
+
+
+def test_lograndint_covers_both_ends_about_evenly_in_log_space():
+    values = lograndint(1, 4).sample(np.random.default_rng(0), size=20000)
+    counts = np.bincount(values)[1:]
+    assert counts.min() > 0
+    # log(1.5/0.5) vs log(4.5/3.5): 1 is drawn about 4.4x as often as 4
+    assert counts[0] / counts[3] == pytest.approx(math.log(3) / math.log(4.5 / 3.5), rel=0.1)
+
+
+def test_cast_from_strings_as_read_from_a_command_line():
+    assert randint(0, 9).cast("3") == 3
+    assert uniform(0, 1).cast("0.25") == 0.25
+    assert choice([1, 2, 3]).cast("2") == 2
+    assert choice([True, False]).cast("false") is False
+    assert ordinal(["a", "b"]).cast("b") == "b"
+    with pytest.raises(ValueError, match=r"'z' is not one of \['a', 'b'\]"):
+        choice(["a", "b"]).cast("z")
+
+
+def test_config_errors_name_every_bad_key():
+    space = {"x": uniform(0, 1), "n": randint(1, 3), "k": 7}
+    errors = config_errors(space, {"x": 2.0, "k": 8, "extra": 1})
+    assert errors == [
+        "'x'=2.0 is invalid: must be a real number in [0, 1]",
+        "'n' is missing",
+        "'k'=8 differs from the space's constant 7",
+        "'extra' is not in the config space (keys: ['k', 'n', 'x'])",
+    ]
+    with pytest.raises(ValueError, match="invalid config: 'x'=2.0 is invalid"):
+        validate_config(space, {"x": 2.0, "n": 1, "k": 7})
+    assert config_errors(space, [1, 2]) == ["a config must be a dict, but got list: [1, 2]"]
+
+
+def test_integer_domains_reject_fractions_and_bools():
+    assert not randint(0, 5).is_valid(2.5)
+    assert not randint(0, 5).is_valid(True)
+    assert randint(0, 5).is_valid(2.0)
+    assert not uniform(0, 1).is_valid("0.5")
+
+
+def test_choice_is_one_hot_and_ordinal_is_one_number():
+    c = choice(["a", "b", "c"])
+    assert c.encode("b") == [0.0, 1.0, 0.0]
+    assert c.decode([0.1, 0.2, 0.9]) == "c"
+    o = ordinal(["a", "b", "c", "d"])
+    assert o.encode("a") == [0.125] and o.encode("d") == [0.875]
+    assert o.decode([0.3]) == "b"
+
+
+# -- bad input -----------------------------------------------------------------------------
+
+BAD = [
+    (lambda: uniform(1, 1), ValueError, r"uniform: `lower < upper` must hold, but got \(lower=1"),
+    (lambda: uniform(5, 1), ValueError, r"but got \(lower=5, upper=1\)"),
+    (lambda: loguniform(0, 1), ValueError, "loguniform: a log domain needs `lower > 0`, but got"),
+    (lambda: lograndint(-1, 5), ValueError, "lograndint: a log domain needs `lower > 0`"),
+    (lambda: logfinrange(0.0, 1.0, 3), ValueError, "logfinrange: a log domain needs `lower > 0`"),
+    (lambda: randint(0.5, 3), TypeError, r"randint: `lower` must be an int, but got lower=0.5"),
+    (lambda: randint(0, 3.0), TypeError, r"randint: `upper` must be an int, but got upper=3.0"),
+    (lambda: uniform(0, float("inf")), TypeError, "`upper` must be a finite number"),
+    (lambda: uniform("a", 1), TypeError, "uniform: `lower` must be a finite number"),
+    (
+        lambda: choice([]),
+        ValueError,
+        r"choice: `categories` must not be empty, but got categories=\[\]",
+    ),
+    (lambda: choice(["a", "b", "a"]), ValueError, "choice: categories must be distinct, but 'a'"),
+    (lambda: ordinal([1, 1.0]), ValueError, "ordinal: categories must be distinct, but 1.0 equals"),
+    (lambda: choice("abc"), TypeError, "choice: `categories` must be a list, but got"),
+    (lambda: choice([object]), TypeError, "every category must be JSON-serializable"),
+    (lambda: choice([(1, 2)]), TypeError, r"but got \(1, 2\) \(tuple\)"),
+    (lambda: choice([float("nan")]), ValueError, "categories must be finite"),
+    (lambda: finrange(0, 1, 1), ValueError, "finrange: `size` must be an int >= 2, but got size=1"),
+    (lambda: finrange(0, 1, 2.5), ValueError, "`size` must be an int >= 2, but got size=2.5"),
+    (
+        lambda: finrange(0, 2, 10, cast_int=True),
+        ValueError,
+        "cast_int=True maps several of the 10 values to the same integer",
+    ),
+    (lambda: space_to_json([uniform(0, 1)]), TypeError, "config_space must be a dict of"),
+    (lambda: space_to_json({1: uniform(0, 1)}), TypeError, "keys must be non-empty strings"),
+    (lambda: space_to_json({"f": print}), TypeError, r"config_space\['f'\] must be a domain"),
+    (lambda: sp.domain_from_dict({"type": "gauss"}), ValueError, "unknown domain type 'gauss'"),
+    (
+        lambda: sp.complete_config({"x": uniform(0, 1)}, {"y": 1}),
+        ValueError,
+        r"unknown keys \['y'\]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), BAD)
+def test_bad_input_is_refused_with_a_clear_message(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
