@@ -1,0 +1,471 @@
+"""The tuning loop: ask the scheduler, start trials on the backend, route results, stop.
+
+The loop blocks on the backend's event queue (no polling sleeps): a worker that frees up gets
+its next trial as soon as its end event arrives.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.callbacks.base import TunerCallback
+from tunesmith.results import TuningResult
+from tunesmith.schedulers.base import Scheduler
+from tunesmith.stopping import StoppingCriterion, TuningStatus
+from tunesmith.trial import Decision, Trial, TrialStatus
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = ["TooManyFailuresError", "Tuner"]
+
+#: how long the tuner waits for running trials to end after it asked them to stop
+DRAIN_TIMEOUT = 60.0
+
+
+class TooManyFailuresError(RuntimeError):
+    """The run ended because more trials failed than ``max_failures`` allows; ``.result`` holds
+    everything recorded up to then."""
+
+    def __init__(self, message: str, result: TuningResult):
+        super().__init__(message)
+        self.result = result
+
+
+class Tuner:
+    """Runs trials of ``scheduler`` on ``backend`` with ``n_workers`` in parallel until
+    ``stop_criterion`` says stop (or the scheduler has nothing left).
+
+    ``stop_criterion``: a :class:`~tunesmith.stopping.StoppingCriterion`, any callable taking a
+    :class:`~tunesmith.stopping.TuningStatus` and returning True to stop, or None (run until the
+    scheduler is exhausted or Ctrl-C).
+    ``max_trial_time``: seconds a trial may run (per start); past it the trial fails with reason
+    ``"timeout"``. ``max_failures``: an int (more failed trials than this end the run) or a fraction
+    in (0, 1] (checked once ``max(5, n_workers)`` trials finished); the run then raises
+    :class:`TooManyFailuresError` with a summary of the reasons. ``synchronous=True`` starts
+    trials in batches of ``n_workers``, each batch once the previous one ended.
+    ``wait_trial_completion_when_stopping=True`` lets running trials finish when the criterion
+    is met instead of stopping them. ``verbose``: 0 silent, 1 live progress on a terminal, 2 also
+    a log line per trial.
+    """
+
+    tick_interval = 1.0
+
+    def __init__(
+        self,
+        backend: Backend,
+        scheduler: Scheduler,
+        stop_criterion: Callable[[TuningStatus], bool] | None,
+        n_workers: int = 1,
+        *,
+        max_trial_time: float | None = None,
+        max_failures: int | float = 0.8,
+        callbacks: Sequence[TunerCallback] | None = None,
+        verbose: int = 1,
+        synchronous: bool = False,
+        wait_trial_completion_when_stopping: bool = False,
+        name: str | None = None,
+        run_dir: str | Path | None = None,
+    ):
+        if not isinstance(backend, Backend):
+            raise TypeError(
+                f"`backend` must be a Backend (LocalBackend, ScriptBackend, ...), but got "
+                f"{backend!r}"
+            )
+        if not isinstance(scheduler, Scheduler):
+            raise TypeError(
+                f"`scheduler` must be a Scheduler (RandomSearch, ASHA, ...), but got {scheduler!r}"
+            )
+        if stop_criterion is not None and not callable(stop_criterion):
+            raise TypeError(
+                "`stop_criterion` must be a StoppingCriterion, a callable(status) -> bool or "
+                f"None, but got {stop_criterion!r}"
+            )
+        if not isinstance(n_workers, int) or isinstance(n_workers, bool) or n_workers < 1:
+            raise ValueError(f"`n_workers` must be an int >= 1, but got n_workers={n_workers!r}")
+        if max_trial_time is not None and (
+            not isinstance(max_trial_time, Real) or not max_trial_time > 0
+        ):
+            raise ValueError(
+                f"`max_trial_time` must be a positive number of seconds or None, but got "
+                f"max_trial_time={max_trial_time!r}"
+            )
+        _check_max_failures(max_failures)
+        callbacks = list(callbacks or [])
+        for cb in callbacks:
+            if not isinstance(cb, TunerCallback):
+                raise TypeError(f"every callback must be a TunerCallback, but got {cb!r}")
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"`verbose` must be 0, 1 or 2, but got verbose={verbose!r}")
+        self.backend = backend
+        self.scheduler = scheduler
+        self.stop_criterion = stop_criterion
+        self.n_workers = n_workers
+        self.max_trial_time = max_trial_time
+        self.max_failures = max_failures
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.synchronous = bool(synchronous)
+        self.wait_trial_completion_when_stopping = bool(wait_trial_completion_when_stopping)
+        self.name = name or "run"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        self.run_dir = (
+            Path(run_dir) if run_dir else Path("tunesmith-results") / f"{self.name}-{stamp}"
+        )
+        self.cost_attr = getattr(stop_criterion, "cost_attr", "cost")
+        # run state
+        self.status = TuningStatus()
+        self.result = TuningResult(metric=scheduler.metric, mode=scheduler.mode)
+        self.trials = self.result.trials
+        self._running: set[int] = set()
+        self._requests: dict[int, tuple[str, FailureReason | None, str | None]] = {}
+        self._deadlines: list[tuple[float, int, int]] = []
+        self._starts: dict[int, int] = {}
+        self._started_at: dict[int, float] = {}
+        self._costs: dict[int, float] = {}
+        self._stopping: str | None = None
+        self._exhausted = False
+        self._no_new_trials: str | None = None
+        self._t0 = 0.0
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> TuningResult:
+        """Run until done; returns the :class:`~tunesmith.results.TuningResult`. Ctrl-C stops
+        every trial cleanly and returns what was recorded."""
+        callbacks = self._default_callbacks() + self.callbacks
+        self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
+        self._t0 = self.backend.now()
+        interrupted_twice = False
+        try:
+            with _sigterm_as_interrupt():
+                for cb in callbacks:
+                    cb.on_tuning_start(self)
+                try:
+                    self._loop(callbacks)
+                except KeyboardInterrupt:
+                    self._begin_stopping("interrupted (Ctrl-C)", force=True)
+                    try:
+                        self._drain(callbacks)
+                    except KeyboardInterrupt:
+                        interrupted_twice = True
+        finally:
+            self.backend.shutdown()
+            self.result.wallclock_time = self._elapsed()
+            self.result.stop_reason = self._stopping or self._no_new_trials
+        if interrupted_twice:
+            logger.warning("interrupted twice: trials were killed without waiting")
+        for cb in callbacks:
+            cb.on_tuning_end(self, self.result)
+        logger.info("tuning finished: %s", self.result.summary())
+        if self._stopping and self._stopping.startswith("max_failures"):
+            raise TooManyFailuresError(self._stopping, self.result)
+        return self.result
+
+    def _loop(self, callbacks: list[TunerCallback]) -> None:
+        while True:
+            if not self._stopping:
+                self._fill_workers(callbacks)
+            if not self._running and (self._stopping or self._exhausted):
+                return
+            event = self.backend.next_event(timeout=self._wait_time())
+            if event is not None:
+                self._handle(event, callbacks)
+            self._check_deadlines()
+            self._check_stop_criterion()
+            for cb in callbacks:
+                cb.on_tick(self)
+
+    def _drain(self, callbacks: list[TunerCallback]) -> None:
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while self._running and time.monotonic() < deadline:
+            event = self.backend.next_event(timeout=min(1.0, deadline - time.monotonic()))
+            if event is not None:
+                self._handle(event, callbacks)
+
+    def _fill_workers(self, callbacks: list[TunerCallback]) -> None:
+        if self.synchronous and self._running:
+            return
+        self._exhausted = False
+        limit = getattr(self.stop_criterion, "max_num_trials_started", None)
+        while len(self._running) < self.n_workers:
+            if limit is not None and self.status.num_trials_started >= limit:
+                # the scheduler is not asked again (that would change its state); running
+                # trials finish, paused ones stay paused
+                self._no_new_trials = f"max_num_trials_started={limit} reached"
+                self._exhausted = True
+                return
+            trial_id = len(self.trials)
+            suggestion = self.scheduler.suggest(trial_id)
+            if suggestion is None:
+                self._exhausted = True
+                return
+            if suggestion.is_resume:
+                trial = self.trials[suggestion.resume_trial_id]
+                if suggestion.config is not None:
+                    trial.config = dict(suggestion.config)
+                self.status.num_trials_paused -= 1
+                resumed = True
+            else:
+                trial = Trial(trial_id, dict(suggestion.config))
+                self.trials[trial_id] = trial
+                self.scheduler.on_trial_add(trial)
+                self.status.num_trials_started += 1
+                resumed = False
+            self._start(trial, resumed, callbacks)
+            self._check_stop_criterion()
+            if self._stopping:
+                return
+
+    def _start(self, trial: Trial, resumed: bool, callbacks: list[TunerCallback]) -> None:
+        trial.status = TrialStatus.RUNNING
+        self._running.add(trial.trial_id)
+        self._requests.pop(trial.trial_id, None)
+        count = self._starts.get(trial.trial_id, 0) + 1
+        self._starts[trial.trial_id] = count
+        now = self.backend.now()
+        self._started_at[trial.trial_id] = now
+        if self.max_trial_time is not None:
+            heapq.heappush(self._deadlines, (now + self.max_trial_time, trial.trial_id, count))
+        if self.verbose >= 2:
+            logger.info(
+                "trial %d %s: %s", trial.trial_id, "resumed" if resumed else "started", trial.config
+            )
+        self.backend.start(trial, resume=resumed)
+        for cb in callbacks:
+            cb.on_trial_start(trial, resumed=resumed)
+
+    # -- events ----------------------------------------------------------------------------
+    def _handle(self, event: TrialEvent, callbacks: list[TunerCallback]) -> None:
+        trial = self.trials.get(event.trial_id)
+        if trial is None or event.trial_id not in self._running:
+            logger.debug(
+                "ignoring %s event of trial %s that is not running", event.kind, event.trial_id
+            )
+            return
+        if event.kind is EventKind.RESULT:
+            self._on_result(trial, event.result or {}, callbacks)
+            return
+        self._running.discard(trial.trial_id)
+        request = self._requests.pop(trial.trial_id, None)
+        if request is not None and request[0] == "fail":
+            event = TrialEvent(
+                EventKind.FAILED, trial.trial_id, reason=request[1], detail=request[2]
+            )
+        if event.kind is EventKind.COMPLETED:
+            self._on_completed(trial, callbacks)
+        elif event.kind is EventKind.FAILED:
+            self._on_failed(trial, event.reason, event.detail, callbacks)
+        elif event.kind is EventKind.STOPPED:
+            trial.status = TrialStatus.STOPPED
+            self.status.num_trials_stopped += 1
+            if request is not None and request[0] == "remove":
+                self.scheduler.on_trial_remove(trial)
+            for cb in callbacks:
+                cb.on_trial_complete(trial)
+        elif event.kind is EventKind.PAUSED:
+            trial.status = TrialStatus.PAUSED
+            self.status.num_trials_paused += 1
+            for cb in callbacks:
+                cb.on_trial_complete(trial)
+
+    def _on_result(self, trial: Trial, result: dict[str, Any], callbacks) -> None:
+        tid = trial.trial_id
+        trial.last_result, trial.num_results = result, trial.num_results + 1
+        self.result.results.append({"trial_id": tid, **result})
+        self.status.add_result(result)
+        if self.cost_attr in result:
+            self._costs[tid] = float(result[self.cost_attr])
+            self.status.cost = math.fsum(self._costs.values())
+        if tid in self._requests:
+            decision = Decision.STOP if self._requests[tid][0] != "pause" else Decision.PAUSE
+        else:
+            try:
+                decision = self.scheduler.on_trial_result(trial, result)
+            except ValueError as err:  # the result lacks the metric, or it is not finite
+                self._request(tid, "fail", FailureReason.INVALID_METRIC, str(err))
+                decision = Decision.STOP
+            else:
+                if decision is not Decision.CONTINUE:
+                    kind = "pause" if decision is Decision.PAUSE else "decided"
+                    self._requests[tid] = (kind, None, None)
+        self.backend.reply(tid, decision)
+        for cb in callbacks:
+            cb.on_trial_result(trial, result, decision)
+
+    def _on_completed(self, trial: Trial, callbacks) -> None:
+        if trial.last_result is None:
+            detail = (
+                f"the trial ended without reporting metric {self.scheduler.metric!r}; "
+                "call tunesmith.report(...) or return the value"
+            )
+            self._on_failed(trial, FailureReason.INVALID_METRIC, detail, callbacks)
+            return
+        try:
+            self.scheduler.on_trial_complete(trial, trial.last_result)
+        except ValueError as err:
+            self._on_failed(trial, FailureReason.INVALID_METRIC, str(err), callbacks)
+            return
+        trial.status = TrialStatus.COMPLETED
+        self.status.num_trials_completed += 1
+        for cb in callbacks:
+            cb.on_trial_complete(trial)
+
+    def _on_failed(self, trial: Trial, reason, detail, callbacks) -> None:
+        trial.status = TrialStatus.FAILED
+        trial.failure_reason = str(reason.value if isinstance(reason, FailureReason) else reason)
+        trial.failure_detail = detail
+        self.status.num_trials_failed += 1
+        self.scheduler.on_trial_error(trial)
+        logger.warning(
+            "trial %d failed (%s)%s",
+            trial.trial_id,
+            trial.failure_reason,
+            f": {_last_line(detail)}" if detail else "",
+        )
+        for cb in callbacks:
+            cb.on_trial_error(trial)
+        self._check_failures()
+
+    # -- stopping --------------------------------------------------------------------------
+    def _request(
+        self,
+        trial_id: int,
+        kind: str,
+        reason: FailureReason | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Ask the backend to end a running trial: ``remove`` (tell the scheduler), ``fail``."""
+        if trial_id in self._requests and self._requests[trial_id][0] == "fail":
+            return
+        self._requests[trial_id] = (kind, reason, detail)
+        self.backend.stop(trial_id, reason=reason)
+
+    def _begin_stopping(self, reason: str, *, force: bool = False) -> None:
+        if self._stopping is None:
+            self._stopping = reason
+            logger.info("stopping the run: %s", reason)
+        if force or not self.wait_trial_completion_when_stopping:
+            for tid in list(self._running):
+                if tid not in self._requests:
+                    self._request(tid, "remove")
+
+    def _check_stop_criterion(self) -> None:
+        if self._stopping or self.stop_criterion is None:
+            return
+        self.status.wallclock_time = self._elapsed()
+        if isinstance(self.stop_criterion, StoppingCriterion):
+            reason = self.stop_criterion.reason(self.status, include_started=False)
+        else:
+            reason = "stop_criterion returned True" if self.stop_criterion(self.status) else None
+        if reason:
+            self._begin_stopping(reason)
+
+    def _check_failures(self) -> None:
+        failed = self.status.num_trials_failed
+        finished = self.status.num_trials_finished
+        limit = self.max_failures
+        if isinstance(limit, float):
+            too_many = finished >= max(5, self.n_workers) and failed / finished > limit
+            rule = f"more than {limit:.0%} of finished trials"
+        else:
+            too_many = failed > limit
+            rule = f"more than {limit}"
+        if too_many and not (self._stopping or "").startswith("max_failures"):
+            summary = ", ".join(f"{r}: {n}" for r, n in self.result.failure_summary().items())
+            self._stopping = None
+            self._begin_stopping(
+                f"max_failures: {failed} of {finished} finished trials failed ({rule} allowed); "
+                f"reasons: {summary}",
+                force=True,
+            )
+
+    def _check_deadlines(self) -> None:
+        now = self.backend.now()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _, tid, count = heapq.heappop(self._deadlines)
+            if tid in self._running and self._starts.get(tid) == count:
+                self._request(
+                    tid,
+                    "fail",
+                    FailureReason.TIMEOUT,
+                    f"ran longer than max_trial_time={self.max_trial_time} s",
+                )
+
+    def _wait_time(self) -> float:
+        now = self.backend.now()
+        wait = self.tick_interval
+        if self._deadlines:
+            wait = min(wait, self._deadlines[0][0] - now)
+        limit = getattr(self.stop_criterion, "max_wallclock_time", None)
+        if limit is not None and not self._stopping:
+            wait = min(wait, self._t0 + limit - now)
+        return max(wait, 0.0)
+
+    def _elapsed(self) -> float:
+        return self.backend.now() - self._t0
+
+    def _default_callbacks(self) -> list[TunerCallback]:
+        if self.verbose >= 1 and sys.stdout.isatty():
+            from tunesmith.callbacks.progress import ProgressCallback
+
+            return [ProgressCallback()]
+        return []
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def num_running(self) -> int:
+        return len(self._running)
+
+    @property
+    def elapsed(self) -> float:
+        return self._elapsed()
+
+
+def _check_max_failures(value: Any) -> None:
+    if isinstance(value, bool):
+        ok = False
+    elif isinstance(value, int):
+        ok = value >= 0
+    elif isinstance(value, float):
+        ok = 0.0 < value <= 1.0
+    else:
+        ok = False
+    if not ok:
+        raise ValueError(
+            "`max_failures` must be an int >= 0 (a count) or a float in (0, 1] (a fraction of "
+            f"finished trials), but got max_failures={value!r}"
+        )
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """While the tuner runs in the main thread, SIGTERM stops it like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,230 @@
+import math
+
+import pytest
+
+from tunesmith import RandomSearch, randint, uniform
+from tunesmith.callbacks import TunerCallback
+from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.stopping import StoppingCriterion
+from tunesmith.testing.inline_backend import InlineBackend
+from tunesmith.trial import Decision, Suggestion, TrialStatus
+from tunesmith.tuner import TooManyFailuresError, Tuner
+
+SPACE = {"x": uniform(0, 1), "epochs": 3}
+
+
+def curve(config, start):
+    for epoch in range(start + 1, config["epochs"] + 1):
+        yield {"epoch": epoch, "loss": config["x"] + 1.0 / epoch}
+
+
+def make(fn=curve, scheduler=None, stop=None, **kwargs):
+    scheduler = scheduler or RandomSearch(SPACE, metric="loss", random_seed=0)
+    stop = stop if stop is not None else StoppingCriterion(max_num_trials_started=6)
+    return Tuner(
+        InlineBackend(fn), scheduler, stop, kwargs.pop("n_workers", 2), verbose=0, **kwargs
+    )
+
+
+def test_runs_to_the_criterion_and_finds_the_best(tmp_path):
+    result = make(run_dir=tmp_path).run()
+    assert len(result.trials) == 6
+    assert all(t.status is TrialStatus.COMPLETED for t in result.trials.values())
+    assert len(result.results) == 18
+    best = min(result.trials.values(), key=lambda t: t.config["x"])
+    assert result.best_trial() is best
+    assert result.best_config() == best.config
+    assert result.stop_reason == "max_num_trials_started=6 reached"
+
+
+def test_records_are_flat_and_dataframe_has_config_columns(tmp_path):
+    result = make(run_dir=tmp_path).run()
+    records = result.records()
+    assert records[0].keys() >= {"trial_id", "status", "x", "epochs", "epoch", "loss"}
+    df = result.dataframe()
+    assert len(df) == 18 and "x" in df.columns
+
+
+def test_exhausted_scheduler_ends_the_run(tmp_path):
+    scheduler = RandomSearch({"a": randint(0, 3), "epochs": 1}, metric="loss", random_seed=0)
+    result = make(
+        lambda c, s: iter([{"loss": c["a"]}]), scheduler, stop=None, run_dir=tmp_path
+    ).run()
+    assert len(result.trials) == 4
+    assert result.best_config() == {"a": 0, "epochs": 1}
+
+
+class StopOdd(FIFOScheduler):
+    """Stops odd trials at their first result."""
+
+    def on_trial_result(self, trial, result):
+        super().on_trial_result(trial, result)
+        return Decision.STOP if trial.trial_id % 2 else Decision.CONTINUE
+
+
+def test_stop_decision_ends_the_trial_at_that_result(tmp_path):
+    scheduler = StopOdd(SPACE, metric="loss", random_seed=0)
+    tuner = make(scheduler=scheduler, run_dir=tmp_path)
+    result = tuner.run()
+    for trial in result.trials.values():
+        if trial.trial_id % 2:
+            assert trial.status is TrialStatus.STOPPED and trial.num_results == 1
+        else:
+            assert trial.status is TrialStatus.COMPLETED and trial.num_results == 3
+
+
+class PauseThenResume(FIFOScheduler):
+    """Pauses every trial at epoch 1 and resumes paused trials before starting new ones."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paused = []
+
+    def suggest(self, trial_id):
+        if self.paused:
+            return Suggestion.resume(self.paused.pop(0))
+        return super().suggest(trial_id)
+
+    def on_trial_result(self, trial, result):
+        if result["epoch"] == 1:
+            self.paused.append(trial.trial_id)
+            return Decision.PAUSE
+        return Decision.CONTINUE
+
+
+def test_pause_and_resume(tmp_path):
+    scheduler = PauseThenResume(SPACE, metric="loss", random_seed=0)
+    tuner = make(
+        scheduler=scheduler,
+        stop=StoppingCriterion(max_num_trials_completed=4),
+        run_dir=tmp_path,
+        n_workers=1,
+    )
+    result = tuner.run()
+    assert (0, True) in tuner.backend.started
+    trial = result.trials[0]
+    assert trial.status is TrialStatus.COMPLETED
+    assert [r["epoch"] for r in result.results if r["trial_id"] == 0] == [1, 2, 3]
+
+
+def failing(config, start):
+    if config["x"] < 0.5:
+        raise RuntimeError("boom")
+    yield {"loss": config["x"]}
+
+
+def test_failures_are_recorded_and_the_run_goes_on(tmp_path):
+    tuner = make(failing, stop=StoppingCriterion(max_num_trials_started=10), run_dir=tmp_path)
+    result = tuner.run()
+    failed = result.trials_with_status(TrialStatus.FAILED)
+    assert failed and all(t.config["x"] < 0.5 for t in failed)
+    assert all(t.failure_reason == "exception" and "boom" in t.failure_detail for t in failed)
+    assert len(result.trials) == 10
+
+
+def test_max_failures_count_ends_the_run_with_a_summary(tmp_path):
+    tuner = make(
+        failing, stop=StoppingCriterion(max_num_trials_started=50), run_dir=tmp_path, max_failures=2
+    )
+    with pytest.raises(
+        TooManyFailuresError, match=r"3 of \d+ finished trials failed.*exception: 3"
+    ):
+        tuner.run()
+
+
+def test_missing_or_invalid_metric_fails_the_trial(tmp_path):
+    def bad(config, start):
+        yield {"loss": math.nan} if config["x"] < 0.5 else {"acc": 1.0}
+
+    result = make(bad, run_dir=tmp_path, max_failures=1.0).run()
+    for trial in result.trials.values():
+        assert trial.status is TrialStatus.FAILED
+        assert trial.failure_reason == "invalid_metric"
+    details = {t.failure_detail for t in result.trials.values()}
+    assert any("must be finite, but got nan" in d for d in details)
+    assert any("the result has no metric 'loss'" in d for d in details)
+
+
+def test_trial_without_any_report_fails(tmp_path):
+    result = make(lambda c, s: iter([]), run_dir=tmp_path, max_failures=1.0).run()
+    trial = result.trials[0]
+    assert trial.failure_reason == "invalid_metric"
+    assert "without reporting metric 'loss'" in trial.failure_detail
+
+
+def test_metric_threshold_stops_running_trials(tmp_path):
+    stop = StoppingCriterion(min_metric_value={"loss": 1.2})
+    result = make(stop=stop, run_dir=tmp_path).run()
+    assert result.stop_reason == "min_metric_value: loss <= 1.2 reached"
+    assert min(r["loss"] for r in result.results) <= 1.2
+
+
+def test_synchronous_starts_batches(tmp_path):
+    starts = []
+
+    class Record(TunerCallback):
+        def on_trial_start(self, trial, *, resumed):
+            starts.append((trial.trial_id, tuner.num_running))
+
+    tuner = make(run_dir=tmp_path, synchronous=True, n_workers=3, callbacks=[Record()])
+    tuner.run()
+    # each batch of 3 starts when no trial is running
+    assert [running for _, running in starts] == [1, 2, 3, 1, 2, 3]
+
+
+def test_callbacks_see_every_hook(tmp_path):
+    seen = []
+
+    class Record(TunerCallback):
+        def on_tuning_start(self, tuner):
+            seen.append("start")
+
+        def on_trial_start(self, trial, *, resumed):
+            seen.append("trial_start")
+
+        def on_trial_result(self, trial, result, decision):
+            seen.append("result")
+
+        def on_trial_complete(self, trial):
+            seen.append("complete")
+
+        def on_tuning_end(self, tuner, result):
+            seen.append("end")
+
+    make(
+        run_dir=tmp_path, callbacks=[Record()], stop=StoppingCriterion(max_num_trials_started=1)
+    ).run()
+    assert seen == ["start", "trial_start", "result", "result", "result", "complete", "end"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"n_workers": 0}, ValueError, "`n_workers` must be an int >= 1, but got n_workers=0"),
+        ({"max_trial_time": -1}, ValueError, "`max_trial_time` must be a positive number"),
+        ({"max_failures": 1.5}, ValueError, r"`max_failures` must be an int >= 0 \(a count\)"),
+        ({"max_failures": -1}, ValueError, "but got max_failures=-1"),
+        ({"verbose": 3}, ValueError, "`verbose` must be 0, 1 or 2, but got verbose=3"),
+        ({"callbacks": [print]}, TypeError, "every callback must be a TunerCallback"),
+        ({"stop_criterion": 5}, TypeError, "`stop_criterion` must be a StoppingCriterion"),
+    ],
+)
+def test_bad_tuner_arguments(kwargs, error, message):
+    args = {"stop_criterion": None, "n_workers": 1}
+    args.update(kwargs)
+    scheduler = RandomSearch(SPACE, metric="loss")
+    with pytest.raises(error, match=message):
+        Tuner(
+            InlineBackend(curve),
+            scheduler,
+            args.pop("stop_criterion"),
+            args.pop("n_workers"),
+            **args,
+        )
+
+
+def test_bad_backend_and_scheduler():
+    with pytest.raises(TypeError, match="`backend` must be a Backend"):
+        Tuner(curve, RandomSearch(SPACE, metric="loss"), None)
+    with pytest.raises(TypeError, match="`scheduler` must be a Scheduler"):
+        Tuner(InlineBackend(curve), "random", None)
