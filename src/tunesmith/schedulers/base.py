@@ -19,12 +19,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
+from tunesmith.spec import Specified
 from tunesmith.trial import Decision, Suggestion, Trial, check_metric_mode, metric_value
 
 __all__ = ["Scheduler"]
 
 
-class Scheduler(ABC):
+class Scheduler(Specified, ABC):
     """Base class of schedulers; ``metric`` and ``mode`` (``"min"`` or ``"max"``) say what is
     optimized."""
 
@@ -57,6 +58,12 @@ class Scheduler(ABC):
         """The result's metric as a value to minimize (negated for ``mode="max"``)."""
         value = metric_value(result, self.metric)
         return value if self.mode == "min" else -value
+
+    def spec(self, **overrides: Any) -> dict[str, Any]:
+        """The class and constructor arguments, as JSON data (see :mod:`tunesmith.spec`)."""
+        from tunesmith.spec import spec_of
+
+        return spec_of(self, **overrides)
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-serializable state; see :meth:`load_state_dict`."""

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tunesmith.space import check_space, complete_config, config_key, hyperparameters
+from tunesmith.spec import Specified, spec_of
 from tunesmith.trial import check_metric_mode
 
 logger = logging.getLogger("tunesmith")
@@ -40,7 +41,7 @@ def make_seed(random_seed: int | None) -> int:
     return int(random_seed)
 
 
-class Searcher(ABC):
+class Searcher(Specified, ABC):
     """Base class of searchers. Subclasses implement :meth:`_suggest` and, if they learn,
     :meth:`observe`; :meth:`_extra_state` / :meth:`_load_extra_state` add their own state.
 
@@ -122,6 +123,10 @@ class Searcher(ABC):
         return len(self._seen)
 
     # -- state -----------------------------------------------------------------------------
+    def spec(self, **overrides: Any) -> dict[str, Any]:
+        """The class and constructor arguments, as JSON data (see :mod:`tunesmith.spec`)."""
+        return spec_of(self, **overrides)
+
     def state_dict(self) -> dict[str, Any]:
         state = {
             "random_seed": self.random_seed,

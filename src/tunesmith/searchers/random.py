@@ -49,12 +49,11 @@ class RandomSearcher(Searcher):
         self.max_retries = max_retries
         hps = hyperparameters(self.config_space)
         self._domains: list[tuple[str, Domain]] = list(hps.items())
-        self._constants = {k: v for k, v in self.config_space.items() if k not in hps}
         finite = all(d.is_finite for d in hps.values())
         self._cardinality = math.prod(d.cardinality for d in hps.values()) if finite else None
 
     def _sample(self) -> dict[str, Any]:
-        config = dict(self._constants)
+        config = dict(self.config_space)  # keeps the space's key order
         us = self.rng.random(len(self._domains)).tolist()
         for (name, domain), u in zip(self._domains, us, strict=True):
             config[name] = domain.value_at(u)
