@@ -8,6 +8,10 @@ timed with ``time.perf_counter_ns``; the figure at N trials is the median over t
 
     python benchmarks/overhead.py --json            # all figures as JSON
     python benchmarks/overhead.py --trials 100 1000  # fewer sizes
+    python benchmarks/overhead.py --only tuner       # one measurement
+
+It also measures the tuner's overhead per trial with the LocalBackend (``tuner``): the time from a
+trivial trial's last line to the next trial's first line on the same worker.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import json
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tunesmith import RandomSearch
 from tunesmith.testing.spaces import MIXED_SPACE, objective
@@ -59,6 +67,35 @@ def measure_scheduler(make, sizes: list[int], results_per_trial: int = 1) -> dic
     return out
 
 
+def measure_tuner(n_trials: int = 200) -> dict:
+    """Tuner overhead per trial with the LocalBackend and trivial trials: on one worker, the
+    time from a trial's last line to the first line of the next trial."""
+    from _trainables import trivial
+
+    from tunesmith import LocalBackend, StoppingCriterion, Tuner
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tuner = Tuner(
+            LocalBackend(trivial),
+            RandomSearch({"x": MIXED_SPACE["dropout"]}, metric="loss", random_seed=0),
+            StoppingCriterion(max_num_trials_started=n_trials),
+            n_workers=1,
+            verbose=0,
+            run_dir=tmp,
+        )
+        result = tuner.run()
+    first = {r["trial_id"]: r["t_first"] for r in result.results if "t_first" in r}
+    last = {r["trial_id"]: r["t_last"] for r in result.results if "t_last" in r}
+    gaps = [
+        (first[i + 1] - last[i]) * 1000 for i in range(n_trials - 1) if i in last and i + 1 in first
+    ]
+    return {
+        "trials": n_trials,
+        "median_ms": round(statistics.median(gaps), 3),
+        "p90_ms": round(sorted(gaps)[int(0.9 * len(gaps))], 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
@@ -73,6 +110,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.only and name not in args.only:
             continue
         figures["schedulers"][name] = measure_scheduler(make, sorted(args.trials))
+    if not args.only or "tuner" in args.only:
+        figures["tuner_local_backend_per_trial"] = measure_tuner()
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
@@ -82,6 +121,10 @@ def main(argv: list[str] | None = None) -> dict:
                     f"{name:>16} @ {size:>6} trials: suggest {fig['suggest_us']:8.2f} us, "
                     f"on_trial_result {fig['on_trial_result_us']:8.2f} us"
                 )
+        if "tuner_local_backend_per_trial" in figures:
+            print(
+                "tuner overhead per trial (LocalBackend):", figures["tuner_local_backend_per_trial"]
+            )
     return figures
 
 

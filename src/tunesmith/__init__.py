@@ -2,11 +2,15 @@
 
 The names most users need are importable from here::
 
-    from tunesmith import RandomSearch, AskTell, uniform, loguniform, choice
+    from tunesmith import Tuner, LocalBackend, RandomSearch, StoppingCriterion, report, uniform
 """
 
 from tunesmith.asktell import AskTell
+from tunesmith.backends import LocalBackend, ScriptBackend
+from tunesmith.callbacks import TunerCallback
 from tunesmith.logs import set_verbosity
+from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report
+from tunesmith.results import TuningResult
 from tunesmith.schedulers import FIFOScheduler, GridSearch, RandomSearch, Scheduler
 from tunesmith.searchers import GridSearcher, RandomSearcher, Searcher
 from tunesmith.space import (
@@ -25,7 +29,9 @@ from tunesmith.space import (
     uniform,
     validate_config,
 )
+from tunesmith.stopping import PlateauStopper, StoppingCriterion, TuningStatus
 from tunesmith.trial import Decision, Suggestion, Trial, TrialStatus
+from tunesmith.tuner import TooManyFailuresError, Tuner
 
 __version__ = "0.1.0"
 
@@ -36,13 +42,25 @@ __all__ = [
     "FIFOScheduler",
     "GridSearch",
     "GridSearcher",
+    "LocalBackend",
+    "PlateauStopper",
     "RandomSearch",
     "RandomSearcher",
     "Scheduler",
+    "ScriptBackend",
     "Searcher",
+    "StoppingCriterion",
     "Suggestion",
+    "TooManyFailuresError",
     "Trial",
+    "TrialPaused",
     "TrialStatus",
+    "TrialStopped",
+    "Tuner",
+    "TunerCallback",
+    "TuningResult",
+    "TuningStatus",
+    "checkpoint_dir",
     "choice",
     "default_config",
     "finrange",
@@ -51,6 +69,7 @@ __all__ = [
     "loguniform",
     "ordinal",
     "randint",
+    "report",
     "sample_config",
     "set_verbosity",
     "space_from_json",

@@ -1,0 +1,256 @@
+"""The worker process of :class:`~tunesmith.backends.local.LocalBackend` (private).
+
+A worker is started once and runs many trials. It talks to the tuner over one socket with
+length-prefixed pickled tuples:
+
+- tuner -> worker: ``("run", trial_id, config, trial_dir, resume)``, ``("ack", decision)``
+- worker -> tuner: ``("ready",)``, ``("init_failed", traceback)``,
+  ``("result", trial_id, metrics)``, ``("end", trial_id, outcome, reason, detail)`` with
+  ``outcome`` one of "completed", "failed", "stopped", "paused".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import os
+import pickle
+import shutil
+import socket
+import struct
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tunesmith.reporting import (
+    InvalidMetricError,
+    TrialContext,
+    TrialPaused,
+    TrialStopped,
+    _set_context,
+)
+
+_HEADER = struct.Struct("!I")
+
+#: ``python -c`` code that starts a worker; ``{path}`` is the folder holding the tunesmith package
+WORKER_CODE = (
+    "import sys; sys.path.insert(0, {path!r}); "
+    "from tunesmith.backends._worker import main; main()"
+)
+
+
+def frame(message: Any) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def split_frames(buffer: bytearray) -> list[Any]:
+    """Remove and return the complete messages at the start of ``buffer``."""
+    messages = []
+    while len(buffer) >= _HEADER.size:
+        (size,) = _HEADER.unpack_from(buffer)
+        if len(buffer) < _HEADER.size + size:
+            break
+        messages.append(pickle.loads(buffer[_HEADER.size : _HEADER.size + size]))
+        del buffer[: _HEADER.size + size]
+    return messages
+
+
+def pickle_function(fn: Callable[[dict[str, Any]], Any]) -> bytes:
+    if not callable(fn):
+        raise TypeError(f"LocalBackend needs a function fn(config), but got {fn!r}")
+    hint = (
+        "Define the trial function at module level (not a lambda, a closure or a function "
+        "inside another function) in a module that a fresh Python process can import."
+    )
+    module = getattr(fn, "__module__", None)
+    main = sys.modules.get("__main__")
+    if module == "__main__" and getattr(main, "__file__", None) is None:
+        raise TypeError(
+            f"LocalBackend cannot send {fn!r} to its worker processes: it is defined in an "
+            f"interactive session or notebook, which workers cannot import. {hint}"
+        )
+    try:
+        return pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise TypeError(
+            f"LocalBackend sends the trial function to worker processes by pickling it, but "
+            f"{fn!r} cannot be pickled ({exc}). {hint}"
+        ) from None
+
+
+def main_module_data() -> dict[str, Any]:
+    """What a worker needs to import the user's ``__main__`` module as ``__mp_main__`` (so
+    functions defined in the user's script can be unpickled), for multiprocessing's
+    ``spawn.prepare``."""
+    cwd = os.getcwd()
+    data: dict[str, Any] = {
+        "sys_path": [path or cwd for path in sys.path],
+        "sys_argv": list(sys.argv),
+        "dir": cwd,
+    }
+    main = sys.modules.get("__main__")
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    if spec_name is not None:
+        data["init_main_from_name"] = spec_name
+    elif getattr(main, "__file__", None):
+        data["init_main_from_path"] = os.path.abspath(main.__file__)
+    return data
+
+
+class _Connection:
+    """The worker's blocking end of the socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def send(self, message: Any) -> None:
+        self._sock.sendall(frame(message))
+
+    def _read(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            chunk = self._sock.recv(size)
+            if not chunk:
+                raise EOFError("the tuner closed the connection")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def recv(self) -> Any:
+        (size,) = _HEADER.unpack(self._read(_HEADER.size))
+        return pickle.loads(self._read(size))
+
+
+class _WorkerChannel:
+    """report() inside a worker: send the result, wait for the decision."""
+
+    def __init__(self, conn: _Connection, trial_id: int) -> None:
+        self._conn = conn
+        self._trial_id = trial_id
+
+    def exchange(self, result: dict[str, Any]) -> str:
+        try:
+            self._conn.send(("result", self._trial_id, result))
+            while True:
+                message = self._conn.recv()
+                if message[0] == "ack":
+                    return message[1]
+        except (EOFError, OSError):
+            raise TrialStopped("the tuner is gone (its connection is closed)") from None
+
+    def invalid(self, detail: str) -> None:
+        pass  # the worker fails the trial when the function returns or raises
+
+
+def _as_metrics(value: Any, metric: str | None) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if metric is None:
+            raise InvalidMetricError(
+                f"the trial function returned {value!r}, but no metric name is known to report "
+                "it under; return a dict such as {'loss': value}, or pass metric=... to the tuner"
+            )
+        return {metric: value}
+    raise InvalidMetricError(
+        f"the trial function returned {value!r} ({type(value).__name__}); return None, a number "
+        "or a dict of numbers"
+    )
+
+
+def _format(exc: BaseException) -> str:
+    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None  # skip this module
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def run_trial(
+    conn: _Connection,
+    fn: Any,
+    metric: str | None,
+    trial_id: int,
+    config: dict[str, Any],
+    trial_dir: str,
+    resume: bool,
+) -> tuple[str, str | None, str | None]:
+    """Run one trial; return ``(outcome, reason, detail)``."""
+    checkpoint = Path(trial_dir) / "checkpoint"
+    if not resume and checkpoint.exists():
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    context = TrialContext(
+        trial_id=trial_id,
+        channel=_WorkerChannel(conn, trial_id),
+        trial_dir=Path(trial_dir),
+        checkpoint=checkpoint,
+    )
+    previous = _set_context(context)
+    outcome: tuple[str, str | None, str | None] = ("completed", None, None)
+    try:
+        value = fn(config)
+        if value is not None:
+            context.report(_as_metrics(value, metric))
+    except TrialStopped:
+        outcome = ("stopped", None, None)
+    except TrialPaused:
+        outcome = ("paused", None, None)
+    except InvalidMetricError as exc:
+        outcome = ("failed", "invalid_metric", str(exc))
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            outcome = ("failed", "exit_code", f"the trial called sys.exit({exc.code!r})")
+    except BaseException as exc:
+        outcome = ("failed", "exception", _format(exc))
+    finally:
+        _set_context(previous)
+    if context.invalid is not None:
+        outcome = ("failed", "invalid_metric", context.invalid)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    return outcome
+
+
+#: True while a worker imports the user's main module (starting a backend then is a mistake)
+importing_main = False
+
+
+def _load(init_path: str) -> tuple[Any, str | None]:
+    from multiprocessing import spawn
+
+    global importing_main
+    with open(init_path, "rb") as f:
+        init = pickle.load(f)
+    importing_main = True
+    try:
+        spawn.prepare(init["main"])  # sys.path, cwd, the user's __main__ module as __mp_main__
+    finally:
+        importing_main = False
+    return pickle.loads(init["fn"]), init["metric"]
+
+
+def main() -> None:
+    fd = int(os.environ.pop("TUNESMITH_WORKER_FD"))
+    init_path = os.environ.pop("TUNESMITH_WORKER_INIT")
+    conn = _Connection(socket.socket(fileno=fd))
+    try:
+        fn, metric = _load(init_path)
+    except BaseException:
+        conn.send(("init_failed", traceback.format_exc()))
+        sys.exit(1)
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] != "run":
+            continue  # a late answer to a trial that already ended
+        _, trial_id, config, trial_dir, resume = message
+        outcome = run_trial(conn, fn, metric, trial_id, config, trial_dir, resume)
+        try:
+            conn.send(("end", trial_id, *outcome))
+        except OSError:
+            return

@@ -1,0 +1,446 @@
+"""LocalBackend: run a Python function in a pool of worker processes on this machine.
+
+Workers start once (in :meth:`LocalBackend.setup`) and run one trial after another, so a trial
+starts in well under a millisecond of tuner time and nothing is imported again per trial. Each
+worker is its own session (its process group can be killed as a whole, and a Ctrl-C in the
+terminal does not reach it) and dies with the tuner (``PR_SET_PDEATHSIG`` on Linux). A worker
+that crashes or is killed is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import numbers
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunesmith.backends import _worker
+from tunesmith.backends._procs import (
+    Loop,
+    Run,
+    decision_request,
+    describe_exit,
+    kill_group,
+    popen,
+    terminate,
+)
+from tunesmith.backends._resources import assign_gpus, check_gpus, check_resources
+from tunesmith.backends._worker import (
+    WORKER_CODE,
+    frame,
+    main_module_data,
+    pickle_function,
+    split_frames,
+)
+from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.reporting import TRIAL_ENV_VARS
+from tunesmith.trial import Decision, Trial
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = ["LocalBackend", "check_resources"]
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_OUTCOMES = {
+    "completed": EventKind.COMPLETED,
+    "failed": EventKind.FAILED,
+    "stopped": EventKind.STOPPED,
+    "paused": EventKind.PAUSED,
+}
+
+
+@dataclass(eq=False)
+class _LocalRun(Run):
+    payload: bytes = b""
+    worker: _Worker | None = None
+
+
+@dataclass(eq=False)
+class _Worker:
+    index: int
+    proc: subprocess.Popen
+    sock: socket.socket
+    state: str = "starting"  # starting -> idle <-> busy; dead
+    run: _LocalRun | None = None
+    doomed: bool = False  # being killed: never give it another trial
+    buffer: bytearray = field(default_factory=bytearray)
+    init_error: str | None = None
+    was_ready: bool = False
+
+
+class LocalBackend(Backend):
+    """Run ``fn(config)`` in ``n_workers`` worker processes that stay up between trials.
+
+    ``fn`` must be picklable (defined at module level). It reports with
+    :func:`tunesmith.report`; its return value, if not None, is a final report: a number is
+    reported as the tuner's metric, a dict as it is.
+
+    Args:
+        fn: the trial function.
+        resources: per trial, ``{"cpus": 1, "gpus": 0}``. ``cpus`` sets ``OMP_NUM_THREADS``,
+            ``MKL_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` in the workers (unless already set);
+            with ``gpus`` > 0, each worker gets its own devices for life via
+            ``CUDA_VISIBLE_DEVICES`` (worker ``i`` gets devices ``i*gpus`` to ``i*gpus+gpus-1``).
+        gpus: the devices to share out (a count or a list of ids); by default those in
+            ``CUDA_VISIBLE_DEVICES``, else those listed by ``nvidia-smi -L``.
+        stop_grace_period: seconds a stopped or paused trial has to reach its next
+            ``report()`` before its worker is killed (and replaced).
+        start_timeout: seconds :meth:`setup` waits for the workers to be ready.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[dict[str, Any]], Any],
+        *,
+        resources: Mapping[str, Any] | None = None,
+        gpus: int | Sequence[int | str] | None = None,
+        stop_grace_period: float = 5.0,
+        start_timeout: float = 120.0,
+    ) -> None:
+        super().__init__()
+        self._fn = pickle_function(fn)
+        self.resources = check_resources(resources)
+        self.gpus = check_gpus(gpus)
+        for name, value in (
+            ("stop_grace_period", stop_grace_period),
+            ("start_timeout", start_timeout),
+        ):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+                raise ValueError(f"`{name}` must be a number of seconds >= 0, but got {value!r}")
+        self.stop_grace_period = float(stop_grace_period)
+        self.start_timeout = float(start_timeout)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._loop: Loop | None = None
+        self._workers: list[_Worker | None] = []
+        self._devices: list[str | None] = []
+        self._runs: dict[int, _LocalRun] = {}
+        self._queue: deque[_LocalRun] = deque()
+        self._init_path: Path | None = None
+        self._setting_up = False
+        self._setup_error: str | None = None
+        self._broken: str | None = None  # a replacement worker could not start
+        self._closed = False
+
+    # -- setup ---------------------------------------------------------------------------------
+    def setup(self, run_dir: Path, n_workers: int, *, metric: str | None = None) -> None:
+        if self._loop is not None:
+            raise RuntimeError("LocalBackend.setup() was already called")
+        if _worker.importing_main:
+            raise RuntimeError(
+                "a LocalBackend was set up while a worker process imported your main script; "
+                "workers import it to find the trial function, so start tuning only under "
+                '`if __name__ == "__main__":`'
+            )
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"`n_workers` must be an integer >= 1, but got {n_workers!r}")
+        super().setup(run_dir, n_workers, metric=metric)
+        self._devices = assign_gpus(self.resources["gpus"], n_workers, self.gpus)
+        assert self.run_dir is not None
+        self._init_path = self.run_dir / f".tunesmith-worker-{os.getpid()}-{id(self)}.pkl"
+        with open(self._init_path, "wb") as f:
+            pickle.dump({"fn": self._fn, "metric": metric, "main": main_module_data()}, f)
+        self._workers = [None] * n_workers
+        self._setting_up = True
+        self._loop = Loop("tunesmith-local-backend")
+        self._loop.start()
+        for index in range(n_workers):
+            self._loop.call_soon(self._spawn, index)
+        try:
+            with self._changed:
+                ready = self._changed.wait_for(
+                    lambda: self._setup_error is not None
+                    or all(w is not None and w.state == "idle" for w in self._workers),
+                    timeout=self.start_timeout,
+                )
+                self._setting_up = False
+                error = self._setup_error
+        except BaseException:  # Ctrl-C while the workers start
+            self.shutdown()
+            raise
+        if error is not None or not ready:
+            self.shutdown()
+            raise RuntimeError(
+                "LocalBackend could not start its worker processes: "
+                + (error or f"they were not ready after start_timeout={self.start_timeout} s")
+            )
+
+    def _worker_env(self, index: int, fd: int) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in TRIAL_ENV_VARS}
+        for var in _THREAD_VARS:
+            env.setdefault(var, str(self.resources["cpus"]))
+        devices = self._devices[index]
+        if devices is not None:
+            env["CUDA_VISIBLE_DEVICES"] = devices
+        env["TUNESMITH_WORKER_FD"] = str(fd)
+        env["TUNESMITH_WORKER_INIT"] = str(self._init_path)
+        return env
+
+    def _spawn(self, index: int) -> None:  # loop thread only (PDEATHSIG follows this thread)
+        parent, child = socket.socketpair()
+        path = str(Path(__file__).resolve().parents[2])  # the folder holding tunesmith/
+        try:
+            proc = popen(
+                [sys.executable, "-c", WORKER_CODE.format(path=path)],
+                env=self._worker_env(index, child.fileno()),
+                stdin=subprocess.DEVNULL,
+                pass_fds=(child.fileno(),),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            parent.close()
+            with self._lock:
+                self._worker_lost(f"could not start a worker process: {exc}")
+            return
+        finally:
+            child.close()
+        worker = _Worker(index, proc, parent)
+        with self._lock:
+            self._workers[index] = worker
+        assert self._loop is not None
+        self._loop.add_reader(parent.fileno(), lambda: self._on_readable(worker))
+        self._loop.watch_exit(proc.pid, lambda: self._on_exit(worker))
+
+    # -- messages from workers (loop thread) -----------------------------------------------------
+    def _on_readable(self, worker: _Worker) -> None:
+        eof = False
+        while True:
+            try:
+                data = worker.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                data = b""
+            if not data:
+                eof = True
+                break
+            worker.buffer += data
+        for message in split_frames(worker.buffer):
+            self._on_message(worker, message)
+        if eof:
+            assert self._loop is not None
+            self._loop.remove_reader(worker.sock.fileno())
+
+    def _on_message(self, worker: _Worker, message: tuple) -> None:
+        kind = message[0]
+        with self._lock:
+            if kind == "ready":
+                worker.state, worker.was_ready = "idle", True
+                self._changed.notify_all()
+                self._dispatch()
+            elif kind == "init_failed":
+                worker.init_error = message[1]
+            elif kind == "result":
+                run = worker.run
+                if run is None or run.trial_id != message[1] or run.finished:
+                    return
+                forced = run.forced_decision()
+                run.pending.append("ack" if forced is None else "done")
+                self.events.put(TrialEvent(EventKind.RESULT, run.trial_id, result=message[2]))
+                if forced is not None:
+                    self._send(worker, ("ack", forced.value))
+            elif kind == "end":
+                run = worker.run
+                if run is None or run.trial_id != message[1]:
+                    return
+                _, _, outcome, reason, detail = message
+                worker.run = None
+                if not worker.doomed:
+                    worker.state = "idle"
+                self._finish(
+                    run,
+                    _OUTCOMES[outcome],
+                    None if reason is None else FailureReason(reason),
+                    detail,
+                )
+                self._dispatch()
+
+    def _on_exit(self, worker: _Worker) -> None:
+        self._on_readable(worker)  # what it sent before dying comes first
+        assert self._loop is not None
+        self._loop.remove_reader(worker.sock.fileno())
+        with self._lock:
+            kill_group(worker.proc.pid, signal.SIGKILL)  # what it left behind; before reaping
+            returncode = worker.proc.wait()
+            worker.state = "dead"
+            worker.sock.close()
+            reason, detail = describe_exit(returncode)
+            if worker.run is not None:
+                run, worker.run = worker.run, None
+                self._finish(run, EventKind.FAILED, reason, detail)
+            if self._closed:
+                return
+            if not worker.was_ready:
+                self._worker_lost(
+                    worker.init_error or f"a worker process ended before it was ready ({detail})"
+                )
+                return
+        self._spawn(worker.index)
+
+    def _worker_lost(self, error: str) -> None:  # with the lock held
+        """A worker could not start: fail setup, or (later) the trials nobody can run."""
+        if self._setting_up:
+            self._setup_error = error
+            self._changed.notify_all()
+            return
+        self._broken = f"a replacement worker process could not start: {error}"
+        logger.error("LocalBackend: %s", self._broken)
+        while self._queue and not self._has_live_worker():
+            run = self._queue.popleft()
+            self._finish(run, EventKind.FAILED, FailureReason.START_FAILED, self._broken)
+
+    # -- tuner side ------------------------------------------------------------------------------
+    def _send(self, worker: _Worker, message: Any) -> None:  # with the lock held
+        with contextlib.suppress(OSError):  # a dead worker: its exit is handled by the loop
+            worker.sock.sendall(frame(message))
+
+    def _has_live_worker(self) -> bool:  # with the lock held
+        return any(w is not None and w.state != "dead" and not w.doomed for w in self._workers)
+
+    def _dispatch(self) -> None:  # with the lock held
+        while self._queue:
+            worker = next(
+                (w for w in self._workers if w is not None and w.state == "idle" and not w.doomed),
+                None,
+            )
+            if worker is None:
+                return
+            run = self._queue.popleft()
+            worker.state, worker.run, run.worker = "busy", run, worker
+            with contextlib.suppress(OSError):  # a dead worker: the trial fails with its exit
+                worker.sock.sendall(run.payload)
+
+    def _finish(
+        self,
+        run: _LocalRun,
+        kind: EventKind,
+        reason: FailureReason | None = None,
+        detail: str | None = None,
+    ) -> None:  # with the lock held
+        if run.finished:
+            return
+        self._runs.pop(run.trial_id, None)
+        self.events.put(run.end_event(kind, reason, detail))
+
+    def start(self, trial: Trial, *, resume: bool = False) -> None:
+        if self._loop is None:
+            raise RuntimeError("call LocalBackend.setup() before start()")
+        trial_dir = self.trial_dir(trial.trial_id)
+        run = _LocalRun(trial.trial_id)
+        try:
+            run.payload = frame(("run", trial.trial_id, trial.config, str(trial_dir), resume))
+        except Exception as exc:
+            run.finished = True
+            self.events.put(
+                TrialEvent(
+                    EventKind.FAILED,
+                    trial.trial_id,
+                    reason=FailureReason.START_FAILED,
+                    detail=f"the config cannot be pickled to send it to a worker: {exc}",
+                )
+            )
+            return
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the backend was shut down")
+            if trial.trial_id in self._runs:
+                raise ValueError(f"trial {trial.trial_id} is already running")
+            self._runs[trial.trial_id] = run
+            if self._broken is not None and not self._has_live_worker():
+                self._finish(run, EventKind.FAILED, FailureReason.START_FAILED, self._broken)
+                return
+            self._queue.append(run)
+            self._dispatch()
+
+    def _end(self, trial_id: int, kind: EventKind, reason: FailureReason | None) -> None:
+        with self._lock:
+            run = self._runs.get(trial_id)
+            if run is None or run.finished:
+                return
+            run.add_request(kind, reason)
+            if run.worker is None:  # still waiting for a worker
+                self._queue.remove(run)
+                self._finish(run, kind, reason)
+                return
+            if reason is FailureReason.TIMEOUT:
+                self._kill(run)
+                return
+            if "ack" in run.pending:  # it waits for an answer: give it now
+                run.pending[run.pending.index("ack")] = "done"
+                forced = run.forced_decision()
+                assert forced is not None
+                self._send(run.worker, ("ack", forced.value))
+            self._arm_kill(run)
+
+    def _arm_kill(self, run: _LocalRun) -> None:  # with the lock held
+        if run.kill_timer is None and self._loop is not None:
+            run.kill_timer = self._loop.call_later(self.stop_grace_period, self._kill_late, run)
+
+    def _kill_late(self, run: _LocalRun) -> None:
+        with self._lock:
+            self._kill(run)
+
+    def _kill(self, run: _LocalRun) -> None:  # with the lock held
+        worker = run.worker
+        if run.finished or worker is None or worker.run is not run or worker.state == "dead":
+            return
+        worker.doomed = True
+        kill_group(worker.proc.pid, signal.SIGKILL)
+
+    def stop(self, trial_id: int, *, reason: FailureReason | None = None) -> None:
+        kind = EventKind.STOPPED if reason is None else EventKind.FAILED
+        self._end(trial_id, kind, None if reason is None else FailureReason(reason))
+
+    def pause(self, trial_id: int) -> None:
+        self._end(trial_id, EventKind.PAUSED, None)
+
+    def reply(self, trial_id: int, decision: Decision) -> None:
+        with self._lock:
+            run = self._runs.get(trial_id)
+            if run is None or run.finished or not run.pending:
+                return
+            if run.pending.popleft() != "ack":
+                return
+            requested = decision_request(decision)
+            if requested is not None:
+                run.add_request(requested)
+                self._arm_kill(run)
+            answer = run.forced_decision() or Decision(decision)
+            assert run.worker is not None
+            self._send(run.worker, ("ack", answer.value))
+
+    # -- shutdown --------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._changed.notify_all()
+        loop = self._loop
+        if loop is not None:
+            if loop.alive:
+                loop.call_soon(self._terminate_all)
+                loop.stop()
+            self._terminate_all()  # safety net if the loop thread did not finish
+        if self._init_path is not None:
+            with contextlib.suppress(OSError):
+                self._init_path.unlink()
+
+    def _terminate_all(self) -> None:
+        with self._lock:
+            procs = [w.proc for w in self._workers if w is not None and w.proc.returncode is None]
+        terminate(procs, grace=min(self.stop_grace_period, 1.0))
+        for worker in self._workers:
+            if worker is not None:
+                with contextlib.suppress(OSError):
+                    worker.sock.close()

@@ -1,0 +1,169 @@
+import json
+import sys
+
+import pytest
+
+from tunesmith.backends import EventKind, FailureReason, ScriptBackend
+from tunesmith.backends.script import config_arguments
+from tunesmith.testing.backend_contract import (
+    BackendContract,
+    drive,
+    live_descendants,
+    pid_alive,
+    wait_until,
+)
+from tunesmith.trial import Decision, Trial
+
+
+class TestScriptBackendContract(BackendContract):
+    exception_reason = FailureReason.EXIT_CODE
+
+    def make_backend(self, trainable_name):
+        return ScriptBackend(
+            [sys.executable, "-m", "tunesmith.testing.trainables", trainable_name],
+            stop_grace_period=0.5,
+        )
+
+    # -- ScriptBackend only ------------------------------------------------------------------
+    def shell(self, script, n_workers=1, **kwargs):
+        backend = ScriptBackend(["bash", "-c", script, "trial"], stop_grace_period=0.5, **kwargs)
+        self._made.append(backend)
+        backend.setup(self._tmp / f"run{len(self._made)}", n_workers, metric="loss")
+        return backend
+
+    def test_printed_lines_and_logs(self):
+        backend = self.shell(
+            'echo "hello"; echo \'[tunesmith] {"epoch": 1, "loss": 0.5}\'; echo oops >&2; '
+            'printf \'[tunesmith] {"epoch": 2, "loss": 0.25}\''  # no final newline
+        )
+        events = drive(backend, [Trial(0, {})])[0]
+        assert [e.kind for e in events] == [EventKind.RESULT] * 2 + [EventKind.COMPLETED]
+        assert [(e.result["epoch"], e.result["loss"]) for e in events[:2]] == [(1, 0.5), (2, 0.25)]
+        assert [e.result["ts_report"] for e in events[:2]] == [0, 1]
+        assert all(e.result["ts_time"] >= 0 for e in events[:2])
+        trial_dir = backend.trial_dir(0)
+        stdout = (trial_dir / "stdout.log").read_text()
+        assert stdout.startswith('hello\n[tunesmith] {"epoch": 1')
+        assert "oops" in (trial_dir / "stderr.log").read_text()
+
+    def test_config_as_arguments_and_json_file(self):
+        backend = self.shell(
+            'echo "ARGS $*"; cat "$TUNESMITH_CONFIG"; echo "ID $TUNESMITH_TRIAL_ID"'
+        )
+        config = {"lr": 0.1, "layers": 3, "act": "relu", "sizes": [1, 2]}
+        drive(backend, [Trial(7, config)])
+        stdout = (backend.trial_dir(7) / "stdout.log").read_text()
+        assert "ARGS --lr 0.1 --layers 3 --act relu --sizes [1, 2]\n" in stdout
+        assert "ID 7" in stdout
+        assert json.loads((backend.trial_dir(7) / "config.json").read_text()) == config
+
+    def test_stop_decision_signals_printing_script(self):
+        backend = self.shell(
+            'for i in $(seq 1 1000); do echo "[tunesmith] {\\"loss\\": $i}"; sleep 0.02; done'
+        )
+        events = drive(backend, [Trial(0, {})], decide=lambda e: Decision.STOP)[0]
+        assert events[-1].kind is EventKind.STOPPED
+        assert len(events) < 50
+
+    def test_invalid_printed_result_fails_and_kills(self):
+        backend = self.shell("echo '[tunesmith] {\"loss\": NaN}'; sleep 100")
+        event = drive(backend, [Trial(0, {})], timeout=10)[0][-1]
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.INVALID_METRIC)
+        assert "'loss'" in event.detail and "nan" in event.detail
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [("[tunesmith] {loss: 1}", "bad result line"), ('[tunesmith] {"ts_x": 1}', "reserved")],
+    )
+    def test_malformed_printed_result(self, line, message):
+        backend = self.shell(f"echo '{line}'")
+        event = drive(backend, [Trial(0, {})])[0][-1]
+        assert event.reason is FailureReason.INVALID_METRIC
+        assert message in event.detail
+
+    def test_exit_code_detail_has_stderr_tail(self):
+        backend = self.shell("echo 'something went wrong' >&2; exit 4")
+        event = drive(backend, [Trial(0, {})])[0][-1]
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.EXIT_CODE)
+        assert event.detail.startswith("exit code 4")
+        assert event.detail.endswith("something went wrong")
+
+    def test_exit_after_stop_is_stopped_whatever_the_code(self):
+        backend = self.shell(
+            'trap "exit 7" TERM; echo "[tunesmith] {\\"loss\\": 1}"; sleep 100 & wait'
+        )
+        backend.start(Trial(0, {}))
+        assert backend.next_event(timeout=10).kind is EventKind.RESULT
+        backend.reply(0, Decision.CONTINUE)
+        backend.stop(0)
+        event = backend.next_event(timeout=10)
+        assert event.kind is EventKind.STOPPED
+
+    def test_command_not_found_is_start_failed(self):
+        backend = ScriptBackend("tunesmith-no-such-program --x 1")
+        self._made.append(backend)
+        backend.setup(self._tmp / "run", 1)
+        event = drive(backend, [Trial(0, {})])[0][-1]
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
+        assert "tunesmith-no-such-program" in event.detail
+
+    def test_grandchildren_gone_after_stop_and_after_shutdown(self):
+        script = 'sleep 1000 & echo "[tunesmith] {\\"pid\\": $!}"; wait'
+        backend = self.shell(script, n_workers=2)
+        pids = []
+        for tid in (0, 1):
+            backend.start(Trial(tid, {}))
+            event = backend.next_event(timeout=10)
+            assert event.kind is EventKind.RESULT
+            pids.append(event.result["pid"])
+            backend.reply(tid, Decision.CONTINUE)
+        assert all(pid_alive(pid) for pid in pids)
+        backend.stop(0)
+        assert backend.next_event(timeout=10).kind is EventKind.STOPPED
+        assert wait_until(lambda: not pid_alive(pids[0]))
+        assert pid_alive(pids[1])
+        backend.shutdown()
+        assert wait_until(lambda: not pid_alive(pids[1]))
+        assert live_descendants() == set()
+
+    def test_leftover_background_process_killed_at_exit(self):
+        backend = self.shell('sleep 1000 & echo "[tunesmith] {\\"pid\\": $!}"')
+        events = drive(backend, [Trial(0, {})])[0]
+        assert events[-1].kind is EventKind.COMPLETED
+        assert wait_until(lambda: not pid_alive(events[0].result["pid"]))
+
+    def test_env_and_cwd(self, tmp_path):
+        backend = self.shell(
+            'echo "[tunesmith] {\\"loss\\": $LOSS}"; pwd', env={"LOSS": "0.75"}, cwd=tmp_path
+        )
+        events = drive(backend, [Trial(0, {})])[0]
+        assert events[0].result["loss"] == 0.75
+        assert str(tmp_path) in (backend.trial_dir(0) / "stdout.log").read_text()
+
+
+def test_config_arguments():
+    assert config_arguments({"a": 1, "b": 0.5, "c": "x", "d": True, "e": None, "f": [1]}) == [
+        "--a", "1", "--b", "0.5", "--c", "x", "--d", "True", "--e", "null", "--f", "[1]",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"command": ""}, ValueError, "`command` is empty"),
+        ({"command": ["python", 3]}, TypeError, "list of strings"),
+        ({"command": "x", "env": {"A": 1}}, TypeError, "strings to strings"),
+        ({"command": "x", "stop_grace_period": -2}, ValueError, "stop_grace_period"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ScriptBackend(**kwargs)
+
+
+def test_command_string_is_split():
+    assert ScriptBackend("python 'my train.py' --fast").command == [
+        "python",
+        "my train.py",
+        "--fast",
+    ]

@@ -1,0 +1,168 @@
+"""The tuner with real worker processes and scripts: failures, decisions, Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from tunesmith import (
+    GridSearch,
+    LocalBackend,
+    RandomSearch,
+    ScriptBackend,
+    StoppingCriterion,
+    TrialStatus,
+    Tuner,
+    choice,
+    uniform,
+)
+from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.testing import trainables
+from tunesmith.testing.backend_contract import live_descendants, pid_alive, wait_until
+from tunesmith.trial import Decision
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+
+
+def test_every_kind_of_failure_is_a_failed_trial_and_the_study_goes_on(tmp_path):
+    behaviours = ["ok", "raise", "exit3", "segfault", "hang", "nan", "ok"]
+    space = {"do": choice(["ok", "raise", "exit3", "segfault", "hang", "nan", "string"])}
+    points = [{"do": b} for b in behaviours]
+    tuner = Tuner(
+        LocalBackend(trainables.misbehave, stop_grace_period=0.5),
+        GridSearch(space, metric="loss", points_to_evaluate=points, shuffle=False),
+        None,
+        n_workers=2,
+        max_trial_time=2.0,
+        max_failures=10,
+        verbose=0,
+        run_dir=tmp_path,
+    )
+    result = tuner.run()
+    by_do = {}
+    for trial in result.trials.values():
+        by_do.setdefault(trial.config["do"], []).append(trial)
+    expected = {
+        "raise": "exception",
+        "exit3": "exit_code",
+        "segfault": "signal",
+        "hang": "timeout",
+        "nan": "invalid_metric",
+        "string": "invalid_metric",
+    }
+    for do, reason in expected.items():
+        (trial,) = by_do[do]
+        assert trial.status is TrialStatus.FAILED, (do, trial)
+        assert trial.failure_reason == reason, (do, trial.failure_detail)
+    assert "boom from the trial" in by_do["raise"][0].failure_detail
+    assert "SIGSEGV" in by_do["segfault"][0].failure_detail
+    (ok,) = by_do["ok"]  # the grid does not repeat a config
+    assert ok.status is TrialStatus.COMPLETED
+    assert result.failure_summary() == {
+        "exception": 1,
+        "exit_code": 1,
+        "signal": 1,
+        "timeout": 1,
+        "invalid_metric": 2,
+    }
+
+
+class StopAtThree(FIFOScheduler):
+    def on_trial_result(self, trial, result):
+        super().on_trial_result(trial, result)
+        return Decision.STOP if result["epoch"] >= 3 else Decision.CONTINUE
+
+
+def test_stop_decision_reaches_the_function_at_its_next_report(tmp_path):
+    space = {"delay": 0.05, "n": 200, "x": uniform(0, 1)}
+    t0 = time.monotonic()
+    result = Tuner(
+        LocalBackend(trainables.slow_reports),
+        StopAtThree(space, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=2),
+        n_workers=2,
+        verbose=0,
+        run_dir=tmp_path,
+    ).run()
+    assert time.monotonic() - t0 < 8  # not 200 x 0.05 s
+    for trial in result.trials.values():
+        assert trial.status is TrialStatus.STOPPED
+        assert trial.num_results == 3
+
+
+def test_wallclock_limit_stops_running_trials(tmp_path):
+    space = {"delay": 0.05, "n": 1000, "x": uniform(0, 1)}
+    t0 = time.monotonic()
+    result = Tuner(
+        LocalBackend(trainables.slow_reports),
+        RandomSearch(space, metric="loss", random_seed=0),
+        StoppingCriterion(max_wallclock_time=1.0),
+        n_workers=2,
+        verbose=0,
+        run_dir=tmp_path,
+    ).run()
+    assert time.monotonic() - t0 < 10
+    assert result.stop_reason == "max_wallclock_time=1.0 reached"
+    assert all(t.status is TrialStatus.STOPPED for t in result.trials.values())
+
+
+TUNER = textwrap.dedent(
+    """
+    import sys
+    from tunesmith import RandomSearch, ScriptBackend, Tuner, uniform
+
+    if __name__ == "__main__":
+        cmd = ["bash", "-c", "sleep 1000 & sleep 1000 & echo '[tunesmith] {\\"loss\\": 1}'; wait"]
+        tuner = Tuner(
+            ScriptBackend(cmd, stop_grace_period=0.5),
+            RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0),
+            None,
+            n_workers=2,
+            verbose=0,
+            run_dir=sys.argv[1],
+        )
+        result = tuner.run()
+        print("stop_reason:", result.stop_reason, flush=True)
+    """
+)
+
+
+def test_ctrl_c_leaves_no_process_of_the_run(tmp_path):
+    script = tmp_path / "tune.py"
+    script.write_text(TUNER)
+    tuner = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "run")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    # two trials, each a bash with two sleeping grandchildren
+    assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 6, timeout=15)
+    time.sleep(0.3)
+    processes = live_descendants(tuner.pid)
+    os.killpg(tuner.pid, signal.SIGINT)
+    out, err = tuner.communicate(timeout=30)
+    assert tuner.returncode == 0, err
+    assert "stop_reason: interrupted (Ctrl-C)" in out
+    assert wait_until(lambda: not any(pid_alive(p) for p in processes), timeout=5), [
+        p for p in processes if pid_alive(p)
+    ]
+
+
+def test_script_trials_report_through_the_tuner(tmp_path):
+    cmd = [sys.executable, "-m", "tunesmith.testing.trainables", "three_reports"]
+    result = Tuner(
+        ScriptBackend(cmd),
+        RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=3),
+        n_workers=2,
+        verbose=0,
+        run_dir=tmp_path,
+    ).run()
+    assert [t.status for t in result.trials.values()] == [TrialStatus.COMPLETED] * 3
+    assert len(result.results) == 9
