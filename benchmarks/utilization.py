@@ -1,6 +1,6 @@
 """Worker utilization of the LocalBackend: busy time / (wall time x workers).
 
-2 workers run 40 trials (20 per worker), each reporting 5 times after 0.2 s of work. Busy time
+2 workers run 20 trials, each reporting 5 times after 0.2 s of work. Busy time
 is the work measured inside the trials; wall time runs from the tuner's start (after the worker
 pool is up) to its end.
 
@@ -32,15 +32,16 @@ class Clock(TunerCallback):
         self.end = time.perf_counter()
 
 
-def measure(n_workers=2, trials_per_worker=20, reports=5, work=0.2) -> dict:
+def measure(n_workers=2, n_trials=20, reports=5, work=0.2) -> dict:
     space = {"x": uniform(0, 1), "reports": reports, "work": work}
     clock = Clock()
     with tempfile.TemporaryDirectory() as tmp:
         tuner = Tuner(
             LocalBackend(sleepy),
             RandomSearch(space, metric="loss", random_seed=0),
-            StoppingCriterion(max_num_trials_started=n_workers * trials_per_worker),
+            StoppingCriterion(max_num_trials_started=n_trials),
             n_workers=n_workers,
+            callbacks=[clock],
             verbose=0,
             run_dir=tmp,
         )

@@ -228,3 +228,24 @@ def test_bad_backend_and_scheduler():
         Tuner(curve, RandomSearch(SPACE, metric="loss"), None)
     with pytest.raises(TypeError, match="`scheduler` must be a Scheduler"):
         Tuner(InlineBackend(curve), "random", None)
+
+
+def test_wait_trial_completion_when_stopping_lets_running_trials_finish(tmp_path):
+    stop = StoppingCriterion(max_num_evaluations=2)
+    result = make(stop=stop, run_dir=tmp_path, wait_trial_completion_when_stopping=True).run()
+    assert result.stop_reason == "max_num_evaluations=2 reached"
+    assert [t.status for t in result.trials.values()] == [TrialStatus.COMPLETED] * 2
+    assert len(result.results) == 6
+    stopped = make(stop=stop, run_dir=tmp_path / "b").run()
+    assert [t.status for t in stopped.trials.values()] == [TrialStatus.STOPPED] * 2
+
+
+def test_plateau_stopper_ends_a_run(tmp_path):
+    from tunesmith.stopping import PlateauStopper
+
+    def flat(config, start):
+        yield {"loss": 1.0}
+
+    result = make(flat, stop=PlateauStopper("loss", num_trials=3), run_dir=tmp_path).run()
+    assert result.stop_reason == "stop_criterion returned True"
+    assert len(result.trials) <= 5
