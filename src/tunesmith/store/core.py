@@ -1,0 +1,242 @@
+"""The :class:`Store`: studies, their journals and the queries on them, behind SQLAlchemy."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tunesmith.results import import_pandas
+from tunesmith.store import journal, queries
+from tunesmith.store.engine import (
+    WRITE_OPTION,
+    create_store_engine,
+    default_url,
+    display_url,
+    parse_url,
+)
+from tunesmith.store.events import Event
+from tunesmith.store.schema import ensure_schema, events, results, studies, trials
+from tunesmith.store.study import (
+    Study,
+    StudyExistsError,
+    StudyNotFoundError,
+    check_study_name,
+    study_from_row,
+    study_row,
+)
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Durable studies: an append-only journal of events per study, plus trial and result
+    tables kept in step with it for queries.
+
+    ``url``: ``"sqlite:///path/to/file.db"``, ``"postgresql+psycopg://user@host/db"`` (plain
+    ``postgresql://`` means psycopg 3, from ``pip install "tunesmith[postgres]"``), or None for
+    ``sqlite:///./tunesmith-results/tunesmith.db``. ``synchronous`` (SQLite only): ``"normal"``
+    keeps every committed transaction through a crash of the process (SIGKILL included);
+    ``"full"`` also through a power loss, at the price of an fsync per commit.
+    ``busy_timeout`` (SQLite only): seconds a write waits for another process's write to end.
+
+    Every method that takes a ``study`` accepts a :class:`Study` or its name. Queries can run in
+    any process while another one appends; each sees the committed state. Use one ``Store`` per
+    process (open it again in a child process from :attr:`url`).
+    """
+
+    def __init__(
+        self, url: str | None = None, *, synchronous: str = "normal", busy_timeout: float = 30.0
+    ):
+        self._url = parse_url(default_url() if url is None else url)
+        self._display = display_url(self._url)
+        self._engine = create_store_engine(
+            self._url, synchronous=synchronous, busy_timeout=busy_timeout
+        )
+        self._writer = self._engine.execution_options(**{WRITE_OPTION: True})
+        try:
+            ensure_schema(self._engine, self._writer, self._display)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        logger.debug("opened the store at %s", self._display)
+
+    # -- the store itself ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The normalized URL (password included), to open the same store in another process."""
+        return self._url.render_as_string(hide_password=False)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Close the store's connections (it can still be used; it reconnects)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self._display!r})"
+
+    # -- studies ------------------------------------------------------------------------------
+    def create_study(
+        self,
+        name: str,
+        *,
+        config_space_json: str,
+        scheduler_spec: dict[str, Any],
+        metric: str | Sequence[str],
+        mode: str | Sequence[str],
+        seed: int | None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Study:
+        """Create the study ``name``; :class:`StudyExistsError` if the name is taken."""
+        row = study_row(
+            name,
+            config_space_json=config_space_json,
+            scheduler_spec=scheduler_spec,
+            metric=metric,
+            mode=mode,
+            seed=seed,
+            metadata=metadata,
+        )
+        row.update(created_time=time.time(), last_seq=0)
+        try:
+            with self._writer.begin() as conn:
+                study_id = conn.execute(studies.insert(), row).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            raise StudyExistsError(
+                f"a study named {name!r} already exists in {self._display}; pick another name, "
+                f"or delete it first with delete_study({name!r})"
+            ) from None
+        logger.debug("created study %r in %s", name, self._display)
+        return study_from_row({**row, "id": study_id})
+
+    def get_study(self, name: str) -> Study | None:
+        """The study ``name``, or None if the store has none of that name."""
+        check_study_name(name)
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(studies).where(studies.c.name == name)).first()
+        return None if row is None else study_from_row(row)
+
+    def list_studies(self) -> list[Study]:
+        """All studies, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(studies).order_by(studies.c.id)).all()
+        return [study_from_row(row) for row in rows]
+
+    def delete_study(self, study: Study | str) -> None:
+        """Delete a study with its journal, trials and results."""
+        study = self._resolve(study)
+        with self._writer.begin() as conn:
+            # lock the study's row first, as appenders do, so no append runs half-deleted
+            sid = study.study_id
+            locked = conn.execute(
+                sa.select(studies.c.id).where(studies.c.id == sid).with_for_update()
+            ).first()
+            if locked is None:
+                raise self._not_found(study.name)
+            for table in (results, trials, events):
+                conn.execute(table.delete().where(table.c.study_id == sid))
+            conn.execute(studies.delete().where(studies.c.id == sid))
+        logger.debug("deleted study %r from %s", study.name, self._display)
+
+    def _not_found(self, name: str) -> StudyNotFoundError:
+        names = [s.name for s in self.list_studies()]
+        known = ", ".join(repr(n) for n in names[:10]) + (", ..." if len(names) > 10 else "")
+        return StudyNotFoundError(
+            f"no study named {name!r} in {self._display} (studies: {known or 'none'})"
+        )
+
+    def _resolve(self, study: Study | str) -> Study:
+        if isinstance(study, Study):
+            return study
+        if not isinstance(study, str):
+            raise TypeError(f"`study` must be a Study or a study name, but got study={study!r}")
+        found = self.get_study(study)
+        if found is None:
+            raise self._not_found(study)
+        return found
+
+    # -- the journal --------------------------------------------------------------------------
+    def append(self, study: Study | str, events: Sequence[Event]) -> list[int]:
+        """Append ``events`` to the study's journal in one transaction, committed before this
+        returns; returns their sequence numbers. A bad event (e.g. about a trial never created)
+        raises and writes nothing of the batch."""
+        study = self._resolve(study)
+        prepared = journal.prepare_events(events, study.name)
+        if not prepared:
+            return []
+        with self._writer.begin() as conn:
+            return journal.append_events(conn, study, prepared)
+
+    def read_events(
+        self, study: Study | str, after_seq: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
+        """The study's events with ``seq > after_seq``, in order (at most ``limit`` of them)."""
+        study = self._resolve(study)
+        if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
+            raise ValueError(f"`after_seq` must be an int >= 0, but got after_seq={after_seq!r}")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise ValueError(f"`limit` must be an int >= 1 or None, but got limit={limit!r}")
+        with self._engine.connect() as conn:
+            return journal.read_events(conn, study.study_id, after_seq=after_seq, limit=limit)
+
+    # -- queries ------------------------------------------------------------------------------
+    def trials(self, study: Study | str) -> list[dict[str, Any]]:
+        """One dict per trial, by id: ``trial_id``, ``status``, ``config``, ``last_result``,
+        ``num_results``, ``failure_reason``, ``failure_detail``, ``best_value`` (best value of
+        the study's first metric) and the ``created/started/ended/updated_time``."""
+        study = self._resolve(study)
+        with self._engine.connect() as conn:
+            return queries.trial_dicts(conn, study.study_id)
+
+    def records(self, study: Study | str) -> list[dict[str, Any]]:
+        """One flat dict per reported result, in report order: ``trial_id``, ``status``, each
+        config key, each metric."""
+        study = self._resolve(study)
+        with self._engine.connect() as conn:
+            return queries.records(conn, study.study_id)
+
+    def dataframe(self, study: Study | str):
+        """:meth:`records` as a pandas DataFrame (needs ``tunesmith[pandas]``)."""
+        pandas = import_pandas()
+        rows = self.records(study)
+        names = queries.columns(rows)  # column by column: several times faster than row-wise
+        return pandas.DataFrame({name: [row.get(name) for row in rows] for name in names})
+
+    def export(self, study: Study | str, path: str | Path, format: str | None = None) -> Path:
+        """Write :meth:`records` to ``path`` as ``"csv"``, ``"parquet"`` (needs pyarrow) or
+        ``"json"`` (a list of records; NaN and infinities become null). ``format`` None: from the
+        file's suffix. Returns the path."""
+        path = Path(path)
+        format = queries.export_format(path, format)
+        if format == "parquet":
+            queries.import_pyarrow()
+        queries.export_records(self.records(study), path, format)
+        return path
+
+    def best(
+        self, study: Study | str, k: int = 1, *, metric: str | None = None, mode: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ``k`` trials with the best reported value of the study's metric (or ``metric``,
+        with ``mode`` if it is not one of the study's), best first, as :meth:`trials` dicts whose
+        ``best_value`` is that value."""
+        study = self._resolve(study)
+        with self._engine.connect() as conn:
+            return queries.best_trials(conn, study, k=k, metric=metric, mode=mode)

@@ -1,0 +1,64 @@
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tunesmith.store import Store
+from tunesmith.store.engine import parse_url
+from tunesmith.testing.store_contract import StoreContract
+
+URL_VARIABLE = "TUNESMITH_TEST_POSTGRES_URL"
+BASE_URL = os.environ.get(URL_VARIABLE)
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not BASE_URL,
+        reason=f"set {URL_VARIABLE} to a PostgreSQL URL, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test, to run the PostgreSQL store tests",
+    ),
+]
+
+
+@pytest.fixture
+def admin():
+    engine = sa.create_engine(parse_url(BASE_URL))
+    yield engine
+    engine.dispose()
+
+
+class TestPostgresStore(StoreContract):
+    """Each test gets its own PostgreSQL schema (dropped afterwards), so runs in parallel or
+    repeated runs never see each other's tables."""
+
+    @pytest.fixture(autouse=True)
+    def _isolated(self, admin):
+        self._admin, self._schemas = admin, []
+        yield
+        with admin.begin() as conn:
+            for schema in self._schemas:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+    def make_store(self, tmp_path):
+        schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+        with self._admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        self._schemas.append(schema)
+        url = parse_url(BASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        return Store(url.render_as_string(hide_password=False))
+
+
+def test_the_url_forms_reach_the_server(admin):
+    plain = parse_url(BASE_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        store = Store(f"{plain}{'&' if '?' in plain else '?'}options=-csearch_path%3D{schema}")
+        assert store.url.startswith("postgresql+psycopg://") and store.dialect == "postgresql"
+        assert store.list_studies() == []
+        store.close()
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
