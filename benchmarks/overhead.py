@@ -1,14 +1,23 @@
 """Decision overhead of schedulers and searchers, as the number of trials grows.
 
 Drives each scheduler ask/tell-style (no tuner, no processes) on the 6-parameter mixed space of
-``tunesmith.testing.spaces.MIXED_SPACE``: per trial one ``suggest()``, one ``on_trial_add()``,
-``results_per_trial`` calls of ``on_trial_result()`` and one ``on_trial_complete()``. Every call is
-timed with ``time.perf_counter_ns``; the figure at N trials is the median over the trials in
-``[0.9 N, N)``, so a cost that grows with the study shows as growing medians.
+``tunesmith.testing.spaces.MIXED_SPACE`` with one simulated worker, honouring the scheduler's
+decisions: a free worker calls ``suggest()`` (``on_trial_add()`` for a new trial); the trial
+reports ``epoch`` = 1, 2, ... (after a resume: from the epoch after the one it paused at) to
+``on_trial_result()`` until the scheduler says STOP or PAUSE, or the trial reaches its last epoch
+(whose result also goes to ``on_trial_complete()``, as the tuner does). Every ``suggest()`` and
+``on_trial_result()`` call is timed with ``time.perf_counter_ns``; the figure at N trials is the
+median (and 90th percentile) over the calls made while the study had between 0.9 N and N trials,
+so a cost that grows with the study shows as growing figures.
 
     python benchmarks/overhead.py --json            # all figures as JSON
-    python benchmarks/overhead.py --trials 100 1000  # fewer sizes
+    python benchmarks/overhead.py --trials 100 1000  # other sizes (for every scheduler)
     python benchmarks/overhead.py --only tuner       # one measurement
+    python benchmarks/overhead.py --only ASHA-stopping ASHA-promotion
+
+Schedulers: ``RandomSearch`` (one result per trial; 100 to 10,000 trials), ``ASHA-stopping`` and
+``ASHA-promotion`` (``max_t`` 9 epochs from the space's ``epochs``, rungs 1 and 3; 1,000 to
+100,000 trials).
 
 It also measures the tuner's overhead per trial with the LocalBackend (``tuner``): the time from a
 trivial trial's last line to the next trial's first line on the same worker.
@@ -17,6 +26,7 @@ trivial trial's last line to the next trial's first line on the same worker.
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import platform
 import statistics
@@ -29,42 +39,79 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tunesmith import RandomSearch
+from tunesmith.schedulers import ASHA
 from tunesmith.testing.spaces import MIXED_SPACE, objective
-from tunesmith.trial import Trial, TrialStatus
+from tunesmith.trial import Decision, Trial, TrialStatus
 
-SCHEDULERS: dict[str, Callable[[], object]] = {
-    "RandomSearch": lambda: RandomSearch(MIXED_SPACE, metric="loss", random_seed=0),
+SMALL, LARGE = [100, 1000, 10000], [1000, 10000, 100000]
+
+#: name -> (make the scheduler, epochs per full trial, default study sizes)
+SCHEDULERS: dict[str, tuple[Callable[[], object], int, list[int]]] = {
+    "RandomSearch": (lambda: RandomSearch(MIXED_SPACE, metric="loss", random_seed=0), 1, SMALL),
+    "ASHA-stopping": (lambda: ASHA(MIXED_SPACE, metric="loss", random_seed=0), 9, LARGE),
+    "ASHA-promotion": (
+        lambda: ASHA(MIXED_SPACE, metric="loss", type="promotion", random_seed=0),
+        9,
+        LARGE,
+    ),
 }
 
 
-def measure_scheduler(make, sizes: list[int], results_per_trial: int = 1) -> dict:
+def measure_scheduler(make, sizes: list[int], epochs: int = 1) -> dict:
+    """Median ``suggest`` and ``on_trial_result`` times (us) at each study size."""
     scheduler = make()
     n = max(sizes)
-    suggest_ns, result_ns = [], []
     clock = time.perf_counter_ns
-    for trial_id in range(n):
+    suggest_at, suggest_ns, result_at, result_ns = [], [], [], []
+    paused: dict[int, tuple[Trial, float, int]] = {}  # trial_id -> (trial, base loss, epoch done)
+    started = 0
+    while started < n:
         t0 = clock()
-        suggestion = scheduler.suggest(trial_id)
-        suggest_ns.append(clock() - t0)
-        trial = Trial(trial_id, suggestion.config, TrialStatus.RUNNING)
-        scheduler.on_trial_add(trial)
-        loss = objective(trial.config, MIXED_SPACE)
-        elapsed = 0
-        for epoch in range(1, results_per_trial + 1):
-            result = {"epoch": epoch, "loss": loss + 1.0 / epoch}
+        suggestion = scheduler.suggest(started)
+        elapsed = clock() - t0
+        if suggestion is None:
+            break
+        suggest_at.append(started)
+        suggest_ns.append(elapsed)
+        if suggestion.is_resume:
+            trial, base, done = paused.pop(suggestion.resume_trial_id)
+        else:
+            trial = Trial(started, suggestion.config, TrialStatus.RUNNING)
+            scheduler.on_trial_add(trial)
+            base, done = objective(trial.config, MIXED_SPACE) - 1.0, 0
+            started += 1
+        for epoch in range(done + 1, epochs + 1):
+            result = {"epoch": epoch, "loss": base + epoch**-0.5}
             t0 = clock()
-            scheduler.on_trial_result(trial, result)
-            elapsed += clock() - t0
-        result_ns.append(elapsed / results_per_trial)
-        scheduler.on_trial_complete(trial, result)
+            decision = scheduler.on_trial_result(trial, result)
+            result_ns.append(clock() - t0)
+            result_at.append(started)
+            if epoch == epochs:
+                scheduler.on_trial_complete(trial, result)
+            elif decision is Decision.PAUSE:
+                paused[trial.trial_id] = (trial, base, epoch)
+                break
+            elif decision is Decision.STOP:
+                break
     out = {}
     for size in sizes:
         lo = int(size * 0.9)
         out[str(size)] = {
-            "suggest_us": round(statistics.median(suggest_ns[lo:size]) / 1000, 2),
-            "on_trial_result_us": round(statistics.median(result_ns[lo:size]) / 1000, 2),
+            "suggest_us": _quantile_us(suggest_at, suggest_ns, lo, size, 0.5),
+            "on_trial_result_us": _quantile_us(result_at, result_ns, lo, size, 0.5),
+            "suggest_p90_us": _quantile_us(suggest_at, suggest_ns, lo, size, 0.9),
+            "on_trial_result_p90_us": _quantile_us(result_at, result_ns, lo, size, 0.9),
         }
     return out
+
+
+def _quantile_us(at: list[int], ns: list[int], lo: int, hi: int, q: float) -> float:
+    """Quantile ``q`` (0.5: the median) of the calls made while the study had ``lo`` to ``hi``
+    trials, in microseconds."""
+    start, stop = bisect.bisect_left(at, lo), bisect.bisect_left(at, hi + 1)
+    window = ns[start:stop]
+    value = statistics.median(window) if q == 0.5 else sorted(window)[int(q * len(window))]
+    return round(value / 1000, 2)
 
 
 def measure_tuner(n_trials: int = 200) -> dict:
@@ -99,17 +146,17 @@ def measure_tuner(n_trials: int = 200) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
-    parser.add_argument("--trials", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--trials", type=int, nargs="+", help="study sizes (default per scheduler)")
     parser.add_argument("--only", nargs="+", help="names of the measurements to run")
     args = parser.parse_args(argv)
     figures: dict = {
         "machine": {"python": sys.version.split()[0], "platform": platform.platform()},
         "schedulers": {},
     }
-    for name, make in SCHEDULERS.items():
+    for name, (make, epochs, sizes) in SCHEDULERS.items():
         if args.only and name not in args.only:
             continue
-        figures["schedulers"][name] = measure_scheduler(make, sorted(args.trials))
+        figures["schedulers"][name] = measure_scheduler(make, sorted(args.trials or sizes), epochs)
     if not args.only or "tuner" in args.only:
         figures["tuner_local_backend_per_trial"] = measure_tuner()
     if args.json:
@@ -118,8 +165,10 @@ def main(argv: list[str] | None = None) -> dict:
         for name, by_size in figures["schedulers"].items():
             for size, fig in by_size.items():
                 print(
-                    f"{name:>16} @ {size:>6} trials: suggest {fig['suggest_us']:8.2f} us, "
-                    f"on_trial_result {fig['on_trial_result_us']:8.2f} us"
+                    f"{name:>16} @ {size:>6} trials: suggest {fig['suggest_us']:8.2f} us "
+                    f"(p90 {fig['suggest_p90_us']:8.2f}), on_trial_result "
+                    f"{fig['on_trial_result_us']:8.2f} us "
+                    f"(p90 {fig['on_trial_result_p90_us']:8.2f})"
                 )
         if "tuner_local_backend_per_trial" in figures:
             print(

@@ -36,21 +36,25 @@ def drive(
     fail_every: int = 0,
 ) -> list[tuple]:
     """Run trials round robin on ``n_workers`` simulated workers; return the log of
-    ``(event, trial_id, epoch or config, decision)`` tuples."""
+    ``(event, trial_id, epoch or config, decision)`` tuples.
+
+    As the tuner does, a free worker asks again after ``ask()`` returned None (a scheduler may
+    have nothing to run now but more later); the run ends when nothing runs and ``ask()`` is
+    None. A resumed trial continues after the last epoch it reported."""
     log: list[tuple] = []
     running: dict[int, tuple[Trial, int]] = {}  # slot -> (trial, next epoch)
     started = 0
-    exhausted = False
     progress: dict[int, int] = {}  # trial_id -> epochs done (survives pauses)
     while True:
-        while len(running) < n_workers and not exhausted and started < max_trials:
+        while len(running) < n_workers and started < max_trials:
             trial = at.ask()
             if trial is None:
-                exhausted = True
                 break
             if trial.trial_id not in progress:
-                started += 1
-                progress[trial.trial_id] = 0
+                done = (trial.last_result or {}).get("epoch", 0)
+                if done == 0:
+                    started += 1
+                progress[trial.trial_id] = done
             log.append(("start", trial.trial_id, trial.config))
             slot = min(set(range(n_workers)) - set(running))
             running[slot] = (trial, progress[trial.trial_id] + 1)
