@@ -11,7 +11,18 @@ from tunesmith.callbacks import TunerCallback
 from tunesmith.logs import set_verbosity
 from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report
 from tunesmith.results import TuningResult
-from tunesmith.schedulers import FIFOScheduler, GridSearch, RandomSearch, Scheduler
+from tunesmith.schedulers import (
+    ASHA,
+    PASHA,
+    FIFOScheduler,
+    GridSearch,
+    HyperbandScheduler,
+    MedianStoppingRule,
+    RandomSearch,
+    Scheduler,
+    SyncHyperband,
+    SyncSuccessiveHalving,
+)
 from tunesmith.searchers import GridSearcher, RandomSearcher, Searcher
 from tunesmith.space import (
     Domain,
@@ -36,13 +47,17 @@ from tunesmith.tuner import TooManyFailuresError, Tuner
 __version__ = "0.1.0"
 
 __all__ = [
+    "ASHA",
+    "PASHA",
     "AskTell",
     "Decision",
     "Domain",
     "FIFOScheduler",
     "GridSearch",
     "GridSearcher",
+    "HyperbandScheduler",
     "LocalBackend",
+    "MedianStoppingRule",
     "PlateauStopper",
     "RandomSearch",
     "RandomSearcher",
@@ -51,6 +66,8 @@ __all__ = [
     "Searcher",
     "StoppingCriterion",
     "Suggestion",
+    "SyncHyperband",
+    "SyncSuccessiveHalving",
     "TooManyFailuresError",
     "Trial",
     "TrialPaused",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ from typing import Any
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.callbacks.base import TunerCallback
 from tunesmith.results import TuningResult
+from tunesmith.resume import home, open_study
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import StoppingCriterion, TuningStatus
 from tunesmith.trial import Decision, Trial, TrialStatus
@@ -59,6 +61,17 @@ class Tuner:
     ``wait_trial_completion_when_stopping=True`` lets running trials finish when the criterion
     is met instead of stopping them. ``verbose``: 0 silent, 1 live progress on a terminal, 2 also
     a log line per trial.
+
+    Every run is a study in ``storage`` (a database URL; default: SQLite in
+    ``$TUNESMITH_HOME`` or ``./tunesmith-results``), journaled before the tuner acts, so nothing a
+    trial reported is lost. Running again with the same ``name`` resumes the study: its journal
+    is replayed into the fresh scheduler, which then makes the decisions the uninterrupted run
+    would have made; trials that were running restart from their checkpoint
+    (``restart_from_checkpoint=True``) or from scratch. A larger stopping criterion extends a
+    finished study (its counts are totals). ``if_exists``: ``"resume"`` (default), ``"error"``,
+    or ``"overwrite"`` (delete the stored study and start anew). A different scheduler or config
+    space under an existing name is a :class:`~tunesmith.resume.StudyMismatchError` saying what
+    differs. Trial folders are in ``run_dir`` (default ``<home>/<name>``).
     """
 
     tick_interval = 1.0
@@ -77,6 +90,9 @@ class Tuner:
         synchronous: bool = False,
         wait_trial_completion_when_stopping: bool = False,
         name: str | None = None,
+        storage: str | None = None,
+        if_exists: str = "resume",
+        restart_from_checkpoint: bool = True,
         run_dir: str | Path | None = None,
     ):
         if not isinstance(backend, Backend):
@@ -109,6 +125,15 @@ class Tuner:
                 raise TypeError(f"every callback must be a TunerCallback, but got {cb!r}")
         if verbose not in (0, 1, 2):
             raise ValueError(f"`verbose` must be 0, 1 or 2, but got verbose={verbose!r}")
+        if if_exists not in ("resume", "error", "overwrite"):
+            raise ValueError(
+                "`if_exists` must be 'resume', 'error' or 'overwrite', but got "
+                f"if_exists={if_exists!r}"
+            )
+        if name is not None:
+            from tunesmith.store.study import check_study_name
+
+            check_study_name(name)
         self.backend = backend
         self.scheduler = scheduler
         self.stop_criterion = stop_criterion
@@ -119,11 +144,14 @@ class Tuner:
         self.verbose = verbose
         self.synchronous = bool(synchronous)
         self.wait_trial_completion_when_stopping = bool(wait_trial_completion_when_stopping)
-        self.name = name or "run"
+        stem = "".join(c if c.isalnum() or c in "_-" else "-" for c in Path(sys.argv[0]).stem)
+        stem = stem.strip("_-")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        self.run_dir = (
-            Path(run_dir) if run_dir else Path("tunesmith-results") / f"{self.name}-{stamp}"
-        )
+        self.name = name or f"{stem or 'run'}-{stamp}"
+        self.storage = storage
+        self.if_exists = if_exists
+        self.restart_from_checkpoint = bool(restart_from_checkpoint)
+        self.run_dir = Path(run_dir) if run_dir else home() / self.name
         self.cost_attr = getattr(stop_criterion, "cost_attr", "cost")
         # run state
         self.status = TuningStatus()
@@ -139,16 +167,24 @@ class Tuner:
         self._exhausted = False
         self._no_new_trials: str | None = None
         self._t0 = 0.0
+        self._previous_time = 0.0  # of earlier runs of the study
+        self._store = None
+        self._study = None
+        self._buffer: list = []
+        self._to_restart: list[int] = []
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
         """Run until done; returns the :class:`~tunesmith.results.TuningResult`. Ctrl-C stops
         every trial cleanly and returns what was recorded."""
         callbacks = self._default_callbacks() + self.callbacks
-        self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
-        self._t0 = self.backend.now()
+        self._open_study()
         interrupted_twice = False
         try:
+            self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
+            self._t0 = self.backend.now() - self._previous_time
+            self._journal("run_started", None, {"pid": os.getpid(), "n_workers": self.n_workers})
+            self._flush()
             with _sigterm_as_interrupt():
                 for cb in callbacks:
                     cb.on_tuning_start(self)
@@ -164,6 +200,9 @@ class Tuner:
             self.backend.shutdown()
             self.result.wallclock_time = self._elapsed()
             self.result.stop_reason = self._stopping or self._no_new_trials
+            self._journal("run_ended", None, {"stop_reason": self.result.stop_reason})
+            self._flush()
+            self._store.close()
         if interrupted_twice:
             logger.warning("interrupted twice: trials were killed without waiting")
         for cb in callbacks:
@@ -199,6 +238,11 @@ class Tuner:
             return
         self._exhausted = False
         limit = getattr(self.stop_criterion, "max_num_trials_started", None)
+        while self._to_restart and len(self._running) < self.n_workers:
+            trial = self.trials[self._to_restart.pop(0)]
+            checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
+            resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
+            self._start(trial, resume, callbacks, restart=True)
         while len(self._running) < self.n_workers:
             if limit is not None and self.status.num_trials_started >= limit:
                 # the scheduler is not asked again (that would change its state); running
@@ -209,6 +253,7 @@ class Tuner:
             trial_id = len(self.trials)
             suggestion = self.scheduler.suggest(trial_id)
             if suggestion is None:
+                self._journal("scheduler_call", None, {"call": "suggest", "trial_id": trial_id})
                 self._exhausted = True
                 return
             if suggestion.is_resume:
@@ -221,6 +266,7 @@ class Tuner:
                 trial = Trial(trial_id, dict(suggestion.config))
                 self.trials[trial_id] = trial
                 self.scheduler.on_trial_add(trial)
+                self._journal("trial_created", trial_id, trial.config)
                 self.status.num_trials_started += 1
                 resumed = False
             self._start(trial, resumed, callbacks)
@@ -228,7 +274,16 @@ class Tuner:
             if self._stopping:
                 return
 
-    def _start(self, trial: Trial, resumed: bool, callbacks: list[TunerCallback]) -> None:
+    def _start(
+        self, trial: Trial, resumed: bool, callbacks: list[TunerCallback], *, restart=False
+    ) -> None:
+        payload: dict[str, Any] = {"resume": resumed}
+        if restart:
+            payload["restart"] = True
+        elif resumed:
+            payload["config"] = trial.config
+        self._journal("trial_started", trial.trial_id, payload)
+        self._flush()
         trial.status = TrialStatus.RUNNING
         self._running.add(trial.trial_id)
         self._requests.pop(trial.trial_id, None)
@@ -257,6 +312,10 @@ class Tuner:
         if event.kind is EventKind.RESULT:
             self._on_result(trial, event.result or {}, callbacks)
             return
+        self._on_end(trial, event, callbacks)
+        self._flush()
+
+    def _on_end(self, trial: Trial, event: TrialEvent, callbacks) -> None:
         self._running.discard(trial.trial_id)
         request = self._requests.pop(trial.trial_id, None)
         if request is not None and request[0] == "fail":
@@ -270,36 +329,45 @@ class Tuner:
         elif event.kind is EventKind.STOPPED:
             trial.status = TrialStatus.STOPPED
             self.status.num_trials_stopped += 1
-            if request is not None and request[0] == "remove":
+            removed = request is not None and request[0] == "remove"
+            if removed:
                 self.scheduler.on_trial_remove(trial)
+            self._journal("trial_stopped", trial.trial_id, {"removed": removed})
             for cb in callbacks:
                 cb.on_trial_complete(trial)
         elif event.kind is EventKind.PAUSED:
             trial.status = TrialStatus.PAUSED
             self.status.num_trials_paused += 1
+            self._journal("trial_paused", trial.trial_id, {})
             for cb in callbacks:
                 cb.on_trial_complete(trial)
 
     def _on_result(self, trial: Trial, result: dict[str, Any], callbacks) -> None:
         tid = trial.trial_id
+        self._journal("result", tid, result)
         trial.last_result, trial.num_results = result, trial.num_results + 1
         self.result.results.append({"trial_id": tid, **result})
         self.status.add_result(result)
         if self.cost_attr in result:
             self._costs[tid] = float(result[self.cost_attr])
             self.status.cost = math.fsum(self._costs.values())
+        invalid = None
         if tid in self._requests:
             decision = Decision.STOP if self._requests[tid][0] != "pause" else Decision.PAUSE
+            by = "tuner"
         else:
             try:
-                decision = self.scheduler.on_trial_result(trial, result)
+                decision, by = self.scheduler.on_trial_result(trial, result), "scheduler"
             except ValueError as err:  # the result lacks the metric, or it is not finite
-                self._request(tid, "fail", FailureReason.INVALID_METRIC, str(err))
-                decision = Decision.STOP
+                invalid, decision, by = str(err), Decision.STOP, "invalid"
             else:
                 if decision is not Decision.CONTINUE:
                     kind = "pause" if decision is Decision.PAUSE else "decided"
                     self._requests[tid] = (kind, None, None)
+        self._journal("decision", tid, {"decision": decision.value, "by": by})
+        self._flush()  # the result is durable before the trial's report() returns
+        if invalid is not None:
+            self._request(tid, "fail", FailureReason.INVALID_METRIC, invalid)
         self.backend.reply(tid, decision)
         for cb in callbacks:
             cb.on_trial_result(trial, result, decision)
@@ -315,17 +383,22 @@ class Tuner:
         try:
             self.scheduler.on_trial_complete(trial, trial.last_result)
         except ValueError as err:
-            self._on_failed(trial, FailureReason.INVALID_METRIC, str(err), callbacks)
+            self._on_failed(trial, FailureReason.INVALID_METRIC, str(err), callbacks, "complete")
             return
+        self._journal("trial_completed", trial.trial_id, {})
         trial.status = TrialStatus.COMPLETED
         self.status.num_trials_completed += 1
         for cb in callbacks:
             cb.on_trial_complete(trial)
 
-    def _on_failed(self, trial: Trial, reason, detail, callbacks) -> None:
+    def _on_failed(self, trial: Trial, reason, detail, callbacks, via: str | None = None) -> None:
         trial.status = TrialStatus.FAILED
         trial.failure_reason = str(reason.value if isinstance(reason, FailureReason) else reason)
         trial.failure_detail = detail
+        payload = {"reason": trial.failure_reason, "detail": detail}
+        if via:
+            payload["via"] = via
+        self._journal("trial_failed", trial.trial_id, payload)
         self.status.num_trials_failed += 1
         self.scheduler.on_trial_error(trial)
         logger.warning(
@@ -337,6 +410,23 @@ class Tuner:
         for cb in callbacks:
             cb.on_trial_error(trial)
         self._check_failures()
+
+    # -- the study -------------------------------------------------------------------------
+    def _open_study(self) -> None:
+        """Open the store; create the study, or check and replay the stored one."""
+        open_study(self)
+
+    def _journal(self, kind: str, trial_id: int | None, payload: dict[str, Any]) -> None:
+        from tunesmith.store import Event
+
+        self._buffer.append(
+            Event(kind, trial_id=trial_id, payload=payload, time=self.backend.now())
+        )
+
+    def _flush(self) -> None:
+        if self._buffer and self._study is not None:
+            self._store.append(self._study, self._buffer)
+            self._buffer = []
 
     # -- stopping --------------------------------------------------------------------------
     def _request(

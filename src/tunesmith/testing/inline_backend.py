@@ -1,7 +1,9 @@
 """A deterministic backend that runs generator trainables inside the tuner's thread.
 
 ``fn(config, start_step)`` returns an iterator of result dicts; the backend advances the
-running trials round robin, one result per :meth:`next_event`. It exists to test the tuner and
+running trials round robin, one result per :meth:`next_event`. After each acknowledged result
+it writes the step into the trial's checkpoint folder, so a resumed (or restarted) trial
+continues where it left off. It exists to test the tuner and
 schedulers without processes; real runs use LocalBackend or ScriptBackend.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
@@ -30,9 +33,13 @@ class InlineBackend(Backend):
         self.started: list[tuple[int, bool]] = []
         self.replies: list[tuple[int, Decision]] = []
 
+    def _checkpoint(self, trial_id: int) -> Path:
+        return self.trial_dir(trial_id) / "checkpoint" / "step"
+
     def start(self, trial: Trial, *, resume: bool = False) -> None:
         self.started.append((trial.trial_id, resume))
-        step = self._steps.setdefault(trial.trial_id, 0) if resume else 0
+        ckpt = self._checkpoint(trial.trial_id)
+        step = int(ckpt.read_text()) if resume and ckpt.exists() else 0
         self._steps[trial.trial_id] = step
         self._gens[trial.trial_id] = iter(self.fn(dict(trial.config), step))
         self._order.append(trial.trial_id)
@@ -47,7 +54,11 @@ class InlineBackend(Backend):
             self._ending[trial_id] = TrialEvent(EventKind.PAUSED, trial_id)
 
     def reply(self, trial_id: int, decision: Decision) -> None:
+        """Like a well-behaved trial, checkpoint once the result is acknowledged."""
         self.replies.append((trial_id, decision))
+        ckpt = self._checkpoint(trial_id)
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+        ckpt.write_text(str(self._steps[trial_id]))
         self._awaiting.discard(trial_id)
         if decision is not Decision.CONTINUE and trial_id not in self._ending:
             kind = EventKind.PAUSED if decision is Decision.PAUSE else EventKind.STOPPED

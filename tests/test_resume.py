@@ -1,0 +1,168 @@
+"""Named studies: resume after a crash reproduces the uninterrupted run; extension; mismatch."""
+
+import pytest
+
+from tunesmith import RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
+from tunesmith.callbacks import TunerCallback
+from tunesmith.resume import StudyMismatchError
+from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.store import Store
+from tunesmith.testing.inline_backend import InlineBackend
+from tunesmith.trial import Decision
+
+SPACE = {"x": uniform(0, 1), "c": choice(["a", "b"]), "epochs": 4}
+
+
+def curve(config, start):
+    for epoch in range(start + 1, config["epochs"] + 1):
+        yield {"epoch": epoch, "loss": config["x"] + (config["c"] == "b") + 1.0 / epoch}
+
+
+class StopBad(FIFOScheduler):
+    """Stops trials whose loss at epoch 2 is above 1.6: decisions depend on results."""
+
+    def on_trial_result(self, trial, result):
+        super().on_trial_result(trial, result)
+        return Decision.STOP if result["epoch"] == 2 and result["loss"] > 1.6 else Decision.CONTINUE
+
+
+class Crash(BaseException):
+    pass
+
+
+class CrashAfter(TunerCallback):
+    """Raises after ``n`` hook calls, like a tuner killed at a random moment."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def _tick(self):
+        self.n -= 1
+        if self.n == 0:
+            raise Crash
+
+    def on_trial_start(self, trial, *, resumed):
+        self._tick()
+
+    def on_trial_result(self, trial, result, decision):
+        self._tick()
+
+    def on_trial_complete(self, trial):
+        self._tick()
+
+
+def tuner(name, n_trials=8, seed=None, callbacks=(), scheduler_cls=StopBad, **kwargs):
+    scheduler = scheduler_cls(SPACE, metric="loss", random_seed=seed)
+    return Tuner(
+        InlineBackend(curve),
+        scheduler,
+        StoppingCriterion(max_num_trials_started=n_trials),
+        n_workers=kwargs.pop("n_workers", 1),
+        verbose=0,
+        name=name,
+        callbacks=list(callbacks),
+        **kwargs,
+    )
+
+
+def table(name):
+    """Configs, results and decisions of a study, as stored."""
+    with Store() as store:
+        events = store.read_events(name)
+    return [
+        (e.kind.value, e.trial_id, {k: v for k, v in e.payload.items() if k != "ts_time"})
+        for e in events
+        if e.kind.value
+        in ("trial_created", "result", "decision", "trial_completed", "trial_stopped")
+    ]
+
+
+def test_resume_after_crashes_at_every_point_equals_the_uninterrupted_run():
+    tuner("reference", seed=5).run()
+    reference = table("reference")
+    total = 40  # hook calls of the whole run are fewer than this
+    for n in range(1, total, 3):
+        name = f"crashed-{n}"
+        with pytest.raises(Crash):
+            tuner(name, seed=5, callbacks=[CrashAfter(n)]).run()
+        result = tuner(name, seed=5).run()
+        assert table(name) == reference, f"crash after {n} hook calls"
+        assert len(result.trials) == 8
+
+
+def test_resume_without_a_seed_uses_the_stored_state():
+    with pytest.raises(Crash):
+        tuner("unseeded", callbacks=[CrashAfter(5)]).run()
+    first = table("unseeded")
+    tuner("unseeded").run()  # a fresh scheduler with another entropy seed
+    assert table("unseeded")[: len(first)] == first
+
+
+def test_extending_a_finished_study_counts_totals():
+    tuner("grow", n_trials=4, seed=1).run()
+    result = tuner("grow", n_trials=6, seed=1).run()
+    assert len(result.trials) == 6
+    tuner("whole", n_trials=6, seed=1).run()
+    configs = [e for e in table("whole") if e[0] == "trial_created"]
+    assert [e for e in table("grow") if e[0] == "trial_created"] == configs
+
+
+def test_trials_running_at_a_crash_restart_from_their_checkpoint():
+    with pytest.raises(Crash):
+        tuner("ckpt", seed=2, callbacks=[CrashAfter(3)]).run()  # start, result, result
+    resumed = tuner("ckpt", seed=2)
+    result = resumed.run()
+    assert (0, True) in resumed.backend.started  # restarted with its checkpoint
+    epochs = [r["epoch"] for r in result.results if r["trial_id"] == 0]
+    assert epochs == sorted(set(epochs))  # no epoch reported twice
+
+
+def test_restart_from_scratch_when_asked():
+    with pytest.raises(Crash):
+        tuner("scratch", seed=2, callbacks=[CrashAfter(3)]).run()
+    resumed = tuner("scratch", seed=2, restart_from_checkpoint=False)
+    resumed.run()
+    assert (0, False) in resumed.backend.started
+
+
+def test_a_different_scheduler_under_the_same_name_says_what_differs():
+    tuner("fixed", n_trials=2, seed=0).run()
+    with pytest.raises(StudyMismatchError, match=r"kwargs.mode: was 'min', now 'max'"):
+        Tuner(
+            InlineBackend(curve),
+            StopBad(SPACE, metric="loss", mode="max", random_seed=0),
+            None,
+            name="fixed",
+        ).run()
+    other = {**SPACE, "x": uniform(0, 2)}
+    with pytest.raises(
+        StudyMismatchError, match=r"config_space.x.__domain__.upper: was 1.0, now 2.0"
+    ):
+        Tuner(InlineBackend(curve), StopBad(other, metric="loss"), None, name="fixed").run()
+
+
+def test_if_exists_error_and_overwrite():
+    tuner("taken", n_trials=2, seed=0).run()
+    with pytest.raises(StudyMismatchError, match="a study named 'taken' already exists"):
+        tuner("taken", n_trials=2, seed=0, if_exists="error").run()
+    result = tuner("taken", n_trials=3, seed=1, if_exists="overwrite").run()
+    assert len(result.trials) == 3
+    with Store() as store:
+        assert len(store.trials("taken")) == 3
+
+
+def test_results_are_readable_from_the_store():
+    result = tuner("readable", n_trials=3, seed=0, scheduler_cls=RandomSearch).run()
+    with Store() as store:
+        trials = store.trials("readable")
+        records = store.records("readable")
+    assert [t["status"] for t in trials] == ["completed"] * 3
+    assert len(records) == len(result.results) == 12
+    assert {t.status for t in result.trials.values()} == {TrialStatus.COMPLETED}
+
+
+def test_bad_study_arguments():
+    with pytest.raises(ValueError, match="`if_exists` must be 'resume', 'error' or 'overwrite'"):
+        tuner("x", if_exists="append")
+    with pytest.raises(ValueError, match="a study `name` must be 1 to 128 characters"):
+        tuner("no spaces please")
