@@ -8,8 +8,9 @@ calls are implied by the events, in the order they were made:
 event                               scheduler calls replayed
 ==================================  ==========================================================
 trial_created                       ``suggest(trial_id)`` -> start that config; ``on_trial_add``
-trial_started, resume (not restart)  ``suggest(next_id)`` -> resume that trial
-scheduler_call ``suggest`` / None   ``suggest(trial_id)`` -> None
+trial_started, resume (not restart)  ``suggest(next_id)`` (or ``suggest_resume()`` when
+                                    ``via="suggest_resume"``) -> resume that trial
+scheduler_call ``suggest`` / None   ``suggest(trial_id)`` (or ``suggest_resume()``) -> None
 decision, by ``scheduler``          ``on_trial_result`` (must give the same decision)
 decision, by ``invalid``            ``on_trial_result`` raising ``ValueError``
 trial_completed                     ``on_trial_complete``
@@ -111,7 +112,10 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
         elif kind == "trial_started":
             trial = trials[tid]
             if payload.get("resume") and not payload.get("restart"):
-                suggestion = scheduler.suggest(len(trials))
+                if payload.get("via") == "suggest_resume":
+                    suggestion = scheduler.suggest_resume()
+                else:
+                    suggestion = scheduler.suggest(len(trials))
                 if suggestion is None or suggestion.resume_trial_id != tid:
                     raise ReplayError(
                         f"at {where} the scheduler suggested {suggestion} but the journal "
@@ -122,8 +126,12 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
                 trial.config = dict(payload["config"])
             trial.status = TrialStatus.RUNNING
         elif kind == "scheduler_call":
-            if payload.get("call") == "suggest":
-                suggestion = scheduler.suggest(payload["trial_id"])
+            call = payload.get("call")
+            if call in ("suggest", "suggest_resume"):
+                if call == "suggest":
+                    suggestion = scheduler.suggest(payload["trial_id"])
+                else:
+                    suggestion = scheduler.suggest_resume()
                 if suggestion is not None:
                     raise ReplayError(
                         f"at {where} the scheduler suggested {suggestion} where the original "

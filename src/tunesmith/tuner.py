@@ -172,6 +172,7 @@ class Tuner:
         self._study = None
         self._buffer: list = []
         self._to_restart: list[int] = []
+        self._resume_via = "suggest"
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
@@ -244,16 +245,20 @@ class Tuner:
             resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
             self._start(trial, resume, callbacks, restart=True)
         while len(self._running) < self.n_workers:
-            if limit is not None and self.status.num_trials_started >= limit:
-                # the scheduler is not asked again (that would change its state); running
-                # trials finish, paused ones stay paused
-                self._no_new_trials = f"max_num_trials_started={limit} reached"
-                self._exhausted = True
-                return
             trial_id = len(self.trials)
-            suggestion = self.scheduler.suggest(trial_id)
+            if limit is not None and self.status.num_trials_started >= limit:
+                # no new trial may start; running ones finish, paused ones may be resumed
+                self._no_new_trials = f"max_num_trials_started={limit} reached"
+                call, suggestion = "suggest_resume", self.scheduler.suggest_resume()
+                if suggestion is not None and not suggestion.is_resume:
+                    raise TypeError(
+                        f"{type(self.scheduler).__name__}.suggest_resume() returned a new config; "
+                        "it may only resume paused trials"
+                    )
+            else:
+                call, suggestion = "suggest", self.scheduler.suggest(trial_id)
             if suggestion is None:
-                self._journal("scheduler_call", None, {"call": "suggest", "trial_id": trial_id})
+                self._journal("scheduler_call", None, {"call": call, "trial_id": trial_id})
                 self._exhausted = True
                 return
             if suggestion.is_resume:
@@ -262,6 +267,7 @@ class Tuner:
                     trial.config = dict(suggestion.config)
                 self.status.num_trials_paused -= 1
                 resumed = True
+                self._resume_via = call
             else:
                 trial = Trial(trial_id, dict(suggestion.config))
                 self.trials[trial_id] = trial
@@ -282,6 +288,7 @@ class Tuner:
             payload["restart"] = True
         elif resumed:
             payload["config"] = trial.config
+            payload["via"] = self._resume_via
         self._journal("trial_started", trial.trial_id, payload)
         self._flush()
         trial.status = TrialStatus.RUNNING

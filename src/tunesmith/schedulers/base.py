@@ -37,6 +37,12 @@ class Scheduler(Specified, ABC):
         """What to run on a free worker: start a config as trial ``trial_id``, resume a paused
         trial, or None when nothing is left."""
 
+    def suggest_resume(self) -> Suggestion | None:
+        """A paused trial to resume, never a new config (None: none now). The tuner asks this
+        instead of :meth:`suggest` once no new trial may start (``max_num_trials_started``), so
+        promotion-type schedulers can still carry paused trials on."""
+        return None
+
     def on_trial_add(self, trial: Trial) -> None:
         """``trial`` was created from a start suggestion."""
 
