@@ -5,46 +5,116 @@ The names most users need are importable from here::
     from tunesmith import Tuner, LocalBackend, RandomSearch, StoppingCriterion, report, uniform
 """
 
-from tunesmith.asktell import AskTell
-from tunesmith.backends import LocalBackend, ScriptBackend
-from tunesmith.callbacks import TunerCallback
-from tunesmith.logs import set_verbosity
-from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report
-from tunesmith.results import TuningResult
-from tunesmith.schedulers import (
-    ASHA,
-    PASHA,
-    FIFOScheduler,
-    GridSearch,
-    HyperbandScheduler,
-    MedianStoppingRule,
-    RandomSearch,
-    Scheduler,
-    SyncHyperband,
-    SyncSuccessiveHalving,
-)
-from tunesmith.searchers import GridSearcher, RandomSearcher, Searcher
-from tunesmith.space import (
-    Domain,
-    choice,
-    default_config,
-    finrange,
-    logfinrange,
-    lograndint,
-    loguniform,
-    ordinal,
-    randint,
-    sample_config,
-    space_from_json,
-    space_to_json,
-    uniform,
-    validate_config,
-)
-from tunesmith.stopping import PlateauStopper, StoppingCriterion, TuningStatus
-from tunesmith.trial import Decision, Suggestion, Trial, TrialStatus
-from tunesmith.tuner import TooManyFailuresError, Tuner
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Names are imported on first use (PEP 562): a trial script's ``import tunesmith`` then costs
+# only what ``tunesmith.report`` needs, not numpy, SQLAlchemy and the schedulers.
+_EXPORTS = {
+    "ASHA": "tunesmith.schedulers",
+    "AskTell": "tunesmith.asktell",
+    "Decision": "tunesmith.trial",
+    "Domain": "tunesmith.space",
+    "FIFOScheduler": "tunesmith.schedulers",
+    "GridSearch": "tunesmith.schedulers",
+    "GridSearcher": "tunesmith.searchers",
+    "HyperbandScheduler": "tunesmith.schedulers",
+    "LocalBackend": "tunesmith.backends",
+    "MedianStoppingRule": "tunesmith.schedulers",
+    "PASHA": "tunesmith.schedulers",
+    "PlateauStopper": "tunesmith.stopping",
+    "RandomSearch": "tunesmith.schedulers",
+    "RandomSearcher": "tunesmith.searchers",
+    "Scheduler": "tunesmith.schedulers",
+    "ScriptBackend": "tunesmith.backends",
+    "Searcher": "tunesmith.searchers",
+    "StoppingCriterion": "tunesmith.stopping",
+    "Suggestion": "tunesmith.trial",
+    "SyncHyperband": "tunesmith.schedulers",
+    "SyncSuccessiveHalving": "tunesmith.schedulers",
+    "TooManyFailuresError": "tunesmith.tuner",
+    "Trial": "tunesmith.trial",
+    "TrialPaused": "tunesmith.reporting",
+    "TrialStatus": "tunesmith.trial",
+    "TrialStopped": "tunesmith.reporting",
+    "Tuner": "tunesmith.tuner",
+    "TunerCallback": "tunesmith.callbacks",
+    "TuningResult": "tunesmith.results",
+    "TuningStatus": "tunesmith.stopping",
+    "checkpoint_dir": "tunesmith.reporting",
+    "choice": "tunesmith.space",
+    "default_config": "tunesmith.space",
+    "finrange": "tunesmith.space",
+    "logfinrange": "tunesmith.space",
+    "lograndint": "tunesmith.space",
+    "loguniform": "tunesmith.space",
+    "ordinal": "tunesmith.space",
+    "randint": "tunesmith.space",
+    "report": "tunesmith.reporting",
+    "trial_id": "tunesmith.reporting",
+    "sample_config": "tunesmith.space",
+    "set_verbosity": "tunesmith.logs",
+    "space_from_json": "tunesmith.space",
+    "space_to_json": "tunesmith.space",
+    "uniform": "tunesmith.space",
+    "validate_config": "tunesmith.space",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tunesmith' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from tunesmith.asktell import AskTell
+    from tunesmith.backends import LocalBackend, ScriptBackend
+    from tunesmith.callbacks import TunerCallback
+    from tunesmith.logs import set_verbosity
+    from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report, trial_id
+    from tunesmith.results import TuningResult
+    from tunesmith.schedulers import (
+        ASHA,
+        PASHA,
+        FIFOScheduler,
+        GridSearch,
+        HyperbandScheduler,
+        MedianStoppingRule,
+        RandomSearch,
+        Scheduler,
+        SyncHyperband,
+        SyncSuccessiveHalving,
+    )
+    from tunesmith.searchers import GridSearcher, RandomSearcher, Searcher
+    from tunesmith.space import (
+        Domain,
+        choice,
+        default_config,
+        finrange,
+        logfinrange,
+        lograndint,
+        loguniform,
+        ordinal,
+        randint,
+        sample_config,
+        space_from_json,
+        space_to_json,
+        uniform,
+        validate_config,
+    )
+    from tunesmith.stopping import PlateauStopper, StoppingCriterion, TuningStatus
+    from tunesmith.trial import Decision, Suggestion, Trial, TrialStatus
+    from tunesmith.tuner import TooManyFailuresError, Tuner
 
 __all__ = [
     "ASHA",
@@ -91,6 +161,7 @@ __all__ = [
     "set_verbosity",
     "space_from_json",
     "space_to_json",
+    "trial_id",
     "uniform",
     "validate_config",
 ]

@@ -19,6 +19,12 @@ trial_failed                        (``on_trial_complete`` raising, when ``via="
 trial_stopped, ``removed``          ``on_trial_remove``
 ==================================  ==========================================================
 
+Trials that were running at a crash restart (from their checkpoint, if any). A restarted trial
+may repeat reports that were stored but whose acknowledgement it never saw; a report equal (but
+for the ``ts_`` fields) to one stored since the trial's last start is recognized as such a
+redelivery: it gets the stored answer and is not stored twice. So a deterministic trial's
+reports are stored exactly once across crashes.
+
 A study stores the scheduler's ``state_dict()`` from before its first call, so a fresh scheduler
 built by the same script (even with a seed drawn from OS entropy) starts from the same state.
 """
@@ -33,6 +39,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.backends.base import FailureReason
 from tunesmith.spec import diff_specs
 from tunesmith.store.engine import home_directory
 from tunesmith.trial import Decision, Trial, TrialStatus
@@ -78,6 +85,11 @@ def mismatches(study: Study, scheduler_spec: dict[str, Any], metric: Any, mode: 
     return out
 
 
+def user_metrics(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without tunesmith's automatic ``ts_`` fields."""
+    return {k: v for k, v in result.items() if not k.startswith("ts_")}
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equality of configs as stored (JSON) and as suggested."""
     return json.loads(json.dumps(a)) == json.loads(json.dumps(b))
@@ -87,6 +99,8 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
     """Rebuild ``tuner``'s trials, results, counts and its scheduler's state from ``events``."""
     scheduler, status = tuner.scheduler, tuner.status
     trials = tuner.trials
+    since_start: dict[int, list[dict[str, Any]]] = {}  # results since each trial's last start
+    tuner._since_start = since_start
     run_start = None
     last_time = None
     previous = 0.0
@@ -125,6 +139,7 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
             if "config" in payload:
                 trial.config = dict(payload["config"])
             trial.status = TrialStatus.RUNNING
+            since_start[tid] = []
         elif kind == "scheduler_call":
             call = payload.get("call")
             if call in ("suggest", "suggest_resume"):
@@ -141,6 +156,7 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
             trial = trials[tid]
             trial.last_result, trial.num_results = dict(payload), trial.num_results + 1
             tuner.result.results.append({"trial_id": tid, **payload})
+            since_start.setdefault(tid, []).append(user_metrics(payload))
             status.add_result(payload)
             if tuner.cost_attr in payload:
                 tuner._costs[tid] = float(payload[tuner.cost_attr])
@@ -161,6 +177,8 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
             elif by == "invalid":
                 with contextlib.suppress(ValueError):
                     scheduler.on_trial_result(trial, trial.last_result)
+                detail = payload.get("detail")
+                tuner._requests[tid] = ("fail", FailureReason.INVALID_METRIC, detail)
         elif kind == "trial_completed":
             trial = trials[tid]
             scheduler.on_trial_complete(trial, trial.last_result)
@@ -256,7 +274,9 @@ def settle_running(tuner: Tuner) -> None:
         if trial.status is not TrialStatus.RUNNING:
             continue
         request = tuner._requests.pop(trial.trial_id, None)
-        if request is not None and request[0] == "pause":
+        if request is not None and request[0] == "fail":
+            tuner._on_failed(trial, request[1], request[2], [])
+        elif request is not None and request[0] == "pause":
             trial.status = TrialStatus.PAUSED
             tuner.status.num_trials_paused += 1
             tuner._journal("trial_paused", trial.trial_id, {})
@@ -266,3 +286,5 @@ def settle_running(tuner: Tuner) -> None:
             tuner._journal("trial_stopped", trial.trial_id, {"removed": False})
         else:
             tuner._to_restart.append(trial.trial_id)
+            # reports the trial may not have seen acknowledged before the crash
+            tuner._in_doubt[trial.trial_id] = tuner._since_start.get(trial.trial_id, [])

@@ -10,6 +10,7 @@ import heapq
 import logging
 import math
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ from typing import Any
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.callbacks.base import TunerCallback
 from tunesmith.results import TuningResult
-from tunesmith.resume import home, open_study
+from tunesmith.resume import home, open_study, user_metrics
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import StoppingCriterion, TuningStatus
 from tunesmith.trial import Decision, Trial, TrialStatus
@@ -72,6 +73,8 @@ class Tuner:
     or ``"overwrite"`` (delete the stored study and start anew). A different scheduler or config
     space under an existing name is a :class:`~tunesmith.resume.StudyMismatchError` saying what
     differs. Trial folders are in ``run_dir`` (default ``<home>/<name>``).
+    ``delete_checkpoints=True`` deletes the checkpoint folder of every trial that ends stopped
+    or failed (paused and completed trials keep theirs); ``num_checkpoints_deleted`` counts them.
     """
 
     tick_interval = 1.0
@@ -94,6 +97,7 @@ class Tuner:
         if_exists: str = "resume",
         restart_from_checkpoint: bool = True,
         run_dir: str | Path | None = None,
+        delete_checkpoints: bool = False,
     ):
         if not isinstance(backend, Backend):
             raise TypeError(
@@ -130,6 +134,11 @@ class Tuner:
                 "`if_exists` must be 'resume', 'error' or 'overwrite', but got "
                 f"if_exists={if_exists!r}"
             )
+        if not isinstance(delete_checkpoints, bool):
+            raise ValueError(
+                "`delete_checkpoints` must be True or False, but got "
+                f"delete_checkpoints={delete_checkpoints!r}"
+            )
         if name is not None:
             from tunesmith.store.study import check_study_name
 
@@ -152,6 +161,8 @@ class Tuner:
         self.if_exists = if_exists
         self.restart_from_checkpoint = bool(restart_from_checkpoint)
         self.run_dir = Path(run_dir) if run_dir else home() / self.name
+        self.delete_checkpoints = delete_checkpoints
+        self.num_checkpoints_deleted = 0
         self.cost_attr = getattr(stop_criterion, "cost_attr", "cost")
         # run state
         self.status = TuningStatus()
@@ -172,6 +183,8 @@ class Tuner:
         self._study = None
         self._buffer: list = []
         self._to_restart: list[int] = []
+        self._since_start: dict[int, list[dict[str, Any]]] = {}
+        self._in_doubt: dict[int, list[dict[str, Any]]] = {}
         self._resume_via = "suggest"
 
     # -- the loop --------------------------------------------------------------------------
@@ -340,6 +353,7 @@ class Tuner:
             if removed:
                 self.scheduler.on_trial_remove(trial)
             self._journal("trial_stopped", trial.trial_id, {"removed": removed})
+            self._delete_checkpoint(trial.trial_id)
             for cb in callbacks:
                 cb.on_trial_complete(trial)
         elif event.kind is EventKind.PAUSED:
@@ -351,6 +365,9 @@ class Tuner:
 
     def _on_result(self, trial: Trial, result: dict[str, Any], callbacks) -> None:
         tid = trial.trial_id
+        if self._redelivered(tid, result):
+            self.backend.reply(tid, Decision.CONTINUE)  # as journaled: else it was not restarted
+            return
         self._journal("result", tid, result)
         trial.last_result, trial.num_results = result, trial.num_results + 1
         self.result.results.append({"trial_id": tid, **result})
@@ -371,13 +388,28 @@ class Tuner:
                 if decision is not Decision.CONTINUE:
                     kind = "pause" if decision is Decision.PAUSE else "decided"
                     self._requests[tid] = (kind, None, None)
-        self._journal("decision", tid, {"decision": decision.value, "by": by})
+        payload = {"decision": decision.value, "by": by}
+        if invalid is not None:
+            payload["detail"] = invalid
+        self._journal("decision", tid, payload)
         self._flush()  # the result is durable before the trial's report() returns
         if invalid is not None:
             self._request(tid, "fail", FailureReason.INVALID_METRIC, invalid)
         self.backend.reply(tid, decision)
         for cb in callbacks:
             cb.on_trial_result(trial, result, decision)
+
+    def _redelivered(self, trial_id: int, result: dict[str, Any]) -> bool:
+        """Whether a trial restarted after a crash repeats a report stored before it."""
+        doubt = self._in_doubt.get(trial_id)
+        if not doubt:
+            return False
+        metrics = user_metrics(result)
+        if metrics not in doubt:
+            del self._in_doubt[trial_id]
+            return False
+        del doubt[: doubt.index(metrics) + 1]
+        return True
 
     def _on_completed(self, trial: Trial, callbacks) -> None:
         if trial.last_result is None:
@@ -408,6 +440,7 @@ class Tuner:
         self._journal("trial_failed", trial.trial_id, payload)
         self.status.num_trials_failed += 1
         self.scheduler.on_trial_error(trial)
+        self._delete_checkpoint(trial.trial_id)
         logger.warning(
             "trial %d failed (%s)%s",
             trial.trial_id,
@@ -417,6 +450,16 @@ class Tuner:
         for cb in callbacks:
             cb.on_trial_error(trial)
         self._check_failures()
+
+    def _delete_checkpoint(self, trial_id: int) -> None:
+        folder = self.backend.trial_dir(trial_id) / "checkpoint"
+        if self.delete_checkpoints and folder.is_dir():
+            try:
+                shutil.rmtree(folder)
+            except OSError as err:
+                logger.warning("could not delete the checkpoint of trial %d: %s", trial_id, err)
+            else:
+                self.num_checkpoints_deleted += 1
 
     # -- the study -------------------------------------------------------------------------
     def _open_study(self) -> None:
