@@ -54,6 +54,8 @@ _EXPORTS = {
     "randint": "tunesmith.space",
     "report": "tunesmith.reporting",
     "trial_id": "tunesmith.reporting",
+    "list_studies": "tunesmith.studies",
+    "load_study": "tunesmith.studies",
     "sample_config": "tunesmith.space",
     "set_verbosity": "tunesmith.logs",
     "space_from_json": "tunesmith.space",
@@ -113,6 +115,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         validate_config,
     )
     from tunesmith.stopping import PlateauStopper, StoppingCriterion, TuningStatus
+    from tunesmith.studies import list_studies, load_study
     from tunesmith.trial import Decision, Suggestion, Trial, TrialStatus
     from tunesmith.tuner import TooManyFailuresError, Tuner
 
@@ -151,6 +154,8 @@ __all__ = [
     "choice",
     "default_config",
     "finrange",
+    "list_studies",
+    "load_study",
     "logfinrange",
     "lograndint",
     "loguniform",

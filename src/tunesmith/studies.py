@@ -1,0 +1,99 @@
+"""Results of stored studies, from any process, also while a study runs::
+
+    import tunesmith
+
+    study = tunesmith.load_study("mnist-lr")          # default store, or storage="postgresql://..."
+    study.best_config()
+    study.top(5)                                       # the 5 best trials
+    study.dataframe()                                  # one row per report (needs pandas)
+    study.export("mnist-lr.csv")
+    tunesmith.list_studies()
+
+Each call reads the store afresh: nothing is cached, nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tunesmith.store import Store, Study, StudyNotFoundError
+
+__all__ = ["StoredStudy", "list_studies", "load_study"]
+
+
+def list_studies(storage: str | None = None) -> list[Study]:
+    """The studies in ``storage`` (default: the SQLite store in ``$TUNESMITH_HOME``)."""
+    with Store(storage) as store:
+        return store.list_studies()
+
+
+def load_study(name: str, storage: str | None = None) -> StoredStudy:
+    """A read-only view of the study ``name``; ``StudyNotFoundError`` lists the known names."""
+    store = Store(storage)
+    try:
+        study = store.get_study(name)
+        if study is None:
+            known = [s.name for s in store.list_studies()]
+            raise StudyNotFoundError(
+                f"no study named {name!r} in {store.url}; known studies: {known or 'none'}"
+            )
+    finally:
+        store.close()
+    return StoredStudy(study, storage)
+
+
+class StoredStudy:
+    """A study as stored: its description (``name``, ``metric``, ``mode``, ``config_space``,
+    ``scheduler_spec``) and queries on its trials and results."""
+
+    def __init__(self, study: Study, storage: str | None):
+        self.study = study
+        self.storage = storage
+        self.name, self.metric, self.mode = study.name, study.metric, study.mode
+
+    def _query(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        with Store(self.storage) as store:
+            return getattr(store, method)(self.study, *args, **kwargs)
+
+    @property
+    def config_space(self) -> dict[str, Any]:
+        from tunesmith.space import space_from_json
+
+        return space_from_json(self.study.config_space_json)
+
+    @property
+    def scheduler_spec(self) -> dict[str, Any]:
+        return self.study.scheduler_spec
+
+    def trials(self) -> list[dict[str, Any]]:
+        """One dict per trial: ``trial_id``, ``status``, ``config``, ``last_result``,
+        ``num_results``, ``failure_reason``, ``failure_detail``, ``best_value``, times."""
+        return self._query("trials")
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per report: trial id, status, each config key, each metric."""
+        return self._query("records")
+
+    def dataframe(self):
+        """:meth:`records` as a pandas DataFrame (needs ``tunesmith[pandas]``)."""
+        return self._query("dataframe")
+
+    def export(self, path: str | Path, format: str | None = None) -> Path:
+        """Write :meth:`records` as CSV, Parquet or JSON (from ``format`` or the suffix)."""
+        return self._query("export", path, format)
+
+    def top(self, k: int = 5) -> list[dict[str, Any]]:
+        """The ``k`` trials with the best reported value of the metric, best first."""
+        return self._query("best", k)
+
+    def best_trial(self) -> dict[str, Any] | None:
+        best = self.top(1)
+        return best[0] if best else None
+
+    def best_config(self) -> dict[str, Any] | None:
+        best = self.best_trial()
+        return None if best is None else dict(best["config"])
+
+    def __repr__(self) -> str:
+        return f"StoredStudy(name={self.name!r}, metric={self.metric!r}, mode={self.mode!r})"
