@@ -128,6 +128,7 @@ def measure_tuner(n_trials: int = 200) -> dict:
             StoppingCriterion(max_num_trials_started=n_trials),
             n_workers=1,
             verbose=0,
+            storage=f"sqlite:///{tmp}/tunesmith.db",
             run_dir=tmp,
         )
         result = tuner.run()

@@ -43,6 +43,7 @@ def measure(n_workers=2, n_trials=20, reports=5, work=0.2) -> dict:
             n_workers=n_workers,
             callbacks=[clock],
             verbose=0,
+            storage=f"sqlite:///{tmp}/tunesmith.db",
             run_dir=tmp,
         )
         result = tuner.run()

@@ -5,7 +5,9 @@ validation error after every epoch; random search picks the configs, two workers
 """
 
 import argparse
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -60,14 +62,27 @@ def main(argv=None):
         RandomSearch(space, metric="val_error", mode="min", random_seed=0),
         StoppingCriterion(max_num_trials_started=args.trials),
         n_workers=args.workers,
-        name="digits-mlp",
+        name="demo-digits-mlp",
+        if_exists="overwrite",  # every `make demo` is a fresh run; drop this to resume instead
     )
     result = tuner.run()
     best = result.best_result()
-    print(f"\n{result.summary()}")
     print(f"best config: {result.best_config()}")
     print(f"best validation error: {best['val_error']:.4f} (trial {best['trial_id']})")
-    print(f"trial folders (logs, checkpoints): {tuner.run_dir}")
+    cli = Path(sys.executable).parent / "tunesmith"
+    cli = cli if cli.exists() else "tunesmith"
+    print(
+        f"\nStudy {result.name!r} is stored in {result.storage}; trial folders in {tuner.run_dir}."
+    )
+    print("Inspect it with:")
+    for command in (
+        f"show {tuner.name}",
+        f"trials {tuner.name}",
+        f"best {tuner.name}",
+        f"export {tuner.name} --format csv",
+        f"plot {tuner.name} --kind curves --out curves.png",
+    ):
+        print(f"  {cli} {command}")
 
 
 if __name__ == "__main__":

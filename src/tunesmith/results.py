@@ -32,6 +32,9 @@ class TuningResult:
     results: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     wallclock_time: float = 0.0
+    #: the study's name and the URL of the store holding it
+    name: str | None = None
+    storage: str | None = None
 
     def _score(self, value: Any) -> float:
         try:

@@ -37,6 +37,22 @@ __all__ = ["TooManyFailuresError", "Tuner"]
 #: how long the tuner waits for running trials to end after it asked them to stop
 DRAIN_TIMEOUT = 60.0
 
+#: ``Tuner(storage=MEMORY)`` keeps the journal in memory (simulations, tests)
+MEMORY = "memory"
+
+
+class _MemoryJournal:
+    """The store of ``storage="memory"``: the events are appended to a list."""
+
+    def __init__(self, events: list):
+        self.events = events
+
+    def append(self, study: Any, events: Sequence[Any]) -> None:
+        self.events.extend(events)
+
+    def close(self) -> None:
+        pass
+
 
 class TooManyFailuresError(RuntimeError):
     """The run ended because more trials failed than ``max_failures`` allows; ``.result`` holds
@@ -73,11 +89,19 @@ class Tuner:
     or ``"overwrite"`` (delete the stored study and start anew). A different scheduler or config
     space under an existing name is a :class:`~tunesmith.resume.StudyMismatchError` saying what
     differs. Trial folders are in ``run_dir`` (default ``<home>/<name>``).
+    ``storage="memory"`` keeps the journal in memory only (:attr:`journal`; for simulations and
+    tests): nothing is written, the study cannot be resumed or loaded from another process.
+    With a backend whose trials cannot lose results (the simulator), the journal is written
+    in batches of up to :attr:`journal_batch` events, and completely when the run ends.
     ``delete_checkpoints=True`` deletes the checkpoint folder of every trial that ends stopped
     or failed (paused and completed trials keep theirs); ``num_checkpoints_deleted`` counts them.
     """
 
     tick_interval = 1.0
+    #: with a backend whose trials cannot lose results (``durable_acks = False``, as the
+    #: simulator's), events are journaled in transactions of up to this many events (and at the
+    #: end of the run) instead of one before every answer to a trial
+    journal_batch = 10_000
 
     def __init__(
         self,
@@ -186,6 +210,10 @@ class Tuner:
         self._since_start: dict[int, list[dict[str, Any]]] = {}
         self._in_doubt: dict[int, list[dict[str, Any]]] = {}
         self._resume_via = "suggest"
+        self._durable_acks = bool(getattr(backend, "durable_acks", True))
+        #: the journal's events with ``storage="memory"`` (else None: they are in the store)
+        self.journal: list | None = [] if storage == MEMORY else None
+        self._simulated = bool(getattr(backend, "simulated_clock", False))
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
@@ -198,7 +226,7 @@ class Tuner:
             self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
             self._t0 = self.backend.now() - self._previous_time
             self._journal("run_started", None, {"pid": os.getpid(), "n_workers": self.n_workers})
-            self._flush()
+            self._flush(force=True)
             with _sigterm_as_interrupt():
                 for cb in callbacks:
                     cb.on_tuning_start(self)
@@ -214,8 +242,9 @@ class Tuner:
             self.backend.shutdown()
             self.result.wallclock_time = self._elapsed()
             self.result.stop_reason = self._stopping or self._no_new_trials
+            self.result.name, self.result.storage = self.name, self._store.url
             self._journal("run_ended", None, {"stop_reason": self.result.stop_reason})
-            self._flush()
+            self._flush(force=True)
             self._store.close()
         if interrupted_twice:
             logger.warning("interrupted twice: trials were killed without waiting")
@@ -257,6 +286,8 @@ class Tuner:
             checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
             resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
             self._start(trial, resume, callbacks, restart=True)
+        if any(request[0] == "pause" for request in self._requests.values()):
+            return  # the scheduler may resume a trial still pausing: ask once it has paused
         while len(self._running) < self.n_workers:
             trial_id = len(self.trials)
             if limit is not None and self.status.num_trials_started >= limit:
@@ -464,6 +495,9 @@ class Tuner:
     # -- the study -------------------------------------------------------------------------
     def _open_study(self) -> None:
         """Open the store; create the study, or check and replay the stored one."""
+        if self.journal is not None:
+            self._store, self._study = _MemoryJournal(self.journal), self.name
+            return
         open_study(self)
 
     def _journal(self, kind: str, trial_id: int | None, payload: dict[str, Any]) -> None:
@@ -473,7 +507,9 @@ class Tuner:
             Event(kind, trial_id=trial_id, payload=payload, time=self.backend.now())
         )
 
-    def _flush(self) -> None:
+    def _flush(self, *, force: bool = False) -> None:
+        if not (force or self._durable_acks or len(self._buffer) >= self.journal_batch):
+            return  # a simulation: nothing is lost if the tuner dies before the batch is written
         if self._buffer and self._study is not None:
             self._store.append(self._study, self._buffer)
             self._buffer = []
@@ -543,15 +579,16 @@ class Tuner:
                     f"ran longer than max_trial_time={self.max_trial_time} s",
                 )
 
-    def _wait_time(self) -> float:
+    def _wait_time(self) -> float | None:
         now = self.backend.now()
-        wait = self.tick_interval
+        # a simulated clock needs no tick: it would only advance simulated time in small steps
+        wait = math.inf if self._simulated else self.tick_interval
         if self._deadlines:
             wait = min(wait, self._deadlines[0][0] - now)
         limit = getattr(self.stop_criterion, "max_wallclock_time", None)
         if limit is not None and not self._stopping:
             wait = min(wait, self._t0 + limit - now)
-        return max(wait, 0.0)
+        return None if wait == math.inf else max(wait, 0.0)
 
     def _elapsed(self) -> float:
         return self.backend.now() - self._t0

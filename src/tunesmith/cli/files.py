@@ -1,0 +1,158 @@
+"""The commands that write files: ``export`` (records as CSV, Parquet, JSON) and ``plot``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tunesmith.cli.common import CLIError, friendly_errors, storage_option, study_or_error
+
+__all__ = ["export", "plot"]
+
+_FORMATS = ("csv", "parquet", "json")
+_KINDS = ("curves", "best", "parallel")
+_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="File format [default: from the suffix of --out].",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write [default: NAME.FORMAT in the current folder].",
+)
+@storage_option
+@friendly_errors
+def export(name: str, format_: str | None, out: Path | None, storage: str | None) -> None:
+    """Write every reported result of study NAME, one record per report (trial id, status,
+    config, metrics), as CSV, Parquet or JSON (a list of records)."""
+    if format_ is None and out is None:
+        raise click.UsageError(
+            "pass --format csv, parquet or json, or --out FILE with one of these suffixes"
+        )
+    if out is None:
+        out = Path(f"{name}.{format_}")
+    elif format_ is None:
+        format_ = _SUFFIXES.get(out.suffix.lower())
+        if format_ is None:
+            raise click.UsageError(
+                f"cannot tell the format from --out {str(out)!r}; pass --format csv, parquet "
+                "or json, or use a suffix .csv, .parquet or .json"
+            )
+    store, study = study_or_error(storage, name)
+    with store:
+        path = store.export(study, out, format_)
+        count = sum(t["num_results"] for t in store.trials(study))
+    click.echo(f"Wrote {count} records of study {name!r} to {path}.")
+
+
+def _resource_attr(study: Any) -> str | None:
+    """The scheduler's ``resource_attr`` (e.g. ASHA's ``"epoch"``), if it has one."""
+    kwargs = (study.scheduler_spec or {}).get("kwargs") or {}
+    value = kwargs.get("resource_attr")
+    return value if isinstance(value, str) and value else None
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice(_KINDS),
+    default="curves",
+    show_default=True,
+    help="curves: the metric of every trial against the resource; best: best value so far; "
+    "parallel: parallel coordinates of the configs, colored by the metric.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Image to write: .png, .svg or .pdf [default: NAME-KIND.png].",
+)
+@click.option("--metric", default=None, help="Metric to plot [default: the study's first].")
+@click.option(
+    "--mode",
+    type=click.Choice(["min", "max"]),
+    default=None,
+    help="For a metric that is not one of the study's.",
+)
+@click.option(
+    "--resource-attr",
+    default=None,
+    help="x axis of --kind curves, e.g. epoch [default: the scheduler's resource_attr, "
+    "else the report number].",
+)
+@click.option(
+    "--x",
+    "x_axis",
+    type=click.Choice(["time", "trials"]),
+    default="time",
+    show_default=True,
+    help="x axis of --kind best: seconds since the study began, or number of trials.",
+)
+@click.option("--log-y", is_flag=True, help="Logarithmic y axis (curves, best).")
+@click.option("--dpi", default=120, show_default=True, type=click.IntRange(min=10))
+@storage_option
+@friendly_errors
+def plot(
+    name: str,
+    kind: str,
+    out: Path | None,
+    metric: str | None,
+    mode: str | None,
+    resource_attr: str | None,
+    x_axis: str,
+    log_y: bool,
+    dpi: int,
+    storage: str | None,
+) -> None:
+    """Plot study NAME to an image file (needs pip install "tunesmith[plot]")."""
+    from tunesmith import viz
+
+    viz.import_matplotlib()
+    out = out or Path(f"{name}-{kind}.png")
+    store, study = study_or_error(storage, name)
+    with store:
+        metric = metric or study.metrics[0]
+        if mode is None:
+            if metric in study.metrics:
+                mode = study.modes[study.metrics.index(metric)]
+            elif kind != "curves":
+                raise CLIError(
+                    f"metric {metric!r} is not one of study {name!r}'s metrics "
+                    f"{study.metrics}; pass --mode min or --mode max to say which values are "
+                    "better"
+                )
+        if kind == "curves":
+            resource_attr = resource_attr or _resource_attr(study)
+            data = viz.training_curves(store.records(study), metric, resource_attr)
+            figure = viz.plot_training_curves(data, log_y=log_y)
+            what = f"{len(data.curves)} trials, {data.num_points} points"
+        elif kind == "best":
+            if x_axis == "time":
+                rows = viz.timed_results(store.read_events(study))
+            else:
+                rows = store.records(study)
+            data = viz.best_so_far(rows, metric, mode, x=x_axis)
+            figure = viz.plot_best_so_far(data, log_y=log_y)
+            what = f"{len(data.values)} {'results' if x_axis == 'time' else 'trials'}"
+        else:
+            from tunesmith.space import space_from_json
+
+            space = space_from_json(study.config_space_json)
+            data = viz.parallel_coordinates(store.trials(study), metric, mode, config_space=space)
+            figure = viz.plot_parallel_coordinates(data)
+            what = f"{len(data.trial_ids)} trials, {len(data.axes)} axes"
+    figure.suptitle(f"{name}", fontsize=10)
+    figure.savefig(out, dpi=dpi)
+    click.echo(f"Wrote the {kind} plot of study {name!r} ({what}) to {out}.")

@@ -1,0 +1,360 @@
+"""The commands that read studies (``studies``, ``show``, ``trials``, ``best``) and ``delete``."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tunesmith.cli import common
+from tunesmith.cli.common import (
+    CLIError,
+    NoStoreError,
+    emit_json,
+    format_counts,
+    format_duration,
+    format_items,
+    format_time,
+    format_value,
+    friendly_errors,
+    hyperparameter_names,
+    iso_time,
+    json_option,
+    metric_label,
+    open_store,
+    status_counts,
+    storage_option,
+    study_or_error,
+    where,
+)
+from tunesmith.trial import TrialStatus
+
+__all__ = ["best", "delete", "show", "studies", "trials"]
+
+#: at most this many hyperparameters get a column of their own; more share one "config" column
+_MAX_COLUMNS = 6
+
+
+def _score(trial: dict[str, Any], mode: str) -> float | None:
+    value = trial.get("best_value")
+    if value is None or not math.isfinite(value):
+        return None
+    return value if mode == "min" else -value
+
+
+def ranked(trials: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
+    """The trials with a value of the study's first metric, best first (ties: lower id)."""
+    scored = [(s, t["trial_id"], t) for t in trials if (s := _score(t, mode)) is not None]
+    return [t for _, _, t in sorted(scored, key=lambda item: item[:2])]
+
+
+def study_summary(study: Any, trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``tunesmith studies`` shows of one study."""
+    top = ranked(trials, study.modes[0])
+    return {
+        "name": study.name,
+        "created": iso_time(study.created_time),
+        "created_time": study.created_time,
+        "metric": study.metric,
+        "mode": study.mode,
+        "num_trials": len(trials),
+        "trials_by_status": status_counts(trials),
+        "best_value": top[0]["best_value"] if top else None,
+        "best_trial_id": top[0]["trial_id"] if top else None,
+    }
+
+
+def _trials_table(
+    title: str,
+    rows: list[dict[str, Any]],
+    names: list[str],
+    metric: str,
+    *,
+    rank: bool,
+):
+    """A rich table of trials: rank, id, status, value of ``metric``, results, hyperparameters."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    if rank:
+        table.add_column("#", justify="right")
+    table.add_column("trial", justify="right")
+    table.add_column("status")
+    table.add_column(metric, justify="right")
+    table.add_column("results", justify="right")
+    wide = len(names) <= _MAX_COLUMNS
+    for name in names if wide else ["config"]:
+        table.add_column(name, overflow="fold")
+    for i, trial in enumerate(rows, start=1):
+        config = trial["config"]
+        cells = (
+            [format_value(config.get(n)) for n in names] if wide else [format_items(config, names)]
+        )
+        table.add_row(
+            *([str(i)] if rank else []),
+            str(trial["trial_id"]),
+            trial["status"],
+            format_value(trial["best_value"]),
+            str(trial["num_results"]),
+            *cells,
+        )
+    return table
+
+
+@click.command()
+@storage_option
+@json_option
+@friendly_errors
+def studies(storage: str | None, as_json: bool) -> None:
+    """List the studies: name, created, metric and mode, trials by status, best value."""
+    try:
+        store = open_store(storage)
+    except NoStoreError as err:
+        if as_json:
+            emit_json([])
+        else:
+            click.echo(f"No studies: {err.message}")
+        return
+    with store:
+        found = [(s, study_summary(s, store.trials(s))) for s in store.list_studies()]
+        location = where(store)
+    if as_json:
+        emit_json([row for _, row in found])
+        return
+    if not found:
+        click.echo(f"No studies in {location}.")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Studies in {location}", title_justify="left")
+    table.add_column("study", overflow="fold")
+    table.add_column("created", no_wrap=True)
+    table.add_column("metric", overflow="fold")
+    table.add_column("trials", justify="right")
+    table.add_column("by status")
+    table.add_column("best", justify="right")
+    for study, row in found:
+        table.add_row(
+            row["name"],
+            format_time(row["created_time"]),
+            metric_label(study),
+            str(row["num_trials"]),
+            format_counts(row["trials_by_status"]),
+            format_value(row["best_value"]),
+        )
+    common.console().print(table)
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--top",
+    "top_k",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many of the best trials to list.",
+)
+@storage_option
+@json_option
+@friendly_errors
+def show(name: str, top_k: int, storage: str | None, as_json: bool) -> None:
+    """Summarize study NAME: trials by status, failures by reason, best value and config,
+    number of results, time span, and a table of the best trials."""
+    store, study = study_or_error(storage, name)
+    with store:
+        trials = store.trials(study)
+        location = where(store)
+    top = ranked(trials, study.modes[0])[:top_k]
+    failures = Counter(
+        t["failure_reason"] or "unknown" for t in trials if t["status"] == TrialStatus.FAILED.value
+    )
+    first = min((t["created_time"] for t in trials), default=None)
+    last = max((t["updated_time"] for t in trials), default=None)
+    summary = study_summary(study, trials)
+    summary.update(
+        storage=location,
+        scheduler=study.scheduler_spec.get("class"),
+        seed=study.seed,
+        failures_by_reason=dict(failures.most_common()),
+        num_results=sum(t["num_results"] for t in trials),
+        first_time=first,
+        last_time=last,
+        duration=None if first is None else last - first,
+        best_config=top[0]["config"] if top else None,
+        top=top,
+    )
+    if as_json:
+        emit_json(summary)
+        return
+    from rich.table import Table
+
+    names = hyperparameter_names(study, trials)
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    facts.add_row("study", f"{study.name}  ({location})")
+    facts.add_row("created", format_time(study.created_time))
+    facts.add_row("metric", metric_label(study))
+    if summary["scheduler"]:
+        seed = "" if study.seed is None else f" (seed {study.seed})"
+        facts.add_row("scheduler", f"{summary['scheduler']}{seed}")
+    facts.add_row("trials", f"{len(trials)}: {format_counts(summary['trials_by_status'])}")
+    if failures:
+        facts.add_row(
+            "failures", ", ".join(f"{r}: {n}" for r, n in summary["failures_by_reason"].items())
+        )
+    facts.add_row("results", str(summary["num_results"]))
+    if first is not None:
+        facts.add_row(
+            "time span",
+            f"{format_time(first)} to {format_time(last)} ({format_duration(last - first)})",
+        )
+    if top:
+        facts.add_row(
+            "best",
+            f"{study.metrics[0]} = {format_value(top[0]['best_value'])} "
+            f"(trial {top[0]['trial_id']}): {format_items(top[0]['config'], names)}",
+        )
+    else:
+        facts.add_row("best", f"no finite value of {study.metrics[0]!r} reported yet")
+    out = common.console()
+    out.print(facts)
+    if top:
+        out.print()
+        title = f"Top {len(top)} by {study.metrics[0]} ({study.modes[0]})"
+        out.print(_trials_table(title, top, names, study.metrics[0], rank=True))
+
+
+def _failure(trial: dict[str, Any]) -> str:
+    reason = trial["failure_reason"]
+    if not reason:
+        return ""
+    lines = [line.strip() for line in (trial["failure_detail"] or "").splitlines() if line.strip()]
+    if not lines:
+        return reason
+    detail = lines[-1] if len(lines[-1]) <= 60 else lines[-1][:59] + "…"
+    return f"{reason}: {detail}"
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in TrialStatus]),
+    help="Only trials of this status (repeat the option for several).",
+)
+@storage_option
+@json_option
+@friendly_errors
+def trials(name: str, statuses: tuple[str, ...], storage: str | None, as_json: bool) -> None:
+    """List the trials of study NAME: id, status, config, last reported metrics, failure."""
+    store, study = study_or_error(storage, name)
+    with store:
+        rows = store.trials(study)
+    names = hyperparameter_names(study, rows)
+    if statuses:
+        rows = [t for t in rows if t["status"] in statuses]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        which = f" with status {' or '.join(statuses)}" if statuses else ""
+        click.echo(f"Study {name!r} has no trials{which}.")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Trials of {name} ({len(rows)})", title_justify="left")
+    table.add_column("trial", justify="right")
+    table.add_column("status")
+    table.add_column("config", overflow="fold")
+    table.add_column("last result", overflow="fold")
+    table.add_column("failure", overflow="fold")
+    for t in rows:
+        last = {k: v for k, v in (t["last_result"] or {}).items() if not k.startswith("ts_")}
+        table.add_row(
+            str(t["trial_id"]),
+            t["status"],
+            format_items(t["config"], names),
+            format_items(last),
+            _failure(t),
+        )
+    common.console().print(table)
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--k",
+    "k",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many of the best configs to list.",
+)
+@click.option("--metric", default=None, help="Rank by this metric [default: the study's first].")
+@click.option(
+    "--mode",
+    type=click.Choice(["min", "max"]),
+    default=None,
+    help="For a metric that is not one of the study's.",
+)
+@storage_option
+@json_option
+@friendly_errors
+def best(
+    name: str, k: int, metric: str | None, mode: str | None, storage: str | None, as_json: bool
+) -> None:
+    """Print the best config(s) of study NAME, best first."""
+    store, study = study_or_error(storage, name)
+    with store:
+        metric = metric or study.metrics[0]
+        if mode is None and metric not in study.metrics:
+            raise CLIError(
+                f"metric {metric!r} is not one of study {name!r}'s metrics {study.metrics}; "
+                "pass --mode min or --mode max to say which values are better"
+            )
+        rows = store.best(study, k, metric=metric, mode=mode)
+        names = hyperparameter_names(study, rows)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo(f"No trial of study {name!r} has reported a finite value of {metric!r} yet.")
+        return
+    mode = mode or study.modes[study.metrics.index(metric)]
+    title = f"Best {len(rows)} of {name} by {metric} ({mode})"
+    common.console().print(_trials_table(title, rows, names, metric, rank=True))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
+@storage_option
+@friendly_errors
+def delete(name: str, yes: bool, storage: str | None) -> None:
+    """Delete study NAME with its journal, trials and results (asks first, unless --yes)."""
+    store, study = study_or_error(storage, name)
+    with store:
+        rows = store.trials(study)
+        what = (
+            f"study {name!r} ({len(rows)} trials, {sum(t['num_results'] for t in rows)} results) "
+            f"from {where(store)}"
+        )
+        if not yes:
+            if not common.stdin_is_interactive():
+                raise CLIError(
+                    f"not deleting {what}: delete asks for confirmation and the standard input "
+                    "is not a terminal; pass --yes to delete without asking"
+                )
+            click.confirm(f"Delete {what}? This cannot be undone", abort=True)
+        store.delete_study(study)
+    click.echo(f"Deleted {what}.")
+    run_dir = study.metadata.get("run_dir")
+    if isinstance(run_dir, str) and Path(run_dir).is_dir():
+        click.echo(f"Its trial folders (checkpoints, logs) are still in {run_dir}.")
