@@ -35,7 +35,7 @@ import contextlib
 import json
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,8 +95,10 @@ def _same(a: Any, b: Any) -> bool:
     return json.loads(json.dumps(a)) == json.loads(json.dumps(b))
 
 
-def replay(tuner: Tuner, events: Iterable[Event]) -> None:
-    """Rebuild ``tuner``'s trials, results, counts and its scheduler's state from ``events``."""
+def replay(tuner: Tuner, events: Iterable[Event]) -> dict[int, int]:
+    """Rebuild ``tuner``'s trials, results, counts and its scheduler's state from ``events``;
+    return the journal position (``seq``) of each trial's last start or result."""
+    last_active: dict[int, int] = {}
     scheduler, status = tuner.scheduler, tuner.status
     trials = tuner.trials
     since_start: dict[int, list[dict[str, Any]]] = {}  # results since each trial's last start
@@ -204,11 +206,14 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> None:
             status.num_trials_paused += 1
         if kind in _ENDS or kind == "trial_started":
             tuner._requests.pop(tid, None)
+        if kind in ("trial_started", "result"):
+            last_active[tid] = event.seq
         if event.time is not None:
             last_time = event.time
     if run_start is not None and last_time is not None:
         previous += last_time - run_start
     tuner._previous_time = previous
+    return last_active
 
 
 def open_study(tuner: Tuner) -> None:
@@ -254,8 +259,8 @@ def open_study(tuner: Tuner) -> None:
         if "run_dir" in study.metadata and tuner.run_dir == home() / tuner.name:
             tuner.run_dir = Path(study.metadata["run_dir"])
         tuner.scheduler.load_state_dict(study.metadata["scheduler_state"])
-        replay(tuner, tuner._store.read_events(study))
-        settle_running(tuner)
+        last_active = replay(tuner, tuner._store.read_events(study))
+        settle_running(tuner, last_active)
         logger.info(
             "resuming study %r: %d trials, %d results",
             tuner.name,
@@ -267,10 +272,13 @@ def open_study(tuner: Tuner) -> None:
         raise
 
 
-def settle_running(tuner: Tuner) -> None:
+def settle_running(tuner: Tuner, last_active: Mapping[int, int] | None = None) -> None:
     """Trials the journal left running: settle those the scheduler had decided on, queue
-    the others to restart."""
-    for trial in tuner.trials.values():
+    the others to restart, least recently active first (by ``last_active``, the journal
+    position of each trial's last start or result), the order in which they were served."""
+    last_active = last_active or {}
+    by_activity = sorted(tuner.trials.values(), key=lambda t: last_active.get(t.trial_id, -1))
+    for trial in by_activity:
         if trial.status is not TrialStatus.RUNNING:
             continue
         request = tuner._requests.pop(trial.trial_id, None)

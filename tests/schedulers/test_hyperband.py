@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tunesmith import AskTell, Decision, RandomSearcher, loguniform, uniform
+from tunesmith import AskTell, Decision, RandomSearcher, TrialStatus, loguniform, uniform
 from tunesmith.schedulers import ASHA, PASHA, HyperbandScheduler
 from tunesmith.schedulers._pasha import criss_crossed
 from tunesmith.spec import build
@@ -173,6 +173,28 @@ def test_promotion_pauses_and_promotes_the_best_eligible_trial():
     assert at.report(e, r(1, 0.2)) is P
     assert at.ask() is e  # e ranks 1st of 5 and was not promoted
     assert [t for t, _, _ in scheduler.paused_trials()] == [0, 1, 2, 3]
+
+
+def test_suggest_resume_makes_the_promotion_but_never_starts_a_config():
+    assert ASHA(SPACE, metric="loss", random_seed=0).suggest_resume() is None  # stopping type
+    scheduler = ASHA(SPACE, metric="loss", type="promotion", random_seed=0)
+    at = AskTell(scheduler)
+    a, b = at.ask(), at.ask()
+    assert at.report(a, r(1, 0.5)) is P
+    assert at.report(b, r(1, 0.6)) is P
+    assert scheduler.suggest_resume() is None  # floor(2/3) = 0 may go on
+    c = at.ask()
+    reference = AskTell(ASHA(SPACE, metric="loss", type="promotion", random_seed=0))
+    assert c.config == [reference.ask() for _ in range(3)][2].config  # none drawn meanwhile
+    assert at.report(c, r(1, 0.4)) is P
+    suggestion = scheduler.suggest_resume()
+    assert suggestion is not None and suggestion.is_resume and suggestion.resume_trial_id == 2
+    assert scheduler.suggest_resume() is None  # c was promoted; a ranks 2nd of 3
+    c.status = TrialStatus.RUNNING
+    assert at.report(c, r(3, 0.3)) is P
+    assert [t for t, _, _ in scheduler.paused_trials()] == [0, 1, 2]
+    assert scheduler.paused_standing(2) == (3, 0, 1, 1 / 3)
+    assert scheduler.paused_standing(1) == (1, 2, 3, 1 / 3)
 
 
 def test_keep_size_ratios_caps_promotions_per_rung():

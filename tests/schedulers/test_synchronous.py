@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tunesmith import AskTell, Decision, randint, uniform
+from tunesmith import AskTell, Decision, TrialStatus, randint, uniform
 from tunesmith.schedulers import SyncHyperband, SyncSuccessiveHalving
 from tunesmith.spec import build
 from tunesmith.testing.scheduler_contract import SchedulerContract, drive
@@ -195,3 +195,27 @@ def test_spec_rebuilds_the_scheduler():
     clone = build(json.loads(json.dumps(scheduler.spec())))
     assert isinstance(clone, SyncSuccessiveHalving)
     assert clone.bracket_table == scheduler.bracket_table
+
+
+def test_suggest_resume_shrinks_unfilled_brackets_and_resumes_promoted_trials():
+    scheduler = SyncSuccessiveHalving(SPACE, metric="loss", random_seed=0)  # 9 -> 3 -> 1
+    at = AskTell(scheduler)
+    trials = [at.ask() for _ in range(5)]  # then no new trial may start
+    for trial, loss in zip(trials[:4], (0.5, 0.3, 0.4, 0.2), strict=True):
+        assert at.report(trial, r(1, loss)) is P
+    assert scheduler.suggest_resume() is None  # trial 4 still runs towards rung 0
+    assert at.report(trials[4], r(1, 0.6)) is P
+    # rung 0 shrinks to the 5 configs started: 5 -> 5 * 3 // 9 = 1 -> 1
+    suggestion = scheduler.suggest_resume()
+    assert suggestion is not None and suggestion.resume_trial_id == 3
+    best = at.trials[3]
+    best.status = TrialStatus.RUNNING
+    assert at.report(best, r(2, 0.2)) is C
+    assert at.report(best, r(3, 0.1)) is P
+    assert scheduler.suggest_resume().resume_trial_id == 3
+    best.status = TrialStatus.RUNNING
+    for epoch in range(4, 9):
+        assert at.report(best, r(epoch, 0.1)) is C
+    at.tell(best, r(9, 0.05))
+    assert scheduler.suggest_resume() is None
+    assert len(at.trials) == 5

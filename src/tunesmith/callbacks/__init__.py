@@ -1,5 +1,7 @@
-"""Hooks into the tuning loop: :class:`TunerCallback` and the progress display."""
+"""Hooks into the tuning loop: :class:`TunerCallback`, the progress display and the removal of
+paused trials' checkpoints."""
 
 from tunesmith.callbacks.base import TunerCallback
+from tunesmith.callbacks.checkpoint_removal import RemoveCheckpointsCallback
 
-__all__ = ["TunerCallback"]
+__all__ = ["RemoveCheckpointsCallback", "TunerCallback"]

@@ -90,8 +90,9 @@ class HyperbandScheduler(Scheduler):
       recorded there (its own included) are strictly better (``q = 1/eta``), else STOP.
     * ``"promotion"``: a trial PAUSEs at each rung; ``suggest()`` resumes the best paused trial
       among the best ``floor(q * n)`` of its rung and not yet promoted, from the highest rung
-      down; if there is none it starts a new config. ``keep_size_ratios=True`` (AutoGluon)
-      also caps the trials promoted from a rung at ``floor(q * n)``.
+      down; if there is none it starts a new config (``suggest_resume()``: only the promotion).
+      ``keep_size_ratios=True`` (AutoGluon) also caps the promotions from a rung at
+      ``floor(q * n)``.
     * ``"pasha"``: see :class:`PASHA`; ``pasha_epsilon`` fixes its soft-ranking threshold.
     * ``"cost_promotion"``: promotion where a paused trial may be promoted iff the trials ranked
       up to it cost at most ``q`` of the rung's total cost (``cost_attr``: each result's total
@@ -263,6 +264,10 @@ class HyperbandScheduler(Scheduler):
             bracket = int(self._rng.choice(self.brackets, p=self.bracket_probabilities))
         self._new_brackets[trial_id] = bracket
         return Suggestion.start(config)
+
+    def suggest_resume(self) -> Suggestion | None:
+        """The promotion :meth:`suggest` would make now, or None (never a new config)."""
+        return self._promote() if self.pauses else None
 
     def _promote(self) -> Suggestion | None:
         limit = len(self.rung_levels) if self._pasha is None else self._pasha.top
@@ -466,6 +471,17 @@ class HyperbandScheduler(Scheduler):
             for rung in rungs:
                 out.extend((tid, rung.level, sign * score) for score, _, tid in rung.waiting)
         return sorted(out)
+
+    def paused_standing(self, trial_id: int) -> tuple[int, int, int, float] | None:
+        """``(rung level, rank, n values at the rung, promotion quantile q)`` of a trial
+        waiting for promotion (rank 0 is the best; it may go on while ``rank < floor(q * n)``),
+        else None."""
+        state = self._trials.get(trial_id)
+        if state is None or state.waiting is None:
+            return None
+        rung = self._bracket_rungs[state.bracket][state.waiting - state.bracket]
+        rank = rung.entries.bisect_left(rung.by_trial[trial_id])
+        return rung.level, rank, len(rung), rung.num / rung.den
 
     # -- state ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

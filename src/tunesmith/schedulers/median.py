@@ -86,6 +86,9 @@ class MedianStoppingRule(Scheduler):
     def suggest(self, trial_id: int) -> Suggestion | None:
         return self.scheduler.suggest(trial_id)
 
+    def suggest_resume(self) -> Suggestion | None:
+        return self.scheduler.suggest_resume()
+
     def on_trial_add(self, trial: Trial) -> None:
         self.scheduler.on_trial_add(trial)
 

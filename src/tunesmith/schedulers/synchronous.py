@@ -17,8 +17,9 @@ work can appear when running trials report (the tuner asks again when a worker f
 Failures: a failed rung-0 trial gives its slot to a new config; a failed trial of a higher rung
 counts as the worst result there. A trial that completes before its rung's resource (its training
 was shorter) fills its slot with its last value but cannot be promoted. When the searcher runs
-out of configs, the brackets still filling rung 0 shrink to the configs they started, and their
-later rungs shrink in proportion.
+out of configs, or no new trial may start (the tuner then asks ``suggest_resume()``), the
+brackets still filling rung 0 shrink to the configs they started, and their later rungs shrink in
+proportion.
 """
 
 from __future__ import annotations
@@ -185,6 +186,20 @@ class SyncHyperband(Scheduler):
             bracket.running.add(trial_id)
             self._trials[trial_id] = [bracket.id, 0, 0, 0]
             return Suggestion.start(config)
+        return self._resume(bracket)
+
+    def suggest_resume(self) -> Suggestion | None:
+        """The next promoted trial to resume, never a new config (None: none now). As no new
+        trial may start, the brackets still filling rung 0 shrink to the configs they started
+        (as when the searcher is exhausted), so that their promotions go on."""
+        for bracket in list(self._active):
+            self._shrink(bracket)
+        for bracket in self._active:
+            if bracket.rung > 0 and bracket.todo:
+                return self._resume(bracket)
+        return None
+
+    def _resume(self, bracket: _Bracket) -> Suggestion | None:
         if not bracket.todo:
             return None
         resumed = bracket.todo.pop(0)

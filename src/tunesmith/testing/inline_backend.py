@@ -1,7 +1,8 @@
 """A deterministic backend that runs generator trainables inside the tuner's thread.
 
 ``fn(config, start_step)`` returns an iterator of result dicts; the backend advances the
-running trials round robin, one result per :meth:`next_event`. After each acknowledged result
+running trials round robin, one result per :meth:`next_event`; a trial told to stop or pause
+ends at the next :meth:`next_event`. After each acknowledged result
 it writes the step into the trial's checkpoint folder, so a resumed (or restarted) trial
 continues where it left off. It exists to test the tuner and
 schedulers without processes; real runs use LocalBackend or ScriptBackend.
@@ -65,6 +66,9 @@ class InlineBackend(Backend):
             self._ending[trial_id] = TrialEvent(kind, trial_id)
 
     def next_event(self, timeout: float | None = None) -> TrialEvent | None:
+        if self._ending:  # a trial told to end ends at once, as at its report()
+            trial_id = next(iter(self._ending))
+            return self._end(trial_id, self._ending.pop(trial_id))
         for _ in range(len(self._order)):
             trial_id = self._order[0]
             self._order.rotate(-1)

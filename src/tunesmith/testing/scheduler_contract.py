@@ -5,7 +5,9 @@
             return MyScheduler(config_space, metric=metric, mode=mode, random_seed=random_seed)
 
 The scheduler is driven by :func:`drive`, a deterministic simulation of asynchronous workers in
-which every trial reports ``epoch`` = 1, 2, ... up to ``max_epochs`` and ``loss``.
+which every trial reports ``epoch`` = 1, 2, ... up to ``max_epochs`` and ``loss``, and by the
+:class:`~tunesmith.tuner.Tuner` on an :class:`~tunesmith.testing.inline_backend.InlineBackend`
+(resume of a named study after a crash).
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ from typing import Any
 import pytest
 
 from tunesmith.asktell import AskTell
+from tunesmith.callbacks.base import TunerCallback
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.space import config_errors
+from tunesmith.stopping import StoppingCriterion
+from tunesmith.store import Store
+from tunesmith.testing.inline_backend import InlineBackend
 from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, objective
 from tunesmith.trial import Decision, Trial, TrialStatus
+from tunesmith.tuner import Tuner
 
 __all__ = ["SchedulerContract", "drive"]
 
@@ -81,6 +88,68 @@ def drive(
                 running[slot] = (trial, epoch + 1)
             else:
                 del running[slot]
+
+
+def learning_curve(config: Mapping[str, Any], start_step: int):
+    """An :class:`InlineBackend` trainable on ``MIXED_SPACE``: ``epoch`` and ``loss`` for epochs
+    ``start_step + 1`` to ``config["epochs"]``; configs with ``dropout > 0.8`` fail at epoch 2."""
+    for epoch in range(start_step + 1, int(config["epochs"]) + 1):
+        if epoch == 2 and config["dropout"] > 0.8:
+            raise RuntimeError("this config fails at epoch 2")
+        yield {"epoch": epoch, "loss": objective(config, MIXED_SPACE, epoch)}
+
+
+class Crash(BaseException):
+    """Raised by :class:`CrashAfter`: the tuner is gone, as if killed."""
+
+
+class CrashAfter(TunerCallback):
+    """Raises :class:`Crash` at the ``n``-th hook call (``n=None``: never; counts them)."""
+
+    def __init__(self, n: int | None = None):
+        self.n = n
+        self.calls = 0
+
+    def _tick(self) -> None:
+        self.calls += 1
+        if self.calls == self.n:
+            raise Crash
+
+    def on_trial_start(self, trial: Trial, *, resumed: bool) -> None:
+        self._tick()
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any], decision: Decision) -> None:
+        self._tick()
+
+    def on_trial_complete(self, trial: Trial) -> None:
+        self._tick()
+
+    def on_trial_error(self, trial: Trial) -> None:
+        self._tick()
+
+
+#: the journal events that resume must reproduce (restarts of trials running at a crash aside)
+_REPRODUCED = (
+    "trial_created",
+    "trial_started",
+    "result",
+    "decision",
+    "trial_paused",
+    "trial_completed",
+    "trial_stopped",
+    "trial_failed",
+)
+
+
+def study_journal(storage: str, name: str) -> list[tuple]:
+    """Configs, starts and resumes, results, decisions and trial ends of a study, as stored."""
+    with Store(storage) as store:
+        events = store.read_events(name)
+    return [
+        (e.kind.value, e.trial_id, {k: v for k, v in e.payload.items() if not k.startswith("ts_")})
+        for e in events
+        if e.kind.value in _REPRODUCED and not e.payload.get("restart")
+    ]
 
 
 class SchedulerContract:
@@ -155,3 +224,33 @@ class SchedulerContract:
         at.fail(a)
         scheduler.on_trial_remove(b)
         assert at.ask() is not None
+
+    def test_resume_from_the_store_makes_the_same_decisions(self, tmp_path):
+        """A study interrupted after ``k`` hook calls and run again under its name journals the
+        same configs, results and decisions as the uninterrupted run."""
+        storage = f"sqlite:///{tmp_path / 'studies.db'}"
+
+        def run(name: str, crash: CrashAfter) -> None:
+            Tuner(
+                InlineBackend(learning_curve),
+                self._make(seed=3),
+                StoppingCriterion(max_num_trials_started=10),
+                n_workers=2,
+                verbose=0,
+                name=name,
+                storage=storage,
+                run_dir=tmp_path / name,
+                callbacks=[crash],
+            ).run()
+
+        counter = CrashAfter()
+        run("whole", counter)
+        whole = study_journal(storage, "whole")
+        assert any(e[0] == "decision" for e in whole)
+        total = counter.calls
+        for k in sorted({1, 2, total // 5, total // 3, total // 2, 3 * total // 4, total - 1}):
+            name = f"crash-{k}"
+            with pytest.raises(Crash):
+                run(name, CrashAfter(k))
+            run(name, CrashAfter())
+            assert study_journal(storage, name) == whole, f"crashed after {k} of {total} calls"

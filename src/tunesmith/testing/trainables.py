@@ -24,10 +24,12 @@ from tunesmith.reporting import checkpoint_dir, report, trial_id
 __all__ = [
     "TRAINABLES",
     "checkpointing",
+    "forgetful",
     "grandchild",
     "misbehave",
     "noop",
     "report_env",
+    "resumable",
     "returns_value",
     "slow_reports",
     "three_reports",
@@ -60,6 +62,27 @@ def checkpointing(config: dict[str, Any]) -> None:
     for epoch in range(start + 1, 6):
         state.write_text(json.dumps({"epoch": epoch}))
         report(epoch=epoch, loss=1.0 / epoch, resumed_from=start)
+
+
+def resumable(config: dict[str, Any]) -> None:
+    """Reports ``epoch`` 1..``epochs`` (default 9) with ``loss = x + 1 / epoch`` and ``start``,
+    the epoch it started after: it saves the epoch in its checkpoint folder before each report,
+    and a resumed run continues after the saved epoch."""
+    folder = checkpoint_dir()
+    assert folder is not None, "resumable must run inside a trial"
+    state = folder / "epoch"
+    start = int(state.read_text()) if state.exists() else 0
+    x = float(config.get("x", 0.5))
+    for epoch in range(start + 1, int(config.get("epochs", 9)) + 1):
+        state.write_text(str(epoch))
+        report(epoch=epoch, loss=x + 1.0 / epoch, start=start)
+
+
+def forgetful(config: dict[str, Any]) -> None:
+    """Like :func:`resumable`, but ignores checkpoints: every run starts again at epoch 1."""
+    x = float(config.get("x", 0.5))
+    for epoch in range(1, int(config.get("epochs", 9)) + 1):
+        report(epoch=epoch, loss=x + 1.0 / epoch, start=0)
 
 
 def slow_reports(config: dict[str, Any]) -> None:
@@ -132,6 +155,8 @@ TRAINABLES = {
         three_reports,
         returns_value,
         checkpointing,
+        resumable,
+        forgetful,
         slow_reports,
         misbehave,
         report_env,
