@@ -44,6 +44,8 @@ MEMORY = "memory"
 class _MemoryJournal:
     """The store of ``storage="memory"``: the events are appended to a list."""
 
+    url = MEMORY
+
     def __init__(self, events: list):
         self.events = events
 
@@ -261,6 +263,7 @@ class Tuner:
                 self._fill_workers(callbacks)
             if not self._running and (self._stopping or self._exhausted):
                 return
+            self._flush()  # nothing waits unwritten while the tuner blocks
             event = self.backend.next_event(timeout=self._wait_time())
             if event is not None:
                 self._handle(event, callbacks)
@@ -272,6 +275,7 @@ class Tuner:
     def _drain(self, callbacks: list[TunerCallback]) -> None:
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while self._running and time.monotonic() < deadline:
+            self._flush()
             event = self.backend.next_event(timeout=min(1.0, deadline - time.monotonic()))
             if event is not None:
                 self._handle(event, callbacks)
@@ -363,8 +367,7 @@ class Tuner:
         if event.kind is EventKind.RESULT:
             self._on_result(trial, event.result or {}, callbacks)
             return
-        self._on_end(trial, event, callbacks)
-        self._flush()
+        self._on_end(trial, event, callbacks)  # journaled with the next start, or before waiting
 
     def _on_end(self, trial: Trial, event: TrialEvent, callbacks) -> None:
         self._running.discard(trial.trial_id)
