@@ -1,14 +1,18 @@
 """Process hygiene of the local backends, seen from outside: a tuner killed with SIGKILL takes
-its workers and trials with it; a Ctrl-C reaches the tuner, not its trials."""
+its workers and trials with it, and what the trials started (through the backends' reapers); a
+Ctrl-C reaches the tuner, not its trials."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
+from tunesmith.backends import _procs
 from tunesmith.testing.backend_contract import live_descendants, pid_alive, wait_until
 
 TUNER = textwrap.dedent(
@@ -47,8 +51,10 @@ def _start_tuner(tmp_path):
         start_new_session=True,  # its own process group, like a shell job
     )
     assert tuner.stdout.readline() == "started\n", tuner.stderr.read()
-    # two workers and one script process
-    assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 3, timeout=10)
+    # two workers, one script process and the two backends' reapers; waiting for all of them
+    # also lets the tuner settle in next_event(): a SIGINT that comes while its main thread
+    # waits for the GIL on its way into a lock without timeout is not handled (CPython)
+    assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 5, timeout=10)
     return tuner, live_descendants(tuner.pid)
 
 
@@ -68,3 +74,155 @@ def test_ctrl_c_reaches_the_tuner_which_shuts_down(tmp_path):
     assert "KeyboardInterrupt" in err
     assert out == "shut down\n"
     assert not any(pid_alive(pid) for pid in children)
+
+
+# a tuner whose trials start processes of their own: PR_SET_PDEATHSIG does not reach those
+GRANDCHILDREN_TUNER = textwrap.dedent(
+    """
+    import pathlib, sys
+    from tunesmith.backends import LocalBackend, ScriptBackend
+    from tunesmith.testing import trainables
+    from tunesmith.trial import Trial
+
+    run = pathlib.Path(sys.argv[1])
+    local = LocalBackend(trainables.grandchild, stop_grace_period=0.2)
+    script = ScriptBackend(["bash", "-c", "sleep 1000 & sleep 1000 & wait"])
+    local.setup(run / "local", 1, metric="loss")
+    script.setup(run / "script", 1)
+    script.start(Trial(0, {}))
+    local.start(Trial(0, {}))
+    print(local.next_event().result["pid"], flush=True)  # the trial's `sleep 1000`
+    local.next_event()  # blocks until killed
+    """
+)
+
+
+def test_killed_tuner_takes_what_its_trials_started(tmp_path):
+    tuner = subprocess.Popen(
+        [sys.executable, "-c", GRANDCHILDREN_TUNER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = tuner.stdout.readline()
+        assert line.strip().isdigit(), tuner.stderr.read()
+        # 2 reapers, the worker and its trial's sleep, bash and its 2 sleeps
+        assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 7, timeout=10)
+        processes = live_descendants(tuner.pid)
+        assert int(line) in processes
+        os.kill(tuner.pid, signal.SIGKILL)
+        tuner.wait()
+        assert wait_until(lambda: not any(pid_alive(pid) for pid in processes), timeout=5), [
+            pid for pid in processes if pid_alive(pid)
+        ]
+    finally:
+        tuner.kill()
+        tuner.wait()
+        tuner.stdout.close()
+        tuner.stderr.close()
+
+
+def _group() -> subprocess.Popen:
+    """A process group like a worker's: a leader and a child that PR_SET_PDEATHSIG misses."""
+    return subprocess.Popen(["bash", "-c", "sleep 1000 & wait"], start_new_session=True)
+
+
+def _reaper(messages: bytes) -> subprocess.Popen:
+    reaper = subprocess.Popen(
+        [sys.executable, "-I", "-S", _procs._REAPER, str(os.getpid())],
+        stdin=subprocess.PIPE,
+        start_new_session=True,  # should it kill its own group (0), it does not kill pytest
+    )
+    reaper.stdin.write(messages)
+    reaper.stdin.flush()
+    return reaper
+
+
+def _members(group: subprocess.Popen) -> set[int]:
+    assert wait_until(lambda: len(live_descendants(group.pid)) == 1)
+    return {group.pid, *live_descendants(group.pid)}
+
+
+def test_reaper_kills_the_registered_groups_at_end_of_file():
+    kept, killed = _group(), _group()
+    try:
+        members = _members(killed)
+        reaper = _reaper(b"+%d\n+%d\n-%d\n+0\n+1\n+x\n" % (kept.pid, killed.pid, kept.pid))
+        reaper.stdin.close()  # what the kernel does when the tuner dies
+        assert reaper.wait(timeout=5) == 0
+        assert wait_until(lambda: not any(pid_alive(pid) for pid in members))
+        assert killed.wait(timeout=5) == -signal.SIGKILL
+        assert kept.poll() is None  # unregistered: left alone
+    finally:
+        for group in (kept, killed):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group.pid, signal.SIGKILL)
+            group.wait()
+
+
+def test_reaper_told_to_quit_kills_nothing():
+    group = _group()
+    try:
+        reaper = _reaper(b"+%d\nq\n" % group.pid)
+        assert reaper.wait(timeout=5) == 0  # exits while its stdin is still open
+        reaper.stdin.close()
+        assert group.poll() is None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group.pid, signal.SIGKILL)
+        group.wait()
+
+
+# the tuner dies but its pipe to the reaper stays open (a child of the tuner holds it)
+HELD_PIPE_TUNER = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    from tunesmith.backends._procs import Reaper
+
+    reaper = Reaper()
+    reaper.start()
+    group = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+    reaper.add(group.pid)
+    holder = subprocess.Popen(["sleep", "1000"], pass_fds=(reaper._write_fd,))
+    print(reaper._proc.pid, group.pid, holder.pid, flush=True)
+    time.sleep(1000)
+    """
+)
+
+
+def _catches(pid: int, sig: int) -> bool:
+    with open(f"/proc/{pid}/status") as f:
+        caught = next(line.split()[1] for line in f if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (sig - 1) & 1)
+
+
+@pytest.mark.parametrize("settled", [True, False])
+def test_reaper_dies_with_the_tuner_even_if_the_pipe_stays_open(settled):
+    tuner = subprocess.Popen(
+        [sys.executable, "-c", HELD_PIPE_TUNER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    line = tuner.stdout.readline()
+    assert line, tuner.stderr.read()
+    reaper, group, holder = map(int, line.split())
+    try:
+        if settled:  # it set up its parent-death signal (else it sees its parent is gone)
+            assert wait_until(lambda: _catches(reaper, signal.SIGUSR1))
+            time.sleep(0.2)
+        os.kill(tuner.pid, signal.SIGKILL)
+        tuner.wait()
+        assert pid_alive(holder)  # the pipe is still open
+        assert wait_until(lambda: not pid_alive(group) and not pid_alive(reaper))
+    finally:
+        tuner.kill()
+        tuner.wait()
+        for pid in (holder, group):
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        tuner.stdout.close()
+        tuner.stderr.close()

@@ -5,6 +5,9 @@
   from short-lived threads), reads their pipes, watches their exits (pidfd) and runs timers
   (grace periods). Nothing polls: the thread sleeps in ``select`` until something happens.
 - :func:`popen`: ``subprocess.Popen`` in a new session, killed by the kernel if the tuner dies.
+- :class:`Reaper`: one helper process per backend that kills the backend's process groups if
+  the tuner dies, with what workers and scripts started (``PR_SET_PDEATHSIG`` is not inherited
+  by grandchildren); see :mod:`tunesmith.backends._reaper`.
 - :class:`Run`: the bookkeeping of one started trial shared by both backends: stop/pause
   requests, the results waiting for an answer, and the one end event.
 """
@@ -18,6 +21,7 @@ import heapq
 import itertools
 import logging
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -259,6 +263,93 @@ def terminate(procs: Iterable[subprocess.Popen], grace: float) -> None:
         kill_group(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5.0)
+
+
+_REAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_reaper.py")
+
+
+class Reaper:
+    """The tuner's end of a reaper process (:mod:`tunesmith.backends._reaper`).
+
+    Make it in ``setup()``, :meth:`start` it on the loop thread before any child (its
+    parent-death signal follows that thread), :meth:`add` every process group the backend
+    creates and :meth:`discard` it once killed and reaped; :meth:`close` it after the backend
+    killed everything at shutdown. Messages sent before the process runs wait in the pipe.
+    """
+
+    def __init__(self) -> None:
+        self._read_fd: int | None
+        self._write_fd: int | None
+        self._read_fd, self._write_fd = os.pipe()  # not inherited by other children
+        os.set_blocking(self._write_fd, False)  # never block the loop thread on it
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._read_fd is None:  # closed before it started
+                return
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", _REAPER, str(os.getpid())],
+                    stdin=self._read_fd,
+                    stdout=subprocess.DEVNULL,
+                    cwd="/",
+                    start_new_session=True,  # a kill of the tuner's process group spares it
+                    close_fds=True,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                self._warned = True
+                logger.warning(
+                    "tunesmith could not start its reaper process (%s); if the tuner is killed, "
+                    "processes started by trials may outlive it",
+                    exc,
+                )
+            os.close(self._read_fd)
+            self._read_fd = None
+
+    def add(self, pgid: int) -> None:
+        self._send(b"+%d\n" % pgid)
+
+    def discard(self, pgid: int) -> None:
+        self._send(b"-%d\n" % pgid)
+
+    def _send(self, message: bytes) -> None:
+        with self._lock:
+            if self._write_fd is None:
+                return
+            try:
+                try:
+                    os.write(self._write_fd, message)
+                except BlockingIOError:  # a full pipe (thousands of messages): let it read
+                    select.select([], [self._write_fd], [], 1.0)
+                    os.write(self._write_fd, message)
+            except OSError as exc:  # still full (it does not read) or broken (it is gone)
+                if not self._warned:
+                    self._warned = True
+                    logger.warning(
+                        "tunesmith's reaper process does not listen (%s); if the tuner is "
+                        "killed, processes started by trials may outlive it",
+                        exc,
+                    )
+
+    def close(self) -> None:
+        """Tell the reaper to exit without killing anything, and reap it. Idempotent. Call it
+        once the backend killed its processes: the reaper has nothing left to do then, so it
+        is killed too rather than waited for (it may still be starting)."""
+        with self._lock:
+            read_fd, write_fd, proc = self._read_fd, self._write_fd, self._proc
+            self._read_fd = self._write_fd = self._proc = None
+        if read_fd is not None:  # never started
+            os.close(read_fd)
+        if write_fd is not None:
+            with contextlib.suppress(OSError):
+                os.write(write_fd, b"q\n")
+            os.close(write_fd)
+        if proc is not None:
+            proc.kill()
+            proc.wait()
 
 
 def describe_exit(returncode: int) -> tuple[FailureReason, str]:

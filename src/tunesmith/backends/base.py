@@ -63,6 +63,13 @@ class Backend(ABC):
     ``shutdown()``, which must leave no process of the run alive, whatever state trials are in.
     """
 
+    #: False where a trial cannot lose a result if the tuner dies (a simulation): the tuner then
+    #: journals events in batches instead of committing each result before answering it
+    durable_acks: bool = True
+    #: True where :meth:`now` is a simulated clock that only :meth:`next_event` advances: the
+    #: tuner then waits only for events and deadlines, with no periodic tick
+    simulated_clock: bool = False
+
     def __init__(self) -> None:
         self.events: queue.Queue[TrialEvent] = queue.Queue()
         self.run_dir: Path | None = None

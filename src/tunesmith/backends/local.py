@@ -3,8 +3,9 @@
 Workers start once (in :meth:`LocalBackend.setup`) and run one trial after another, so a trial
 starts in well under a millisecond of tuner time and nothing is imported again per trial. Each
 worker is its own session (its process group can be killed as a whole, and a Ctrl-C in the
-terminal does not reach it) and dies with the tuner (``PR_SET_PDEATHSIG`` on Linux). A worker
-that crashes or is killed is replaced.
+terminal does not reach it) and dies with the tuner (``PR_SET_PDEATHSIG`` on Linux); what a
+trial started in its worker's process group is killed by the backend's reaper process if the
+tuner dies. A worker that crashes or is killed is replaced.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from tunesmith.backends import _worker
 from tunesmith.backends._procs import (
     Loop,
+    Reaper,
     Run,
     decision_request,
     describe_exit,
@@ -123,6 +125,7 @@ class LocalBackend(Backend):
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._loop: Loop | None = None
+        self._reaper: Reaper | None = None
         self._workers: list[_Worker | None] = []
         self._devices: list[str | None] = []
         self._runs: dict[int, _LocalRun] = {}
@@ -153,8 +156,10 @@ class LocalBackend(Backend):
             pickle.dump({"fn": self._fn, "metric": metric, "main": main_module_data()}, f)
         self._workers = [None] * n_workers
         self._setting_up = True
+        self._reaper = Reaper()
         self._loop = Loop("tunesmith-local-backend")
         self._loop.start()
+        self._loop.call_soon(self._reaper.start)  # before any worker, on the loop thread
         for index in range(n_workers):
             self._loop.call_soon(self._spawn, index)
         try:
@@ -204,6 +209,8 @@ class LocalBackend(Backend):
             return
         finally:
             child.close()
+        assert self._reaper is not None
+        self._reaper.add(proc.pid)  # the worker's process group, with what its trials start
         worker = _Worker(index, proc, parent)
         with self._lock:
             self._workers[index] = worker
@@ -272,6 +279,8 @@ class LocalBackend(Backend):
         with self._lock:
             kill_group(worker.proc.pid, signal.SIGKILL)  # what it left behind; before reaping
             returncode = worker.proc.wait()
+            assert self._reaper is not None
+            self._reaper.discard(worker.proc.pid)
             worker.state = "dead"
             worker.sock.close()
             reason, detail = describe_exit(returncode)
@@ -444,3 +453,5 @@ class LocalBackend(Backend):
             if worker is not None:
                 with contextlib.suppress(OSError):
                     worker.sock.close()
+        if self._reaper is not None:
+            self._reaper.close()

@@ -14,7 +14,8 @@ kept in ``<trial_dir>/stdout.log`` and ``stderr.log``.
 Each trial is a new session (process group). Stopping or pausing a trial sends SIGTERM to the
 whole group, waits ``stop_grace_period`` seconds, then sends SIGKILL, so children the program
 started go too; a Python program blocked in ``report()`` is told to stop through its answer
-pipe instead. Whatever the trial leaves running when its main process exits is killed.
+pipe instead. Whatever the trial leaves running when its main process exits is killed, and if the
+tuner dies, the backend's reaper process kills every trial's process group.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any, BinaryIO
 
 from tunesmith.backends._procs import (
     Loop,
+    Reaper,
     Run,
     decision_request,
     describe_exit,
@@ -138,6 +140,7 @@ class ScriptBackend(Backend):
         self.stop_grace_period = float(stop_grace_period)
         self._lock = threading.Lock()
         self._loop: Loop | None = None
+        self._reaper: Reaper | None = None
         self._runs: dict[int, _ScriptRun] = {}
         self._closed = False
 
@@ -155,8 +158,10 @@ class ScriptBackend(Backend):
                 "ScriptBackend: %r is not an executable program; trials will fail to start",
                 program,
             )
+        self._reaper = Reaper()
         self._loop = Loop("tunesmith-script-backend")
         self._loop.start()
+        self._loop.call_soon(self._reaper.start)  # before any script, on the loop thread
 
     # -- starting (loop thread) ------------------------------------------------------------------
     def start(self, trial: Trial, *, resume: bool = False) -> None:
@@ -190,6 +195,8 @@ class ScriptBackend(Backend):
         finally:
             for fd in opened:  # the child's ends of the pipes
                 os.close(fd)
+        assert self._reaper is not None
+        self._reaper.add(proc.pid)  # its process group, with what the script starts
         assert self._loop is not None and proc.stdout is not None and run.report_fd is not None
         run.stdout_fd = os.dup(proc.stdout.fileno())  # ours to close; Popen's copy goes now
         proc.stdout.close()
@@ -331,6 +338,8 @@ class ScriptBackend(Backend):
             kill_group(run.proc.pid, signal.SIGKILL)  # what it left behind; before reaping
             run.proc.wait()
             run.reaped = True
+        assert self._reaper is not None
+        self._reaper.discard(run.proc.pid)
         self._close_fd(run, "ack_fd")
         if run.stdout_fd is None:
             self._finish_exited(run)
@@ -476,6 +485,8 @@ class ScriptBackend(Backend):
             self._runs.clear()
         for run in runs:
             self._close(run)
+        if self._reaper is not None:
+            self._reaper.close()
 
 
 def _lines(buffer: bytearray, data: bytes) -> list[bytes]:
