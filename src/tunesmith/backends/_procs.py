@@ -33,12 +33,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunesmith.backends.base import EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.trial import Decision
 
 logger = logging.getLogger("tunesmith")
 
 _PR_SET_PDEATHSIG = 1
+
+
+class ProcessBackend(Backend):
+    """What the local backends share: stop and pause end a trial through :meth:`_end`."""
+
+    def _end(self, trial_id: int, kind: EventKind, reason: FailureReason | None) -> None:
+        raise NotImplementedError
+
+    def stop(self, trial_id: int, *, reason: FailureReason | None = None) -> None:
+        kind = EventKind.STOPPED if reason is None else EventKind.FAILED
+        self._end(trial_id, kind, None if reason is None else FailureReason(reason))
+
+    def pause(self, trial_id: int) -> None:
+        self._end(trial_id, EventKind.PAUSED, None)
 
 
 class Timer:

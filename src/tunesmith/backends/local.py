@@ -29,6 +29,7 @@ from typing import Any
 from tunesmith.backends import _worker
 from tunesmith.backends._procs import (
     Loop,
+    ProcessBackend,
     Reaper,
     Run,
     decision_request,
@@ -45,7 +46,7 @@ from tunesmith.backends._worker import (
     pickle_function,
     split_frames,
 )
-from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import EventKind, FailureReason, TrialEvent
 from tunesmith.reporting import TRIAL_ENV_VARS
 from tunesmith.trial import Decision, Trial
 
@@ -81,7 +82,7 @@ class _Worker:
     was_ready: bool = False
 
 
-class LocalBackend(Backend):
+class LocalBackend(ProcessBackend):
     """Run ``fn(config)`` in ``n_workers`` worker processes that stay up between trials.
 
     ``fn`` must be picklable (defined at module level). It reports with
@@ -405,13 +406,6 @@ class LocalBackend(Backend):
             return
         worker.doomed = True
         kill_group(worker.proc.pid, signal.SIGKILL)
-
-    def stop(self, trial_id: int, *, reason: FailureReason | None = None) -> None:
-        kind = EventKind.STOPPED if reason is None else EventKind.FAILED
-        self._end(trial_id, kind, None if reason is None else FailureReason(reason))
-
-    def pause(self, trial_id: int) -> None:
-        self._end(trial_id, EventKind.PAUSED, None)
 
     def reply(self, trial_id: int, decision: Decision) -> None:
         with self._lock:

@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 
 from tunesmith.backends._procs import (
     Loop,
+    ProcessBackend,
     Reaper,
     Run,
     decision_request,
@@ -46,7 +47,7 @@ from tunesmith.backends._procs import (
     popen,
     terminate,
 )
-from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import EventKind, FailureReason, TrialEvent
 from tunesmith.reporting import LINE_PREFIX, check_metrics
 from tunesmith.trial import Decision, Trial
 
@@ -101,7 +102,7 @@ class _ScriptRun(Run):
     finish_timer: Any = None
 
 
-class ScriptBackend(Backend):
+class ScriptBackend(ProcessBackend):
     """Run ``command`` (a string split like a shell would, or a list) for each trial.
 
     Args:
@@ -436,13 +437,6 @@ class ScriptBackend(Backend):
                 self._arm_kill(run)
             else:
                 self._signal(run)
-
-    def stop(self, trial_id: int, *, reason: FailureReason | None = None) -> None:
-        kind = EventKind.STOPPED if reason is None else EventKind.FAILED
-        self._end(trial_id, kind, None if reason is None else FailureReason(reason))
-
-    def pause(self, trial_id: int) -> None:
-        self._end(trial_id, EventKind.PAUSED, None)
 
     def reply(self, trial_id: int, decision: Decision) -> None:
         with self._lock:
