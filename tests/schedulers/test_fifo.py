@@ -64,7 +64,7 @@ def test_searcher_observes_completed_trials_only():
         (
             {"searcher": "bayes"},
             ValueError,
-            r"unknown searcher 'bayes'; valid names are \['grid', 'random'\]",
+            r"unknown searcher 'bayes'; valid names are \[.*'grid'.*'random'.*\]",
         ),
         ({"searcher": 3}, TypeError, "`searcher` must be one of"),
         (

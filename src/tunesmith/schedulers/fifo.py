@@ -99,6 +99,10 @@ class FIFOScheduler(Scheduler):
     def on_trial_error(self, trial: Trial) -> None:
         self.searcher.failed(trial.config)
 
+    def on_trial_remove(self, trial: Trial) -> None:
+        """Stopped from outside: no result will come, so it is no longer pending."""
+        self.searcher.failed(trial.config)
+
     def state_dict(self) -> dict[str, Any]:
         return {"searcher": self.searcher.state_dict()}
 
