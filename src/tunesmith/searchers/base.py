@@ -47,6 +47,11 @@ class Searcher(Specified, ABC):
 
     ``points_to_evaluate`` (partial configs, completed from the default config) are suggested
     first. With ``allow_duplicates=False`` no config is suggested twice.
+
+    ``restrict_configurations``: a list of configs (e.g. a tabulated benchmark's,
+    ``blackbox.configurations()``) the searcher may suggest, and no other. By default they are
+    drawn at random (without repeats unless ``allow_duplicates``) through
+    :meth:`_suggest_restricted`; searchers that rank candidates override it to rank these.
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class Searcher(Specified, ABC):
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         random_seed: int | None = None,
         allow_duplicates: bool = False,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         self.config_space = check_space(config_space)
         self.metric: str | None = None
@@ -74,6 +80,18 @@ class Searcher(Specified, ABC):
         self._points: deque[dict[str, Any]] = deque(
             _check_points(self.config_space, points_to_evaluate)
         )
+        self._restricted = _check_restricted(self.config_space, restrict_configurations)
+        self._restrict_position = 0
+        self._restrict_perm: list[int] | None = None
+        if self._restricted is not None:
+            allowed = {self._key(c) for c in self._restricted}
+            for i, point in enumerate(self._points):
+                if self._key(point) not in allowed:
+                    raise ValueError(
+                        f"points_to_evaluate[{i}]={point} is not one of the "
+                        "`restrict_configurations`"
+                    )
+            self._restrict_seed = int(self.rng.integers(2**63))
 
     def configure(self, *, metric: str, mode: str) -> None:
         """Set the metric and mode (schedulers call this for searchers built without them)."""
@@ -87,7 +105,7 @@ class Searcher(Specified, ABC):
             if self._is_new(config):
                 self._mark_seen(config)
                 return config
-        config = self._suggest()
+        config = self._suggest() if self._restricted is None else self._suggest_restricted()
         if config is not None:
             self._mark_seen(config)
         return config
@@ -95,6 +113,33 @@ class Searcher(Specified, ABC):
     @abstractmethod
     def _suggest(self) -> dict[str, Any] | None:
         """A new config, unseen unless duplicates are allowed (None: exhausted)."""
+
+    def _suggest_restricted(self) -> dict[str, Any] | None:
+        """A config among ``restrict_configurations``: a uniform draw (without repeats unless
+        duplicates are allowed: in the order of :meth:`_restricted_order`); None when all were
+        suggested."""
+        configs = self._restricted
+        assert configs is not None
+        if self.allow_duplicates:
+            return dict(configs[int(self.rng.integers(len(configs)))])
+        if self._restrict_perm is None:
+            self._restrict_perm = self._restricted_order(len(configs))
+        while self._restrict_position < len(configs):
+            config = configs[self._restrict_perm[self._restrict_position]]
+            self._restrict_position += 1
+            if self._is_new(config):
+                return dict(config)
+        return None
+
+    def _restricted_order(self, n: int) -> list[int]:
+        """The order in which :meth:`_suggest_restricted` visits the ``n`` restricted configs
+        (default: a permutation drawn once from the searcher's seed)."""
+        return np.random.default_rng(self._restrict_seed).permutation(n).tolist()
+
+    @property
+    def restrict_configurations(self) -> list[dict[str, Any]] | None:
+        """The configs the searcher is restricted to (None: the whole space)."""
+        return None if self._restricted is None else [dict(c) for c in self._restricted]
 
     def observe(
         self, config: Mapping[str, Any], metrics: Mapping[str, Any], resource: int | None = None
@@ -134,6 +179,8 @@ class Searcher(Specified, ABC):
             "seen": [list(k) for k in self._seen],
             "points": [dict(p) for p in self._points],
         }
+        if self._restricted is not None:
+            state["restrict"] = [self._restrict_seed, self._restrict_position]
         state.update(self._extra_state())
         return state
 
@@ -143,6 +190,10 @@ class Searcher(Specified, ABC):
         self.rng.bit_generator.state = state["rng"]
         self._seen = {tuple(k) for k in state["seen"]}
         self._points = deque(dict(p) for p in state["points"])
+        if "restrict" in state:
+            seed, self._restrict_position = (int(v) for v in state["restrict"])
+            if seed != self._restrict_seed:
+                self._restrict_seed, self._restrict_perm = seed, None
         self._load_extra_state(state)
 
     def _extra_state(self) -> dict[str, Any]:
@@ -168,3 +219,26 @@ def _check_points(
         complete_config(config_space, p, what=f"points_to_evaluate[{i}]")
         for i, p in enumerate(points)
     ]
+
+
+def _check_restricted(
+    config_space: Mapping[str, Any], configs: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    """The configs of ``restrict_configurations``, validated, without duplicates."""
+    if configs is None:
+        return None
+    if isinstance(configs, Mapping) or not isinstance(configs, Sequence):
+        raise TypeError(
+            f"`restrict_configurations` must be a list of configs, but got {type(configs).__name__}"
+        )
+    names = list(hyperparameters(config_space))
+    out, seen = [], set()
+    for i, config in enumerate(configs):
+        config = complete_config(config_space, config, what=f"restrict_configurations[{i}]")
+        key = config_key(config, names)
+        if key not in seen:
+            seen.add(key)
+            out.append(config)
+    if not out:
+        raise ValueError("`restrict_configurations` must not be empty")
+    return out

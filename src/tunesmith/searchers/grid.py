@@ -21,6 +21,7 @@ class GridSearcher(Searcher):
     of continuous ones (an int, or a dict per name; default 5). With ``shuffle=True`` (default)
     the grid is visited in a seeded random order, else the last key varies fastest.
     ``points_to_evaluate`` come first and are not repeated. Returns None when the grid is done.
+    With ``restrict_configurations`` the grid is that list of configs (shuffled or in order).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class GridSearcher(Searcher):
         random_seed: int | None = None,
         num_samples: int | Mapping[str, int] = 5,
         shuffle: bool = True,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             config_space,
@@ -40,12 +42,13 @@ class GridSearcher(Searcher):
             mode=mode,
             points_to_evaluate=points_to_evaluate,
             random_seed=random_seed,
+            restrict_configurations=restrict_configurations,
         )
         _, self._axes = grid_axes(self.config_space, num_samples)
         self.num_samples = num_samples
         self.shuffle = bool(shuffle)
         self.size = math.prod(len(a) for a in self._axes)
-        if self.shuffle and self.size > _MAX_SHUFFLED:
+        if self.shuffle and self.size > _MAX_SHUFFLED and restrict_configurations is None:
             raise ValueError(
                 f"the grid has {self.size} configs, too many to shuffle (limit {_MAX_SHUFFLED}); "
                 "lower `num_samples`, pass shuffle=False, or use RandomSearch"
@@ -77,6 +80,9 @@ class GridSearcher(Searcher):
             if self._is_new(config):
                 return config
         return None
+
+    def _restricted_order(self, n: int) -> list[int]:
+        return super()._restricted_order(n) if self.shuffle else list(range(n))
 
     @property
     def remaining(self) -> int:

@@ -23,6 +23,7 @@ class RandomSearcher(Searcher):
 
     Without ``allow_duplicates`` a config is never suggested twice; a finite space is exhausted
     after all its configs were suggested, and :meth:`suggest` then returns None.
+    With ``restrict_configurations`` it draws among those configs only.
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class RandomSearcher(Searcher):
         random_seed: int | None = None,
         allow_duplicates: bool = False,
         max_retries: int = 100,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             config_space,
@@ -43,6 +45,7 @@ class RandomSearcher(Searcher):
             points_to_evaluate=points_to_evaluate,
             random_seed=random_seed,
             allow_duplicates=allow_duplicates,
+            restrict_configurations=restrict_configurations,
         )
         if not isinstance(max_retries, int) or max_retries < 1:
             raise ValueError(f"`max_retries` must be an int >= 1, but got {max_retries!r}")

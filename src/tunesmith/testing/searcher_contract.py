@@ -99,3 +99,57 @@ class SearcherContract:
             self.make_searcher(MIXED_SPACE, random_seed=0, points_to_evaluate=[{"nope": 1}])
         with pytest.raises(ValueError, match="'layers'=99 is invalid"):
             self.make_searcher(MIXED_SPACE, random_seed=0, points_to_evaluate=[{"layers": 99}])
+
+    # -- restrict_configurations (searchers whose constructor takes it) -----------------------
+    def _restricted(self, random_seed: int, allowed: list[dict], **kwargs: Any) -> Searcher:
+        import inspect
+
+        searcher = self.make_searcher(MIXED_SPACE, random_seed=random_seed)
+        if "restrict_configurations" not in inspect.signature(type(searcher)).parameters:
+            pytest.skip("the searcher takes no restrict_configurations")
+        return self.make_searcher(
+            MIXED_SPACE, random_seed=random_seed, restrict_configurations=allowed, **kwargs
+        )
+
+    def _allowed(self, n: int = 7) -> list[dict]:
+        import numpy as np
+
+        from tunesmith.space import sample_config
+
+        rng = np.random.default_rng(123)
+        return [sample_config(MIXED_SPACE, rng) for _ in range(n)]
+
+    def test_restrict_configurations_suggests_only_those_once(self):
+        allowed = self._allowed()
+        searcher = self._restricted(0, allowed)
+        names = list(hyperparameters(MIXED_SPACE))
+        keys = {config_key(c, names) for c in allowed}
+        configs = self._run(searcher, MIXED_SPACE, 20)
+        suggested = [config_key(c, names) for c in configs]
+        assert set(suggested) <= keys, "suggested a config outside restrict_configurations"
+        assert len(suggested) == len(set(suggested)), "a config was suggested twice"
+        if self.exhausts_finite_space:
+            assert len(suggested) == len(keys)
+            assert searcher.suggest() is None
+
+    def test_restrict_configurations_state_dict_round_trip(self):
+        allowed = self._allowed(12)
+        original = self._restricted(5, allowed)
+        self._run(original, MIXED_SPACE, 4)
+        state = json.loads(json.dumps(original.state_dict()))
+        clone = self._restricted(5, allowed)
+        clone.load_state_dict(state)
+        assert self._run(clone, MIXED_SPACE, 6) == self._run(original, MIXED_SPACE, 6)
+
+    def test_restrict_configurations_rejects_outside_points(self):
+        allowed = self._allowed(3)
+        self._restricted(0, allowed)  # skips searchers without the option
+        with pytest.raises(ValueError, match="not one of the `restrict_configurations`"):
+            self.make_searcher(
+                MIXED_SPACE,
+                random_seed=0,
+                restrict_configurations=allowed,
+                points_to_evaluate=[{"lr": 0.0123}],
+            )
+        with pytest.raises(ValueError, match=r"restrict_configurations\[0\]"):
+            self.make_searcher(MIXED_SPACE, random_seed=0, restrict_configurations=[{"layers": 99}])
