@@ -272,11 +272,11 @@ class SyncHyperband(Scheduler):
         tid = trial.trial_id
         state = self._trials.get(tid)
         bracket = self._bracket(state)
+        self._observe(tid, result, level)  # before a complete rung may forget the trial
         if bracket is not None and tid in bracket.running:
             bracket.running.discard(tid)
             bracket.results[tid] = score
             self._check_rung(bracket)
-        self._observe(tid, result, level)
         self._forget(tid)
 
     def on_trial_error(self, trial: Trial) -> None:

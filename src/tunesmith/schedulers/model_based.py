@@ -1,0 +1,541 @@
+"""Model-based search without Gaussian processes: TPE, BOHB (asynchronous and synchronous),
+regularized evolution and DEHB, as named schedulers.
+
+* :class:`TPE`: FIFO scheduling of :class:`~tunesmith.searchers.kde.KDESearcher` configs.
+* :class:`REA`: FIFO scheduling of :class:`~tunesmith.searchers.evolution.RegularizedEvolution`.
+* :class:`BOHB`: asynchronous Hyperband (:class:`~tunesmith.schedulers.HyperbandScheduler`)
+  whose new configs come from the KDE model at the largest resource level with enough data.
+* :class:`SyncBOHB`: the same model in synchronous Hyperband (Falkner et al., 2018).
+* :class:`DEHB`: synchronous Hyperband whose configs after the first bracket are evolved by
+  differential evolution, one subpopulation per resource level (Awad et al., 2021).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import astuple, dataclass
+from typing import Any
+
+from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.schedulers.hyperband import HyperbandScheduler
+from tunesmith.schedulers.rungs import resource_value
+from tunesmith.schedulers.synchronous import SyncHyperband, _Bracket
+from tunesmith.searchers.de import DifferentialEvolution
+from tunesmith.searchers.evolution import RegularizedEvolution
+from tunesmith.searchers.kde import KDESearcher
+from tunesmith.trial import Decision, Suggestion, Trial
+
+__all__ = ["BOHB", "DEHB", "REA", "TPE", "SyncBOHB"]
+
+
+def _kde(
+    config_space: Mapping[str, Any],
+    *,
+    metric: str,
+    mode: str,
+    random_seed: int | None,
+    points_to_evaluate: Sequence[Mapping[str, Any]] | None,
+    **options: Any,
+) -> KDESearcher:
+    return KDESearcher(
+        config_space,
+        metric=metric,
+        mode=mode,
+        random_seed=random_seed,
+        points_to_evaluate=points_to_evaluate,
+        **options,
+    )
+
+
+class TPE(FIFOScheduler):
+    """Tree-structured Parzen estimator (Bergstra, Bardenet, Bengio, Kégl, 2011: "Algorithms for
+    Hyper-Parameter Optimization"), with BOHB's multivariate kernel density estimator by default
+    (Falkner, Klein, Hutter, 2018): every trial runs to its end; each new config maximizes the
+    ratio of the densities of good and bad configs. The arguments are those of
+    :class:`~tunesmith.searchers.kde.KDESearcher` (build ``FIFOScheduler(searcher=
+    KDESearcher(...))`` for the others).
+
+    >>> from tunesmith import uniform
+    >>> TPE({"x": uniform(0, 1)}, metric="loss", random_seed=0).suggest(0).config
+    {'x': 0.6369616873214543}
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str,
+        mode: str = "min",
+        gamma: float = 0.15,
+        num_min_data_points: int | None = None,
+        num_candidates: int = 64,
+        bandwidth_factor: float = 3.0,
+        random_fraction: float = 1 / 3,
+        multivariate: bool = True,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = _kde(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            gamma=gamma,
+            num_min_data_points=num_min_data_points,
+            num_candidates=num_candidates,
+            bandwidth_factor=bandwidth_factor,
+            random_fraction=random_fraction,
+            multivariate=multivariate,
+        )
+        super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
+
+
+class REA(FIFOScheduler):
+    """Regularized evolution (Real, Aggarwal, Huang, Le, 2019: "Regularized Evolution for Image
+    Classifier Architecture Search"): every trial runs to its end; new configs mutate one
+    hyperparameter of the best of ``sample_size`` members of the population of the
+    ``population_size`` latest results. See
+    :class:`~tunesmith.searchers.evolution.RegularizedEvolution`; for REA inside Hyperband pass
+    that searcher to :class:`~tunesmith.schedulers.HyperbandScheduler`.
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str,
+        mode: str = "min",
+        population_size: int = 100,
+        sample_size: int = 10,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = RegularizedEvolution(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            population_size=population_size,
+            sample_size=sample_size,
+        )
+        super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
+
+
+class BOHB(HyperbandScheduler):
+    """Asynchronous BOHB: asynchronous Hyperband (ASHA's rungs, ``brackets`` and ``type`` as in
+    :class:`~tunesmith.schedulers.HyperbandScheduler`) whose new configs come from
+    :class:`~tunesmith.searchers.kde.KDESearcher`, fitted at the largest rung level with at
+    least ``num_min_data_points`` results (Falkner, Klein, Hutter, 2018: "BOHB: Robust and
+    Efficient Hyperparameter Optimization at Scale"; asynchronous as Syne Tune's ``BOHB``).
+    Running trials are pending evaluations of the model at their next rung.
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str,
+        mode: str = "min",
+        resource_attr: str = "epoch",
+        max_t: int | None = None,
+        grace_period: int = 1,
+        reduction_factor: float = 3,
+        brackets: int = 1,
+        type: str = "stopping",
+        max_resource_attr: str | None = None,
+        searcher_data: str = "rungs",
+        gamma: float = 0.15,
+        num_min_data_points: int | None = None,
+        num_candidates: int = 64,
+        bandwidth_factor: float = 3.0,
+        random_fraction: float = 1 / 3,
+        multivariate: bool = True,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = _kde(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            gamma=gamma,
+            num_min_data_points=num_min_data_points,
+            num_candidates=num_candidates,
+            bandwidth_factor=bandwidth_factor,
+            random_fraction=random_fraction,
+            multivariate=multivariate,
+        )
+        super().__init__(
+            config_space,
+            searcher=searcher,
+            metric=metric,
+            mode=mode,
+            resource_attr=resource_attr,
+            max_t=max_t,
+            grace_period=grace_period,
+            reduction_factor=reduction_factor,
+            brackets=brackets,
+            type=type,
+            max_resource_attr=max_resource_attr,
+            searcher_data=searcher_data,
+        )
+
+
+class SyncBOHB(SyncHyperband):
+    """BOHB (Falkner, Klein, Hutter, 2018: "BOHB: Robust and Efficient Hyperparameter
+    Optimization at Scale"): synchronous Hyperband (brackets and rungs of
+    :class:`~tunesmith.schedulers.SyncHyperband`) whose new configs come from
+    :class:`~tunesmith.searchers.kde.KDESearcher`, fitted at the largest rung level with at
+    least ``num_min_data_points`` results; random until one has. Promotions are Hyperband's.
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str,
+        mode: str = "min",
+        resource_attr: str = "epoch",
+        max_t: int | None = None,
+        grace_period: int = 1,
+        reduction_factor: float = 3,
+        brackets: int | None = None,
+        max_resource_attr: str | None = None,
+        gamma: float = 0.15,
+        num_min_data_points: int | None = None,
+        num_candidates: int = 64,
+        bandwidth_factor: float = 3.0,
+        random_fraction: float = 1 / 3,
+        multivariate: bool = True,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = _kde(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            gamma=gamma,
+            num_min_data_points=num_min_data_points,
+            num_candidates=num_candidates,
+            bandwidth_factor=bandwidth_factor,
+            random_fraction=random_fraction,
+            multivariate=multivariate,
+        )
+        super().__init__(
+            config_space,
+            searcher=searcher,
+            metric=metric,
+            mode=mode,
+            resource_attr=resource_attr,
+            max_t=max_t,
+            grace_period=grace_period,
+            reduction_factor=reduction_factor,
+            brackets=brackets,
+            max_resource_attr=max_resource_attr,
+        )
+
+
+# -- DEHB ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """A trial whose result fills a slot of a subpopulation."""
+
+    bracket: int
+    rung: int
+    slot: int
+    level: int
+    vector: list[float]
+    top: bool  # the bracket's last rung
+    filled: bool = False
+
+
+class DEHB(SyncHyperband):
+    """Differential evolution Hyperband (Awad, Mallik, Hutter, 2021: "DEHB: Evolutionary
+    Hyperband for Scalable, Robust and Efficient Hyperparameter Optimization", IJCAI).
+
+    The brackets and rungs are :class:`~tunesmith.schedulers.SyncHyperband`'s (``bracket_table``)
+    and so is the scheduling on asynchronous workers. There is one subpopulation per rung level,
+    with as many slots as the largest rung at that level (``population_sizes``); the ``k``-th
+    trial of a rung fills slot ``k``.
+
+    * The first bracket is synchronous successive halving with random configs: promoted trials
+      pause and resume (from their checkpoints). Its results fill the subpopulations.
+    * Every later trial is a new config, evolved on the unit encoding
+      (:class:`~tunesmith.searchers.de.DifferentialEvolution`): a ``rand/1`` mutant of the
+      bracket's parents, crossed over with the target, the member of the subpopulation in the
+      trial's slot. Parents: at a bracket's first rung, the members of the subpopulation at that
+      level; at a later rung, the best ``n_i`` slots of the rung before (the configs synchronous
+      Hyperband would promote). Fewer than three are topped up from all subpopulations.
+    * Selection: the trial's result replaces the target if it is at least as good. The rung's
+      ranking (and so the next rung's parents) uses the winners. Such a trial is STOPped at its
+      rung level: its config never goes on, evolved children do.
+
+    ``mutation_factor`` and ``crossover_probability`` are DE's ``F`` and ``p``.
+    """
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str,
+        mode: str = "min",
+        resource_attr: str = "epoch",
+        max_t: int | None = None,
+        grace_period: int = 1,
+        reduction_factor: float = 3,
+        brackets: int | None = None,
+        max_resource_attr: str | None = None,
+        mutation_factor: float = 0.5,
+        crossover_probability: float = 0.5,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = DifferentialEvolution(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            mutation_factor=mutation_factor,
+            crossover_probability=crossover_probability,
+        )
+        super().__init__(
+            config_space,
+            searcher=searcher,
+            metric=metric,
+            mode=mode,
+            resource_attr=resource_attr,
+            max_t=max_t,
+            grace_period=grace_period,
+            reduction_factor=reduction_factor,
+            brackets=brackets,
+            max_resource_attr=max_resource_attr,
+        )
+        self.searcher: DifferentialEvolution
+        sizes: dict[int, int] = {}
+        for rungs in self.bracket_table:
+            for n, level in rungs:
+                sizes[level] = max(sizes.get(level, 0), n)
+        #: slots of the subpopulation at each rung level
+        self.population_sizes = dict(sorted(sizes.items()))
+        # level -> slots, each None or [vector, score to minimize]
+        self._pop: dict[int, list[list | None]] = {
+            level: [None] * n for level, n in self.population_sizes.items()
+        }
+        self._jobs: dict[int, _Job] = {}
+        self._taken: dict[tuple[int, int], set[int]] = {}  # (bracket, rung) -> slots in use
+        # (bracket, rung) -> {slot: [vector, score]}: winners of the slots of a rung
+        self._records: dict[tuple[int, int], dict[int, list]] = {}
+        self._parents: dict[tuple[int, int], list[list[float]]] = {}  # cached, rungs > 0
+
+    # -- inspection ------------------------------------------------------------------------
+    def subpopulation(self, level: int) -> list[tuple[dict[str, Any], float] | None]:
+        """The members at rung level ``level``: ``(config, metric value)`` per slot, or None for
+        a slot not filled yet."""
+        sign = 1.0 if self.mode == "min" else -1.0
+        return [
+            None if slot is None else (self.searcher.decode(slot[0]), sign * slot[1])
+            for slot in self._pop[level]
+        ]
+
+    # -- jobs --------------------------------------------------------------------------------
+    def _job(self, bracket: _Bracket, trial_id: int) -> Suggestion | None:
+        if bracket.id != 0:
+            return self._evolved_job(bracket, trial_id)
+        rung = bracket.rung
+        suggestion = super()._job(bracket, trial_id)
+        if suggestion is not None and rung == 0:
+            vector = self.searcher.encode(suggestion.config)
+            self._assign(trial_id, bracket, vector)
+        return suggestion
+
+    def _resume(self, bracket: _Bracket) -> Suggestion | None:
+        if bracket.id != 0:
+            return None  # later brackets start evolved configs instead
+        suggestion = super()._resume(bracket)
+        if suggestion is not None:
+            tid = suggestion.resume_trial_id
+            self._assign(tid, bracket, self._jobs[tid].vector)
+        return suggestion
+
+    def _assign(self, tid: int, bracket: _Bracket, vector: list[float]) -> None:
+        rung = bracket.rung
+        taken = self._taken.setdefault((bracket.id, rung), set())
+        slot = min(set(range(len(taken) + 1)) - taken)
+        taken.add(slot)
+        top = rung == len(bracket.levels) - 1
+        self._jobs[tid] = _Job(bracket.id, rung, slot, bracket.levels[rung], vector, top)
+
+    def _evolved_job(self, bracket: _Bracket, trial_id: int) -> Suggestion | None:
+        rung, level = bracket.rung, bracket.levels[bracket.rung]
+        if rung == 0:
+            if self._exhausted or bracket.started >= bracket.sizes[0]:
+                return None
+            parents = [slot[0] for slot in self._pop[level] if slot is not None]
+        else:
+            if not bracket.todo:
+                return None
+            parents = self._rung_parents(bracket)
+        taken = self._taken.get((bracket.id, rung), set())
+        slot = min(set(range(len(taken) + 1)) - taken)
+        target = self._pop[level][slot]
+        pool = [s[0] for slots in self._pop.values() for s in slots if s is not None]
+        child = self.searcher.evolve(parents, None if target is None else target[0], pool)
+        if child is None:
+            self._on_exhausted(bracket)
+            return None
+        config, vector = child
+        if rung == 0:
+            bracket.started += 1
+        else:
+            self._forget(bracket.todo.pop(0))  # a promotion slot, filled by a new trial
+            if not bracket.todo:
+                self._parents.pop((bracket.id, rung), None)
+        bracket.running.add(trial_id)
+        self._trials[trial_id] = [bracket.id, 0, 0, 0]
+        self._assign(trial_id, bracket, vector)
+        return Suggestion.start(config)
+
+    def _rung_parents(self, bracket: _Bracket) -> list[list[float]]:
+        """The best ``sizes[rung]`` winners of the rung before (cached for the rung)."""
+        key = (bracket.id, bracket.rung)
+        if key not in self._parents:
+            records = self._records.pop((bracket.id, bracket.rung - 1), {})
+            ranked = sorted(records.items(), key=lambda item: (item[1][1], item[0]))
+            self._parents[key] = [entry[0] for _, entry in ranked[: bracket.sizes[bracket.rung]]]
+        return self._parents[key]
+
+    def _on_exhausted(self, bracket: _Bracket) -> None:
+        """No new config is left: shrink the brackets filling rung 0 (as SyncHyperband does) and
+        give up the jobs of this rung that did not start."""
+        self._exhausted = True
+        for other in list(self._active):
+            self._shrink(other)
+        if bracket.rung > 0 and bracket.todo:
+            bracket.sizes[bracket.rung] -= len(bracket.todo)
+            for tid in bracket.todo:
+                self._forget(tid)
+            bracket.todo = []
+            self._check_rung(bracket)
+
+    # -- results -----------------------------------------------------------------------------
+    def on_trial_result(self, trial: Trial, result: Mapping[str, Any]) -> Decision:
+        job = self._jobs.get(trial.trial_id)
+        decision = super().on_trial_result(trial, result)
+        if job is not None and not job.filled:
+            level = resource_value(result, self.resource_attr)
+            if job.level <= level <= self.max_t:
+                self._fill(job, self.score(result))
+        if decision is Decision.PAUSE and job is not None and job.bracket != 0:
+            return Decision.STOP
+        return decision
+
+    def on_trial_complete(self, trial: Trial, result: Mapping[str, Any]) -> None:
+        job = self._jobs.get(trial.trial_id)
+        super().on_trial_complete(trial, result)
+        if job is not None and not job.filled:
+            if resource_value(result, self.resource_attr) >= job.level:
+                self._fill(job, self.score(result))
+            else:  # its training was shorter than the rung's resource
+                self._unfilled(job, freed=False)
+
+    def on_trial_error(self, trial: Trial) -> None:
+        job, started = self._job_and_started(trial.trial_id)
+        super().on_trial_error(trial)
+        self._after_drop(job, started)
+
+    def on_trial_remove(self, trial: Trial) -> None:
+        job, started = self._job_and_started(trial.trial_id)
+        super().on_trial_remove(trial)
+        self._after_drop(job, started)
+
+    def _job_and_started(self, tid: int) -> tuple[_Job | None, int | None]:
+        job = self._jobs.get(tid)
+        bracket = self._bracket(self._trials.get(tid))
+        return job, None if bracket is None else bracket.started
+
+    def _after_drop(self, job: _Job | None, started: int | None) -> None:
+        if job is None or job.filled:
+            return
+        bracket = self._bracket([job.bracket])
+        freed = bracket is not None and started is not None and bracket.started < started
+        self._unfilled(job, freed=freed)
+
+    def _fill(self, job: _Job, score: float) -> None:
+        """Selection: the trial's result against the target in its slot."""
+        job.filled = True
+        slots = self._pop[job.level]
+        target = slots[job.slot]
+        if target is None or score <= target[1]:
+            slots[job.slot] = [job.vector, score]
+        self._record(job, slots[job.slot])
+
+    def _unfilled(self, job: _Job, *, freed: bool) -> None:
+        """The trial gave no result at its level: the target keeps the slot (or the slot goes to
+        a new trial, when ``freed``)."""
+        job.filled = True
+        if freed:
+            self._taken.get((job.bracket, job.rung), set()).discard(job.slot)
+            return
+        target = self._pop[job.level][job.slot]
+        if target is not None:
+            self._record(job, target)
+
+    def _record(self, job: _Job, winner: list) -> None:
+        if job.bracket != 0 and not job.top:
+            self._records.setdefault((job.bracket, job.rung), {})[job.slot] = winner
+
+    def _forget(self, tid: int) -> None:
+        super()._forget(tid)
+        self._jobs.pop(tid, None)
+
+    def _check_rung(self, bracket: _Bracket) -> None:
+        super()._check_rung(bracket)
+        if bracket not in self._active:  # the bracket is over
+            for store in (self._taken, self._records, self._parents):
+                for key in [k for k in store if k[0] == bracket.id]:
+                    del store[key]
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["dehb"] = {
+            "population": [[level, slots] for level, slots in self._pop.items()],
+            "jobs": [[tid, *astuple(job)] for tid, job in self._jobs.items()],
+            "taken": [[b, r, sorted(slots)] for (b, r), slots in self._taken.items()],
+            "records": [
+                [b, r, [[slot, entry] for slot, entry in rec.items()]]
+                for (b, r), rec in self._records.items()
+            ],
+            "parents": [[b, r, vectors] for (b, r), vectors in self._parents.items()],
+        }
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        super().load_state_dict(state)
+        dehb = state["dehb"]
+        self._pop = {
+            int(level): [None if s is None else list(s) for s in slots]
+            for level, slots in dehb["population"]
+        }
+        self._jobs = {int(row[0]): _Job(*row[1:]) for row in dehb["jobs"]}
+        self._taken = {(int(b), int(r)): set(slots) for b, r, slots in dehb["taken"]}
+        self._records = {
+            (int(b), int(r)): {int(slot): entry for slot, entry in rec}
+            for b, r, rec in dehb["records"]
+        }
+        self._parents = {(int(b), int(r)): vectors for b, r, vectors in dehb["parents"]}
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(max_t={self.max_t}, brackets={self.brackets}, "
+            f"population_sizes={self.population_sizes}, metric={self.metric!r}, "
+            f"mode={self.mode!r})"
+        )

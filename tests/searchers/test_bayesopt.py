@@ -1,0 +1,348 @@
+"""GPSearcher: the searcher contract, optimization, pending configs, constraints, costs, state."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tunesmith import AskTell, RandomSearcher, choice, randint, uniform
+from tunesmith.schedulers import ASHA, FIFOScheduler
+from tunesmith.searchers import SEARCHERS
+from tunesmith.searchers.bayesopt import GPSearcher
+from tunesmith.searchers.mobster import GPMultiFidelitySearcher
+from tunesmith.space import config_errors
+from tunesmith.testing.searcher_contract import SearcherContract
+from tunesmith.testing.spaces import MIXED_SPACE, objective
+
+
+class TestGPSearcherContract(SearcherContract):
+    def make_searcher(self, config_space, *, random_seed, **kwargs):
+        return GPSearcher(config_space, metric="loss", random_seed=random_seed, **kwargs)
+
+
+class TestGPSearcherAppendPathContract(SearcherContract):
+    """Refits stop after 4 observations: the Cholesky update and its rebuild after loading a
+    state are exercised, as well as LCB and input warping."""
+
+    def make_searcher(self, config_space, *, random_seed, **kwargs):
+        return GPSearcher(
+            config_space,
+            metric="loss",
+            random_seed=random_seed,
+            num_init_random=3,
+            refit_until=4,
+            refit_growth=0.5,
+            acquisition="lcb",
+            input_warping=True,
+            num_candidates=300,
+            **kwargs,
+        )
+
+
+def _branin(config):
+    x, y = 15 * config["x"] - 5, 15 * config["y"]
+    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - t) * math.cos(x) + 10
+
+
+BRANIN = {"x": uniform(0, 1), "y": uniform(0, 1)}
+
+
+def _minimize(searcher, f, n, space=None):
+    best = math.inf
+    for _ in range(n):
+        config = searcher.suggest()
+        searcher.pending(config)
+        value = f(config) if space is None else f(config, space)
+        searcher.observe(config, {"loss": value})
+        best = min(best, value)
+    return best
+
+
+def test_beats_random_search_on_branin():
+    gp = [
+        _minimize(GPSearcher(BRANIN, metric="loss", random_seed=s), _branin, 30) for s in range(3)
+    ]
+    rs = [
+        _minimize(RandomSearcher(BRANIN, metric="loss", random_seed=s), _branin, 30)
+        for s in range(3)
+    ]
+    assert np.median(gp) < 0.6  # the minimum is 0.3979
+    assert np.median(gp) < np.median(rs)
+
+
+def test_beats_random_search_on_the_mixed_space():
+    kwargs = {"metric": "loss", "random_seed": 0}
+    gp = _minimize(GPSearcher(MIXED_SPACE, **kwargs), objective, 40, MIXED_SPACE)
+    rs = _minimize(RandomSearcher(MIXED_SPACE, **kwargs), objective, 40, MIXED_SPACE)
+    assert gp < rs
+
+
+def test_maximization():
+    searcher = GPSearcher(BRANIN, metric="score", mode="max", random_seed=0)
+    best = -math.inf
+    for _ in range(25):
+        config = searcher.suggest()
+        value = -_branin(config)
+        searcher.observe(config, {"score": value})
+        best = max(best, value)
+    assert best > -1.5
+
+
+def test_pending_configs_are_fantasized_so_parallel_workers_spread_out():
+    searcher = GPSearcher(BRANIN, metric="loss", random_seed=0, num_init_random=6)
+    for _ in range(6):
+        config = searcher.suggest()
+        searcher.observe(config, {"loss": _branin(config)})
+    batch = []
+    for _ in range(4):
+        config = searcher.suggest()
+        searcher.pending(config)
+        batch.append((config["x"], config["y"]))
+    distances = [np.hypot(a[0] - b[0], a[1] - b[1]) for a in batch for b in batch if a < b]
+    assert min(distances) > 0.02
+    # without the pending configs, the model would propose (nearly) the first one again
+    fresh = GPSearcher(BRANIN, metric="loss", random_seed=0, num_init_random=6)
+    fresh.load_state_dict({**searcher.state_dict(), "pending": []})
+    assert fresh._pending == {}
+
+
+def test_never_suggests_an_observed_pending_or_failed_config():
+    space = {"a": randint(0, 5), "b": choice(["x", "y"])}
+    searcher = GPSearcher(space, metric="loss", random_seed=0, num_init_random=2)
+    keys = []
+    for i in range(12):
+        config = searcher.suggest()
+        keys.append((config["a"], config["b"]))
+        if i % 3 == 0:
+            searcher.pending(config)
+        elif i % 3 == 1:
+            searcher.failed(config)
+        else:
+            searcher.observe(config, {"loss": config["a"]})
+    assert len(set(keys)) == 12
+    assert searcher.suggest() is None
+
+
+def test_restrict_configurations():
+    table = [{"x": x / 10, "y": y / 10} for x in range(11) for y in range(0, 11, 2)]
+    searcher = GPSearcher(BRANIN, metric="loss", random_seed=0, restrict_configurations=table)
+    seen = []
+    while (config := searcher.suggest()) is not None:
+        assert config in table
+        seen.append(config)
+        searcher.observe(config, {"loss": _branin(config)})
+    assert len(seen) == len(table)
+    with pytest.raises(ValueError, match="restrict_configurations\\[1\\]"):
+        GPSearcher(BRANIN, metric="loss", restrict_configurations=[{"x": 0.5}, {"x": 7.0}])
+
+
+def test_restrict_configurations_prefers_good_ones():
+    table = [{"x": x / 20, "y": y / 20} for x in range(21) for y in range(21)]
+    searcher = GPSearcher(BRANIN, metric="loss", random_seed=1, restrict_configurations=table)
+    best = _minimize(searcher, _branin, 25)
+    assert best < 1.5
+
+
+def test_constrained_search_prefers_feasible_configs():
+    def run(searcher):
+        feasible = []
+        for _ in range(30):
+            config = searcher.suggest()
+            c = 0.5 - config["x"]  # feasible iff x >= 0.5; the unconstrained optimum is at x=0
+            searcher.observe(config, {"loss": config["x"] ** 2 + config["y"] ** 2, "c": c})
+            feasible.append(c <= 0)
+        return feasible
+
+    constrained = run(GPSearcher(BRANIN, metric="loss", constraint_attr="c", random_seed=0))
+    assert sum(constrained[10:]) >= 17
+    plain = run(GPSearcher(BRANIN, metric="loss", random_seed=0))
+    assert sum(constrained[10:]) > sum(plain[10:])
+
+
+def test_cost_aware_search_prefers_cheap_configs():
+    def run(searcher):
+        costs = []
+        for _ in range(30):
+            config = searcher.suggest()
+            cost = math.exp(4 * config["y"])  # y does not change the loss, only the cost
+            searcher.observe(config, {"loss": (config["x"] - 0.3) ** 2, "cost": cost})
+            costs.append(cost)
+        return costs
+
+    aware = run(GPSearcher(BRANIN, metric="loss", cost_attr="cost", random_seed=0))
+    plain = run(GPSearcher(BRANIN, metric="loss", random_seed=0))
+    assert np.median(aware[10:]) < np.median(plain[10:])
+
+
+def test_observation_errors_name_the_value():
+    searcher = GPSearcher(BRANIN, metric="loss", cost_attr="cost", random_seed=0)
+    config = searcher.suggest()
+    with pytest.raises(ValueError, match="the result has no metric 'cost'"):
+        searcher.observe(config, {"loss": 1.0})
+    with pytest.raises(ValueError, match="cost 'cost' must be > 0, but got 0.0"):
+        searcher.observe(config, {"loss": 1.0, "cost": 0})
+    boxcox = GPSearcher(BRANIN, metric="loss", target_transform="boxcox", random_seed=0)
+    with pytest.raises(ValueError, match="needs metric 'loss' > 0, but got -1.0"):
+        boxcox.observe(config, {"loss": -1.0})
+    with pytest.raises(ValueError, match="the searcher has no metric"):
+        GPSearcher(BRANIN).observe(config, {"loss": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"acquisition": "pi"}, "`acquisition` must be one of \\['ei', 'lcb'\\]"),
+        ({"acquisition": "lcb", "cost_attr": "t"}, "need acquisition='ei'"),
+        ({"target_transform": "log"}, "`target_transform` must be one of"),
+        ({"num_candidates": 0}, "`num_candidates` must be an int >= 1, but got num_candidates=0"),
+        ({"max_size_data_for_model": 1}, "`max_size_data_for_model` must be an int >= 2"),
+        ({"refit_growth": -1}, "`refit_growth` must be a number in \\[0.0, inf\\]"),
+        ({"constraint_attr": ""}, "`constraint_attr` must be a non-empty name or None"),
+        ({"restrict_configurations": []}, "`restrict_configurations` must not be empty"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        GPSearcher(BRANIN, metric="loss", **kwargs)
+
+
+@pytest.mark.parametrize("transform", ["boxcox", "yeo-johnson"])
+def test_target_transforms(transform):
+    searcher = GPSearcher(BRANIN, metric="loss", random_seed=0, target_transform=transform)
+    assert _minimize(searcher, _branin, 25) < 3.0
+
+
+def test_data_cap_keeps_the_best_and_bounds_the_model():
+    searcher = GPSearcher(
+        BRANIN, metric="loss", random_seed=0, max_size_data_for_model=20, refit_until=10
+    )
+    values = []
+    for _ in range(45):
+        config = searcher.suggest()
+        values.append(_branin(config))
+        searcher.observe(config, {"loss": values[-1]})
+    rows = searcher._rows
+    assert len(rows) < 45
+    assert int(np.argmin(values)) in rows or int(np.argmin(values)) >= searcher._upto - 5
+    assert searcher._fit_n > 20
+
+
+def test_state_after_the_append_path_continues_identically():
+    def make():
+        return GPSearcher(BRANIN, metric="loss", random_seed=4, refit_until=6, refit_growth=0.3)
+
+    original = make()
+    _minimize(original, _branin, 20)
+    assert original._n_full < len(original._rows)  # some rows were appended
+    state = json.loads(json.dumps(original.state_dict()))
+    clone = make()
+    clone.load_state_dict(state)
+    a = [original.suggest() for _ in range(3)]
+    b = [clone.suggest() for _ in range(3)]
+    assert a == b
+    assert np.array_equal(original._gps[0].L, clone._gps[0].L)
+
+
+def test_registered_by_name_and_used_by_fifo():
+    assert SEARCHERS["bayesopt"] is GPSearcher
+    scheduler = FIFOScheduler(BRANIN, searcher="bayesopt", metric="loss", random_seed=0)
+    at = AskTell(scheduler)
+    for _ in range(8):
+        trial = at.ask()
+        at.tell(trial, {"loss": _branin(trial.config)})
+    assert scheduler.searcher.num_observations == 8
+
+
+def test_inside_asha_keeps_the_highest_resource_per_config():
+    searcher = GPSearcher(MIXED_SPACE, random_seed=0, num_init_random=3)
+    at = AskTell(ASHA(MIXED_SPACE, searcher=searcher, metric="loss", random_seed=0))
+    for _ in range(12):
+        trial = at.ask()
+        for epoch in range(1, 10):
+            result = {"epoch": epoch, "loss": objective(trial.config, MIXED_SPACE, epoch)}
+            if epoch == 9:
+                at.tell(trial, result)
+                break
+            if at.report(trial, result).value != "continue":
+                break
+    assert searcher.num_observations == 12
+    for config, resource in zip(searcher._configs, searcher._resources, strict=True):
+        assert config_errors(MIXED_SPACE, config) == []
+        assert resource in (1, 3, 9)
+    assert 9 in searcher._resources
+
+
+# -- the multi-fidelity searcher of MOBSTER --------------------------------------------------
+class TestGPMultiFidelitySearcherContract(SearcherContract):
+    def make_searcher(self, config_space, *, random_seed, **kwargs):
+        return GPMultiFidelitySearcher(
+            config_space, max_t=9, metric="loss", random_seed=random_seed, **kwargs
+        )
+
+
+class TestGPMultiFidelityIndependentContract(SearcherContract):
+    def make_searcher(self, config_space, *, random_seed, **kwargs):
+        return GPMultiFidelitySearcher(
+            config_space,
+            max_t=9,
+            model="independent",
+            metric="loss",
+            random_seed=random_seed,
+            refit_until=5,
+            **kwargs,
+        )
+
+
+def _curves(searcher, n, levels=(1, 3, 9)):
+    """Observe ``n`` suggested configs at each of ``levels`` (a pending one at the next)."""
+    for _ in range(n):
+        config = searcher.suggest()
+        for level in levels:
+            searcher.pending(config, resource=level)
+            loss = objective(config, MIXED_SPACE, level)
+            searcher.observe(config, {"loss": loss}, resource=level)
+
+
+@pytest.mark.parametrize("model", ["joint", "independent"])
+def test_multi_fidelity_keeps_one_row_per_level_and_round_trips(model):
+    def make():
+        return GPMultiFidelitySearcher(
+            MIXED_SPACE, max_t=9, model=model, metric="loss", random_seed=2, refit_until=8
+        )
+
+    searcher = make()
+    _curves(searcher, 8)
+    assert searcher.num_observations == 24
+    assert searcher._pending == {}
+    config = searcher.suggest()
+    searcher.pending(config, resource=1)
+    if model == "independent":
+        assert searcher.acquisition_level() == 9
+        assert len(searcher._rows) == 8
+    clone = make()
+    clone.load_state_dict(json.loads(json.dumps(searcher.state_dict())))
+    _curves(searcher, 3)
+    _curves(clone, 3)
+    assert [searcher.suggest() for _ in range(2)] == [clone.suggest() for _ in range(2)]
+
+
+def test_independent_model_acquires_at_the_highest_populated_level():
+    searcher = GPMultiFidelitySearcher(
+        MIXED_SPACE, max_t=9, model="independent", metric="loss", min_level_observations=3
+    )
+    _curves(searcher, 4, levels=(1,))
+    _curves(searcher, 2, levels=(1, 3))
+    assert searcher.acquisition_level() == 1
+    _curves(searcher, 1, levels=(1, 3))
+    assert searcher.acquisition_level() == 3
+
+
+def test_multi_fidelity_bad_arguments():
+    with pytest.raises(ValueError, match="`max_t` must be an int >= 1"):
+        GPMultiFidelitySearcher(MIXED_SPACE, max_t=0)
+    with pytest.raises(ValueError, match="`model` must be one of \\['joint', 'independent'\\]"):
+        GPMultiFidelitySearcher(MIXED_SPACE, max_t=9, model="freeze-thaw")
+    with pytest.raises(ValueError, match="input_warping=True needs model='independent'"):
+        GPMultiFidelitySearcher(MIXED_SPACE, max_t=9, input_warping=True)
