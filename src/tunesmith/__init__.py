@@ -13,6 +13,20 @@ __version__ = "0.1.0"
 # Names are imported on first use (PEP 562): a trial script's ``import tunesmith`` then costs
 # only what ``tunesmith.report`` needs, not numpy, SQLAlchemy and the schedulers.
 _EXPORTS = {
+    "BayesianOptimization": "tunesmith.schedulers",
+    "ConstrainedBayesianOptimization": "tunesmith.schedulers",
+    "CostAwareBayesianOptimization": "tunesmith.schedulers",
+    "MOBSTER": "tunesmith.schedulers",
+    "TPE": "tunesmith.schedulers",
+    "REA": "tunesmith.schedulers",
+    "BOHB": "tunesmith.schedulers",
+    "SyncBOHB": "tunesmith.schedulers",
+    "DEHB": "tunesmith.schedulers",
+    "GPSearcher": "tunesmith.searchers",
+    "KDESearcher": "tunesmith.searchers",
+    "RegularizedEvolution": "tunesmith.searchers",
+    "DifferentialEvolution": "tunesmith.searchers",
+    "SimulatorBackend": "tunesmith.backends.simulator",
     "ASHA": "tunesmith.schedulers",
     "AskTell": "tunesmith.asktell",
     "Decision": "tunesmith.trial",
@@ -81,23 +95,41 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.asktell import AskTell
     from tunesmith.backends import LocalBackend, ScriptBackend
+    from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.callbacks import TunerCallback
     from tunesmith.logs import set_verbosity
     from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report, trial_id
     from tunesmith.results import TuningResult
     from tunesmith.schedulers import (
         ASHA,
+        BOHB,
+        DEHB,
+        MOBSTER,
         PASHA,
+        REA,
+        TPE,
+        BayesianOptimization,
+        ConstrainedBayesianOptimization,
+        CostAwareBayesianOptimization,
         FIFOScheduler,
         GridSearch,
         HyperbandScheduler,
         MedianStoppingRule,
         RandomSearch,
         Scheduler,
+        SyncBOHB,
         SyncHyperband,
         SyncSuccessiveHalving,
     )
-    from tunesmith.searchers import GridSearcher, RandomSearcher, Searcher
+    from tunesmith.searchers import (
+        DifferentialEvolution,
+        GPSearcher,
+        GridSearcher,
+        KDESearcher,
+        RandomSearcher,
+        RegularizedEvolution,
+        Searcher,
+    )
     from tunesmith.space import (
         Domain,
         choice,
@@ -121,24 +153,38 @@ if TYPE_CHECKING:  # for type checkers and IDEs
 
 __all__ = [
     "ASHA",
+    "BOHB",
+    "DEHB",
+    "MOBSTER",
     "PASHA",
+    "REA",
+    "TPE",
     "AskTell",
+    "BayesianOptimization",
+    "ConstrainedBayesianOptimization",
+    "CostAwareBayesianOptimization",
     "Decision",
+    "DifferentialEvolution",
     "Domain",
     "FIFOScheduler",
+    "GPSearcher",
     "GridSearch",
     "GridSearcher",
     "HyperbandScheduler",
+    "KDESearcher",
     "LocalBackend",
     "MedianStoppingRule",
     "PlateauStopper",
     "RandomSearch",
     "RandomSearcher",
+    "RegularizedEvolution",
     "Scheduler",
     "ScriptBackend",
     "Searcher",
+    "SimulatorBackend",
     "StoppingCriterion",
     "Suggestion",
+    "SyncBOHB",
     "SyncHyperband",
     "SyncSuccessiveHalving",
     "TooManyFailuresError",

@@ -24,6 +24,7 @@ COMMANDS = {
     "delete": "tunesmith.cli.studies:delete",
     "export": "tunesmith.cli.files:export",
     "plot": "tunesmith.cli.files:plot",
+    "bench": "tunesmith.experiments.cli:bench",
 }
 
 

@@ -1,0 +1,199 @@
+"""Compare methods across seeds and benchmarks: best-so-far against simulated time, normalized
+regret, interquartile mean (IQM) with bootstrap confidence bands, and average ranks.
+
+Everything here computes plain data from the experiments' store; :mod:`.plot` draws it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Comparison", "Curve", "compare", "iqm", "parse_study_name", "rank_table"]
+
+
+def parse_study_name(name: str) -> tuple[str, str, int] | None:
+    """``(benchmark, method, seed)`` of ``bench.<benchmark>.<method>.<seed>``, else None."""
+    parts = name.split(".")
+    if len(parts) < 4 or parts[0] != "bench" or not parts[-1].isdigit():
+        return None
+    return ".".join(parts[1:-2]), parts[-2], int(parts[-1])
+
+
+def iqm(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Interquartile mean: the mean of the middle half of the values along ``axis``."""
+    values = np.sort(values, axis=axis)
+    n = values.shape[axis]
+    lo, hi = int(math.floor(n * 0.25)), int(math.ceil(n * 0.75))
+    hi = max(hi, lo + 1)
+    return np.take(values, np.arange(lo, hi), axis=axis).mean(axis=axis)
+
+
+def bootstrap_band(
+    values: np.ndarray, rng: np.random.Generator, n_boot: int = 1000, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap band of the IQM over seeds (rows of ``values``)."""
+    n = values.shape[0]
+    idx = rng.integers(0, n, size=(n_boot, n))
+    stats = iqm(values[idx], axis=1)  # (n_boot, T)
+    alpha = (1 - level) / 2
+    return np.quantile(stats, alpha, axis=0), np.quantile(stats, 1 - alpha, axis=0)
+
+
+@dataclass
+class Curve:
+    """One method on one benchmark: IQM over seeds of the normalized regret (or of the best
+    value when no reference values are known) at each time of ``times``."""
+
+    method: str
+    seeds: list[int]
+    times: np.ndarray
+    per_seed: np.ndarray  # (seeds, times)
+    center: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+@dataclass
+class Comparison:
+    benchmarks: list[str]
+    methods: list[str]
+    budgets: dict[str, float] = field(default_factory=dict)  # simulated seconds, per benchmark
+    normalized: dict[str, bool] = field(default_factory=dict)  # per benchmark
+    curves: dict[str, dict[str, Curve]] = field(default_factory=dict)  # benchmark -> method
+
+    def value_at(self, benchmark: str, method: str, time: float) -> float:
+        curve = self.curves[benchmark][method]
+        i = min(int(np.searchsorted(curve.times, time, side="right")) - 1, len(curve.times) - 1)
+        return float(curve.center[max(i, 0)])
+
+
+def _best_so_far(events: list[Any], metric: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    times, best = [], []
+    sign = 1.0 if mode == "min" else -1.0
+    current = math.inf
+    for event in events:
+        if event.kind.value != "result":
+            continue
+        value = event.payload.get(metric)
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            continue
+        if sign * value < current:
+            current = sign * value
+            times.append(float(event.time or 0.0))
+            best.append(current)
+    return np.asarray(times), sign * np.asarray(best)
+
+
+def reference_values(benchmark: str) -> tuple[float, float] | None:
+    """``(best, worst)`` objective values of a tabulated benchmark (at its largest fidelity,
+    averaged over seeds), or the known optimum of a function and None for the worst."""
+    from tunesmith import bench
+
+    blackbox = bench.load(benchmark)
+    configs = blackbox.configurations()
+    if configs is None:
+        return None
+    values = np.asarray([blackbox.evaluate(c)[blackbox.objective] for c in configs], dtype=float)
+    values = values[np.isfinite(values)]
+    if blackbox.mode == "min":
+        return float(values.min()), float(values.max())
+    return float(values.max()), float(values.min())
+
+
+def compare(
+    storage: str,
+    *,
+    benchmarks: list[str] | None = None,
+    methods: list[str] | None = None,
+    num_times: int = 100,
+    seed: int = 0,
+) -> Comparison:
+    """Read every experiment study of ``storage`` (filtered by benchmark and method names) and
+    compute the per-benchmark curves."""
+    from tunesmith.store import Store
+
+    runs: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = defaultdict(list)
+    modes: dict[str, str] = {}
+    budgets: dict[str, float] = defaultdict(float)
+    with Store(storage) as store:
+        for study in store.list_studies():
+            parsed = parse_study_name(study.name)
+            if parsed is None:
+                continue
+            benchmark, method, run_seed = parsed
+            if (benchmarks and benchmark not in benchmarks) or (methods and method not in methods):
+                continue
+            events = store.read_events(study)
+            times, best = _best_so_far(events, study.metrics[0], study.modes[0])
+            last = max((e.time or 0.0 for e in events), default=0.0)
+            budgets[benchmark] = max(budgets[benchmark], last)
+            modes[benchmark] = study.modes[0]
+            runs[(benchmark, method)].append((run_seed, times, best))
+    if not runs:
+        raise ValueError(
+            f"no experiment studies in {storage}"
+            + (f" for benchmarks {benchmarks}" if benchmarks else "")
+            + (f" and methods {methods}" if methods else "")
+            + "; run `tunesmith bench run` first"
+        )
+    found_benchmarks = sorted({b for b, _ in runs})
+    found_methods = sorted({m for _, m in runs})
+    out = Comparison(found_benchmarks, found_methods, dict(budgets))
+    rng = np.random.default_rng(seed)
+    for benchmark in found_benchmarks:
+        grid = np.linspace(0.0, budgets[benchmark], num_times)
+        reference = reference_values(benchmark)
+        out.normalized[benchmark] = reference is not None
+        out.curves[benchmark] = {}
+        for method in found_methods:
+            seeds_runs = sorted(runs.get((benchmark, method), []), key=lambda r: r[0])
+            if not seeds_runs:
+                continue
+            rows = []
+            for _, times, best in seeds_runs:
+                row = np.full(len(grid), np.nan)
+                if len(best):
+                    idx = np.searchsorted(times, grid, side="right") - 1
+                    row = np.where(idx >= 0, best[np.clip(idx, 0, None)], np.nan)
+                if reference is not None:  # before any result: the worst, regret 1
+                    opt, worst = reference
+                    sign = 1.0 if modes[benchmark] == "min" else -1.0
+                    # a noisy result (one seed of a table) may beat the seed-averaged optimum:
+                    # that is no regret, not negative regret
+                    row = np.maximum(sign * (row - opt), 0.0) / max(abs(worst - opt), 1e-12)
+                    row = np.where(np.isnan(row), 1.0, row)
+                elif len(best):
+                    row = np.where(np.isnan(row), best[0], row)
+                rows.append(row)
+            per_seed = np.vstack(rows)
+            lower, upper = bootstrap_band(per_seed, rng)
+            out.curves[benchmark][method] = Curve(
+                method, [r[0] for r in seeds_runs], grid, per_seed, iqm(per_seed), lower, upper
+            )
+    return out
+
+
+def rank_table(comparison: Comparison, fractions: list[float]) -> dict[str, Any]:
+    """At each budget fraction: the IQM value per (benchmark, method) and each method's average
+    rank over benchmarks (1 = best; lower normalized regret, or better best value)."""
+    table: dict[str, Any] = {"fractions": fractions, "values": {}, "average_rank": {}}
+    for fraction in fractions:
+        ranks: dict[str, list[float]] = defaultdict(list)
+        values: dict[str, dict[str, float]] = {}
+        for benchmark, curves in comparison.curves.items():
+            t = fraction * comparison.budgets[benchmark]
+            vals = {m: comparison.value_at(benchmark, m, t) for m in curves}
+            values[benchmark] = vals
+            order = sorted(vals, key=lambda m: vals[m])
+            for position, method in enumerate(order, start=1):
+                ranks[method].append(position)
+        table["values"][str(fraction)] = values
+        table["average_rank"][str(fraction)] = {
+            m: round(float(np.mean(r)), 3) for m, r in sorted(ranks.items())
+        }
+    return table

@@ -1,0 +1,150 @@
+"""Run every (method, benchmark, seed) combination on the simulator, in parallel processes."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tunesmith.experiments.methods import check_method
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = ["Experiment", "default_storage", "run_experiment", "run_experiments", "study_name"]
+
+
+def default_storage() -> str:
+    """``$TUNESMITH_HOME/bench.db``: experiments keep their studies apart from real ones."""
+    from tunesmith.store.engine import default_url, home_directory
+
+    return default_url(home_directory()).replace("tunesmith.db", "bench.db")
+
+
+def study_name(benchmark: str, method: str, seed: int) -> str:
+    return f"bench.{benchmark}.{method}.{seed}"
+
+
+def load_benchmark(name: str):
+    """The blackbox ``name``; a table that lacks configs of its space answers through its
+    nearest-neighbour surrogate, so every method can propose any config."""
+    from tunesmith import bench
+
+    incomplete = bench.describe(name).get("complete") is False
+    return bench.load(name, surrogate=incomplete)
+
+
+def default_budget(blackbox, factor: float = 20.0) -> float:
+    """``factor`` times the median simulated time of one full training (at the largest
+    fidelity) of up to 64 configs: budgets that suit each benchmark's time scale."""
+    import numpy as np
+
+    from tunesmith.space import sample_config
+
+    configs = blackbox.configurations()
+    if configs is None:
+        rng = np.random.default_rng(0)
+        configs = [sample_config(blackbox.config_space, rng) for _ in range(64)]
+    step = 0 if blackbox.fidelities is None else len(blackbox.fidelities) - 1
+    times = [blackbox.elapsed_time(blackbox.evaluate(c), step) for c in configs[:64]]
+    return factor * float(np.median(times))
+
+
+@dataclass(frozen=True)
+class Experiment:
+    method: str
+    benchmark: str
+    seed: int
+    budget: float | None  # simulated seconds; None: default_budget()
+    n_workers: int
+    max_trials: int | None = None
+
+    @property
+    def name(self) -> str:
+        return study_name(self.benchmark, self.method, self.seed)
+
+
+def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
+    """Run (or resume, or extend) one experiment; returns its figures."""
+    from tunesmith.backends.simulator import SimulatorBackend
+    from tunesmith.experiments.methods import make_method
+    from tunesmith.stopping import StoppingCriterion
+    from tunesmith.tuner import Tuner
+
+    blackbox = load_benchmark(experiment.benchmark)
+    scheduler = make_method(experiment.method, blackbox, experiment.seed)
+    budget = experiment.budget or default_budget(blackbox)
+    t0 = time.perf_counter()
+    tuner = Tuner(
+        SimulatorBackend(blackbox, seed=experiment.seed),
+        scheduler,
+        StoppingCriterion(max_wallclock_time=budget, max_num_trials_started=experiment.max_trials),
+        n_workers=experiment.n_workers,
+        verbose=0,
+        name=experiment.name,
+        storage=storage,
+        run_dir=Path(storage.removeprefix("sqlite:///")).parent / "bench" / experiment.name
+        if storage.startswith("sqlite:///")
+        else None,
+        max_failures=1.0,
+    )
+    result = tuner.run()
+    return {
+        **asdict(experiment),
+        "budget": budget,
+        "study": experiment.name,
+        "trials": len(result.trials),
+        "results": len(result.results),
+        "real_seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def _run(args: tuple[Experiment, str]) -> dict[str, Any]:
+    return run_experiment(*args)
+
+
+def run_experiments(
+    methods: list[str],
+    benchmarks: list[str],
+    seeds: list[int],
+    *,
+    budget: float | None,
+    n_workers: int,
+    storage: str | None = None,
+    processes: int | None = None,
+    max_trials: int | None = None,
+) -> list[dict[str, Any]]:
+    """Every combination, ``processes`` at a time (default: the number of CPUs)."""
+    from tunesmith import bench
+
+    if not methods or not benchmarks or not seeds:
+        raise ValueError("give at least one method, one benchmark and one seed")
+    for method in methods:
+        check_method(method)
+    known = set(bench.names())
+    for benchmark in benchmarks:
+        if benchmark not in known:
+            raise ValueError(f"unknown benchmark {benchmark!r}; valid names are {sorted(known)}")
+    if budget is not None and not budget > 0:
+        raise ValueError(
+            f"`budget` must be a positive number of simulated seconds or None (a default per "
+            f"benchmark), but got budget={budget!r}"
+        )
+    storage = storage or default_storage()
+    from tunesmith.store import Store
+
+    Store(storage).close()  # create the schema once, before the processes race to
+    jobs = [
+        (Experiment(m, b, s, budget and float(budget), n_workers, max_trials), storage)
+        for b in benchmarks
+        for m in methods
+        for s in seeds
+    ]
+    processes = processes or multiprocessing.cpu_count()
+    if processes == 1 or len(jobs) == 1:
+        return [_run(job) for job in jobs]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_run, jobs))

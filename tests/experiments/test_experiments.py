@@ -1,0 +1,102 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tunesmith.experiments import make_method, run_experiments
+from tunesmith.experiments.compare import compare, iqm, parse_study_name, rank_table
+from tunesmith.experiments.runner import default_budget, load_benchmark
+
+
+def test_iqm_is_the_mean_of_the_middle_half():
+    values = np.array([[0.0], [1.0], [2.0], [3.0], [100.0], [-100.0], [1.5], [2.5]])
+    assert iqm(values)[0] == pytest.approx(np.mean([1.0, 1.5, 2.0, 2.5]))
+
+
+def test_study_names_round_trip():
+    assert parse_study_name("bench.mlp-digits.ASHA.3") == ("mlp-digits", "ASHA", 3)
+    assert parse_study_name("bench.a.b.c.RandomSearch.0") == ("a.b.c", "RandomSearch", 0)
+    assert parse_study_name("my-study") is None
+
+
+def test_methods_and_their_errors():
+    blackbox = load_benchmark("branin-mf")
+    scheduler = make_method("ASHA", blackbox, seed=1)
+    assert scheduler.rung_levels[:3] == [1, 3, 9]
+    with pytest.raises(ValueError, match=r"unknown method 'Nope'; valid names are \["):
+        make_method("Nope", blackbox, seed=0)
+    with pytest.raises(ValueError, match="needs a benchmark with a fidelity"):
+        make_method("ASHA", load_benchmark("branin"), seed=0)
+
+
+def test_incomplete_tables_are_answered_by_their_surrogate():
+    blackbox = load_benchmark("mlp-digits")
+    assert blackbox.configurations() is None  # any config of the space
+    assert default_budget(blackbox) > 0
+
+
+def test_run_compare_table_and_plot(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    rows = run_experiments(
+        ["RandomSearch", "ASHA"],
+        ["mlp-digits"],
+        [0, 1, 2],
+        budget=None,
+        n_workers=2,
+        storage=storage,
+        processes=1,
+    )
+    assert len(rows) == 6 and all(r["results"] > 0 for r in rows)
+    again = run_experiments(
+        ["ASHA"], ["mlp-digits"], [0], budget=None, n_workers=2, storage=storage, processes=1
+    )
+    assert again[0]["results"] == next(r for r in rows if r["method"] == "ASHA")["results"]
+    comparison = compare(storage)
+    assert comparison.benchmarks == ["mlp-digits"]
+    assert comparison.normalized["mlp-digits"]
+    curve = comparison.curves["mlp-digits"]["ASHA"]
+    assert curve.per_seed.shape == (3, 100)
+    assert np.all(np.diff(curve.per_seed, axis=1) <= 1e-12)  # best so far never gets worse
+    assert np.all((curve.per_seed >= 0) & (curve.per_seed <= 1))
+    table = rank_table(comparison, [0.5, 1.0])
+    assert set(table["average_rank"]["1.0"]) == {"ASHA", "RandomSearch"}
+    from tunesmith.experiments.plot import plot_comparison
+
+    plot_comparison(comparison, tmp_path / "cmp.png")
+    assert (tmp_path / "cmp.png").stat().st_size > 10_000
+
+
+def test_bench_cli(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    cli = [sys.executable, "-m", "tunesmith.cli", "bench"]
+    out = subprocess.run([*cli, "list", "--json"], capture_output=True, text=True, check=True)
+    assert "mlp-digits" in {row["name"] for row in json.loads(out.stdout)}
+    run = [
+        *cli,
+        "run",
+        "--methods",
+        "RandomSearch",
+        "--benchmarks",
+        "branin-mf",
+        "--seeds",
+        "2",
+        "--max-trials",
+        "5",
+        "--storage",
+        storage,
+        "--json",
+    ]
+    out = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert [r["trials"] for r in json.loads(out.stdout)] == [5, 5]
+    out = subprocess.run(
+        [*cli, "table", "--storage", storage, "--json"], capture_output=True, text=True, check=True
+    )
+    assert "RandomSearch" in json.loads(out.stdout)["average_rank"]["1.0"]
+    bad = subprocess.run(
+        [*cli, "run", "--methods", "Nope", "--benchmarks", "branin-mf", "--storage", storage],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "unknown method 'Nope'" in bad.stderr
