@@ -418,6 +418,8 @@ class HyperbandScheduler(Scheduler):
             return
         self._unwait(trial.trial_id, state)
         self._flush_last(trial.trial_id, state)
+        # stopped from outside: no result will come, so the config is no longer pending
+        self.searcher.failed(self._configs.get(trial.trial_id, trial.config))
         self._forget(trial.trial_id)
 
     def _unwait(self, trial_id: int, state: _TrialState) -> None:
