@@ -249,3 +249,27 @@ def test_plateau_stopper_ends_a_run(tmp_path):
     result = make(flat, stop=PlateauStopper("loss", num_trials=3), run_dir=tmp_path).run()
     assert result.stop_reason == "stop_criterion returned True"
     assert len(result.trials) <= 5
+
+
+def test_max_cost_sums_the_last_cost_of_each_trial(tmp_path):
+    def costly(config, start):
+        for epoch in range(1, 4):
+            yield {"epoch": epoch, "loss": config["x"], "cost": float(epoch)}  # cumulative
+
+    tuner = make(costly, stop=StoppingCriterion(max_cost=7.0), run_dir=tmp_path, n_workers=1)
+    result = tuner.run()
+    # trial 0 ends at cost 3, trial 1 at 3 (total 6), trial 2's first result makes it 7
+    assert result.stop_reason == "max_cost=7.0 reached"
+    assert tuner.status.cost == 7.0
+    assert len(result.trials) == 3
+
+
+def test_cost_total_is_rebuilt_on_resume(tmp_path):
+    def costly(config, start):
+        for epoch in range(start + 1, 4):
+            yield {"epoch": epoch, "loss": config["x"], "cost": float(epoch)}
+
+    make(costly, stop=StoppingCriterion(max_num_trials_started=2), n_workers=1, name="c").run()
+    resumed = make(costly, stop=StoppingCriterion(max_num_trials_started=2), n_workers=1, name="c")
+    resumed.run()
+    assert resumed.status.cost == 6.0

@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,14 +154,8 @@ def replay(tuner: Tuner, events: Iterable[Event]) -> dict[int, int]:
                         "run got None"
                     )
         elif kind == "result":
-            trial = trials[tid]
-            trial.last_result, trial.num_results = dict(payload), trial.num_results + 1
-            tuner.result.results.append({"trial_id": tid, **payload})
+            tuner._record_result(trials[tid], dict(payload))
             since_start.setdefault(tid, []).append(user_metrics(payload))
-            status.add_result(payload)
-            if tuner.cost_attr in payload:
-                tuner._costs[tid] = float(payload[tuner.cost_attr])
-                status.cost = math.fsum(tuner._costs.values())
         elif kind == "decision":
             trial = trials[tid]
             by = payload.get("by")

@@ -403,12 +403,7 @@ class Tuner:
             self.backend.reply(tid, Decision.CONTINUE)  # as journaled: else it was not restarted
             return
         self._journal("result", tid, result)
-        trial.last_result, trial.num_results = result, trial.num_results + 1
-        self.result.results.append({"trial_id": tid, **result})
-        self.status.add_result(result)
-        if self.cost_attr in result:
-            self._costs[tid] = float(result[self.cost_attr])
-            self.status.cost = math.fsum(self._costs.values())
+        self._record_result(trial, result)
         invalid = None
         if tid in self._requests:
             decision = Decision.STOP if self._requests[tid][0] != "pause" else Decision.PAUSE
@@ -432,6 +427,16 @@ class Tuner:
         self.backend.reply(tid, decision)
         for cb in callbacks:
             cb.on_trial_result(trial, result, decision)
+
+    def _record_result(self, trial: Trial, result: dict[str, Any]) -> None:
+        """A result in the trial, the results table and the counts (live and in replay)."""
+        trial.last_result, trial.num_results = result, trial.num_results + 1
+        self.result.results.append({"trial_id": trial.trial_id, **result})
+        self.status.add_result(result)
+        if self.cost_attr in result:  # total of each trial's last cost, kept in O(1)
+            cost = float(result[self.cost_attr])
+            self.status.cost += cost - self._costs.get(trial.trial_id, 0.0)
+            self._costs[trial.trial_id] = cost
 
     def _redelivered(self, trial_id: int, result: dict[str, Any]) -> bool:
         """Whether a trial restarted after a crash repeats a report stored before it."""
