@@ -100,3 +100,39 @@ def test_bench_cli(tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "unknown method 'Nope'" in bad.stderr
+
+
+def test_ties_share_their_average_rank():
+    from tunesmith.experiments.compare import Comparison, Curve
+
+    def curve(method, value):
+        times = np.array([0.0, 1.0])
+        row = np.full((1, 2), value)
+        return Curve(method, [0], times, row, row[0], row[0], row[0])
+
+    comparison = Comparison(["b"], ["A", "B", "C"], {"b": 1.0})
+    comparison.curves["b"] = {"A": curve("A", 0.0), "B": curve("B", 0.0), "C": curve("C", 0.5)}
+    ranks = rank_table(comparison, [1.0])["average_rank"]["1.0"]
+    assert ranks == {"A": 1.5, "B": 1.5, "C": 3.0}  # not 1 and 2 by the order of the names
+
+
+def test_results_are_scored_by_their_seed_averaged_value(tmp_path):
+    """A lucky seed of a table must not count as finding the optimum: the best so far scores
+    each result by its config's mean over the table's seeds at the fidelity it reported."""
+    from tunesmith import bench
+    from tunesmith.experiments.compare import _best_so_far
+    from tunesmith.store.events import Event
+
+    table = bench.load("gbm-breast_cancer")
+    config = table.configurations()[1]
+    noisy = table.evaluate(config, 9, seed=1)["val_error"]
+    mean = table.evaluate(config, 9)["val_error"]
+    assert noisy != mean
+    events = [
+        Event("trial_created", trial_id=0, payload=config, time=0.0),
+        Event("result", trial_id=0, payload={"val_error": noisy, "trees": 9}, time=2.0),
+    ]
+    times, best = _best_so_far(events, "val_error", "min", table)
+    assert times.tolist() == [2.0] and best.tolist() == [pytest.approx(mean)]
+    _, observed = _best_so_far(events, "val_error", "min")
+    assert observed.tolist() == [noisy]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
 
 __all__ = ["Comparison", "Curve", "compare", "iqm", "parse_study_name", "rank_table"]
 
@@ -72,14 +73,26 @@ class Comparison:
         return float(curve.center[max(i, 0)])
 
 
-def _best_so_far(events: list[Any], metric: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
+def _best_so_far(
+    events: list[Any], metric: str, mode: str, blackbox: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times at which the best result so far improved, and its value then. With ``blackbox``,
+    each result is scored by its config's seed-averaged value at the fidelity it reported
+    (:func:`noise_free_value`), not by the noisy value of the seed its trial ran with."""
     times, best = [], []
     sign = 1.0 if mode == "min" else -1.0
     current = math.inf
+    configs: dict[int, dict[str, Any]] = {}
     for event in events:
-        if event.kind.value != "result":
+        kind = event.kind.value
+        if kind == "trial_created":  # its payload is the config
+            configs[event.trial_id] = event.payload
+            continue
+        if kind != "result":
             continue
         value = event.payload.get(metric)
+        if blackbox is not None and event.trial_id in configs:
+            value = noise_free_value(blackbox, configs[event.trial_id], event.payload, value)
         if not isinstance(value, int | float) or not math.isfinite(value):
             continue
         if sign * value < current:
@@ -89,20 +102,43 @@ def _best_so_far(events: list[Any], metric: str, mode: str) -> tuple[np.ndarray,
     return np.asarray(times), sign * np.asarray(best)
 
 
+def noise_free_value(blackbox: Any, config: dict[str, Any], result: dict[str, Any], value: Any):
+    """The objective of ``config`` averaged over the blackbox's seeds, at the fidelity of
+    ``result`` (the largest when it names none); ``value`` when the blackbox cannot answer."""
+    fidelity = result.get(blackbox.fidelity_name) if blackbox.fidelity_name else None
+    try:
+        return blackbox.evaluate(config, fidelity, None)[blackbox.objective]
+    except (KeyError, ValueError):
+        return value
+
+
 def reference_values(benchmark: str) -> tuple[float, float] | None:
-    """``(best, worst)`` objective values of a tabulated benchmark (at its largest fidelity,
-    averaged over seeds), or the known optimum of a function and None for the worst."""
+    """``(best, worst)`` seed-averaged objective values of a tabulated benchmark over all its
+    configs and fidelities, or None for a benchmark without a table."""
     from tunesmith import bench
+    from tunesmith.bench.tabular import TabularBlackbox
 
     blackbox = bench.load(benchmark)
-    configs = blackbox.configurations()
-    if configs is None:
+    if not isinstance(blackbox, TabularBlackbox):
         return None
-    values = np.asarray([blackbox.evaluate(c)[blackbox.objective] for c in configs], dtype=float)
+    m = list(blackbox.metrics).index(blackbox.objective)
+    values = blackbox.values[:, :, :, m].mean(axis=1)
     values = values[np.isfinite(values)]
     if blackbox.mode == "min":
         return float(values.min()), float(values.max())
     return float(values.max()), float(values.min())
+
+
+def _scoring_blackbox(benchmark: str, metric: str) -> Any:
+    """The blackbox whose seed-averaged values score the results of ``benchmark`` (as the
+    experiments ran it), or None when it is not in the catalogue or optimizes another metric."""
+    from tunesmith import bench
+    from tunesmith.experiments.runner import load_benchmark
+
+    if benchmark not in bench.names():
+        return None
+    blackbox = load_benchmark(benchmark)
+    return blackbox if blackbox.objective == metric else None
 
 
 def compare(
@@ -119,6 +155,7 @@ def compare(
 
     runs: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = defaultdict(list)
     modes: dict[str, str] = {}
+    blackboxes: dict[str, Any] = {}
     budgets: dict[str, float] = defaultdict(float)
     with Store(storage) as store:
         for study in store.list_studies():
@@ -129,7 +166,11 @@ def compare(
             if (benchmarks and benchmark not in benchmarks) or (methods and method not in methods):
                 continue
             events = store.read_events(study)
-            times, best = _best_so_far(events, study.metrics[0], study.modes[0])
+            if benchmark not in blackboxes:
+                blackboxes[benchmark] = _scoring_blackbox(benchmark, study.metrics[0])
+            times, best = _best_so_far(
+                events, study.metrics[0], study.modes[0], blackboxes[benchmark]
+            )
             last = max((e.time or 0.0 for e in events), default=0.0)
             budgets[benchmark] = max(budgets[benchmark], last)
             modes[benchmark] = study.modes[0]
@@ -163,8 +204,8 @@ def compare(
                 if reference is not None:  # before any result: the worst, regret 1
                     opt, worst = reference
                     sign = 1.0 if modes[benchmark] == "min" else -1.0
-                    # a noisy result (one seed of a table) may beat the seed-averaged optimum:
-                    # that is no regret, not negative regret
+                    # results are scored by seed-averaged values, which cannot beat the
+                    # reference; the clip guards against a scoring blackbox that cannot answer
                     row = np.maximum(sign * (row - opt), 0.0) / max(abs(worst - opt), 1e-12)
                     row = np.where(np.isnan(row), 1.0, row)
                 elif len(best):
@@ -189,9 +230,11 @@ def rank_table(comparison: Comparison, fractions: list[float]) -> dict[str, Any]
             t = fraction * comparison.budgets[benchmark]
             vals = {m: comparison.value_at(benchmark, m, t) for m in curves}
             values[benchmark] = vals
-            order = sorted(vals, key=lambda m: vals[m])
-            for position, method in enumerate(order, start=1):
-                ranks[method].append(position)
+            order = list(vals)
+            # ties share the average of their positions (scipy's rankdata), so that the
+            # order of the names breaks no tie
+            for method, rank in zip(order, rankdata([vals[m] for m in order]), strict=True):
+                ranks[method].append(float(rank))
         table["values"][str(fraction)] = values
         table["average_rank"][str(fraction)] = {
             m: round(float(np.mean(r)), 3) for m, r in sorted(ranks.items())
