@@ -112,8 +112,10 @@ def test_ties_share_their_average_rank():
 
     comparison = Comparison(["b"], ["A", "B", "C"], {"b": 1.0})
     comparison.curves["b"] = {"A": curve("A", 0.0), "B": curve("B", 0.0), "C": curve("C", 0.5)}
-    ranks = rank_table(comparison, [1.0])["average_rank"]["1.0"]
-    assert ranks == {"A": 1.5, "B": 1.5, "C": 3.0}  # not 1 and 2 by the order of the names
+    table = rank_table(comparison, [1.0])
+    assert table["average_rank"]["1.0"] == {"A": 1.5, "B": 1.5, "C": 3.0}  # not 1, 2 by name
+    assert table["anytime"]["values"]["b"] == {"A": 0.0, "B": 0.0, "C": 0.5}
+    assert table["anytime"]["average_rank"] == {"A": 1.5, "B": 1.5, "C": 3.0}
 
 
 def test_results_are_scored_by_their_seed_averaged_value(tmp_path):

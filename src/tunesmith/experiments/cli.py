@@ -138,19 +138,31 @@ def table(budgets, methods, benchmarks, storage, as_json) -> None:
         return
     from rich.table import Table
 
-    for fraction in data["fractions"]:
-        key = str(fraction)
-        out = Table(title=f"at {fraction:g} of each benchmark's budget")
+    sections = [
+        (
+            f"at {fraction:g} of each benchmark's budget",
+            data["values"][str(fraction)],
+            data["average_rank"][str(fraction)],
+        )
+        for fraction in data["fractions"]
+    ]
+    sections.append(
+        (
+            "anytime: mean over the whole budget",
+            data["anytime"]["values"],
+            data["anytime"]["average_rank"],
+        )
+    )
+    for title, values, ranks in sections:
+        out = Table(title=title)
         out.add_column("method")
         for benchmark in comparison.benchmarks:
             out.add_column(benchmark, justify="right")
         out.add_column("avg rank", justify="right")
         for method in comparison.methods:
             cells = [
-                f"{data['values'][key][b][method]:.4g}" if method in data["values"][key][b] else "-"
+                f"{values[b][method]:.4g}" if method in values[b] else "-"
                 for b in comparison.benchmarks
             ]
-            out.add_row(
-                method, *cells, f"{data['average_rank'][key].get(method, float('nan')):.2f}"
-            )
+            out.add_row(method, *cells, f"{ranks.get(method, float('nan')):.2f}")
         console().print(out)

@@ -219,24 +219,34 @@ def compare(
     return out
 
 
+def _average_ranks(values: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each method's rank (1 = lowest value) averaged over the benchmarks of ``values``
+    (benchmark -> method -> value). Ties share the average of their positions (scipy's
+    rankdata), so the order of the names breaks no tie."""
+    ranks: dict[str, list[float]] = defaultdict(list)
+    for vals in values.values():
+        order = list(vals)
+        for method, rank in zip(order, rankdata([vals[m] for m in order]), strict=True):
+            ranks[method].append(float(rank))
+    return {m: round(float(np.mean(r)), 3) for m, r in sorted(ranks.items())}
+
+
 def rank_table(comparison: Comparison, fractions: list[float]) -> dict[str, Any]:
     """At each budget fraction: the IQM value per (benchmark, method) and each method's average
-    rank over benchmarks (1 = best; lower normalized regret, or better best value)."""
+    rank over benchmarks (1 = best; lower normalized regret, or better best value). Under
+    ``"anytime"``: the same for the mean of each curve over the whole budget (its area divided
+    by the budget), which sums up how a method does at every time, not at one."""
     table: dict[str, Any] = {"fractions": fractions, "values": {}, "average_rank": {}}
     for fraction in fractions:
-        ranks: dict[str, list[float]] = defaultdict(list)
         values: dict[str, dict[str, float]] = {}
         for benchmark, curves in comparison.curves.items():
             t = fraction * comparison.budgets[benchmark]
-            vals = {m: comparison.value_at(benchmark, m, t) for m in curves}
-            values[benchmark] = vals
-            order = list(vals)
-            # ties share the average of their positions (scipy's rankdata), so that the
-            # order of the names breaks no tie
-            for method, rank in zip(order, rankdata([vals[m] for m in order]), strict=True):
-                ranks[method].append(float(rank))
+            values[benchmark] = {m: comparison.value_at(benchmark, m, t) for m in curves}
         table["values"][str(fraction)] = values
-        table["average_rank"][str(fraction)] = {
-            m: round(float(np.mean(r)), 3) for m, r in sorted(ranks.items())
-        }
+        table["average_rank"][str(fraction)] = _average_ranks(values)
+    anytime = {
+        benchmark: {m: float(np.mean(c.center)) for m, c in curves.items()}
+        for benchmark, curves in comparison.curves.items()
+    }
+    table["anytime"] = {"values": anytime, "average_rank": _average_ranks(anytime)}
     return table
