@@ -136,7 +136,7 @@ SYNC_LOG = (
 
 
 def test_sync_bohb_bracket_table_and_schedule_are_sync_hyperbands():
-    bohb = SyncBOHB(SPACE, metric="loss", num_min_data_points=3, random_seed=0)
+    bohb = SyncBOHB(SPACE, metric="loss", num_min_data_points=2, random_seed=0)
     assert bohb.bracket_table == TABLE
     assert SyncBOHB({"x": uniform(0, 1)}, metric="loss", max_t=81).bracket_table == [
         [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
@@ -152,7 +152,7 @@ def test_sync_bohb_bracket_table_and_schedule_are_sync_hyperbands():
 
 
 def test_sync_bohb_fits_the_largest_level_with_enough_data():
-    bohb = SyncBOHB(SPACE, metric="loss", num_min_data_points=3, random_seed=0)
+    bohb = SyncBOHB(SPACE, metric="loss", num_min_data_points=2, random_seed=0)
     searcher = bohb.searcher
     at = AskTell(bohb)
     levels = []
@@ -168,11 +168,12 @@ def test_sync_bohb_fits_the_largest_level_with_enough_data():
             if at.report(trial, result) is not C:
                 break
             epoch += 1
-    # asks 0-8: bracket 0's rung 0 (nothing observed before ask 0, then level 1 from ask 3);
-    # 9-11 resume to 3 (level 1); 12 resumes to 9 (level 3 has 3); 13-17 bracket 1 ...
-    assert levels[:4] == [None, None, None, 1]
-    assert levels[12] == 3
-    assert levels[20] == 9  # t0, t11 and t14 reached 9 by then
+    # a level needs 2 * 2 results (good and bad sets of 2 at least). asks 0-8: bracket 0's
+    # rung 0 (level 1 from ask 4); 9-11 resume to 3; 12 resumes to 9; 13-17 bracket 1's new
+    # configs at 3, whose first result makes 4 at level 3 by ask 14; level 9 has 4 by ask 21
+    assert levels[:5] == [None, None, None, None, 1]
+    assert levels[13:15] == [1, 3]
+    assert levels[20:22] == [3, 9]
     assert searcher.num_observations(1) == 9 + 8  # bracket 0, and bracket 3 so far (t17..t24)
     assert isinstance(searcher, KDESearcher)
 

@@ -91,7 +91,7 @@ def test_at_least_95_distinct_configs_in_100_on_a_finite_space(multivariate):
         assert len({key(c) for c in configs}) >= 95
         assert len({key(c) for c in configs}) == 100  # no repeats at all
         # the model made the suggestions (not the random fallback)
-        assert searcher.model_calls == 100 - searcher.num_min_data_points
+        assert searcher.model_calls == 100 - 2 * searcher.num_min_data_points
         assert searcher.fallbacks <= 5
 
 
@@ -164,19 +164,23 @@ def test_failed_and_observed_configs_are_no_longer_pending():
 
 
 def test_model_uses_the_largest_level_with_enough_data():
+    # BOHB: good and bad sets hold at least num_min_data_points each, so a level needs twice
     space = {"x": uniform(0, 1), "y": uniform(0, 1)}
     searcher = KDESearcher(space, metric="loss", random_seed=0, num_min_data_points=3)
     assert searcher.model_level() is None
-    configs = [searcher.suggest() for _ in range(5)]
-    for c in configs:
+    configs = [searcher.suggest() for _ in range(7)]
+    for c in configs[:5]:
+        searcher.observe(c, {"loss": c["x"]}, resource=1)
+    assert searcher.model_level() is None  # 5 < 2 * 3
+    for c in configs[5:]:
         searcher.observe(c, {"loss": c["x"]}, resource=1)
     assert searcher.model_level() == 1
-    for c in configs[:2]:
+    for c in configs[:5]:
         searcher.observe(c, {"loss": c["x"]}, resource=3)
-    assert searcher.model_level() == 1  # 2 < 3 results at level 3
-    searcher.observe(configs[2], {"loss": 0.0}, resource=3)
+    assert searcher.model_level() == 1  # 5 < 6 results at level 3
+    searcher.observe(configs[5], {"loss": 0.0}, resource=3)
     assert searcher.model_level() == 3
-    assert searcher.num_observations(3) == 3 and searcher.num_observations(1) == 5
+    assert searcher.num_observations(3) == 6 and searcher.num_observations(1) == 7
     assert searcher.num_observations() == 0
 
 

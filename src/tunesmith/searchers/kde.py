@@ -30,7 +30,7 @@ suggestion costs ``O(m * n * F)`` flops in a few numpy calls.
 Pending evaluations (``pending()`` and not yet observed or failed) join the bad set ("constant
 liar", the worst value), which steers new suggestions away from running ones. Multi-fidelity:
 observations are kept per resource level and the model is fitted at the largest level with at
-least ``num_min_data_points`` observations (BOHB); until there is one, configs are random.
+least ``2 * num_min_data_points`` observations (BOHB); until there is one, configs are random.
 """
 
 from __future__ import annotations
@@ -393,10 +393,12 @@ class KDESearcher(RandomSearcher):
     Hyperparameter Optimization at Scale"; Watanabe, 2023: "Tree-Structured Parzen Estimator:
     Understanding Its Algorithm Components ..."). See the module docstring for the model.
 
-    * ``gamma``: fraction of the observations that are *good* (BOHB's ``top_n_percent`` / 100);
-      at least one is good and one bad.
-    * ``num_min_data_points``: observations needed at a resource level before the model is used
-      (default: number of hyperparameters + 1, as in BOHB); configs are random until then.
+    * ``gamma``: fraction of the observations that are *good* (BOHB's ``top_n_percent`` / 100).
+    * ``num_min_data_points``: the least number of observations in each of the good and the bad
+      set (default: number of hyperparameters + 1, BOHB's ``min_points_in_model``): the good set
+      holds the best ``max(num_min_data_points, floor(gamma * n))`` of ``n`` observations, so
+      the model is used at a resource level once it has ``2 * num_min_data_points``
+      observations (configs are random until then), and it starts broad, as in BOHB.
     * ``num_candidates``: configs drawn from the good density per suggestion; the one with the
       best density ratio that was not suggested before is returned (when all were, a random
       unseen config).
@@ -497,8 +499,10 @@ class KDESearcher(RandomSearcher):
 
     def model_level(self) -> int | None:
         """The resource level the model is fitted at now (0: results without a resource), or
-        None while no level has ``num_min_data_points`` observations."""
-        fit = [level for level, rows in self._rows.items() if rows.n >= self.num_min_data_points]
+        None while no level has ``2 * num_min_data_points`` observations."""
+        fit = [
+            level for level, rows in self._rows.items() if rows.n >= 2 * self.num_min_data_points
+        ]
         return max(fit) if fit else None
 
     # -- suggest -----------------------------------------------------------------------------
@@ -515,7 +519,7 @@ class KDESearcher(RandomSearcher):
     def _densities(self, rows: _Rows) -> tuple[_Parzen, _Parzen]:
         n = rows.n
         order = np.argsort(rows.y[:n], kind="stable")
-        n_good = min(max(1, math.ceil(self.gamma * n)), n - 1)
+        n_good = min(max(self.num_min_data_points, math.floor(self.gamma * n)), n - 1)
         good, bad = order[:n_good], np.sort(order[n_good:])
         bad_real, bad_index = rows.real[bad], rows.index[bad]
         if self.consider_pending and self._pending:
