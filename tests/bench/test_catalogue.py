@@ -51,14 +51,14 @@ def test_describe_without_loading():
 def test_shipped_tables(name):
     table = bench.load(name)
     assert isinstance(table, TabularBlackbox)
-    assert table.values.shape == (256, 3, 81, 3) and table.values.dtype == np.float32
+    assert table.values.shape == (1024, 3, 81, 3) and table.values.dtype == np.float32
     assert table.fidelities == list(range(1, 82))
     assert table.metrics == {"val_error": "min", "val_loss": "min", "time": "min"}
     errors, times = table.values[..., 0], table.values[..., 2]
     assert np.all((errors >= 0) & (errors <= 1)) and np.all(np.diff(times, axis=2) >= 0)
     assert not table.is_complete  # sampled configs: restrict searchers to them
     info = bench.describe(name)
-    assert info["available"] and info["configurations"] == 256 and info["seeds"] == 3
+    assert info["available"] and info["configurations"] == 1024 and info["seeds"] == 3
     assert info["fidelity"]["max"] == 81
     # final and early rankings differ
     mean = table.values.mean(axis=1)

@@ -2,7 +2,7 @@
 
 ::
 
-    table = bench.load("mlp-digits")                    # 256 sampled configs
+    table = bench.load("mlp-digits")                    # 1,024 sampled configs
     surrogate = SurrogateBlackbox(table)                  # nearest neighbour by default
     surrogate.evaluate({"learning_rate": 0.01, ...}, fidelity=9, seed=0)
 
