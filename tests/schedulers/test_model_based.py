@@ -188,17 +188,28 @@ def test_dehb_population_sizes_are_the_largest_rungs_per_level():
     )
 
 
-#: DEHB with one worker: bracket 0 is synchronous successive halving; later trials are new
-#: configs that STOP at their rung (hand-computed from TABLE and base_loss)
+#: DEHB with one worker: the first Hyperband iteration (brackets 0-2) schedules as synchronous
+#: Hyperband (promotions resume); later trials are new configs that STOP at their rung
+#: (hand-computed from TABLE and base_loss)
 DEHB_LOG = (
-    SYNC_LOG[:13]  # bracket 0 as in synchronous Hyperband
-    + [("start", t, 1, 3, "stop") for t in range(9, 14)]  # bracket 1, rung (5, 3): evolved
-    + [("start", 14, 1, 9, "complete")]  # rung (1, 9): a new evolved config, not a resume
-    + [("start", t, 1, 9, "complete") for t in (15, 16, 17)]  # bracket 2, rung (3, 9)
-    + [("start", t, 1, 1, "stop") for t in range(18, 27)]  # bracket 3: (9, 1)
-    + [("start", t, 1, 3, "stop") for t in (27, 28, 29)]  # (3, 3): new trials
-    + [("start", 30, 1, 9, "complete")]  # (1, 9)
+    SYNC_LOG[:22]  # brackets 0, 1, 2 as in synchronous Hyperband (1 and 2 start evolved configs)
+    + [("start", t, 1, 1, "stop") for t in range(17, 26)]  # bracket 3: (9, 1)
+    + [("start", t, 1, 3, "stop") for t in (26, 27, 28)]  # (3, 3): new trials, not resumes
+    + [("start", 29, 1, 9, "complete")]  # (1, 9)
 )
+
+
+def _spy_evolve(dehb):
+    """Record the parents and target of the searcher's next ``evolve`` calls."""
+    seen = []
+    original = dehb.searcher.evolve
+
+    def spy(parents, target=None, pool=()):
+        seen.append(([list(p) for p in parents], target))
+        return original(parents, target, pool)
+
+    dehb.searcher.evolve = spy
+    return seen
 
 
 def test_dehb_brackets_by_hand():
@@ -216,35 +227,45 @@ def test_dehb_brackets_by_hand():
     def member(tid, epoch):
         return (config[tid]["x"], config[tid]["y"], round(base_loss(tid) + 1 / epoch, 9))
 
-    # level 3, slots 0-2 from bracket 0 (t0, t8, t5 in resume order), then bracket 1's selection:
-    # t9 (0.8) loses to t0 (0.0), t10 (0.4) loses to t8 (0.1), t11 (0.0) beats t5 (0.2),
-    # t12 and t13 fill empty slots
-    assert members(3) == [member(0, 3), member(8, 3), member(11, 3), member(12, 3), member(13, 3)]
-    # level 9: slot 0 is t0 (t14 and t15 lose to it); slots 1, 2 from bracket 2 (t16, t17)
-    assert members(9) == [member(0, 9), member(16, 9), member(17, 9)]
-    # level 1 after bracket 3: t18..t26 against t0..t8, slot by slot
-    expected = [member(min(t, t + 18, key=base_loss), 1) for t in range(9)]
-    assert members(1) == expected
+    def winner(old, new):  # selection: the newcomer wins ties
+        return new if base_loss(new) <= base_loss(old) else old
+
+    # targets are taken in turn per level. Level 3 (5 slots): t0, t8, t5 (bracket 0's
+    # promotions), then bracket 1's t9..t13 against slots 3, 4, 0, 1, 2: t11 (0) ties with t0
+    # and replaces it, t12 and t13 lose; bracket 4's t26, t27, t28 against slots 3, 4, 0
+    assert members(3) == [
+        member(11, 3),
+        member(8, 3),
+        member(5, 3),
+        member(winner(9, 26), 3),
+        member(winner(10, 27), 3),
+    ]
+    assert winner(9, 26) == 26 and winner(10, 27) == 27
+    # level 9 (3 slots): t0 and t11 (promoted), t14 fills slot 2, t15 and t16 lose against t0
+    # and t11; bracket 3's t29 takes slot 2 from t14
+    assert members(9) == [member(0, 9), member(11, 9), member(29, 9)]
+    # level 1 after bracket 3: t17..t25 against t0..t8, slot by slot
+    assert members(1) == [member(winner(t, t + 17), 1) for t in range(9)]
     # evolved configs are new
     keys = [(c["x"], c["y"]) for c in config.values()]
     assert len(set(keys)) == len(keys)
 
 
-def test_dehb_parents_of_a_later_rung_are_the_best_winners_of_the_rung_before():
+def test_dehb_parents_are_the_best_members_one_level_below():
     dehb = DEHB(SPACE, metric="loss", random_seed=0)
-    sequential(dehb, 18)  # bracket 1's rung (5, 3) done; its rung (1, 9) not asked yet
-    seen = {}
+    sequential(dehb, 13)  # bracket 0 done: level 3 holds t0, t8, t5
+    seen = _spy_evolve(dehb)
+    dehb.suggest(9)  # bracket 1, rung (5, 3): the best 5 (here 3) members at level 3
+    pop = dehb._pop
+    assert seen[0] == ([pop[3][0][0], pop[3][1][0], pop[3][2][0]], None)  # slot 3 is empty
 
-    def spy(parents, target=None, pool=()):
-        seen["parents"], seen["target"] = [list(p) for p in parents], target
-        return original(parents, target, pool)
-
-    original, dehb.searcher.evolve = dehb.searcher.evolve, spy
-    dehb.suggest(14)
-    slots = dehb._pop[3]
-    # winners of bracket 1's slots: t0 (0) and t11 (0) tie, slot 0 first: t0's vector
-    assert seen["parents"] == [slots[0][0]]
-    assert seen["target"] == dehb._pop[9][0][0]
+    dehb = DEHB(SPACE, metric="loss", random_seed=0)
+    sequential(dehb, 31)  # bracket 3's rung (9, 1) done
+    seen = _spy_evolve(dehb)
+    dehb.suggest(26)  # rung (3, 3): the best 3 members at level 1, against slot 3 of level 3
+    pop = dehb._pop
+    # level 1 scores by slot: 0 (t0), .5, .1 (t19), .8, .4, 0 (t22), .7, .3, .1 (t8): ties by slot
+    assert seen[0] == ([pop[1][0][0], pop[1][5][0], pop[1][2][0]], pop[3][3][0])
 
 
 def test_dehb_state_round_trip_mid_bracket():
@@ -262,18 +283,19 @@ def test_dehb_state_round_trip_mid_bracket():
 
 def test_dehb_failures_leave_the_target_in_its_slot():
     dehb = DEHB(SPACE, metric="loss", random_seed=0)
-    at, _ = sequential(dehb, 13)  # bracket 0 done
-    trial = at.ask()  # bracket 1, rung (5, 3), slot 0: its target is t0
-    assert trial.trial_id == 9 and dehb._jobs[9].slot == 0
-    target = dehb.subpopulation(3)[0]
-    at.fail(trial)  # a failed rung-0 trial gives its slot to a new config
+    at, _ = sequential(dehb, 31)  # bracket 3's rung (9, 1) done
+    trial = at.ask()  # rung (3, 3): a new config against slot 3 of level 3 (t9)
+    assert trial.trial_id == 26 and dehb._jobs[26].slot == 3
+    target = dehb.subpopulation(3)[3]
+    at.fail(trial)  # counts as the worst result of the rung; the next job takes the next slot
+    assert dehb.subpopulation(3)[3] == target
     again = at.ask()
-    assert again.trial_id == 10 and dehb._jobs[10].slot == 0
-    assert dehb.subpopulation(3)[0] == target
+    assert again.trial_id == 27 and dehb._jobs[27].slot == 4
+    target = dehb.subpopulation(3)[4]
     for epoch in (1, 2, 3):
         decision = at.report(again, {"epoch": epoch, "loss": 9.0})
     assert decision is S
-    assert dehb.subpopulation(3)[0] == target  # 9.0 loses the selection
+    assert dehb.subpopulation(3)[4] == target  # 9.0 loses the selection
 
 
 @pytest.mark.parametrize("cls", [TPE, REA, BOHB, SyncBOHB, DEHB])

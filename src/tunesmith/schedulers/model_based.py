@@ -7,7 +7,8 @@ regularized evolution and DEHB, as named schedulers.
   whose new configs come from the KDE model at the largest resource level with enough data.
 * :class:`SyncBOHB`: the same model in synchronous Hyperband (Falkner et al., 2018).
 * :class:`DEHB`: synchronous Hyperband whose configs after the first bracket are evolved by
-  differential evolution, one subpopulation per resource level (Awad et al., 2021).
+  differential evolution, one subpopulation per resource level (Awad et al., 2021); during the
+  first Hyperband iteration, rungs are filled by promotions as in Hyperband.
 """
 
 from __future__ import annotations
@@ -245,14 +246,11 @@ class SyncBOHB(SyncHyperband):
 
 @dataclass
 class _Job:
-    """A trial whose result fills a slot of a subpopulation."""
+    """A trial whose result at ``level`` goes into the selection against slot ``slot``."""
 
-    bracket: int
-    rung: int
-    slot: int
     level: int
+    slot: int
     vector: list[float]
-    top: bool  # the bracket's last rung
     filled: bool = False
 
 
@@ -262,20 +260,24 @@ class DEHB(SyncHyperband):
 
     The brackets and rungs are :class:`~tunesmith.schedulers.SyncHyperband`'s (``bracket_table``)
     and so is the scheduling on asynchronous workers. There is one subpopulation per rung level,
-    with as many slots as the largest rung at that level (``population_sizes``); the ``k``-th
-    trial of a rung fills slot ``k``.
+    with as many slots as the largest rung at that level (``population_sizes``). Each trial is
+    matched against one slot of the subpopulation at its rung level, its *target*; the slots
+    are taken in turn (a counter per level, cycling).
 
-    * The first bracket is synchronous successive halving with random configs: promoted trials
-      pause and resume (from their checkpoints). Its results fill the subpopulations.
-    * Every later trial is a new config, evolved on the unit encoding
-      (:class:`~tunesmith.searchers.de.DifferentialEvolution`): a ``rand/1`` mutant of the
-      bracket's parents, crossed over with the target, the member of the subpopulation in the
-      trial's slot. Parents: at a bracket's first rung, the members of the subpopulation at that
-      level; at a later rung, the best ``n_i`` slots of the rung before (the configs synchronous
-      Hyperband would promote). Fewer than three are topped up from all subpopulations.
-    * Selection: the trial's result replaces the target if it is at least as good. The rung's
-      ranking (and so the next rung's parents) uses the winners. Such a trial is STOPped at its
-      rung level: its config never goes on, evolved children do.
+    * The first bracket starts random configs (``points_to_evaluate`` first).
+    * During the first Hyperband iteration (the first ``brackets`` brackets), the rungs above a
+      bracket's first are filled as synchronous successive halving does: the best trials of the
+      rung below are promoted and resume from their checkpoints. So the subpopulations of all
+      levels fill at the cost of plain Hyperband.
+    * Every other trial is a new config, evolved on the unit encoding
+      (:class:`~tunesmith.searchers.de.DifferentialEvolution`): a ``rand/1`` mutant of a parent
+      set, crossed over with the trial's target. Parents: at a bracket's first rung, the best
+      ``n_0`` members of the subpopulation at that level; at a later rung ``i``, the best
+      ``n_i`` members of the subpopulation one level below (filled by the rung before). Fewer
+      than three are topped up from all subpopulations.
+    * Selection: the trial's result at its level replaces the target if it is at least as good.
+      After the first iteration, trials of a rung below a bracket's top are STOPped at their
+      level: their configs never go on, evolved children do.
 
     ``mutation_factor`` and ``crossover_probability`` are DE's ``F`` and ``p``.
     """
@@ -329,11 +331,8 @@ class DEHB(SyncHyperband):
         self._pop: dict[int, list[list | None]] = {
             level: [None] * n for level, n in self.population_sizes.items()
         }
+        self._next_slot = dict.fromkeys(self.population_sizes, 0)  # level -> next target
         self._jobs: dict[int, _Job] = {}
-        self._taken: dict[tuple[int, int], set[int]] = {}  # (bracket, rung) -> slots in use
-        # (bracket, rung) -> {slot: [vector, score]}: winners of the slots of a rung
-        self._records: dict[tuple[int, int], dict[int, list]] = {}
-        self._parents: dict[tuple[int, int], list[list[float]]] = {}  # cached, rungs > 0
 
     # -- inspection ------------------------------------------------------------------------
     def subpopulation(self, level: int) -> list[tuple[dict[str, Any], float] | None]:
@@ -345,46 +344,52 @@ class DEHB(SyncHyperband):
             for slot in self._pop[level]
         ]
 
+    def _promoting(self, bracket: _Bracket) -> bool:
+        """Whether the bracket's rungs above its first are filled by promotions."""
+        return bracket.id < self.brackets
+
     # -- jobs --------------------------------------------------------------------------------
     def _job(self, bracket: _Bracket, trial_id: int) -> Suggestion | None:
-        if bracket.id != 0:
-            return self._evolved_job(bracket, trial_id)
-        rung = bracket.rung
-        suggestion = super()._job(bracket, trial_id)
-        if suggestion is not None and rung == 0:
-            vector = self.searcher.encode(suggestion.config)
-            self._assign(trial_id, bracket, vector)
-        return suggestion
+        if bracket.id == 0 and bracket.rung == 0:  # random configs
+            suggestion = super()._job(bracket, trial_id)
+            if suggestion is not None:
+                self._assign(trial_id, bracket.levels[0], self.searcher.encode(suggestion.config))
+            return suggestion
+        if bracket.rung > 0 and self._promoting(bracket):
+            return self._resume(bracket)
+        return self._evolved_job(bracket, trial_id)
 
     def _resume(self, bracket: _Bracket) -> Suggestion | None:
-        if bracket.id != 0:
-            return None  # later brackets start evolved configs instead
+        if not self._promoting(bracket):
+            return None  # such rungs start evolved configs instead
         suggestion = super()._resume(bracket)
         if suggestion is not None:
             tid = suggestion.resume_trial_id
-            self._assign(tid, bracket, self._jobs[tid].vector)
+            self._assign(tid, bracket.levels[bracket.rung], self._jobs[tid].vector)
         return suggestion
 
-    def _assign(self, tid: int, bracket: _Bracket, vector: list[float]) -> None:
-        rung = bracket.rung
-        taken = self._taken.setdefault((bracket.id, rung), set())
-        slot = min(set(range(len(taken) + 1)) - taken)
-        taken.add(slot)
-        top = rung == len(bracket.levels) - 1
-        self._jobs[tid] = _Job(bracket.id, rung, slot, bracket.levels[rung], vector, top)
+    def _assign(self, tid: int, level: int, vector: list[float]) -> None:
+        slot = self._next_slot[level]
+        self._next_slot[level] = (slot + 1) % self.population_sizes[level]
+        self._jobs[tid] = _Job(level, slot, vector)
+
+    def _best_members(self, level: int, n: int) -> list[list[float]]:
+        members = sorted(
+            (entry[1], i) for i, entry in enumerate(self._pop[level]) if entry is not None
+        )
+        return [self._pop[level][i][0] for _, i in members[:n]]
 
     def _evolved_job(self, bracket: _Bracket, trial_id: int) -> Suggestion | None:
         rung, level = bracket.rung, bracket.levels[bracket.rung]
         if rung == 0:
             if self._exhausted or bracket.started >= bracket.sizes[0]:
                 return None
-            parents = [slot[0] for slot in self._pop[level] if slot is not None]
+            parents = self._best_members(level, bracket.sizes[0])
         else:
             if not bracket.todo:
                 return None
-            parents = self._rung_parents(bracket)
-        taken = self._taken.get((bracket.id, rung), set())
-        slot = min(set(range(len(taken) + 1)) - taken)
+            parents = self._best_members(bracket.levels[rung - 1], bracket.sizes[rung])
+        slot = self._next_slot[level]
         target = self._pop[level][slot]
         pool = [s[0] for slots in self._pop.values() for s in slots if s is not None]
         child = self.searcher.evolve(parents, None if target is None else target[0], pool)
@@ -396,21 +401,10 @@ class DEHB(SyncHyperband):
             bracket.started += 1
         else:
             self._forget(bracket.todo.pop(0))  # a promotion slot, filled by a new trial
-            if not bracket.todo:
-                self._parents.pop((bracket.id, rung), None)
         bracket.running.add(trial_id)
         self._trials[trial_id] = [bracket.id, 0, 0, 0]
-        self._assign(trial_id, bracket, vector)
+        self._assign(trial_id, level, vector)
         return Suggestion.start(config)
-
-    def _rung_parents(self, bracket: _Bracket) -> list[list[float]]:
-        """The best ``sizes[rung]`` winners of the rung before (cached for the rung)."""
-        key = (bracket.id, bracket.rung)
-        if key not in self._parents:
-            records = self._records.pop((bracket.id, bracket.rung - 1), {})
-            ranked = sorted(records.items(), key=lambda item: (item[1][1], item[0]))
-            self._parents[key] = [entry[0] for _, entry in ranked[: bracket.sizes[bracket.rung]]]
-        return self._parents[key]
 
     def _on_exhausted(self, bracket: _Bracket) -> None:
         """No new config is left: shrink the brackets filling rung 0 (as SyncHyperband does) and
@@ -428,45 +422,22 @@ class DEHB(SyncHyperband):
     # -- results -----------------------------------------------------------------------------
     def on_trial_result(self, trial: Trial, result: Mapping[str, Any]) -> Decision:
         job = self._jobs.get(trial.trial_id)
+        bracket = self._bracket(self._trials.get(trial.trial_id))
         decision = super().on_trial_result(trial, result)
         if job is not None and not job.filled:
             level = resource_value(result, self.resource_attr)
             if job.level <= level <= self.max_t:
                 self._fill(job, self.score(result))
-        if decision is Decision.PAUSE and job is not None and job.bracket != 0:
+        if decision is Decision.PAUSE and bracket is not None and not self._promoting(bracket):
             return Decision.STOP
         return decision
 
     def on_trial_complete(self, trial: Trial, result: Mapping[str, Any]) -> None:
         job = self._jobs.get(trial.trial_id)
         super().on_trial_complete(trial, result)
-        if job is not None and not job.filled:
-            if resource_value(result, self.resource_attr) >= job.level:
-                self._fill(job, self.score(result))
-            else:  # its training was shorter than the rung's resource
-                self._unfilled(job, freed=False)
-
-    def on_trial_error(self, trial: Trial) -> None:
-        job, started = self._job_and_started(trial.trial_id)
-        super().on_trial_error(trial)
-        self._after_drop(job, started)
-
-    def on_trial_remove(self, trial: Trial) -> None:
-        job, started = self._job_and_started(trial.trial_id)
-        super().on_trial_remove(trial)
-        self._after_drop(job, started)
-
-    def _job_and_started(self, tid: int) -> tuple[_Job | None, int | None]:
-        job = self._jobs.get(tid)
-        bracket = self._bracket(self._trials.get(tid))
-        return job, None if bracket is None else bracket.started
-
-    def _after_drop(self, job: _Job | None, started: int | None) -> None:
-        if job is None or job.filled:
-            return
-        bracket = self._bracket([job.bracket])
-        freed = bracket is not None and started is not None and bracket.started < started
-        self._unfilled(job, freed=freed)
+        level = resource_value(result, self.resource_attr)
+        if job is not None and not job.filled and level >= job.level:
+            self._fill(job, self.score(result))
 
     def _fill(self, job: _Job, score: float) -> None:
         """Selection: the trial's result against the target in its slot."""
@@ -475,46 +446,18 @@ class DEHB(SyncHyperband):
         target = slots[job.slot]
         if target is None or score <= target[1]:
             slots[job.slot] = [job.vector, score]
-        self._record(job, slots[job.slot])
-
-    def _unfilled(self, job: _Job, *, freed: bool) -> None:
-        """The trial gave no result at its level: the target keeps the slot (or the slot goes to
-        a new trial, when ``freed``)."""
-        job.filled = True
-        if freed:
-            self._taken.get((job.bracket, job.rung), set()).discard(job.slot)
-            return
-        target = self._pop[job.level][job.slot]
-        if target is not None:
-            self._record(job, target)
-
-    def _record(self, job: _Job, winner: list) -> None:
-        if job.bracket != 0 and not job.top:
-            self._records.setdefault((job.bracket, job.rung), {})[job.slot] = winner
 
     def _forget(self, tid: int) -> None:
         super()._forget(tid)
         self._jobs.pop(tid, None)
-
-    def _check_rung(self, bracket: _Bracket) -> None:
-        super()._check_rung(bracket)
-        if bracket not in self._active:  # the bracket is over
-            for store in (self._taken, self._records, self._parents):
-                for key in [k for k in store if k[0] == bracket.id]:
-                    del store[key]
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["dehb"] = {
             "population": [[level, slots] for level, slots in self._pop.items()],
+            "next_slot": [[level, slot] for level, slot in self._next_slot.items()],
             "jobs": [[tid, *astuple(job)] for tid, job in self._jobs.items()],
-            "taken": [[b, r, sorted(slots)] for (b, r), slots in self._taken.items()],
-            "records": [
-                [b, r, [[slot, entry] for slot, entry in rec.items()]]
-                for (b, r), rec in self._records.items()
-            ],
-            "parents": [[b, r, vectors] for (b, r), vectors in self._parents.items()],
         }
         return state
 
@@ -525,13 +468,8 @@ class DEHB(SyncHyperband):
             int(level): [None if s is None else list(s) for s in slots]
             for level, slots in dehb["population"]
         }
+        self._next_slot = {int(level): int(slot) for level, slot in dehb["next_slot"]}
         self._jobs = {int(row[0]): _Job(*row[1:]) for row in dehb["jobs"]}
-        self._taken = {(int(b), int(r)): set(slots) for b, r, slots in dehb["taken"]}
-        self._records = {
-            (int(b), int(r)): {int(slot): entry for slot, entry in rec}
-            for b, r, rec in dehb["records"]
-        }
-        self._parents = {(int(b), int(r)): vectors for b, r, vectors in dehb["parents"]}
 
     def __repr__(self) -> str:
         return (
