@@ -9,12 +9,13 @@ from tunesmith.bench.build import DATA_DIR, build
 from tunesmith.space import uniform
 
 GENERATED = ["gbm-breast_cancer", "mlp-digits"]
+LOSS_VARIANTS = ["gbm-breast_cancer-loss", "mlp-digits-loss"]
 
 
 def test_names_and_kinds():
     names = bench.names()
-    assert len(names) == 15 + 2 + 6
-    assert bench.names("generated") == GENERATED
+    assert len(names) == 15 + 2 + 2 + 6
+    assert bench.names("generated") == sorted(GENERATED + LOSS_VARIANTS)
     assert bench.names("function") == [
         "branin",
         "branin-mf",
@@ -65,6 +66,21 @@ def test_shipped_tables(name):
     top_final = set(np.argsort(mean[:, -1, 0])[:20].tolist())
     top_early = set(np.argsort(mean[:, 0, 0])[:20].tolist())
     assert len(top_final & top_early) < 15
+
+
+@pytest.mark.parametrize(("name", "classes"), [("gbm-breast_cancer", 2), ("mlp-digits", 10)])
+def test_loss_variants_share_the_table_with_val_loss_capped_at_chance(name, classes):
+    table, variant = bench.load(name), bench.load(f"{name}-loss")
+    assert (variant.name, variant.objective, variant.mode) == (f"{name}-loss", "val_loss", "min")
+    assert variant.configurations() == table.configurations()
+    cap = np.float32(np.log(classes))
+    loss = table.values[..., 1]
+    assert loss.max() > cap  # diverged or overconfident runs exist
+    np.testing.assert_array_equal(variant.values[..., 1], np.minimum(loss, cap))
+    np.testing.assert_array_equal(variant.values[..., [0, 2]], table.values[..., [0, 2]])
+    info = bench.describe(f"{name}-loss")
+    assert info["objective"] == "val_loss" and info["available"]
+    assert info["configurations"] == 1024 and f"ln({classes})" in info["description"]
 
 
 def test_shipped_data_is_small():
