@@ -118,6 +118,25 @@ def test_ties_share_their_average_rank():
     assert table["anytime"]["average_rank"] == {"A": 1.5, "B": 1.5, "C": 3.0}
 
 
+def test_anytime_interval_bootstraps_the_seeds():
+    from tunesmith.experiments.compare import Comparison, Curve, iqm
+
+    times = np.linspace(0.0, 1.0, 5)
+    same = np.full((8, 5), 0.25)  # every seed alike: no uncertainty
+    spread = np.linspace(0.0, 0.7, 8)[:, None] + np.zeros((1, 5))
+    comparison = Comparison(["b"], ["A", "B"], {"b": 1.0})
+    comparison.curves["b"] = {
+        m: Curve(m, list(range(8)), times, rows, iqm(rows), iqm(rows), iqm(rows))
+        for m, rows in (("A", same), ("B", spread))
+    }
+    interval = rank_table(comparison, [1.0])["anytime"]["interval"]["b"]
+    assert interval["A"] == [0.25, 0.25]
+    lo, hi = interval["B"]
+    value = rank_table(comparison, [1.0])["anytime"]["values"]["b"]["B"]
+    assert lo < value < hi and hi - lo > 0.1  # the IQM of the middle half moves with resampling
+    assert lo >= 0.0 and hi <= 0.7
+
+
 def test_results_are_scored_by_their_seed_averaged_value(tmp_path):
     """A lucky seed of a table must not count as finding the optimum: the best so far scores
     each result by its config's mean over the table's seeds at the fidelity it reported."""

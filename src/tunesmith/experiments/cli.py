@@ -143,26 +143,34 @@ def table(budgets, methods, benchmarks, storage, as_json) -> None:
             f"at {fraction:g} of each benchmark's budget",
             data["values"][str(fraction)],
             data["average_rank"][str(fraction)],
+            None,
         )
         for fraction in data["fractions"]
     ]
     sections.append(
         (
-            "anytime: mean over the whole budget",
+            "anytime: mean over the whole budget [95 % bootstrap interval over seeds]",
             data["anytime"]["values"],
             data["anytime"]["average_rank"],
+            data["anytime"]["interval"],
         )
     )
-    for title, values, ranks in sections:
+    for title, values, ranks, intervals in sections:
         out = Table(title=title)
         out.add_column("method")
         for benchmark in comparison.benchmarks:
             out.add_column(benchmark, justify="right")
         out.add_column("avg rank", justify="right")
         for method in comparison.methods:
-            cells = [
-                f"{values[b][method]:.4g}" if method in values[b] else "-"
-                for b in comparison.benchmarks
-            ]
+            cells = []
+            for b in comparison.benchmarks:
+                if method not in values[b]:
+                    cells.append("-")
+                    continue
+                cell = f"{values[b][method]:.4g}"
+                if intervals is not None:
+                    lo, hi = intervals[b][method]
+                    cell += f" [{lo:.3g}, {hi:.3g}]"
+                cells.append(cell)
             out.add_row(method, *cells, f"{ranks.get(method, float('nan')):.2f}")
         console().print(out)
