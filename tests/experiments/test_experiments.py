@@ -1,6 +1,10 @@
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,6 +104,48 @@ def test_bench_cli(tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "unknown method 'Nope'" in bad.stderr
+
+
+def _children(pid):
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; prctl is Linux's")
+def test_killing_bench_run_kills_its_worker_processes(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    cmd = [sys.executable, "-m", "tunesmith.cli", "bench", "run", "--methods", "ASHA"]
+    cmd += ["--benchmarks", "hartmann6-mf", "--seeds", "4", "--processes", "2", "--budget", "1e9"]
+    parent = subprocess.Popen([*cmd, "--storage", storage], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the pool's workers did not start"
+        time.sleep(1.0)  # they run experiments now
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while (alive := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in alive:  # do not leave them running when this fails
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"workers outlived `bench run`: {alive}"
 
 
 def test_ties_share_their_average_rank():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -152,5 +153,14 @@ def run_experiments(
     processes = processes or multiprocessing.cpu_count()
     if processes == 1 or len(jobs) == 1:
         return [_run(job) for job in jobs]
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from tunesmith.backends._procs import _die_with_parent
+
+    # workers die with this process (SIGKILL from the kernel), so that killing `bench run` does
+    # not leave them running the queued experiments; their studies resume on the next run
+    with ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         return list(pool.map(_run, jobs))
