@@ -28,21 +28,26 @@ def plot_comparison(comparison: Comparison, path: str | Path | None = None, *, d
         ax = fig.add_subplot(rows, cols, k + 1)
         normalized = comparison.normalized.get(benchmark, False)
         floor = 1e-6 if normalized else None  # zero regret, on a log axis
+        counts = {m: len(c.seeds) for m, c in comparison.curves[benchmark].items()}
+        uneven = len(set(counts.values())) > 1  # then each legend entry says its seeds
         for method, curve in comparison.curves[benchmark].items():
             center, lower, upper = (
                 (np.maximum(a, floor) for a in (curve.center, curve.lower, curve.upper))
                 if floor
                 else (curve.center, curve.lower, curve.upper)
             )
-            ax.plot(curve.times, center, color=colors[method], label=method, lw=1.6)
+            label = f"{method} ({counts[method]} seeds)" if uneven else method
+            ax.plot(curve.times, center, color=colors[method], label=label, lw=1.6)
             ax.fill_between(curve.times, lower, upper, color=colors[method], alpha=0.2)
         if normalized:
             ax.set_yscale("log")
             ax.set_ylabel("normalized regret (IQM)")
         else:
             ax.set_ylabel("best value (IQM)")
-        seeds = max((len(c.seeds) for c in comparison.curves[benchmark].values()), default=0)
-        ax.set_title(f"{benchmark} ({seeds} seeds)")
+        if uneven:
+            ax.set_title(benchmark)
+        else:
+            ax.set_title(f"{benchmark} ({max(counts.values(), default=0)} seeds)")
         ax.set_xlabel("simulated time (s)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
