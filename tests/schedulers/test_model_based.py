@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from tunesmith import AskTell, Decision
@@ -335,3 +336,15 @@ def test_doctests():
     import tunesmith.schedulers.model_based as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_dehb_restricted_to_a_table_runs_only_its_configs():
+    from tunesmith.space import sample_config
+
+    rng = np.random.default_rng(7)
+    allowed = [sample_config(SPACE, rng) for _ in range(40)]
+    keys = {(c["x"], c["y"]) for c in allowed}
+    dehb = DEHB(SPACE, metric="loss", random_seed=0, restrict_configurations=allowed)
+    at, _ = sequential(dehb, 35)  # t0-t29, as DEHB_LOG: t17-t29 evolved after the first iteration
+    configs = [(t.config["x"], t.config["y"]) for t in at.trials.values()]
+    assert len(configs) == 30 and set(configs) <= keys and len(set(configs)) == len(configs)

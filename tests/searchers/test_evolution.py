@@ -272,3 +272,25 @@ def test_evolve_works_on_mixed_spaces():
 def test_bad_de_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         DifferentialEvolution(MIXED_SPACE, **kwargs)
+
+
+def test_evolve_restricted_takes_the_nearest_unsuggested_allowed_config():
+    space = {"x": uniform(0, 1), "y": uniform(0, 1)}
+    allowed = [
+        {"x": 0.1, "y": 0.1},
+        {"x": 0.5, "y": 0.5},
+        {"x": 0.52, "y": 0.5},
+        {"x": 0.9, "y": 0.9},
+    ]
+    de = DifferentialEvolution(space, random_seed=0, restrict_configurations=allowed)
+    parents = [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]  # x2 - x3 = 0: the mutant is (0.5, 0.5)
+    picks = [de.evolve(parents, target=[0.5, 0.5])[0] for _ in range(4)]
+    # nearest first, each once: (0.5, 0.5), (0.52, 0.5), then a tie, in table order
+    assert picks == [allowed[1], allowed[2], allowed[0], allowed[3]]
+    assert de.evolve(parents, target=[0.5, 0.5]) is None  # all suggested
+    assert de.suggest() is None
+    # the vector is the allowed config's encoding, not the evolved one
+    de = DifferentialEvolution(space, random_seed=0, restrict_configurations=allowed)
+    config, vector = de.evolve([[0.88, 0.95]] * 3, target=None)
+    assert config == allowed[3] and vector == pytest.approx([0.9, 0.9])
+    assert de.suggest() in allowed[:3]  # random draws skip what evolve took

@@ -280,6 +280,8 @@ class DEHB(SyncHyperband):
       level: their configs never go on, evolved children do.
 
     ``mutation_factor`` and ``crossover_probability`` are DE's ``F`` and ``p``.
+    ``restrict_configurations`` (a tabulated benchmark's configs) makes each evolved vector the
+    nearest of those configs not tried yet.
     """
 
     def __init__(
@@ -298,6 +300,7 @@ class DEHB(SyncHyperband):
         crossover_probability: float = 0.5,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = DifferentialEvolution(
             config_space,
@@ -307,6 +310,7 @@ class DEHB(SyncHyperband):
             points_to_evaluate=points_to_evaluate,
             mutation_factor=mutation_factor,
             crossover_probability=crossover_probability,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(
             config_space,

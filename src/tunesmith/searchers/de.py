@@ -32,7 +32,9 @@ class DifferentialEvolution(RandomSearcher):
     """The DE operators of DEHB, with the searcher contract for its random configs.
 
     :meth:`suggest` gives random configs (``points_to_evaluate`` first), as DEHB uses for its
-    first bracket; :meth:`evolve` gives a child of a parent set and a target. Neither repeats a
+    first bracket; :meth:`evolve` gives a child of a parent set and a target. With
+    ``restrict_configurations`` (a tabulated benchmark's configs), random configs are drawn
+    from those, and a child is the unsuggested one nearest to the evolved vector. Neither repeats a
     config (unless ``allow_duplicates``): a child that was suggested before is drawn again with
     new parents (up to ``max_retries`` times), then a random unseen config is used. All draws come
     from the searcher's generator, so :meth:`state_dict` captures everything.
@@ -53,6 +55,7 @@ class DifferentialEvolution(RandomSearcher):
         mutation_factor: float = 0.5,
         crossover_probability: float = 0.5,
         max_retries: int = 100,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             config_space,
@@ -62,6 +65,7 @@ class DifferentialEvolution(RandomSearcher):
             random_seed=random_seed,
             allow_duplicates=allow_duplicates,
             max_retries=max_retries,
+            restrict_configurations=restrict_configurations,
         )
         if not _number_in(mutation_factor, 0.0, 2.0) or mutation_factor == 0:
             raise ValueError(
@@ -80,6 +84,7 @@ class DifferentialEvolution(RandomSearcher):
             self._slices.append((name, domain, start, start + domain.dim))
             start += domain.dim
         self.dim = start
+        self._allowed_vectors: np.ndarray | None = None  # restrict_configurations, encoded
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, config: Mapping[str, Any]) -> list[float]:
@@ -135,6 +140,9 @@ class DifferentialEvolution(RandomSearcher):
             members.append(self.rng.random(self.dim))
         stack = np.vstack(members)
         goal = None if target is None else np.asarray(target, dtype=float)
+        if self._restricted is not None:
+            x = self.mutant(stack)
+            return self._nearest_allowed(x if goal is None else self.crossover(x, goal))
         for _ in range(self.max_retries):
             x = self.mutant(stack)
             if goal is not None:
@@ -145,6 +153,23 @@ class DifferentialEvolution(RandomSearcher):
                 return config, x.tolist()
         config = self.suggest()
         return None if config is None else (config, self.encode(config))
+
+    def _nearest_allowed(self, x: np.ndarray) -> tuple[dict[str, Any], list[float]] | None:
+        """The ``restrict_configurations`` config nearest to ``x`` (Euclidean, on the unit
+        encoding) that was not suggested before (any, with ``allow_duplicates``), and its
+        vector; None when all were suggested."""
+        assert self._restricted is not None
+        if self._allowed_vectors is None:
+            self._allowed_vectors = np.array(
+                [self.encode(c) for c in self._restricted], dtype=float
+            ).reshape(len(self._restricted), self.dim)
+        order = np.argsort(((self._allowed_vectors - x) ** 2).sum(axis=1), kind="stable")
+        for i in order.tolist():
+            config = dict(self._restricted[i])
+            if self.allow_duplicates or self._is_new(config):
+                self._mark_seen(config)
+                return config, self._allowed_vectors[i].tolist()
+        return None
 
     def __repr__(self) -> str:
         return (
