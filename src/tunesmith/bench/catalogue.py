@@ -142,7 +142,7 @@ def _table_path(name: str) -> Path:
 
 def _load_generated(name: str) -> Callable[..., Blackbox]:
     def loader() -> Blackbox:
-        return TabularBlackbox.load(DATA_DIR / f"{name}.npz")
+        return TabularBlackbox.load(_table_path(name))
 
     return loader
 
@@ -169,11 +169,10 @@ def loss_variant(table: TabularBlackbox, cap: float, name: str) -> TabularBlackb
 
 
 def _load_loss_variant(name: str) -> Callable[..., Blackbox]:
-    base = _LOSS_VARIANTS[name]
+    cap = math.log(BUILDERS[_LOSS_VARIANTS[name]].n_classes)
 
     def loader() -> Blackbox:
-        table = TabularBlackbox.load(DATA_DIR / f"{base}.npz")
-        return loss_variant(table, math.log(BUILDERS[base].n_classes), name)
+        return loss_variant(TabularBlackbox.load(_table_path(name)), cap, name)
 
     return loader
 

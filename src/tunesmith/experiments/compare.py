@@ -34,13 +34,18 @@ def iqm(values: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.take(values, np.arange(lo, hi), axis=axis).mean(axis=axis)
 
 
+def _bootstrap_iqms(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """The IQM curve over seeds (rows of ``values``) of ``n_boot`` resamples of the seeds:
+    shape ``(n_boot, T)``."""
+    n = values.shape[0]
+    return iqm(values[rng.integers(0, n, size=(n_boot, n))], axis=1)
+
+
 def bootstrap_band(
     values: np.ndarray, rng: np.random.Generator, n_boot: int = 1000, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap band of the IQM over seeds (rows of ``values``)."""
-    n = values.shape[0]
-    idx = rng.integers(0, n, size=(n_boot, n))
-    stats = iqm(values[idx], axis=1)  # (n_boot, T)
+    stats = _bootstrap_iqms(values, rng, n_boot)
     alpha = (1 - level) / 2
     return np.quantile(stats, alpha, axis=0), np.quantile(stats, 1 - alpha, axis=0)
 
@@ -50,9 +55,7 @@ def anytime_band(
 ) -> tuple[float, float]:
     """Percentile bootstrap interval, over seeds (rows of ``per_seed``), of the mean over time
     of the IQM curve: how far a method's *anytime* value could move with other seeds."""
-    n = per_seed.shape[0]
-    idx = rng.integers(0, n, size=(n_boot, n))
-    stats = iqm(per_seed[idx], axis=1).mean(axis=1)  # (n_boot,)
+    stats = _bootstrap_iqms(per_seed, rng, n_boot).mean(axis=1)  # (n_boot,)
     alpha = (1 - level) / 2
     return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
 

@@ -32,12 +32,12 @@ class DifferentialEvolution(RandomSearcher):
     """The DE operators of DEHB, with the searcher contract for its random configs.
 
     :meth:`suggest` gives random configs (``points_to_evaluate`` first), as DEHB uses for its
-    first bracket; :meth:`evolve` gives a child of a parent set and a target. With
-    ``restrict_configurations`` (a tabulated benchmark's configs), random configs are drawn
-    from those, and a child is the unsuggested one nearest to the evolved vector. Neither repeats a
+    first bracket; :meth:`evolve` gives a child of a parent set and a target. Neither repeats a
     config (unless ``allow_duplicates``): a child that was suggested before is drawn again with
-    new parents (up to ``max_retries`` times), then a random unseen config is used. All draws come
-    from the searcher's generator, so :meth:`state_dict` captures everything.
+    new parents (up to ``max_retries`` times), then a random unseen config is used. With
+    ``restrict_configurations`` (a tabulated benchmark's configs), random configs are drawn
+    from those, and a child is the one not suggested yet that is nearest to the evolved vector.
+    All draws come from the searcher's generator, so :meth:`state_dict` captures everything.
 
     * ``mutation_factor``: ``F`` in ``(0, 2]`` (DEHB: 0.5).
     * ``crossover_probability``: ``p`` in ``[0, 1]`` (DEHB: 0.5).
