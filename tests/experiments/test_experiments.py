@@ -203,3 +203,46 @@ def test_results_are_scored_by_their_seed_averaged_value(tmp_path):
     assert times.tolist() == [2.0] and best.tolist() == [pytest.approx(mean)]
     _, observed = _best_so_far(events, "val_error", "min")
     assert observed.tolist() == [noisy]
+
+
+def test_restricted_runs_suggest_only_table_configs(tmp_path):
+    from tunesmith import bench
+    from tunesmith.store import Store
+
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    methods = ["ASHA", "SyncHyperband", "BOHB", "SyncBOHB", "DEHB", "MOBSTER"]
+    rows = run_experiments(
+        methods,
+        ["gbm-breast_cancer"],
+        [0],
+        budget=None,
+        n_workers=2,
+        storage=storage,
+        processes=1,
+        max_trials=40,
+        restrict=True,
+    )
+    assert [r["study"] for r in rows] == [
+        f"bench.gbm-breast_cancer.{m}+restricted.0" for m in methods
+    ]
+    assert all(r["trials"] == 40 for r in rows)
+    table = bench.load("gbm-breast_cancer")
+    with Store(storage) as store:
+        for study in store.list_studies():
+            configs = [e.payload for e in store.read_events(study) if e.kind == "trial_created"]
+            assert len(configs) == 40
+            for config in configs:
+                table.row(config)  # KeyError unless tabulated
+    comparison = compare(storage)
+    assert comparison.methods == sorted(f"{m}+restricted" for m in methods)
+
+
+def test_restricted_runs_reject_what_cannot_be_restricted(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    options = {"budget": None, "n_workers": 1, "storage": storage, "restrict": True}
+    with pytest.raises(ValueError, match=r"method 'REA' cannot be restricted .* can are \["):
+        run_experiments(["REA"], ["gbm-breast_cancer"], [0], **options)
+    with pytest.raises(ValueError, match="benchmark 'branin-mf' has no table of configurations"):
+        run_experiments(["ASHA"], ["branin-mf"], [0], **options)
+    with pytest.raises(ValueError, match="'branin' has no table of configurations"):
+        make_method("RandomSearch", load_benchmark("branin"), seed=0, restrict=True)

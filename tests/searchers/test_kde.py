@@ -257,3 +257,121 @@ def test_observe_needs_the_metric():
     unconfigured = KDESearcher({"x": uniform(0, 1)}, random_seed=0)
     with pytest.raises(ValueError, match="the searcher has no metric"):
         unconfigured.observe({"x": 0.5}, {"loss": 1.0})
+
+
+# -- restrict_configurations ---------------------------------------------------------------------
+
+
+class CountingRestrictedKDE(KDESearcher):
+    model_calls = 0
+
+    def _model_suggest_restricted(self, rows):
+        self.model_calls += 1
+        return super()._model_suggest_restricted(rows)
+
+
+def _table(space, n, seed=7):
+    from tunesmith.space import sample_config
+
+    rng = np.random.default_rng(seed)
+    return [sample_config(space, rng) for _ in range(n)]
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_restricted_model_suggests_table_configs_near_the_optimum(multivariate):
+    space = {"x": uniform(0, 1), "lr": loguniform(1e-4, 1e-1), "b": choice(["u", "v", "w"])}
+    table = _table(space, 400)
+    keys = {key(c) for c in table}
+
+    def loss(c):
+        return (c["x"] - 0.7) ** 2 + 0.1 * (np.log10(c["lr"]) + 2) ** 2 + 0.2 * (c["b"] != "v")
+
+    def late_losses(**options):
+        out = []
+        for seed in range(4):
+            searcher = CountingRestrictedKDE(
+                space, metric="loss", random_seed=seed, restrict_configurations=table, **options
+            )
+            configs = run(searcher, space, 60, loss=loss)
+            assert {key(c) for c in configs} <= keys
+            assert len({key(c) for c in configs}) == 60
+            out += [loss(c) for c in configs[30:]]
+            if options.get("random_fraction") == 0.0:
+                assert searcher.model_calls == 60 - 2 * searcher.num_min_data_points
+        return np.median(out)
+
+    model = late_losses(random_fraction=0.0, multivariate=multivariate)
+    random = late_losses(random_fraction=1.0)
+    assert model < random / 2
+
+
+def test_restricted_model_exhausts_the_table_without_repeats():
+    space = {"x": uniform(0, 1), "b": choice(["u", "v"])}
+    table = _table(space, 25)
+    searcher = CountingRestrictedKDE(
+        space,
+        metric="loss",
+        random_seed=0,
+        random_fraction=0.0,
+        num_min_data_points=2,
+        restrict_configurations=table,
+    )
+    configs = run(searcher, space, 40, loss=lambda c: c["x"])
+    assert len(configs) == 25
+    assert {key(c) for c in configs} == {key(c) for c in table}
+    assert searcher.model_calls == 25 - 4 + 1  # the last call finds no config left
+    assert searcher.suggest() is None
+
+
+def test_restricted_model_state_round_trip():
+    space = {"x": uniform(0, 1), "n": randint(1, 50), "b": choice(["u", "v"])}
+    table = _table(space, 200)
+
+    def make():
+        return KDESearcher(
+            space,
+            metric="loss",
+            random_seed=3,
+            random_fraction=0.3,
+            num_min_data_points=3,
+            restrict_configurations=table,
+        )
+
+    original = make()
+    run(original, space, 20, loss=lambda c: c["x"] + c["n"] / 50)
+    clone = make()
+    clone.load_state_dict(json.loads(json.dumps(original.state_dict())))
+    loss = lambda c: abs(c["x"] - 0.3)  # noqa: E731
+    assert run(clone, space, 15, loss=loss) == run(original, space, 15, loss=loss)
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_widened_density_is_the_one_candidates_are_sampled_from(multivariate):
+    # restricted suggestions weigh table configs by the density that unrestricted candidates
+    # are drawn from: check the two agree on discrete columns (ordered and categorical)
+    from tunesmith.searchers.kde import _Layout, _Parzen
+
+    space = {"n": randint(0, 9), "b": choice(["u", "v", "w", "z"])}
+    layout = _Layout(space)
+    rows = [layout.encode(c) for c in [{"n": 2, "b": "u"}, {"n": 3, "b": "u"}, {"n": 7, "b": "w"}]]
+    real = np.zeros((3, 0))
+    index = np.array([i for _, i in rows], dtype=np.intp)
+    options = {"multivariate": multivariate, "min_bandwidth": 1e-3, "prior_weight": 1.0}
+    good = _Parzen(layout, real, index, **options)
+    wide = _Parzen(layout, real, index, bandwidth_scale=3.0, **options)
+    _, drawn = good.sample(np.random.default_rng(0), 200_000, 3.0)
+    cells = np.array([(n, b) for n in range(10) for b in range(4)], dtype=np.intp)
+    searcher = KDESearcher(space, metric="loss")
+    onehot = searcher._onehot(cells)
+    density = np.exp(wide.log_density(np.zeros((40, 0)), cells, onehot))
+    assert density.sum() == pytest.approx(1.0)
+    counts = np.zeros(40)
+    np.add.at(counts, drawn[:, 0] * 4 + drawn[:, 1], 1)
+    # the sampler draws both columns from one parent (multivariate), the density is a
+    # mixture of products in that case, a product of mixtures otherwise
+    if multivariate:
+        assert np.abs(counts / len(drawn) - density).max() < 0.005
+    else:
+        marginal_n = density.reshape(10, 4).sum(axis=1)
+        frequencies = np.bincount(drawn[:, 0], minlength=10) / len(drawn)
+        assert np.abs(frequencies - marginal_n).max() < 0.005

@@ -63,10 +63,18 @@ def build_benchmark(name: str, out: str | None) -> None:
 @click.option("--max-trials", type=int, default=None, help="Also stop a run at N trials.")
 @click.option("--workers", type=int, default=4, show_default=True, help="Simulated workers.")
 @click.option("--processes", type=int, default=None, help="Parallel runs (default: CPUs).")
+@click.option(
+    "--restrict",
+    is_flag=True,
+    help="Methods suggest only the configs of the benchmark's table (no nearest-neighbour "
+    "surrogate); results are labelled METHOD+restricted.",
+)
 @click.option("--storage", default=None, help="Store URL (default: $TUNESMITH_HOME/bench.db).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @friendly_errors
-def run(methods, benchmarks, seeds, budget, max_trials, workers, processes, storage, as_json):
+def run(
+    methods, benchmarks, seeds, budget, max_trials, workers, processes, restrict, storage, as_json
+):
     """Run every METHOD x BENCHMARK x SEED on the simulator (resumable: studies are named)."""
     from tunesmith.experiments.runner import run_experiments
 
@@ -79,6 +87,7 @@ def run(methods, benchmarks, seeds, budget, max_trials, workers, processes, stor
         storage=storage,
         processes=processes,
         max_trials=max_trials,
+        restrict=restrict,
     )
     if as_json:
         emit_json(rows)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["METHODS", "Method", "make_method"]
+__all__ = ["METHODS", "RESTRICTED", "Method", "make_method", "method_label"]
+
+#: the suffix of a method's label (and study names) when it ran restricted to a table's configs
+RESTRICTED = "+restricted"
 
 
 @dataclass(frozen=True)
@@ -46,15 +50,60 @@ def check_method(name: str) -> Method:
     return METHODS[name]
 
 
-def make_method(name: str, blackbox: Any, seed: int):
-    """The scheduler ``name`` for ``blackbox``, seeded with ``seed``."""
+def method_label(name: str, restrict: bool) -> str:
+    """How results of method ``name`` are labelled (in study names, tables and plots)."""
+    return name + RESTRICTED if restrict else name
+
+
+def _scheduler_class(name: str) -> type:
     method = check_method(name)
     module, _, attribute = method.target.partition(":")
     try:
-        cls = getattr(importlib.import_module(module), attribute)
+        return getattr(importlib.import_module(module), attribute)
     except (ImportError, AttributeError) as err:
         raise ValueError(f"method {name!r} is not available in this version: {err}") from err
+
+
+def _restrictable(name: str) -> bool:
+    """Whether the scheduler takes ``restrict_configurations`` or a searcher (a random one)."""
+    params = inspect.signature(_scheduler_class(name)).parameters
+    return "restrict_configurations" in params or "searcher" in params
+
+
+def check_restrictable(name: str) -> None:
+    """Raise ValueError when method ``name`` cannot be restricted to a table's configs."""
+    if not _restrictable(name):
+        restrictable = sorted(m for m in METHODS if _restrictable(m))
+        raise ValueError(
+            f"method {name!r} cannot be restricted to a table's configurations; methods that "
+            f"can are {restrictable}"
+        )
+
+
+def make_method(name: str, blackbox: Any, seed: int, *, restrict: bool = False):
+    """The scheduler ``name`` for ``blackbox``, seeded with ``seed``. With ``restrict`` it
+    suggests only the configs of the benchmark's table (``blackbox.configurations()``): those
+    searchers take ``restrict_configurations``, the others (random ones) get a
+    :class:`~tunesmith.searchers.RandomSearcher` restricted to them."""
+    method = check_method(name)
+    cls = _scheduler_class(name)
     kwargs: dict[str, Any] = dict(method.kwargs)
+    if restrict:
+        check_restrictable(name)
+        configs = blackbox.configurations()
+        if configs is None:
+            raise ValueError(
+                f"benchmark {blackbox.name!r} has no table of configurations to restrict the "
+                "methods to; run it without `restrict`"
+            )
+        if "restrict_configurations" in inspect.signature(cls).parameters:
+            kwargs["restrict_configurations"] = configs
+        else:
+            from tunesmith.searchers import RandomSearcher
+
+            kwargs["searcher"] = RandomSearcher(
+                blackbox.config_space, random_seed=seed, restrict_configurations=configs
+            )
     if method.multi_fidelity:
         if blackbox.fidelities is None:
             raise ValueError(

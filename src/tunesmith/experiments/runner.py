@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tunesmith.experiments.methods import check_method
+from tunesmith.experiments.methods import check_method, check_restrictable, method_label
 
 logger = logging.getLogger("tunesmith")
 
@@ -35,13 +35,14 @@ def study_name(benchmark: str, method: str, seed: int) -> str:
     return f"bench.{benchmark}.{method}.{seed}"
 
 
-def load_benchmark(name: str):
+def load_benchmark(name: str, restrict: bool = False):
     """The blackbox ``name``; a table that lacks configs of its space answers through its
-    nearest-neighbour surrogate, so every method can propose any config."""
+    nearest-neighbour surrogate, so every method can propose any config, unless the methods
+    are restricted to its configs (``restrict``)."""
     from tunesmith import bench
 
     incomplete = bench.describe(name).get("complete") is False
-    return bench.load(name, surrogate=incomplete)
+    return bench.load(name, surrogate=incomplete and not restrict)
 
 
 def default_budget(blackbox, factor: float = 20.0) -> float:
@@ -68,10 +69,11 @@ class Experiment:
     budget: float | None  # simulated seconds; None: default_budget()
     n_workers: int
     max_trials: int | None = None
+    restrict: bool = False  # methods suggest only the configs of the benchmark's table
 
     @property
     def name(self) -> str:
-        return study_name(self.benchmark, self.method, self.seed)
+        return study_name(self.benchmark, method_label(self.method, self.restrict), self.seed)
 
 
 def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
@@ -81,8 +83,13 @@ def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
     from tunesmith.stopping import StoppingCriterion
     from tunesmith.tuner import Tuner
 
-    blackbox = load_benchmark(experiment.benchmark)
-    scheduler = make_method(experiment.method, blackbox, experiment.seed + SCHEDULER_SEED_OFFSET)
+    blackbox = load_benchmark(experiment.benchmark, experiment.restrict)
+    scheduler = make_method(
+        experiment.method,
+        blackbox,
+        experiment.seed + SCHEDULER_SEED_OFFSET,
+        restrict=experiment.restrict,
+    )
     budget = experiment.budget or default_budget(blackbox)
     t0 = time.perf_counter()
     tuner = Tuner(
@@ -123,18 +130,28 @@ def run_experiments(
     storage: str | None = None,
     processes: int | None = None,
     max_trials: int | None = None,
+    restrict: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every combination, ``processes`` at a time (default: the number of CPUs)."""
+    """Every combination, ``processes`` at a time (default: the number of CPUs). With
+    ``restrict`` the methods suggest only the configs of each benchmark's table, which then
+    answers without its nearest-neighbour surrogate; their labels get ``+restricted``."""
     from tunesmith import bench
 
     if not methods or not benchmarks or not seeds:
         raise ValueError("give at least one method, one benchmark and one seed")
     for method in methods:
         check_method(method)
+        if restrict:
+            check_restrictable(method)
     known = set(bench.names())
     for benchmark in benchmarks:
         if benchmark not in known:
             raise ValueError(f"unknown benchmark {benchmark!r}; valid names are {sorted(known)}")
+        if restrict and bench.describe(benchmark).get("configurations") is None:
+            raise ValueError(
+                f"benchmark {benchmark!r} has no table of configurations to restrict the "
+                "methods to; run it without `restrict`"
+            )
     if budget is not None and not budget > 0:
         raise ValueError(
             f"`budget` must be a positive number of simulated seconds or None (a default per "
@@ -145,7 +162,7 @@ def run_experiments(
 
     Store(storage).close()  # create the schema once, before the processes race to
     jobs = [
-        (Experiment(m, b, s, budget and float(budget), n_workers, max_trials), storage)
+        (Experiment(m, b, s, budget and float(budget), n_workers, max_trials, restrict), storage)
         for b in benchmarks
         for m in methods
         for s in seeds

@@ -117,7 +117,8 @@ class FIFOScheduler(Scheduler):
 
 
 class RandomSearch(FIFOScheduler):
-    """Random search (Bergstra & Bengio, 2012): FIFO scheduling of independently sampled configs.
+    """Random search (Bergstra & Bengio, 2012): FIFO scheduling of independently sampled configs
+    (only among ``restrict_configurations`` when given, e.g. a tabulated benchmark's).
 
     >>> from tunesmith import RandomSearch, uniform
     >>> scheduler = RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0)
@@ -134,6 +135,7 @@ class RandomSearch(FIFOScheduler):
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         allow_duplicates: bool = False,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = RandomSearcher(
             config_space,
@@ -142,6 +144,7 @@ class RandomSearch(FIFOScheduler):
             random_seed=random_seed,
             points_to_evaluate=points_to_evaluate,
             allow_duplicates=allow_duplicates,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 

@@ -75,6 +75,7 @@ class TPE(FIFOScheduler):
         multivariate: bool = True,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = _kde(
             config_space,
@@ -88,6 +89,7 @@ class TPE(FIFOScheduler):
             bandwidth_factor=bandwidth_factor,
             random_fraction=random_fraction,
             multivariate=multivariate,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 
@@ -155,6 +157,7 @@ class BOHB(HyperbandScheduler):
         multivariate: bool = True,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = _kde(
             config_space,
@@ -168,6 +171,7 @@ class BOHB(HyperbandScheduler):
             bandwidth_factor=bandwidth_factor,
             random_fraction=random_fraction,
             multivariate=multivariate,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(
             config_space,
@@ -213,6 +217,7 @@ class SyncBOHB(SyncHyperband):
         multivariate: bool = True,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = _kde(
             config_space,
@@ -226,6 +231,7 @@ class SyncBOHB(SyncHyperband):
             bandwidth_factor=bandwidth_factor,
             random_fraction=random_fraction,
             multivariate=multivariate,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(
             config_space,

@@ -204,6 +204,7 @@ class _Parzen:
         multivariate: bool,
         min_bandwidth: float,
         prior_weight: float,
+        bandwidth_scale: float = 1.0,
     ):
         self.layout = layout
         self.real, self.index = real, index
@@ -222,6 +223,13 @@ class _Parzen:
         self.b_cat = [
             (d.cardinality - 1) / d.cardinality / math.sqrt(n + 1) for _, d in layout.categorical
         ]
+        if bandwidth_scale != 1.0:  # the density that :meth:`sample` draws from
+            self.h_real = self.h_real * bandwidth_scale
+            self.h_ordered = self.h_ordered * bandwidth_scale
+            self.b_cat = [
+                min(bandwidth_scale * b, (d.cardinality - 1) / d.cardinality)
+                for b, (_, d) in zip(self.b_cat, layout.categorical, strict=True)
+            ]
         # log kernel tables: table[v, j] = log K(value j | observed value v)
         self.tables = [
             _ordered_table(layout.centres[j], layout.edges[j], self.h_ordered[j])
@@ -409,6 +417,10 @@ class KDESearcher(RandomSearcher):
     * ``multivariate``: product kernel (BOHB) or independent columns (the original TPE).
     * ``prior_weight``: weight of a uniform component in both densities (0 disables it).
     * ``consider_pending``: pending evaluations join the bad set.
+    * ``restrict_configurations``: the only configs that may be suggested (a tabulated
+      benchmark's). With a model, ``num_candidates`` of those not suggested yet are drawn with
+      probabilities proportional to the density candidates are otherwise sampled from, and the
+      one with the best density ratio is suggested; without one, a random one.
 
     Defaults are BOHB's. State (observations by level, pending configs, the random generator)
     is in :meth:`state_dict`; it is also what a replay of the observations rebuilds.
@@ -433,6 +445,7 @@ class KDESearcher(RandomSearcher):
         prior_weight: float = 1.0,
         consider_pending: bool = True,
         max_retries: int = 100,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             config_space,
@@ -442,6 +455,7 @@ class KDESearcher(RandomSearcher):
             random_seed=random_seed,
             allow_duplicates=allow_duplicates,
             max_retries=max_retries,
+            restrict_configurations=restrict_configurations,
         )
         hps = hyperparameters(self.config_space)
         self.gamma = _check_number("gamma", gamma, 0.0, 1.0, closed="neither")
@@ -460,6 +474,9 @@ class KDESearcher(RandomSearcher):
         self._layout = _Layout(hps)
         self._rows: dict[int, _Rows] = {}
         self._pending: dict[tuple, tuple[list[float], list[int]]] = {}
+        # restrict_configurations in the model's columns (real, index, one-hot), and their keys
+        self._allowed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._allowed_keys: list[tuple] = []
 
     # -- data --------------------------------------------------------------------------------
     def _score(self, metrics: Mapping[str, Any]) -> float:
@@ -557,6 +574,51 @@ class KDESearcher(RandomSearcher):
             if self._is_new(config):
                 return config
         return None
+
+    def _suggest_restricted(self) -> dict[str, Any] | None:
+        level = self.model_level()
+        if level is None or self._layout.num_hps == 0 or self.rng.random() < self.random_fraction:
+            return super()._suggest_restricted()
+        config = self._model_suggest_restricted(self._rows[level])
+        return config if config is not None else super()._suggest_restricted()
+
+    def _model_suggest_restricted(self, rows: _Rows) -> dict[str, Any] | None:
+        """TPE on a finite set: ``num_candidates`` of the configs not suggested yet, drawn
+        without replacement with probabilities proportional to the density that
+        :meth:`_Parzen.sample` draws from (the good density, bandwidths times
+        ``bandwidth_factor``; Gumbel top-k), and the one with the best density ratio."""
+        configs = self._restricted
+        assert configs is not None
+        if self._allowed is None:
+            encoded = [self._layout.encode(c) for c in configs]
+            real = np.array([r for r, _ in encoded], dtype=float).reshape(len(configs), -1)
+            index = np.array([i for _, i in encoded], dtype=np.intp).reshape(len(configs), -1)
+            self._allowed = (real, index, self._onehot(index))
+            self._allowed_keys = [self._key(c) for c in configs]
+        if self.allow_duplicates:
+            free = np.arange(len(configs))
+        else:
+            seen = self._seen
+            free = np.array([k not in seen for k in self._allowed_keys], dtype=bool).nonzero()[0]
+        if not len(free):
+            return None
+        real, index, onehot = (a[free] for a in self._allowed)
+        good, bad = self._densities(rows)
+        wide = _Parzen(
+            self._layout,
+            good.real,
+            good.index,
+            multivariate=self.multivariate,
+            min_bandwidth=self.min_bandwidth,
+            prior_weight=self.prior_weight,
+            bandwidth_scale=self.bandwidth_factor,
+        )
+        keys = wide.log_density(real, index, onehot) + self.rng.gumbel(size=len(free))
+        picks = np.argsort(-keys, kind="stable")[: self.num_candidates]
+        score = good.log_density(real[picks], index[picks], onehot[picks]) - bad.log_density(
+            real[picks], index[picks], onehot[picks]
+        )
+        return dict(configs[free[picks[int(np.argmax(score))]]])
 
     # -- state -------------------------------------------------------------------------------
     def _config_of(self, key: Sequence[Any]) -> dict[str, Any]:
