@@ -237,11 +237,16 @@ def test_restricted_runs_suggest_only_table_configs(tmp_path):
     assert comparison.methods == sorted(f"{m}+restricted" for m in methods)
 
 
-def test_restricted_runs_reject_what_cannot_be_restricted(tmp_path):
+def test_restricted_runs_reject_what_cannot_be_restricted(tmp_path, monkeypatch):
+    from tunesmith.experiments import methods
+
     storage = f"sqlite:///{tmp_path / 'bench.db'}"
     options = {"budget": None, "n_workers": 1, "storage": storage, "restrict": True}
-    with pytest.raises(ValueError, match=r"method 'REA' cannot be restricted .* can are \["):
-        run_experiments(["REA"], ["gbm-breast_cancer"], [0], **options)
+    # a scheduler that takes neither restrict_configurations nor a searcher
+    odd = methods.Method("tunesmith.schedulers:MedianStoppingRule")
+    monkeypatch.setitem(methods.METHODS, "Odd", odd)
+    with pytest.raises(ValueError, match=r"method 'Odd' cannot be restricted .* can are \['ASHA'"):
+        run_experiments(["Odd"], ["gbm-breast_cancer"], [0], **options)
     with pytest.raises(ValueError, match="benchmark 'branin-mf' has no table of configurations"):
         run_experiments(["ASHA"], ["branin-mf"], [0], **options)
     with pytest.raises(ValueError, match="'branin' has no table of configurations"):

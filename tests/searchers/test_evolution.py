@@ -294,3 +294,48 @@ def test_evolve_restricted_takes_the_nearest_unsuggested_allowed_config():
     config, vector = de.evolve([[0.88, 0.95]] * 3, target=None)
     assert config == allowed[3] and vector == pytest.approx([0.9, 0.9])
     assert de.suggest() in allowed[:3]  # random draws skip what evolve took
+
+
+def test_rea_restricted_children_are_the_nearest_unsuggested_table_configs():
+    space = {"x": uniform(0, 1), "y": choice(["a", "b"])}
+    rng = np.random.default_rng(0)
+    xs, ys = rng.random(60).tolist(), rng.choice(["a", "b"], 60).tolist()
+    table = [{"x": x, "y": y} for x, y in zip(xs, ys, strict=True)]
+    rea = RegularizedEvolution(
+        space,
+        metric="loss",
+        random_seed=1,
+        population_size=10,
+        sample_size=10,
+        restrict_configurations=table,
+    )
+    suggested = []
+    for _ in range(10):  # random table configs fill the population
+        config = rea.suggest()
+        rea.observe(config, {"loss": abs(config["x"] - 0.3)})
+        suggested.append(config)
+    for _ in range(50):
+        config = rea.suggest()
+        assert config in table and config not in suggested
+        suggested.append(config)
+        rea.observe(config, {"loss": abs(config["x"] - 0.3)})
+    assert rea.suggest() is None  # the table is exhausted, no repeats
+    # the child is the unsuggested table config nearest to the mutated parent
+    rea = RegularizedEvolution(
+        space,
+        metric="loss",
+        random_seed=1,
+        population_size=10,
+        sample_size=10,
+        restrict_configurations=table,
+    )
+    for _ in range(10):
+        config = rea.suggest()
+        rea.observe(config, {"loss": abs(config["x"] - 0.3)})
+    seen = list(suggested[:10])
+    rea._mutate = lambda parent: {"x": 0.77, "y": "b"}
+    for _ in range(3):
+        child = rea.suggest()
+        unseen = [c for c in table if c not in seen and c["y"] == "b"]  # "a" is 2 away
+        assert child == min(unseen, key=lambda c: abs(c["x"] - 0.77))
+        seen.append(child)

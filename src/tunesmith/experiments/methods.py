@@ -38,6 +38,7 @@ METHODS: dict[str, Method] = {
     "Hyperband": Method(f"{_S}:HyperbandScheduler", {"brackets": 3}, multi_fidelity=True),
     "SyncHyperband": Method(f"{_S}:SyncHyperband", multi_fidelity=True),
     "MOBSTER": Method(f"{_S}:MOBSTER", multi_fidelity=True),
+    "MOBSTER-independent": Method(f"{_S}:MOBSTER", {"model": "independent"}, multi_fidelity=True),
     "BOHB": Method(f"{_S}:BOHB", multi_fidelity=True),
     "SyncBOHB": Method(f"{_S}:SyncBOHB", multi_fidelity=True),
     "DEHB": Method(f"{_S}:DEHB", multi_fidelity=True),

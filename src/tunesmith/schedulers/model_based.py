@@ -113,6 +113,7 @@ class REA(FIFOScheduler):
         sample_size: int = 10,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         searcher = RegularizedEvolution(
             config_space,
@@ -122,6 +123,7 @@ class REA(FIFOScheduler):
             points_to_evaluate=points_to_evaluate,
             population_size=population_size,
             sample_size=sample_size,
+            restrict_configurations=restrict_configurations,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 

@@ -83,6 +83,7 @@ class Searcher(Specified, ABC):
         self._restricted = _check_restricted(self.config_space, restrict_configurations)
         self._restrict_position = 0
         self._restrict_perm: list[int] | None = None
+        self._restricted_vectors: np.ndarray | None = None  # their unit encodings, when needed
         if self._restricted is not None:
             allowed = {self._key(c) for c in self._restricted}
             for i, point in enumerate(self._points):
@@ -135,6 +136,25 @@ class Searcher(Specified, ABC):
         """The order in which :meth:`_suggest_restricted` visits the ``n`` restricted configs
         (default: a permutation drawn once from the searcher's seed)."""
         return np.random.default_rng(self._restrict_seed).permutation(n).tolist()
+
+    def _nearest_restricted(self, vector: Any) -> tuple[dict[str, Any], np.ndarray] | None:
+        """The ``restrict_configurations`` config nearest to ``vector`` (Euclidean, on the unit
+        encoding of :class:`~tunesmith.searchers.acquisition.SpaceEncoder`) that was not
+        suggested before (any, with ``allow_duplicates``), marked seen, and its encoding; None
+        when all were suggested. For searchers that move in the space (evolution) on a table."""
+        assert self._restricted is not None
+        if self._restricted_vectors is None:
+            from tunesmith.searchers.acquisition import SpaceEncoder
+
+            self._restricted_vectors = SpaceEncoder(self.config_space).encode_all(self._restricted)
+        vectors = self._restricted_vectors
+        distance = ((vectors - np.asarray(vector, dtype=float)) ** 2).sum(axis=1)
+        for i in np.argsort(distance, kind="stable").tolist():
+            config = self._restricted[i]
+            if self._is_new(config):
+                self._mark_seen(config)
+                return dict(config), vectors[i]
+        return None
 
     @property
     def restrict_configurations(self) -> list[dict[str, Any]] | None:

@@ -84,7 +84,6 @@ class DifferentialEvolution(RandomSearcher):
             self._slices.append((name, domain, start, start + domain.dim))
             start += domain.dim
         self.dim = start
-        self._allowed_vectors: np.ndarray | None = None  # restrict_configurations, encoded
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, config: Mapping[str, Any]) -> list[float]:
@@ -155,21 +154,8 @@ class DifferentialEvolution(RandomSearcher):
         return None if config is None else (config, self.encode(config))
 
     def _nearest_allowed(self, x: np.ndarray) -> tuple[dict[str, Any], list[float]] | None:
-        """The ``restrict_configurations`` config nearest to ``x`` (Euclidean, on the unit
-        encoding) that was not suggested before (any, with ``allow_duplicates``), and its
-        vector; None when all were suggested."""
-        assert self._restricted is not None
-        if self._allowed_vectors is None:
-            self._allowed_vectors = np.array(
-                [self.encode(c) for c in self._restricted], dtype=float
-            ).reshape(len(self._restricted), self.dim)
-        order = np.argsort(((self._allowed_vectors - x) ** 2).sum(axis=1), kind="stable")
-        for i in order.tolist():
-            config = dict(self._restricted[i])
-            if self.allow_duplicates or self._is_new(config):
-                self._mark_seen(config)
-                return config, self._allowed_vectors[i].tolist()
-        return None
+        found = self._nearest_restricted(x)
+        return None if found is None else (found[0], found[1].tolist())
 
     def __repr__(self) -> str:
         return (

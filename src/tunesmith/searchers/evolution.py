@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunesmith.domains import Domain
+from tunesmith.searchers.acquisition import SpaceEncoder
 from tunesmith.searchers.random import RandomSearcher
 from tunesmith.space import hyperparameters
 from tunesmith.trial import metric_value
@@ -36,7 +37,10 @@ class RegularizedEvolution(RandomSearcher):
     * ``sample_size``: members drawn per tournament (at most ``population_size``).
 
     A child that was suggested before is mutated again (up to ``max_retries`` times), then a
-    random unseen config is suggested.
+    random unseen config is suggested. With ``restrict_configurations`` (a tabulated
+    benchmark's configs) the child is the config of that list nearest to the mutated parent
+    (Euclidean, on the unit encoding) that was not suggested yet: a sampled table rarely holds
+    the parent with exactly one value changed.
 
     >>> from tunesmith import choice
     >>> space = {"x": choice([1, 2, 3]), "y": choice(["a", "b"])}
@@ -64,6 +68,7 @@ class RegularizedEvolution(RandomSearcher):
         population_size: int = 100,
         sample_size: int = 10,
         max_retries: int = 100,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             config_space,
@@ -73,6 +78,7 @@ class RegularizedEvolution(RandomSearcher):
             random_seed=random_seed,
             allow_duplicates=allow_duplicates,
             max_retries=max_retries,
+            restrict_configurations=restrict_configurations,
         )
         for name, value in (("population_size", population_size), ("sample_size", sample_size)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -89,6 +95,7 @@ class RegularizedEvolution(RandomSearcher):
             for name, d in hyperparameters(self.config_space).items()
             if d.cardinality != 1
         ]
+        self._encoder = SpaceEncoder(self.config_space)  # restricted: children to unit vectors
         # key -> [resource level, score to minimize]; insertion order is age (oldest first)
         self._population: dict[tuple, list] = {}
 
@@ -127,14 +134,29 @@ class RegularizedEvolution(RandomSearcher):
         config.update(zip(self._names, key, strict=True))
         return config
 
-    def _suggest(self) -> dict[str, Any] | None:
-        if len(self._population) < self.population_size or not self._mutable:
-            return super()._suggest()
+    def _evolving(self) -> bool:
+        return len(self._population) >= self.population_size and bool(self._mutable)
+
+    def _parent(self) -> dict[str, Any]:
+        """Tournament selection among ``sample_size`` members."""
         members = list(self._population.items())
         picks = self.rng.choice(len(members), size=self.sample_size, replace=False).tolist()
         # the fittest: highest resource, then lowest score; ties go to the earliest drawn
         best = min(picks, key=lambda i: (-members[i][1][0], members[i][1][1]))
-        parent = self._config_of(members[best][0])
+        return self._config_of(members[best][0])
+
+    def _suggest_restricted(self) -> dict[str, Any] | None:
+        if not self._evolving():
+            return super()._suggest_restricted()
+        parent = self._parent()
+        child = self._mutate(parent) or parent
+        found = self._nearest_restricted(self._encoder.encode(child))
+        return None if found is None else found[0]
+
+    def _suggest(self) -> dict[str, Any] | None:
+        if not self._evolving():
+            return super()._suggest()
+        parent = self._parent()
         for _ in range(self.max_retries):
             child = self._mutate(parent)
             if child is not None and self._is_new(child):
