@@ -57,6 +57,7 @@ def test_run_compare_table_and_plot(tmp_path):
         ["ASHA"], ["mlp-digits"], [0], budget=None, n_workers=2, storage=storage, processes=1
     )
     assert again[0]["results"] == next(r for r in rows if r["method"] == "ASHA")["results"]
+    assert again[0]["skipped"] and not any(r["skipped"] for r in rows)  # finished: not rerun
     comparison = compare(storage)
     assert comparison.benchmarks == ["mlp-digits"]
     assert comparison.normalized["mlp-digits"]
@@ -251,3 +252,20 @@ def test_restricted_runs_reject_what_cannot_be_restricted(tmp_path, monkeypatch)
         run_experiments(["ASHA"], ["branin-mf"], [0], **options)
     with pytest.raises(ValueError, match="'branin' has no table of configurations"):
         make_method("RandomSearch", load_benchmark("branin"), seed=0, restrict=True)
+
+
+def test_finished_experiments_are_skipped_and_larger_ones_extended(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    options = {"n_workers": 2, "storage": storage, "processes": 1}
+    first = run_experiments(["RandomSearch"], ["branin"], [0], budget=None, max_trials=5, **options)
+    assert [(r["trials"], r["skipped"]) for r in first] == [(5, False)]
+    again = run_experiments(["RandomSearch"], ["branin"], [0], budget=None, max_trials=5, **options)
+    assert [(r["trials"], r["skipped"]) for r in again] == [(5, True)]
+    more = run_experiments(["RandomSearch"], ["branin"], [0], budget=None, max_trials=8, **options)
+    assert [(r["trials"], r["skipped"]) for r in more] == [(8, False)]
+    # a budget reached: skipped; a larger one: extended
+    small = run_experiments(["ASHA"], ["branin-mf"], [0], budget=200.0, **options)
+    assert not small[0]["skipped"]
+    assert run_experiments(["ASHA"], ["branin-mf"], [0], budget=200.0, **options)[0]["skipped"]
+    large = run_experiments(["ASHA"], ["branin-mf"], [0], budget=400.0, **options)
+    assert not large[0]["skipped"] and large[0]["results"] > small[0]["results"]

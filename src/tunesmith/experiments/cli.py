@@ -94,7 +94,9 @@ def run(
         return
     total = sum(r["results"] for r in rows)
     seconds = sum(r["real_seconds"] for r in rows)
-    click.echo(f"{len(rows)} runs, {total} results, {seconds:.1f} s of computing.")
+    skipped = sum(r["skipped"] for r in rows)
+    note = f" ({skipped} had finished before and were not rerun)" if skipped else ""
+    click.echo(f"{len(rows)} runs, {total} results, {seconds:.1f} s of computing{note}.")
 
 
 @bench.command("plot")

@@ -76,22 +76,64 @@ class Experiment:
         return study_name(self.benchmark, method_label(self.method, self.restrict), self.seed)
 
 
+def _finished_counts(experiment: Experiment, storage: str, budget: float) -> tuple[int, int] | None:
+    """``(trials, results)`` of the experiment's study if an earlier run already finished what
+    is asked now, else None. Finished: its last run ended cleanly (not interrupted, not on
+    failures) and either the scheduler had nothing left, or its simulated clock reached
+    ``budget``, or it started ``max_trials`` trials. Re-running such a study would only replay
+    its journal (for a GP searcher, every suggestion again)."""
+    from tunesmith.store import Store
+
+    with Store(storage) as store:
+        study = store.get_study(experiment.name)
+        if study is None:
+            return None
+        events = store.read_events(study)
+    runs = [e for e in events if e.kind in ("run_started", "run_ended")]
+    if not runs or runs[-1].kind != "run_ended":
+        return None  # never ran, or killed mid-run
+    reason = (runs[-1].payload or {}).get("stop_reason")
+    trials = sum(1 for e in events if e.kind == "trial_created")
+    results = sum(1 for e in events if e.kind == "result")
+    if reason is None:
+        return trials, results  # the scheduler had no config left
+    if reason.startswith(("interrupted", "max_failures")):
+        return None
+    if (runs[-1].time or 0.0) >= budget * (1 - 1e-12):
+        return trials, results
+    if experiment.max_trials is not None and trials >= experiment.max_trials:
+        return trials, results
+    return None
+
+
 def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
-    """Run (or resume, or extend) one experiment; returns its figures."""
+    """Run (or resume, or extend) one experiment; returns its figures (``skipped``: an earlier
+    run had finished it, and it was not run again)."""
     from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.experiments.methods import make_method
     from tunesmith.stopping import StoppingCriterion
     from tunesmith.tuner import Tuner
 
     blackbox = load_benchmark(experiment.benchmark, experiment.restrict)
+    budget = experiment.budget or default_budget(blackbox)
+    t0 = time.perf_counter()
+    done = _finished_counts(experiment, storage, budget)
+    if done is not None:
+        return {
+            **asdict(experiment),
+            "budget": budget,
+            "study": experiment.name,
+            "trials": done[0],
+            "results": done[1],
+            "real_seconds": round(time.perf_counter() - t0, 3),
+            "skipped": True,
+        }
     scheduler = make_method(
         experiment.method,
         blackbox,
         experiment.seed + SCHEDULER_SEED_OFFSET,
         restrict=experiment.restrict,
     )
-    budget = experiment.budget or default_budget(blackbox)
-    t0 = time.perf_counter()
     tuner = Tuner(
         SimulatorBackend(blackbox, seed=experiment.seed),
         scheduler,
@@ -113,6 +155,7 @@ def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
         "trials": len(result.trials),
         "results": len(result.results),
         "real_seconds": round(time.perf_counter() - t0, 3),
+        "skipped": False,
     }
 
 
