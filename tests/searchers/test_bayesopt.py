@@ -346,3 +346,27 @@ def test_multi_fidelity_bad_arguments():
         GPMultiFidelitySearcher(MIXED_SPACE, max_t=9, model="freeze-thaw")
     with pytest.raises(ValueError, match="input_warping=True needs model='independent'"):
         GPMultiFidelitySearcher(MIXED_SPACE, max_t=9, input_warping=True)
+
+
+@pytest.mark.parametrize("model", ["joint", "independent"])
+def test_cost_aware_multi_fidelity_search_prefers_cheap_configs(model):
+    def run(searcher):
+        costs = []
+        for _ in range(30):
+            config = searcher.suggest()
+            per_level = math.exp(4 * config["y"])  # y does not change the loss, only the cost
+            for level in (1, 3, 9):  # the cost is cumulative: it grows with the resource
+                loss = (config["x"] - 0.3) ** 2 + 1.0 / level
+                metrics = {"loss": loss, "time": level * per_level}
+                searcher.observe(config, metrics, resource=level)
+            costs.append(per_level)
+        return costs
+
+    def make(**options):
+        return GPMultiFidelitySearcher(
+            BRANIN, max_t=9, model=model, metric="loss", random_seed=0, **options
+        )
+
+    aware = run(make(cost_attr="time"))
+    plain = run(make())
+    assert np.median(aware[10:]) < np.median(plain[10:]) / 2

@@ -17,11 +17,13 @@ RESTRICTED = "+restricted"
 class Method:
     """A scheduler class (``"module:Class"``) and the arguments it gets besides the config
     space, metric, mode and seed. ``multi_fidelity`` methods also get ``resource_attr`` and
-    ``max_t`` from the benchmark, and need one with a fidelity."""
+    ``max_t`` from the benchmark, and need one with a fidelity; ``cost_aware`` ones get the
+    benchmark's time metric as ``cost_attr``."""
 
     target: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     multi_fidelity: bool = False
+    cost_aware: bool = False  # gets ``cost_attr``: the benchmark's training-time metric
 
 
 _S = "tunesmith.schedulers"
@@ -39,6 +41,7 @@ METHODS: dict[str, Method] = {
     "SyncHyperband": Method(f"{_S}:SyncHyperband", multi_fidelity=True),
     "MOBSTER": Method(f"{_S}:MOBSTER", multi_fidelity=True),
     "MOBSTER-independent": Method(f"{_S}:MOBSTER", {"model": "independent"}, multi_fidelity=True),
+    "MOBSTER-cost": Method(f"{_S}:MOBSTER", multi_fidelity=True, cost_aware=True),
     "BOHB": Method(f"{_S}:BOHB", multi_fidelity=True),
     "SyncBOHB": Method(f"{_S}:SyncBOHB", multi_fidelity=True),
     "DEHB": Method(f"{_S}:DEHB", multi_fidelity=True),
@@ -112,6 +115,13 @@ def make_method(name: str, blackbox: Any, seed: int, *, restrict: bool = False):
                 "none; use a single-fidelity method such as RandomSearch"
             )
         kwargs.update(resource_attr=blackbox.fidelity_name, max_t=blackbox.max_fidelity)
+    if method.cost_aware:
+        if blackbox.time_attr is None:
+            raise ValueError(
+                f"method {name!r} weighs configs by their training time, but {blackbox.name!r} "
+                "reports none; use a benchmark with a time metric"
+            )
+        kwargs["cost_attr"] = blackbox.time_attr
     return cls(
         blackbox.config_space,
         metric=blackbox.objective,

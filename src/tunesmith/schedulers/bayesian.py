@@ -159,7 +159,9 @@ class MOBSTER(HyperbandScheduler):
     Either way, new configs maximize expected improvement at the maximum resource. The searcher
     sees the results at rung levels (``searcher_data="rungs"``), or all of them (``"all"``), or
     rungs and each trial's last result (``"rungs_and_last"``); running trials are fantasized at
-    the level they will report next.
+    the level they will report next. ``cost_attr`` (a reported cumulative cost such as the
+    training time) makes the acquisition EI per unit of predicted cost at the maximum resource,
+    to the power ``cost_exponent``.
 
     >>> from tunesmith import uniform
     >>> MOBSTER({"lr": uniform(0, 1), "epochs": 10}, metric="loss", random_seed=0).rung_levels
@@ -186,6 +188,8 @@ class MOBSTER(HyperbandScheduler):
         num_init_random: int = 5,
         max_size_data_for_model: int | None = 1000,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+        cost_attr: str | None = None,
+        cost_exponent: float = 1.0,
     ):
         searcher = GPMultiFidelitySearcher(
             config_space,
@@ -200,6 +204,8 @@ class MOBSTER(HyperbandScheduler):
             num_init_random=num_init_random,
             max_size_data_for_model=max_size_data_for_model,
             restrict_configurations=restrict_configurations,
+            cost_attr=cost_attr,
+            cost_exponent=cost_exponent,
         )
         super().__init__(
             config_space,

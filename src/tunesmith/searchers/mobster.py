@@ -183,7 +183,12 @@ class GPMultiFidelitySearcher(GPSearcher):
     the number of observations a resource level needs to be ``r_acq`` (independent model).
 
     Observations are kept per (config, resource); a result without a resource counts as one at
-    ``max_t``. The other arguments are :class:`~tunesmith.searchers.bayesopt.GPSearcher`'s.
+    ``max_t``. ``cost_attr``: a reported cost ``> 0`` that grows with the resource (the
+    cumulative training time); a second model of its logarithm, of the same kind, predicts each
+    candidate's cost at the acquisition level, and the acquisition is EI divided by that cost to
+    the power ``cost_exponent`` (Snoek et al., 2012: "EI per second"), so that of two configs
+    expected to be as good, the one that trains faster is tried first. The other arguments are
+    :class:`~tunesmith.searchers.bayesopt.GPSearcher`'s.
     """
 
     def __init__(
@@ -199,6 +204,8 @@ class GPMultiFidelitySearcher(GPSearcher):
         allow_duplicates: bool = False,
         num_init_random: int = 5,
         min_level_observations: int = 5,
+        cost_attr: str | None = None,
+        cost_exponent: float = 1.0,
         input_warping: bool = False,
         target_transform: str = "standardize",
         max_size_data_for_model: int | None = 1000,
@@ -232,6 +239,8 @@ class GPMultiFidelitySearcher(GPSearcher):
             random_seed=random_seed,
             allow_duplicates=allow_duplicates,
             num_init_random=num_init_random,
+            cost_attr=cost_attr,
+            cost_exponent=cost_exponent,
             input_warping=input_warping,
             target_transform=target_transform,
             max_size_data_for_model=max_size_data_for_model,
