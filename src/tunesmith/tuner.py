@@ -224,6 +224,7 @@ class Tuner:
         callbacks = self._default_callbacks() + self.callbacks
         self._open_study()
         interrupted_twice = False
+        clean = False  # whether the run got to its end without an exception
         try:
             self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
             self._t0 = self.backend.now() - self._previous_time
@@ -240,12 +241,19 @@ class Tuner:
                         self._drain(callbacks)
                     except KeyboardInterrupt:
                         interrupted_twice = True
+            clean = True
         finally:
             self.backend.shutdown()
             self.result.wallclock_time = self._elapsed()
             self.result.stop_reason = self._stopping or self._no_new_trials
             self.result.name, self.result.storage = self.name, self._store.url
-            self._journal("run_ended", None, {"stop_reason": self.result.stop_reason})
+            # elapsed: over all runs of the study (event times are each run's backend clock)
+            ended = {
+                "stop_reason": self.result.stop_reason,
+                "elapsed": self.result.wallclock_time,
+                "clean": clean and not interrupted_twice,
+            }
+            self._journal("run_ended", None, ended)
             self._flush(force=True)
             self._store.close()
         if interrupted_twice:

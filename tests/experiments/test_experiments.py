@@ -269,3 +269,36 @@ def test_finished_experiments_are_skipped_and_larger_ones_extended(tmp_path):
     assert run_experiments(["ASHA"], ["branin-mf"], [0], budget=200.0, **options)[0]["skipped"]
     large = run_experiments(["ASHA"], ["branin-mf"], [0], budget=400.0, **options)
     assert not large[0]["skipped"] and large[0]["results"] > small[0]["results"]
+
+
+def test_a_crashed_run_is_not_taken_for_a_finished_one(tmp_path, monkeypatch):
+    from tunesmith.searchers import RandomSearcher
+
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    options = {"budget": None, "n_workers": 2, "storage": storage, "processes": 1}
+    original = RandomSearcher._suggest
+    calls = []
+
+    def failing(self):
+        calls.append(1)
+        if len(calls) > 3:
+            raise RuntimeError("the searcher broke")
+        return original(self)
+
+    monkeypatch.setattr(RandomSearcher, "_suggest", failing)
+    with pytest.raises(RuntimeError, match="the searcher broke"):
+        run_experiments(["RandomSearch"], ["branin"], [0], max_trials=6, **options)
+    monkeypatch.setattr(RandomSearcher, "_suggest", original)
+    again = run_experiments(["RandomSearch"], ["branin"], [0], max_trials=6, **options)
+    assert [(r["trials"], r["skipped"]) for r in again] == [(6, False)]
+
+
+def test_a_study_extended_over_runs_counts_all_their_time(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    options = {"n_workers": 2, "storage": storage, "processes": 1}
+    for budget, skipped in [(200.0, False), (400.0, False), (400.0, True), (300.0, True)]:
+        row = run_experiments(["ASHA"], ["branin-mf"], [0], budget=budget, **options)[0]
+        assert row["skipped"] is skipped, budget
+    # other workers: the study is resumed with them, not taken as finished
+    row = run_experiments(["ASHA"], ["branin-mf"], [0], budget=400.0, **{**options, "n_workers": 3})
+    assert not row[0]["skipped"]

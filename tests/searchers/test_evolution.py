@@ -285,8 +285,9 @@ def test_evolve_restricted_takes_the_nearest_unsuggested_allowed_config():
     de = DifferentialEvolution(space, random_seed=0, restrict_configurations=allowed)
     parents = [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]  # x2 - x3 = 0: the mutant is (0.5, 0.5)
     picks = [de.evolve(parents, target=[0.5, 0.5])[0] for _ in range(4)]
-    # nearest first, each once: (0.5, 0.5), (0.52, 0.5), then a tie, in table order
-    assert picks == [allowed[1], allowed[2], allowed[0], allowed[3]]
+    # nearest first, each once: (0.5, 0.5), (0.52, 0.5), then a tie, broken at random
+    assert picks[:2] == [allowed[1], allowed[2]]
+    assert sorted(picks[2:], key=lambda c: c["x"]) == [allowed[0], allowed[3]]
     assert de.evolve(parents, target=[0.5, 0.5]) is None  # all suggested
     assert de.suggest() is None
     # the vector is the allowed config's encoding, not the evolved one
@@ -339,3 +340,13 @@ def test_rea_restricted_children_are_the_nearest_unsuggested_table_configs():
         unseen = [c for c in table if c not in seen and c["y"] == "b"]  # "a" is 2 away
         assert child == min(unseen, key=lambda c: abs(c["x"] - 0.77))
         seen.append(child)
+
+
+def test_restricted_ties_are_broken_at_random():
+    space = {"x": uniform(0, 1), "y": uniform(0, 1)}
+    allowed = [{"x": 0.1, "y": 0.1}, {"x": 0.9, "y": 0.9}]  # both as far from (0.5, 0.5)
+    firsts = set()
+    for seed in range(20):
+        de = DifferentialEvolution(space, random_seed=seed, restrict_configurations=allowed)
+        firsts.add(de.evolve([[0.5, 0.5]] * 3)[0]["x"])
+    assert firsts == {0.1, 0.9}

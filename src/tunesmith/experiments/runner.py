@@ -78,10 +78,11 @@ class Experiment:
 
 def _finished_counts(experiment: Experiment, storage: str, budget: float) -> tuple[int, int] | None:
     """``(trials, results)`` of the experiment's study if an earlier run already finished what
-    is asked now, else None. Finished: its last run ended cleanly (not interrupted, not on
-    failures) and either the scheduler had nothing left, or its simulated clock reached
-    ``budget``, or it started ``max_trials`` trials. Re-running such a study would only replay
-    its journal (for a GP searcher, every suggestion again)."""
+    is asked now, else None. Finished: its last run, with as many workers, ended without an
+    exception, an interrupt or too many failures, and either the scheduler had no config left,
+    or the study's simulated time (over all its runs) reached ``budget``, or it started
+    ``max_trials`` trials. Re-running such a study would only replay its journal (for a GP
+    searcher, every suggestion again)."""
     from tunesmith.store import Store
 
     with Store(storage) as store:
@@ -90,16 +91,19 @@ def _finished_counts(experiment: Experiment, storage: str, budget: float) -> tup
             return None
         events = store.read_events(study)
     runs = [e for e in events if e.kind in ("run_started", "run_ended")]
-    if not runs or runs[-1].kind != "run_ended":
+    if len(runs) < 2 or runs[-1].kind != "run_ended" or runs[-2].kind != "run_started":
         return None  # never ran, or killed mid-run
-    reason = (runs[-1].payload or {}).get("stop_reason")
+    started, ended = runs[-2].payload or {}, runs[-1].payload or {}
+    if not ended.get("clean") or started.get("n_workers") != experiment.n_workers:
+        return None
+    reason = ended.get("stop_reason")
     trials = sum(1 for e in events if e.kind == "trial_created")
     results = sum(1 for e in events if e.kind == "result")
     if reason is None:
         return trials, results  # the scheduler had no config left
     if reason.startswith(("interrupted", "max_failures")):
         return None
-    if (runs[-1].time or 0.0) >= budget * (1 - 1e-12):
+    if float(ended.get("elapsed", 0.0)) >= budget * (1 - 1e-12):
         return trials, results
     if experiment.max_trials is not None and trials >= experiment.max_trials:
         return trials, results
@@ -191,9 +195,10 @@ def run_experiments(
         if benchmark not in known:
             raise ValueError(f"unknown benchmark {benchmark!r}; valid names are {sorted(known)}")
         if restrict and bench.describe(benchmark).get("configurations") is None:
+            tables = [n for n in sorted(known) if bench.describe(n).get("configurations")]
             raise ValueError(
                 f"benchmark {benchmark!r} has no table of configurations to restrict the "
-                "methods to; run it without `restrict`"
+                f"methods to (`restrict`, `--restrict`); the benchmarks with one are {tables}"
             )
     if budget is not None and not budget > 0:
         raise ValueError(

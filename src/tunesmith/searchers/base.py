@@ -140,8 +140,9 @@ class Searcher(Specified, ABC):
     def _nearest_restricted(self, vector: Any) -> tuple[dict[str, Any], np.ndarray] | None:
         """The ``restrict_configurations`` config nearest to ``vector`` (Euclidean, on the unit
         encoding of :class:`~tunesmith.searchers.acquisition.SpaceEncoder`) that was not
-        suggested before (any, with ``allow_duplicates``), marked seen, and its encoding; None
-        when all were suggested. For searchers that move in the space (evolution) on a table."""
+        suggested before (any, with ``allow_duplicates``; ties at random), marked seen, and its
+        encoding; None when all were suggested. For searchers that move in the space
+        (evolution) on a table."""
         assert self._restricted is not None
         if self._restricted_vectors is None:
             from tunesmith.searchers.acquisition import SpaceEncoder
@@ -149,7 +150,8 @@ class Searcher(Specified, ABC):
             self._restricted_vectors = SpaceEncoder(self.config_space).encode_all(self._restricted)
         vectors = self._restricted_vectors
         distance = ((vectors - np.asarray(vector, dtype=float)) ** 2).sum(axis=1)
-        for i in np.argsort(distance, kind="stable").tolist():
+        # ties (common on grids) are broken at random, not in favour of the first rows
+        for i in np.lexsort((self.rng.random(len(distance)), distance)).tolist():
             config = self._restricted[i]
             if self._is_new(config):
                 self._mark_seen(config)

@@ -205,11 +205,15 @@ class _Parzen:
         min_bandwidth: float,
         prior_weight: float,
         bandwidth_scale: float = 1.0,
+        joint: bool = False,
     ):
         self.layout = layout
         self.real, self.index = real, index
         self.n = n = len(real)
-        self.multivariate = multivariate
+        # the density: a mixture of product kernels (multivariate, or ``joint``: the density
+        # :meth:`sample` draws from, one parent for all columns) or a product of mixtures;
+        # the bandwidth rule follows ``multivariate``
+        self.multivariate = multivariate or joint
         self.prior_weight = prior_weight
         exponent = -1.0 / (4 + layout.num_hps) if multivariate else -0.2
         scale = 1.06 * n**exponent
@@ -242,7 +246,7 @@ class _Parzen:
         # log of the truncation mass of each real kernel, (n, R)
         h = self.h_real
         self.log_z = np.log(np.maximum(ndtr((1.0 - real) / h) - ndtr(-real / h), _TINY))
-        if multivariate:
+        if self.multivariate:
             self._prepare_product()
 
     @staticmethod
@@ -612,6 +616,7 @@ class KDESearcher(RandomSearcher):
             min_bandwidth=self.min_bandwidth,
             prior_weight=self.prior_weight,
             bandwidth_scale=self.bandwidth_factor,
+            joint=True,
         )
         keys = wide.log_density(real, index, onehot) + self.rng.gumbel(size=len(free))
         picks = np.argsort(-keys, kind="stable")[: self.num_candidates]
