@@ -302,14 +302,18 @@ def test_rea_restricted_children_are_the_nearest_unsuggested_table_configs():
     rng = np.random.default_rng(0)
     xs, ys = rng.random(60).tolist(), rng.choice(["a", "b"], 60).tolist()
     table = [{"x": x, "y": y} for x, y in zip(xs, ys, strict=True)]
-    rea = RegularizedEvolution(
-        space,
-        metric="loss",
-        random_seed=1,
-        population_size=10,
-        sample_size=10,
-        restrict_configurations=table,
-    )
+
+    def make():
+        return RegularizedEvolution(
+            space,
+            metric="loss",
+            random_seed=1,
+            population_size=10,
+            sample_size=10,
+            restrict_configurations=table,
+        )
+
+    rea = make()
     suggested = []
     for _ in range(10):  # random table configs fill the population
         config = rea.suggest()
@@ -322,14 +326,7 @@ def test_rea_restricted_children_are_the_nearest_unsuggested_table_configs():
         rea.observe(config, {"loss": abs(config["x"] - 0.3)})
     assert rea.suggest() is None  # the table is exhausted, no repeats
     # the child is the unsuggested table config nearest to the mutated parent
-    rea = RegularizedEvolution(
-        space,
-        metric="loss",
-        random_seed=1,
-        population_size=10,
-        sample_size=10,
-        restrict_configurations=table,
-    )
+    rea = make()
     for _ in range(10):
         config = rea.suggest()
         rea.observe(config, {"loss": abs(config["x"] - 0.3)})

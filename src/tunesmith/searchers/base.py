@@ -184,6 +184,14 @@ class Searcher(Specified, ABC):
     def _mark_seen(self, config: Mapping[str, Any]) -> None:
         self._seen.add(self._key(config))
 
+    def _unseen(self, keys: Sequence[tuple]) -> list[int]:
+        """Positions of the ``keys`` whose configs may still be suggested (all of them with
+        ``allow_duplicates``)."""
+        if self.allow_duplicates:
+            return list(range(len(keys)))
+        seen = self._seen
+        return [i for i, k in enumerate(keys) if k not in seen]
+
     @property
     def num_seen(self) -> int:
         """Number of distinct configs suggested so far."""

@@ -296,7 +296,7 @@ class GPSearcher(Searcher):
         valid = None
         if self._fixed is not None:
             configs, keys, enc = self._fixed
-            free = [i for i, k in enumerate(keys) if self.allow_duplicates or k not in self._seen]
+            free = self._unseen(keys)
             if not free:
                 return None
             if len(free) <= num_candidates:  # score them all
@@ -338,7 +338,7 @@ class GPSearcher(Searcher):
             return super()._suggest_restricted()
         if self._fixed is not None:
             configs, keys, _ = self._fixed
-            free = [i for i, k in enumerate(keys) if self.allow_duplicates or k not in self._seen]
+            free = self._unseen(keys)
             if not free:
                 return None
             return dict(configs[free[int(self.rng.integers(len(free)))]])

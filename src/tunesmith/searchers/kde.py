@@ -551,14 +551,21 @@ class KDESearcher(RandomSearcher):
             bad_index = np.vstack(
                 [bad_index, np.array([i for _, i in extra], dtype=np.intp).reshape(len(extra), -1)]
             )
-        options = {
-            "multivariate": self.multivariate,
-            "min_bandwidth": self.min_bandwidth,
-            "prior_weight": self.prior_weight,
-        }
-        good_density = _Parzen(self._layout, rows.real[good], rows.index[good], **options)
-        bad_density = _Parzen(self._layout, bad_real, bad_index, **options)
+        good_density = self._parzen(rows.real[good], rows.index[good])
+        bad_density = self._parzen(bad_real, bad_index)
         return good_density, bad_density
+
+    def _parzen(self, real: np.ndarray, index: np.ndarray, **extra: Any) -> _Parzen:
+        """A Parzen estimator of the rows with the searcher's kernel options."""
+        return _Parzen(
+            self._layout,
+            real,
+            index,
+            multivariate=self.multivariate,
+            min_bandwidth=self.min_bandwidth,
+            prior_weight=self.prior_weight,
+            **extra,
+        )
 
     def _onehot(self, index: np.ndarray) -> np.ndarray:
         layout = self._layout
@@ -599,24 +606,13 @@ class KDESearcher(RandomSearcher):
             index = np.array([i for _, i in encoded], dtype=np.intp).reshape(len(configs), -1)
             self._allowed = (real, index, self._onehot(index))
             self._allowed_keys = [self._key(c) for c in configs]
-        if self.allow_duplicates:
-            free = np.arange(len(configs))
-        else:
-            seen = self._seen
-            free = np.array([k not in seen for k in self._allowed_keys], dtype=bool).nonzero()[0]
+        free = np.array(self._unseen(self._allowed_keys), dtype=np.intp)
         if not len(free):
             return None
         real, index, onehot = (a[free] for a in self._allowed)
         good, bad = self._densities(rows)
-        wide = _Parzen(
-            self._layout,
-            good.real,
-            good.index,
-            multivariate=self.multivariate,
-            min_bandwidth=self.min_bandwidth,
-            prior_weight=self.prior_weight,
-            bandwidth_scale=self.bandwidth_factor,
-            joint=True,
+        wide = self._parzen(
+            good.real, good.index, bandwidth_scale=self.bandwidth_factor, joint=True
         )
         keys = wide.log_density(real, index, onehot) + self.rng.gumbel(size=len(free))
         picks = np.argsort(-keys, kind="stable")[: self.num_candidates]
