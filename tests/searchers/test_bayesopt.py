@@ -5,11 +5,12 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from tunesmith import AskTell, RandomSearcher, choice, randint, uniform
 from tunesmith.schedulers import ASHA, FIFOScheduler
 from tunesmith.searchers import SEARCHERS
-from tunesmith.searchers.bayesopt import GPSearcher
+from tunesmith.searchers.bayesopt import GPSearcher, transform_targets
 from tunesmith.searchers.mobster import GPMultiFidelitySearcher
 from tunesmith.space import config_errors
 from tunesmith.testing.searcher_contract import SearcherContract
@@ -183,9 +184,11 @@ def test_observation_errors_name_the_value():
         searcher.observe(config, {"loss": 1.0})
     with pytest.raises(ValueError, match="cost 'cost' must be > 0, but got 0.0"):
         searcher.observe(config, {"loss": 1.0, "cost": 0})
-    boxcox = GPSearcher(BRANIN, metric="loss", target_transform="boxcox", random_seed=0)
-    with pytest.raises(ValueError, match="needs metric 'loss' > 0, but got -1.0"):
-        boxcox.observe(config, {"loss": -1.0})
+    for transform in ("boxcox", "log"):
+        positive = GPSearcher(BRANIN, metric="loss", target_transform=transform, random_seed=0)
+        message = f"target_transform='{transform}' needs metric 'loss' > 0, but got -1.0"
+        with pytest.raises(ValueError, match=message):
+            positive.observe(config, {"loss": -1.0})
     with pytest.raises(ValueError, match="the searcher has no metric"):
         GPSearcher(BRANIN).observe(config, {"loss": 1.0})
 
@@ -195,7 +198,7 @@ def test_observation_errors_name_the_value():
     [
         ({"acquisition": "pi"}, "`acquisition` must be one of \\['ei', 'lcb'\\]"),
         ({"acquisition": "lcb", "cost_attr": "t"}, "need acquisition='ei'"),
-        ({"target_transform": "log"}, "`target_transform` must be one of"),
+        ({"target_transform": "rank"}, "`target_transform` must be one of"),
         ({"num_candidates": 0}, "`num_candidates` must be an int >= 1, but got num_candidates=0"),
         ({"max_size_data_for_model": 1}, "`max_size_data_for_model` must be an int >= 2"),
         ({"refit_growth": -1}, "`refit_growth` must be a number in \\[0.0, inf\\]"),
@@ -208,10 +211,41 @@ def test_bad_arguments(kwargs, message):
         GPSearcher(BRANIN, metric="loss", **kwargs)
 
 
-@pytest.mark.parametrize("transform", ["boxcox", "yeo-johnson"])
+@pytest.mark.parametrize("transform", ["log", "boxcox", "yeo-johnson", "copula"])
 def test_target_transforms(transform):
     searcher = GPSearcher(BRANIN, metric="loss", random_seed=0, target_transform=transform)
     assert _minimize(searcher, _branin, 25) < 3.0
+
+
+def test_copula_targets_are_normal_quantiles_of_the_ranks():
+    values = np.array([0.3, 100.0, 0.1, 0.2, 0.2])  # one outlier, one tie
+    z = transform_targets(values, "copula")
+    expected = stats.norm.ppf(np.array([4.0, 5.0, 1.0, 2.5, 2.5]) / 6)
+    np.testing.assert_allclose(z, expected)
+    # only the order matters: any increasing function of the metric gives the same targets
+    np.testing.assert_allclose(transform_targets(np.exp(values), "copula"), expected)
+    np.testing.assert_allclose(transform_targets(values, "log"), np.log(values))
+    np.testing.assert_array_equal(transform_targets(values, "standardize"), values)
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_copula_model_sees_the_same_targets_for_monotone_metrics(mode):
+    """A searcher with the copula transform suggests the same configs whether the metric is
+    reported as is or through an increasing function of it."""
+
+    def run(f):
+        searcher = GPSearcher(
+            BRANIN, metric="loss", mode=mode, target_transform="copula", random_seed=3
+        )
+        configs = []
+        for _ in range(12):
+            config = searcher.suggest()
+            configs.append(config)
+            sign = 1.0 if mode == "min" else -1.0
+            searcher.observe(config, {"loss": f(sign * _branin(config))})
+        return configs
+
+    assert run(lambda v: v) == run(lambda v: math.exp(v / 100.0) - 5.0)
 
 
 def test_data_cap_keeps_the_best_and_bounds_the_model():
@@ -348,15 +382,36 @@ def test_multi_fidelity_bad_arguments():
         GPMultiFidelitySearcher(MIXED_SPACE, max_t=9, input_warping=True)
 
 
-@pytest.mark.parametrize("model", ["joint", "independent"])
-def test_cost_aware_multi_fidelity_search_prefers_cheap_configs(model):
+def test_multi_fidelity_target_transform_defaults_to_copula_for_the_joint_model():
+    def transform(**kwargs):
+        return GPMultiFidelitySearcher(BRANIN, max_t=9, **kwargs).target_transform
+
+    assert transform() == "copula"
+    assert transform(model="independent") == "standardize"
+    assert transform(target_transform="log") == "log"
+    assert transform(model="independent", target_transform="copula") == "copula"
+
+
+@pytest.mark.parametrize(
+    ("model", "transform", "noise"),
+    [
+        ("joint", "standardize", 0.0),
+        ("independent", None, 0.0),  # default: standardize
+        # default: copula. Noise-free, the ranks of the best configs would turn differences of
+        # 1e-4 in x into gaps between normal quantiles, which the GP would put down to y.
+        ("joint", None, 0.01),
+    ],
+)
+def test_cost_aware_multi_fidelity_search_prefers_cheap_configs(model, transform, noise):
+    rng = np.random.default_rng(0)
+
     def run(searcher):
         costs = []
         for _ in range(30):
             config = searcher.suggest()
             per_level = math.exp(4 * config["y"])  # y does not change the loss, only the cost
             for level in (1, 3, 9):  # the cost is cumulative: it grows with the resource
-                loss = (config["x"] - 0.3) ** 2 + 1.0 / level
+                loss = (config["x"] - 0.3) ** 2 + 1.0 / level + noise * rng.standard_normal()
                 metrics = {"loss": loss, "time": level * per_level}
                 searcher.observe(config, metrics, resource=level)
             costs.append(per_level)
@@ -364,7 +419,13 @@ def test_cost_aware_multi_fidelity_search_prefers_cheap_configs(model):
 
     def make(**options):
         return GPMultiFidelitySearcher(
-            BRANIN, max_t=9, model=model, metric="loss", random_seed=0, **options
+            BRANIN,
+            max_t=9,
+            model=model,
+            metric="loss",
+            random_seed=0,
+            target_transform=transform,
+            **options,
         )
 
     aware = run(make(cost_attr="time"))

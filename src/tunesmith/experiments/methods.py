@@ -42,6 +42,9 @@ METHODS: dict[str, Method] = {
     "MOBSTER": Method(f"{_S}:MOBSTER", multi_fidelity=True),
     "MOBSTER-independent": Method(f"{_S}:MOBSTER", {"model": "independent"}, multi_fidelity=True),
     "MOBSTER-cost": Method(f"{_S}:MOBSTER", multi_fidelity=True, cost_aware=True),
+    "MOBSTER-standardize": Method(
+        f"{_S}:MOBSTER", {"target_transform": "standardize"}, multi_fidelity=True
+    ),
     "BOHB": Method(f"{_S}:BOHB", multi_fidelity=True),
     "SyncBOHB": Method(f"{_S}:SyncBOHB", multi_fidelity=True),
     "DEHB": Method(f"{_S}:DEHB", multi_fidelity=True),

@@ -161,7 +161,9 @@ class MOBSTER(HyperbandScheduler):
     rungs and each trial's last result (``"rungs_and_last"``); running trials are fantasized at
     the level they will report next. ``cost_attr`` (a reported cumulative cost such as the
     training time) makes the acquisition EI per unit of predicted cost at the maximum resource,
-    to the power ``cost_exponent``.
+    to the power ``cost_exponent``. ``target_transform`` is the searcher's (None: ``"copula"``,
+    the normal quantiles of the results' ranks, for the joint model; ``"standardize"`` for the
+    independent one); see :class:`~tunesmith.searchers.mobster.GPMultiFidelitySearcher`.
 
     >>> from tunesmith import uniform
     >>> MOBSTER({"lr": uniform(0, 1), "epochs": 10}, metric="loss", random_seed=0).rung_levels
@@ -190,6 +192,7 @@ class MOBSTER(HyperbandScheduler):
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         cost_attr: str | None = None,
         cost_exponent: float = 1.0,
+        target_transform: str | None = None,
     ):
         searcher = GPMultiFidelitySearcher(
             config_space,
@@ -206,6 +209,7 @@ class MOBSTER(HyperbandScheduler):
             restrict_configurations=restrict_configurations,
             cost_attr=cost_attr,
             cost_exponent=cost_exponent,
+            target_transform=target_transform,
         )
         super().__init__(
             config_space,

@@ -36,7 +36,9 @@ from tunesmith.trial import metric_value
 __all__ = ["ACQUISITIONS", "TARGET_TRANSFORMS", "GPSearcher"]
 
 ACQUISITIONS = ("ei", "lcb")
-TARGET_TRANSFORMS = ("standardize", "boxcox", "yeo-johnson")
+TARGET_TRANSFORMS = ("standardize", "log", "boxcox", "yeo-johnson", "copula")
+#: transforms defined for metric values > 0 only
+_POSITIVE_TRANSFORMS = ("log", "boxcox")
 #: largest finite space whose configs are all scored instead of random candidates
 _ENUMERATE_LIMIT = 5000
 #: largest finite space whose unseen configs are listed when random draws keep hitting seen ones
@@ -68,6 +70,18 @@ def _fraction(name: str, value: Any, *, low: float, high: float) -> float:
     return float(value)
 
 
+def transform_targets(values: np.ndarray, kind: str) -> np.ndarray:
+    """``values`` under the target transform ``kind`` (one of :data:`TARGET_TRANSFORMS`), an
+    increasing function of them; standardizing comes after."""
+    if kind == "log":
+        return np.log(values)
+    if kind == "copula":
+        return stats.norm.ppf(stats.rankdata(values) / (len(values) + 1))
+    if kind in ("boxcox", "yeo-johnson") and len(values) > 2 and np.ptp(values) > 0:
+        return stats.boxcox(values)[0] if kind == "boxcox" else stats.yeojohnson(values)[0]
+    return values
+
+
 class GPSearcher(Searcher):
     """Gaussian-process Bayesian optimization (Snoek, Larochelle, Adams, 2012: "Practical
     Bayesian Optimization of Machine Learning Algorithms"), Matern 5/2 ARD kernel on the
@@ -79,9 +93,13 @@ class GPSearcher(Searcher):
       feasible observation (only the probability, until one is feasible).
     * ``cost_attr``: a reported cost ``> 0``; the acquisition is EI divided by the predicted cost
       to the power ``cost_exponent`` (Snoek et al., 2012, "EI per second"); log cost is modelled.
-    * ``target_transform``: ``"standardize"``, or ``"boxcox"`` (needs metric values ``> 0``) /
-      ``"yeo-johnson"`` with the transform's parameter fitted by maximum likelihood before
-      standardizing. ``input_warping=True`` learns a Kumaraswamy warping of each one-number
+    * ``target_transform``, applied to the metric before standardizing: ``"standardize"``
+      (none), ``"log"`` (needs metric values ``> 0``), ``"boxcox"`` (``> 0``) or
+      ``"yeo-johnson"`` with the transform's parameter fitted by maximum likelihood, or
+      ``"copula"``: the normal quantiles of the values' ranks, ``Phi^-1(rank / (n + 1))``
+      (Salinas, Shen, Perrone, 2020), which only the order of the values decides, so a few
+      diverged runs or a long tail do not squash the differences between good configs.
+      ``input_warping=True`` learns a Kumaraswamy warping of each one-number
       input along with the kernel.
     * ``restrict_configurations``: the only configs that may be suggested (a tabulated
       benchmark); all unseen ones are scored.
@@ -205,10 +223,11 @@ class GPSearcher(Searcher):
                 "the searcher has no metric: pass metric=... or use it inside a scheduler"
             )
         values = [metric_value(dict(metrics), self.metric)]
-        if self.target_transform == "boxcox" and values[0] <= 0:
+        if self.target_transform in _POSITIVE_TRANSFORMS and values[0] <= 0:
             raise ValueError(
-                f"target_transform='boxcox' needs metric {self.metric!r} > 0, but got "
-                f"{values[0]!r}; use target_transform='yeo-johnson' for any sign"
+                f"target_transform={self.target_transform!r} needs metric {self.metric!r} > 0, "
+                f"but got {values[0]!r}; use target_transform='yeo-johnson' or 'copula' for "
+                "any sign"
             )
         if self.constraint_attr:
             values.append(metric_value(dict(metrics), self.constraint_attr))
@@ -429,11 +448,7 @@ class GPSearcher(Searcher):
         v = np.array([self._values[i][k] for i in rows], dtype=float)
         kind = self._outputs[k]
         if kind == "metric":
-            if self.target_transform != "standardize" and len(v) > 2 and np.ptp(v) > 0:
-                if self.target_transform == "boxcox":
-                    v = stats.boxcox(v)[0]
-                else:
-                    v = stats.yeojohnson(v)[0]
+            v = transform_targets(v, self.target_transform)
             if self.mode == "max":
                 v = -v
         elif kind == "cost":

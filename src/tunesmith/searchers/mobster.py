@@ -187,7 +187,15 @@ class GPMultiFidelitySearcher(GPSearcher):
     cumulative training time); a second model of its logarithm, of the same kind, predicts each
     candidate's cost at the acquisition level, and the acquisition is EI divided by that cost to
     the power ``cost_exponent`` (Snoek et al., 2012: "EI per second"), so that of two configs
-    expected to be as good, the one that trains faster is tried first. The other arguments are
+    expected to be as good, the one that trains faster is tried first.
+
+    ``target_transform`` (None: the model's default) is ``"copula"`` (normal quantiles of the
+    ranks) for the joint model, not ``GPSearcher``'s ``"standardize"``: the one model holds every
+    rung level, where a curve's first epochs and a few diverged runs span most of the metric's
+    range and standardized values would squash the differences between the good configs at
+    high levels. On the generated tables (``bench run --restrict``, 20 seeds) it lowered
+    MOBSTER's anytime regret on three of the four (see ``docs/bench.md``). The independent
+    model, fitted at one level, keeps ``"standardize"``. The other arguments are
     :class:`~tunesmith.searchers.bayesopt.GPSearcher`'s.
     """
 
@@ -207,7 +215,7 @@ class GPMultiFidelitySearcher(GPSearcher):
         cost_attr: str | None = None,
         cost_exponent: float = 1.0,
         input_warping: bool = False,
-        target_transform: str = "standardize",
+        target_transform: str | None = None,
         max_size_data_for_model: int | None = 1000,
         max_size_top_fraction: float = 0.25,
         refit_until: int = 50,
@@ -230,6 +238,8 @@ class GPMultiFidelitySearcher(GPSearcher):
             )
         self.max_t = max_t
         self.model = model
+        if target_transform is None:
+            target_transform = "copula" if model == "joint" else "standardize"
         self.min_level_observations = min_level_observations
         super().__init__(
             config_space,
