@@ -84,6 +84,7 @@ class Searcher(Specified, ABC):
         self._restrict_position = 0
         self._restrict_perm: list[int] | None = None
         self._restricted_vectors: np.ndarray | None = None  # their unit encodings, when needed
+        self._space_encoder: Any = None  # a SpaceEncoder of the space, made when first needed
         if self._restricted is not None:
             allowed = {self._key(c) for c in self._restricted}
             for i, point in enumerate(self._points):
@@ -145,9 +146,7 @@ class Searcher(Specified, ABC):
         (evolution) on a table."""
         assert self._restricted is not None
         if self._restricted_vectors is None:
-            from tunesmith.searchers.acquisition import SpaceEncoder
-
-            self._restricted_vectors = SpaceEncoder(self.config_space).encode_all(self._restricted)
+            self._restricted_vectors = self._unit_encoder().encode_all(self._restricted)
         vectors = self._restricted_vectors
         distance = ((vectors - np.asarray(vector, dtype=float)) ** 2).sum(axis=1)
         # ties (common on grids) are broken at random, not in favour of the first rows
@@ -157,6 +156,15 @@ class Searcher(Specified, ABC):
                 self._mark_seen(config)
                 return dict(config), vectors[i]
         return None
+
+    def _unit_encoder(self) -> Any:
+        """The :class:`~tunesmith.searchers.acquisition.SpaceEncoder` of the space (the unit
+        encoding :meth:`_nearest_restricted` measures distances on), made on first use."""
+        if self._space_encoder is None:
+            from tunesmith.searchers.acquisition import SpaceEncoder
+
+            self._space_encoder = SpaceEncoder(self.config_space)
+        return self._space_encoder
 
     @property
     def restrict_configurations(self) -> list[dict[str, Any]] | None:

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunesmith.domains import Domain
-from tunesmith.searchers.acquisition import SpaceEncoder
 from tunesmith.searchers.random import RandomSearcher
 from tunesmith.space import hyperparameters
 from tunesmith.trial import metric_value
@@ -95,7 +94,6 @@ class RegularizedEvolution(RandomSearcher):
             for name, d in hyperparameters(self.config_space).items()
             if d.cardinality != 1
         ]
-        self._encoder = SpaceEncoder(self.config_space)  # restricted: children to unit vectors
         # key -> [resource level, score to minimize]; insertion order is age (oldest first)
         self._population: dict[tuple, list] = {}
 
@@ -150,7 +148,7 @@ class RegularizedEvolution(RandomSearcher):
             return super()._suggest_restricted()
         parent = self._parent()
         child = self._mutate(parent) or parent
-        found = self._nearest_restricted(self._encoder.encode(child))
+        found = self._nearest_restricted(self._unit_encoder().encode(child))
         return None if found is None else found[0]
 
     def _suggest(self) -> dict[str, Any] | None:
