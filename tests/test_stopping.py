@@ -89,3 +89,49 @@ def test_plateau_stopper_bad_input():
         PlateauStopper("loss", mode="up")
     with pytest.raises(ValueError, match="`patience` must be an int >= 0"):
         PlateauStopper("loss", patience=-1)
+
+
+NAN = float("nan")
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_wallclock_time": NAN}, "but got max_wallclock_time=nan"),
+        ({"max_cost": NAN}, "`max_cost` must be a positive number or None"),
+        ({"max_wallclock_time": -INF}, "but got max_wallclock_time=-inf"),
+        ({"max_cost": -INF}, "but got max_cost=-inf"),
+        (
+            {"min_metric_value": {"loss": NAN}},
+            "`min_metric_value` thresholds must be finite numbers, but got "
+            "min_metric_value\\['loss'\\]=nan",
+        ),
+        ({"max_metric_value": {"acc": NAN}}, "but got max_metric_value\\['acc'\\]=nan"),
+        ({"min_metric_value": {"loss": INF}}, "but got min_metric_value\\['loss'\\]=inf"),
+        ({"max_metric_value": {"acc": -INF}}, "but got max_metric_value\\['acc'\\]=-inf"),
+    ],
+)
+def test_nan_and_meaningless_infinite_limits_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        StoppingCriterion(**kwargs)
+
+
+def test_numpy_nan_limit_is_refused():
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ValueError, match="but got max_cost="):
+        StoppingCriterion(max_cost=np.float64("nan"))
+    with pytest.raises(ValueError, match="min_metric_value\\['loss'\\]"):
+        StoppingCriterion(min_metric_value={"loss": np.float32("nan")})
+
+
+def test_infinite_limit_means_no_limit():
+    c = StoppingCriterion(max_wallclock_time=INF, max_cost=INF)
+    assert c.reason(status(wallclock_time=1e12, cost=1e12)) is None
+
+
+@pytest.mark.parametrize("std", [NAN, INF, -1.0])
+def test_plateau_stopper_std_must_be_positive_and_finite(std):
+    message = f"`std` must be a positive number \\(finite\\), .*std={std}"
+    with pytest.raises(ValueError, match=message):
+        PlateauStopper("loss", std=std)

@@ -51,16 +51,30 @@ class TuningStatus:
                     self.metric_max[name] = v
 
 
-def _check_limit(name: str, value: Any, *, integer: bool) -> None:
+def _check_limit(name: str, value: Any, *, integer: bool, allow_inf: bool = True) -> None:
+    """A positive int/number or None; NaN is refused (no comparison with it is ever true, so
+    the limit would never be reached). ``inf`` is accepted where it means "no limit"."""
     if value is None:
         return
     ok = isinstance(value, int) if integer else isinstance(value, Real)
-    if isinstance(value, bool) or not ok or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not ok
+        or math.isnan(value)
+        or value <= 0
+        or (math.isinf(value) and not allow_inf)
+    ):
         kind = "a positive int" if integer else "a positive number"
-        raise ValueError(f"`{name}` must be {kind} or None, but got {name}={value!r}")
+        if not integer:
+            kind += " or None (inf: no limit)" if allow_inf else " (finite)"
+        else:
+            kind += " or None"
+        raise ValueError(f"`{name}` must be {kind}, but got {name}={value!r}")
 
 
 def _check_thresholds(name: str, value: Any) -> dict[str, float] | None:
+    """``{metric: finite number}``: a NaN threshold is never reached and an infinite one is
+    reached by every result (or by none), so both are refused."""
     if value is None:
         return None
     if not isinstance(value, Mapping) or not all(
@@ -71,6 +85,11 @@ def _check_thresholds(name: str, value: Any) -> dict[str, float] | None:
             f"`{name}` must be a dict of {{metric name: number}}, e.g. {{'loss': 0.1}}, "
             f"but got {name}={value!r}"
         )
+    for k, v in value.items():
+        if not math.isfinite(v):
+            raise ValueError(
+                f"`{name}` thresholds must be finite numbers, but got {name}[{k!r}]={v!r}"
+            )
     return {k: float(v) for k, v in value.items()}
 
 
@@ -83,6 +102,9 @@ class StoppingCriterion:
     failed), ``max_num_evaluations`` (reported results), ``max_cost`` (sum over trials of the last
     reported ``cost_attr``), ``min_metric_value``/``max_metric_value`` (``{metric: threshold}``:
     stop once any result is at or below / at or above a threshold).
+
+    Limits must be positive (``inf`` means no limit, like None); NaN is refused everywhere, and
+    thresholds must be finite.
     """
 
     def __init__(
@@ -174,7 +196,7 @@ class PlateauStopper:
             raise ValueError(f"`metric` must be a non-empty string, but got metric={metric!r}")
         if mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
-        _check_limit("std", std, integer=False)
+        _check_limit("std", std, integer=False, allow_inf=False)
         _check_limit("num_trials", num_trials, integer=True)
         if not isinstance(patience, int) or patience < 0:
             raise ValueError(f"`patience` must be an int >= 0, but got patience={patience!r}")
