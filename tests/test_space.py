@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -260,4 +261,87 @@ BAD = [
 @pytest.mark.parametrize(("make", "error", "message"), BAD)
 def test_bad_input_is_refused_with_a_clear_message(make, error, message):
     with pytest.raises(error, match=message):
+        make()
+
+
+# -- NaN constants (a study whose space held one could never be resumed) ------------------
+
+NAN = float("nan")
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4), finite_floats)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _around(inner):
+    """``inner`` placed somewhere inside a list or a dict of other JSON values."""
+    return st.one_of(
+        st.tuples(st.lists(json_values, max_size=2), inner, st.lists(json_values, max_size=2)).map(
+            lambda t: [*t[0], t[1], *t[2]]
+        ),
+        st.tuples(
+            st.dictionaries(st.text(max_size=3), json_values, max_size=2),
+            st.text(max_size=3),
+            inner,
+        ).map(lambda t: {**t[0], t[1]: t[2]}),
+    )
+
+
+nan_constants = st.recursive(st.sampled_from([NAN, np.float64("nan")]), _around, max_leaves=5)
+
+
+@given(nan_constants, st.text(min_size=1, max_size=6))
+def test_nan_constants_are_refused_wherever_they_hide(constant, key):
+    space = {key: constant, "x_hp": uniform(0, 1)} if key != "x_hp" else {key: constant}
+    with pytest.raises(ValueError, match=rf"config_space\[{re.escape(repr(key))}\].* NaN"):
+        sp.check_space(space)
+    with pytest.raises(ValueError, match="must not be NaN"):
+        space_to_json(space)
+
+
+@given(json_values)
+def test_nested_constants_without_nan_round_trip(constant):
+    space = {"c": constant, "x": uniform(0, 1)}
+    assert sp.check_space(space) == space
+    assert space_from_json(space_to_json(space)) == space
+
+
+@pytest.mark.parametrize(
+    ("constant", "where"),
+    [
+        (NAN, r"config_space\['c'\] must not be NaN"),
+        ([1, NAN], r"config_space\['c'\]\[1\] must not be NaN"),
+        ({"betas": [0.9, NAN]}, r"config_space\['c'\]\['betas'\]\[1\] must not be NaN"),
+        ({NAN: 1}, r"config_space\['c'\] \(a key\) must not be NaN"),
+        ((0.1, np.float64("nan")), r"config_space\['c'\]\[1\] must not be NaN"),
+    ],
+)
+def test_nan_constant_error_names_the_key_and_the_place(constant, where):
+    with pytest.raises(ValueError, match=where + ".*got 'c'="):
+        sp.check_space({"c": constant})
+
+
+def test_nan_constant_is_refused_by_searchers_before_any_trial():
+    from tunesmith import RandomSearch
+
+    with pytest.raises(ValueError, match=r"config_space\['epochs'\] must not be NaN"):
+        RandomSearch({"x": uniform(0, 1), "epochs": NAN}, metric="loss")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: uniform(NAN, 1),
+        lambda: loguniform(1e-3, NAN),
+        lambda: finrange(NAN, 1, 3),
+        lambda: choice([1.0, NAN]),
+        lambda: ordinal([np.float64("nan")]),
+    ],
+)
+def test_nan_domain_bounds_and_categories_are_refused(make):
+    with pytest.raises((TypeError, ValueError), match="finite"):
         make()

@@ -139,8 +139,29 @@ def domain_from_dict(d: Mapping[str, Any]) -> Domain:
 # -- whole spaces --------------------------------------------------------------------------
 
 
+def _nan_path(value: Any, path: str) -> str | None:
+    """Where a NaN hides in the constant ``value`` (e.g. ``['opt']['betas'][1]``), or None."""
+    if isinstance(value, float):  # numpy's float64 included
+        return path if math.isnan(value) else None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _nan_path(k, f"{path} (a key)") or _nan_path(v, f"{path}[{k!r}]")
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found = _nan_path(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def check_space(config_space: Any) -> dict[str, Any]:
-    """Raise a clear error unless ``config_space`` is a valid space; return it."""
+    """Raise a clear error unless ``config_space`` is a valid space; return it.
+
+    Constants must be JSON-serializable and hold no NaN, even nested in lists or dicts: NaN
+    equals nothing, not even itself, so a study whose space held one could never be resumed
+    (its stored space would never match the script's)."""
     if not isinstance(config_space, Mapping):
         raise TypeError(
             "config_space must be a dict of {name: domain or constant}, but got "
@@ -158,6 +179,12 @@ def check_space(config_space: Any) -> dict[str, Any]:
                 f"config_space[{name!r}] must be a domain (uniform, choice, ...) or a "
                 f"JSON-serializable constant, but got {value!r} ({type(value).__name__})"
             ) from err
+        where = _nan_path(value, f"config_space[{name!r}]")
+        if where is not None:
+            raise ValueError(
+                f"{where} must not be NaN: a constant must equal itself to be stored and "
+                f"resumed; got {name!r}={value!r}. Use None for a missing value"
+            )
     return dict(config_space)
 
 
