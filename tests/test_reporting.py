@@ -84,6 +84,13 @@ def test_outside_a_trial_checks_and_warns_once(outside, caplog):
         ({"loss": np.bool_(True)}, "must be a real number"),
         ({"ts_time": 1.0}, "'ts_time' is reserved"),
         ({"ts_anything": 1.0}, "reserved"),
+        (
+            {"loss": 0.5, "trial_id": 99},
+            "metric name 'trial_id' is reserved: records and exports have a 'trial_id' column "
+            "of their own \\(reserved: trial_id, status and names starting with 'ts_'\\); "
+            "rename the metric, e.g. 'my_trial_id'",
+        ),
+        ({"status": 1.0}, "metric name 'status' is reserved"),
         ({}, "at least one metric"),
     ],
 )
@@ -98,6 +105,21 @@ def test_numbers_are_converted():
     assert out == {"a": 0.5, "b": 3, "c": 2, "d": 1.5}
     assert [type(v) for v in out.values()] == [float, int, int, float]
     assert check_metrics({"ts_time": 1.0}, allow_auto=True) == {"ts_time": 1.0}
+
+
+def test_reserved_column_names_are_refused_even_with_allow_auto():
+    for name in ("trial_id", "status"):
+        with pytest.raises(InvalidMetricError, match=f"metric name '{name}' is reserved"):
+            check_metrics({name: 1, "loss": 0.5}, allow_auto=True)
+    # only the exact names: longer ones are ordinary metrics
+    assert check_metrics({"trial_ids": 1, "my_status": 2}) == {"trial_ids": 1, "my_status": 2}
+
+
+def test_reserved_name_inside_a_trial_fails_it(inside):
+    channel = inside("continue")
+    with pytest.raises(InvalidMetricError, match="'trial_id' is reserved"):
+        report(trial_id=99, loss=0.5)
+    assert channel.sent == [] and "'trial_id' is reserved" in channel.invalids[0]
 
 
 def test_interrupts_are_quiet_system_exits():

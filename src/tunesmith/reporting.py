@@ -27,7 +27,9 @@ Where the context comes from:
 
 Each report gets two automatic fields: ``ts_time`` (seconds since the trial (re)started) and
 ``ts_report`` (0-based index of the report since the trial (re)started). Metric names starting
-with ``ts_`` are reserved.
+with ``ts_`` are reserved, and so are ``trial_id`` and ``status`` (the columns that
+``records()`` and exports put beside the config and the metrics); a report using one fails the
+trial with reason ``invalid_metric``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "AUTO_FIELDS",
+    "RESERVED_NAMES",
     "TRIAL_ENV_VARS",
     "InvalidMetricError",
     "TrialContext",
@@ -64,6 +67,8 @@ logger = logging.getLogger("tunesmith")
 #: fields that report() adds to every result
 AUTO_FIELDS = ("ts_time", "ts_report")
 RESERVED_PREFIX = "ts_"
+#: columns of ``records()`` and exports (besides config keys): a metric may not take their name
+RESERVED_NAMES = ("trial_id", "status")
 #: the environment variables that make a process a ScriptBackend trial
 TRIAL_ENV_VARS = frozenset(
     f"TUNESMITH_{name}"
@@ -112,8 +117,9 @@ def check_metrics(metrics: Any, *, allow_auto: bool = False) -> dict[str, int | 
     """Return ``metrics`` with every value converted to a Python ``int`` or ``float``.
 
     Raises :class:`InvalidMetricError` naming the metric and its value when a value is not a
-    finite real number (bools and strings are rejected), when a name is empty or starts with
-    ``ts_`` (reserved; ``allow_auto`` accepts the automatic fields), or when there is none.
+    finite real number (bools and strings are rejected), when a name is empty, starts with
+    ``ts_`` (reserved; ``allow_auto`` accepts the automatic fields) or is one of
+    :data:`RESERVED_NAMES`, or when there is none.
     """
     if not isinstance(metrics, Mapping):
         raise InvalidMetricError(
@@ -129,6 +135,12 @@ def check_metrics(metrics: Any, *, allow_auto: bool = False) -> dict[str, int | 
             raise InvalidMetricError(
                 f"metric name {name!r} is reserved: names starting with {RESERVED_PREFIX!r} are "
                 f"set by tunesmith ({', '.join(AUTO_FIELDS)}); rename the metric"
+            )
+        if name in RESERVED_NAMES:
+            raise InvalidMetricError(
+                f"metric name {name!r} is reserved: records and exports have a {name!r} column "
+                f"of their own (reserved: {', '.join(RESERVED_NAMES)} and names starting with "
+                f"{RESERVED_PREFIX!r}); rename the metric, e.g. {'my_' + name!r}"
             )
         out[name] = _number(name, value)
     return out
