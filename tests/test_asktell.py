@@ -44,3 +44,61 @@ def test_reporting_on_a_finished_trial_is_an_error():
 def test_needs_a_scheduler():
     with pytest.raises(TypeError, match="AskTell needs a Scheduler"):
         AskTell({"x": uniform(0, 1)})
+
+
+def _constrained(mode="min"):
+    from tunesmith import ConstrainedBayesianOptimization
+
+    space = {"x": uniform(0, 1)}
+    scheduler = ConstrainedBayesianOptimization(
+        space, metric="loss", mode=mode, constraint_attr="c", random_seed=0
+    )
+    return AskTell(scheduler)
+
+
+def _tell_all(at, results):
+    trials = [at.ask() for _ in results]
+    for trial, result in zip(trials, results, strict=True):
+        at.tell(trial, result)
+    return trials
+
+
+def test_constrained_best_is_the_best_feasible_trial():
+    at = _constrained()
+    trials = _tell_all(
+        at,
+        [
+            {"loss": 0.1, "c": 1.0},  # best loss, but violates the constraint
+            {"loss": 0.5, "c": -0.2},
+            {"loss": 0.3, "c": 0.0},  # feasible: c <= 0
+            {"loss": 0.05, "c": 0.01},
+        ],
+    )
+    assert at.best() is trials[2]
+
+
+def test_constrained_best_in_max_mode():
+    at = _constrained(mode="max")
+    trials = _tell_all(at, [{"loss": 9.0, "c": 2.0}, {"loss": 1.0, "c": -1}, {"loss": 2.0, "c": 0}])
+    assert at.best() is trials[2]
+
+
+def test_constrained_best_without_feasible_trial_is_the_least_infeasible():
+    at = _constrained()
+    trials = _tell_all(
+        at, [{"loss": 0.1, "c": 3.0}, {"loss": 0.9, "c": 0.5}, {"loss": 0.2, "c": 1}]
+    )
+    assert at.best() is trials[1]
+
+
+def test_a_searcher_constraint_counts_too_and_plain_schedulers_ignore_such_a_metric():
+    from tunesmith import FIFOScheduler, GPSearcher
+
+    space = {"x": uniform(0, 1)}
+    searcher = GPSearcher(space, metric="loss", constraint_attr="c", random_seed=0)
+    at = AskTell(FIFOScheduler(space, searcher=searcher, metric="loss"))
+    trials = _tell_all(at, [{"loss": 0.1, "c": 1.0}, {"loss": 0.5, "c": -1.0}])
+    assert at.best() is trials[1]
+    plain = AskTell(RandomSearch(space, metric="loss", random_seed=0))
+    trials = _tell_all(plain, [{"loss": 0.1, "c": 1.0}, {"loss": 0.5, "c": -1.0}])
+    assert plain.best() is trials[0]

@@ -58,3 +58,57 @@ def test_readable_from_another_process(tmp_path):
     code = "import tunesmith; print(len(tunesmith.load_study('shared').trials()))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "3"
+
+
+def constrained(config, start):
+    yield {"loss": config["x"], "c": config["shift"] - config["x"]}  # feasible when x >= shift
+
+
+def run_constrained(name, shift):
+    from tunesmith import ConstrainedBayesianOptimization
+
+    points = [{"x": 0.1}, {"x": 0.7}, {"x": 0.6}, {"x": 0.9}]
+    scheduler = ConstrainedBayesianOptimization(
+        {"x": uniform(0, 1), "shift": shift},
+        metric="loss",
+        constraint_attr="c",
+        points_to_evaluate=points,
+        random_seed=0,
+    )
+    tuner = Tuner(
+        InlineBackend(constrained),
+        scheduler,
+        StoppingCriterion(max_num_trials_started=4),
+        verbose=0,
+        name=name,
+    )
+    return tuner.run()
+
+
+def test_constrained_study_ranks_feasible_trials_first():
+    from tunesmith.results import constraint_attr_of
+    from tunesmith.spec import build
+
+    result = run_constrained("constrained", 0.5)
+    study = tunesmith.load_study("constrained")
+    assert study.constraint_attr == "c"
+    assert study.best_config()["x"] == 0.6  # 0.1 has the lowest loss but violates c <= 0
+    assert [t["config"]["x"] for t in study.top(4)] == [0.6, 0.7, 0.9, 0.1]
+    assert study.best_trial()["best_value"] == 0.6
+    # the run's own result agrees once it knows the constraint (as the tuner can tell it)
+    result.constraint_attr = constraint_attr_of(build(study.scheduler_spec))
+    assert result.best_config() == study.best_config()
+
+
+def test_constrained_study_without_feasible_trial_gives_the_least_infeasible():
+    run_constrained("infeasible", 2.0)
+    study = tunesmith.load_study("infeasible")
+    assert study.best_config()["x"] == 0.9  # c = 1.1, the smallest violation
+    assert [t["config"]["x"] for t in study.top(2)] == [0.9, 0.7]
+
+
+def test_unconstrained_study_keeps_the_stored_ranking():
+    run("plain", n=3)
+    study = tunesmith.load_study("plain")
+    assert study.constraint_attr is None
+    assert study.top(3) == study._query("best", 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tunesmith.results import constrained_key, constraint_attr_of
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.trial import Decision, Trial, TrialStatus
 
@@ -77,14 +78,27 @@ class AskTell:
         self.scheduler.on_trial_error(trial)
 
     def best(self) -> Trial | None:
-        """The trial whose last result has the best metric (None before any result)."""
-        best, best_score = None, float("inf")
+        """The trial whose last result has the best metric (None before any result; ties: the
+        lower trial id).
+
+        Under a constraint (a scheduler or searcher with ``constraint_attr``, e.g.
+        :class:`~tunesmith.schedulers.bayesian.ConstrainedBayesianOptimization`), the best
+        feasible trial (constraint value ``<= 0``); when none is feasible, the least infeasible
+        one (smallest constraint value), so the answer never violates the constraint needlessly.
+        """
+        constraint = constraint_attr_of(self.scheduler)
+        best, best_key = None, None
         for trial in self.trials.values():
             if trial.last_result is None or trial.status is TrialStatus.FAILED:
                 continue
             score = self.scheduler.score(trial.last_result)
-            if score < best_score:
-                best, best_score = trial, score
+            key = (
+                (0, 0.0, score)
+                if constraint is None
+                else constrained_key(score, trial.last_result.get(constraint))
+            )
+            if best_key is None or key < best_key:
+                best, best_key = trial, key
         return best
 
     def _get(self, trial_id: int | None) -> Trial:

@@ -9,7 +9,7 @@ from typing import Any
 
 from tunesmith.trial import Trial, TrialStatus
 
-__all__ = ["TuningResult", "import_pandas"]
+__all__ = ["TuningResult", "constrained_key", "constraint_attr_of", "import_pandas"]
 
 
 def import_pandas():
@@ -21,10 +21,44 @@ def import_pandas():
     return pandas
 
 
+def constraint_attr_of(scheduler: Any) -> str | None:
+    """The name of the reported value that must be ``<= 0`` for a result to be feasible, when
+    ``scheduler`` (or its searcher, e.g. ``GPSearcher(constraint_attr=...)`` inside
+    :class:`~tunesmith.schedulers.bayesian.ConstrainedBayesianOptimization`) has one, else None."""
+    for obj in (scheduler, getattr(scheduler, "searcher", None)):
+        attr = getattr(obj, "constraint_attr", None)
+        if isinstance(attr, str) and attr:
+            return attr
+    return None
+
+
+def constrained_key(score: float, constraint: Any) -> tuple[int, float, float]:
+    """Sort key (smaller is better) of a result whose metric, as a value to minimize, is
+    ``score`` and whose constraint value is ``constraint`` (feasible when ``<= 0``).
+
+    Every feasible result comes before every infeasible one; feasible results rank by score,
+    infeasible ones by how far they violate the constraint (smallest value first), then by
+    score. A missing or non-finite constraint value counts as the worst violation."""
+    try:
+        c = float(constraint)
+    except (TypeError, ValueError):
+        c = math.nan
+    if isinstance(constraint, bool) or not math.isfinite(c):
+        return (1, math.inf, score)
+    if c <= 0:
+        return (0, 0.0, score)
+    return (1, c, score)
+
+
 @dataclass
 class TuningResult:
     """Trials and results of a run. ``results`` holds one dict per report, in arrival order,
-    each with its ``trial_id``."""
+    each with its ``trial_id``.
+
+    With ``constraint_attr`` (a reported value that must be ``<= 0``, as in constrained
+    Bayesian optimization), the best result is the best *feasible* one; when no result is
+    feasible, it is the least infeasible one (smallest constraint value), see
+    :func:`constrained_key`."""
 
     metric: str
     mode: str
@@ -35,6 +69,8 @@ class TuningResult:
     #: the study's name and the URL of the store holding it
     name: str | None = None
     storage: str | None = None
+    #: name of a reported value that must be ``<= 0`` (None: no constraint)
+    constraint_attr: str | None = None
 
     def _score(self, value: Any) -> float:
         try:
@@ -46,12 +82,21 @@ class TuningResult:
         return v if self.mode == "min" else -v
 
     def best_result(self) -> dict[str, Any] | None:
-        """The result with the best value of the metric over all trials (None if none)."""
-        best, best_score = None, math.inf
+        """The result with the best value of the metric over all trials (None if none); under
+        ``constraint_attr``, feasible results first (see the class docstring). Ties: the
+        earliest result."""
+        best, best_key = None, None
         for row in self.results:
             score = self._score(row.get(self.metric))
-            if score < best_score:
-                best, best_score = row, score
+            if score == math.inf:  # no finite value of the metric
+                continue
+            key = (
+                (0, 0.0, score)
+                if self.constraint_attr is None
+                else constrained_key(score, row.get(self.constraint_attr))
+            )
+            if best_key is None or key < best_key:
+                best, best_key = row, key
         return best
 
     def best_trial(self) -> Trial | None:
@@ -59,6 +104,7 @@ class TuningResult:
         return None if row is None else self.trials[row["trial_id"]]
 
     def best_config(self) -> dict[str, Any] | None:
+        """The config of :meth:`best_trial` (feasible first under ``constraint_attr``)."""
         trial = self.best_trial()
         return None if trial is None else dict(trial.config)
 

@@ -14,9 +14,12 @@ Each call reads the store afresh: nothing is cached, nothing is written.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tunesmith.results import constrained_key
 from tunesmith.store import Store, Study, StudyNotFoundError
 
 __all__ = ["StoredStudy", "list_studies", "load_study"]
@@ -83,9 +86,38 @@ class StoredStudy:
         """Write :meth:`records` as CSV, Parquet or JSON (from ``format`` or the suffix)."""
         return self._query("export", path, format)
 
+    @property
+    def constraint_attr(self) -> str | None:
+        """The reported value that must be ``<= 0`` for a result to be feasible, when the
+        stored scheduler (or its searcher) had a ``constraint_attr``; else None."""
+        return _constraint_attr_of_spec(self.study.scheduler_spec)
+
     def top(self, k: int = 5) -> list[dict[str, Any]]:
-        """The ``k`` trials with the best reported value of the metric, best first."""
-        return self._query("best", k)
+        """The ``k`` trials with the best reported value of the metric, best first.
+
+        In a constrained study (see :attr:`constraint_attr`) the trials with a feasible result
+        (constraint value ``<= 0``) come first, by their best feasible value; then the others,
+        least infeasible first (see :func:`tunesmith.results.constrained_key`)."""
+        constraint = self.constraint_attr
+        if constraint is None or not isinstance(self.metric, str):
+            return self._query("best", k)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"`k` must be an int >= 1, but got k={k!r}")
+        best: dict[int, tuple[tuple[int, float, float], float]] = {}
+        for row in self.records():
+            value = row.get(self.metric)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if not math.isfinite(value):
+                continue
+            score = float(value) if self.mode == "min" else -float(value)
+            key = constrained_key(score, row.get(constraint))
+            tid = row["trial_id"]
+            if tid not in best or key < best[tid][0]:
+                best[tid] = (key, float(value))
+        chosen = sorted(best, key=lambda tid: (best[tid][0], tid))[:k]
+        trials = {t["trial_id"]: t for t in self.trials()} if chosen else {}
+        return [{**trials[tid], "best_value": best[tid][1]} for tid in chosen]
 
     def best_trial(self) -> dict[str, Any] | None:
         best = self.top(1)
@@ -97,3 +129,21 @@ class StoredStudy:
 
     def __repr__(self) -> str:
         return f"StoredStudy(name={self.name!r}, metric={self.metric!r}, mode={self.mode!r})"
+
+
+def _constraint_attr_of_spec(spec: Any) -> str | None:
+    """``constraint_attr`` of a stored scheduler spec, or of a searcher spec nested in it."""
+    if not isinstance(spec, Mapping):
+        return None
+    kwargs = spec.get("kwargs")
+    if not isinstance(kwargs, Mapping):
+        return None
+    attr = kwargs.get("constraint_attr")
+    if isinstance(attr, str) and attr:
+        return attr
+    for value in kwargs.values():
+        if isinstance(value, Mapping) and "__spec__" in value:
+            found = _constraint_attr_of_spec(value["__spec__"])
+            if found:
+                return found
+    return None
