@@ -345,3 +345,47 @@ def test_nan_constant_is_refused_by_searchers_before_any_trial():
 def test_nan_domain_bounds_and_categories_are_refused(make):
     with pytest.raises((TypeError, ValueError), match="finite"):
         make()
+
+
+# -- grid values of continuous domains: de-duplicated in linear time, same as the naive way -------
+
+
+def _naive_grid(domain, n):
+    """The reference: every decoded value, keeping the first of equal ones (quadratic)."""
+    if n == 1:
+        return [domain.default()]
+    out = []
+    for i in range(n):
+        value = domain.decode([i / (n - 1)])
+        if value not in out:
+            out.append(value)
+    return out
+
+
+@st.composite
+def narrow_float_domains(draw):
+    """Float domains, some so narrow that many grid points decode to the same float."""
+    log = draw(st.booleans())
+    lower = draw(st.floats(1e-3, 1e3) if log else finite_floats)
+    ulps = draw(st.integers(1, 40))
+    upper = lower
+    for _ in range(ulps):
+        upper = math.nextafter(upper, math.inf)
+    if draw(st.booleans()):  # or an ordinary width
+        upper = lower + draw(st.floats(1e-3, 1e3))
+    return loguniform(lower, upper) if log else uniform(lower, upper)
+
+
+@settings(max_examples=60)
+@given(narrow_float_domains(), st.integers(1, 300))
+def test_float_grid_equals_the_naive_deduplication(domain, n):
+    values = domain.grid(n)
+    assert values == _naive_grid(domain, n)
+    assert len(values) == len(set(values)) <= n
+
+
+def test_narrow_domain_grid_has_only_its_distinct_floats():
+    lower = 1.0
+    upper = math.nextafter(math.nextafter(lower, 2.0), 2.0)  # three floats in [lower, upper]
+    values = uniform(lower, upper).grid(1000)
+    assert values == [lower, math.nextafter(lower, 2.0), upper]
