@@ -129,7 +129,7 @@ def test_show(url):
     assert [t["trial_id"] for t in summary["top"]] == [t["trial_id"] for t in top]
     assert summary["best_config"] == top[0]["config"]
     assert summary["first_time"] <= summary["last_time"]
-    assert summary["scheduler"] == "tunesmith.schedulers.fifo:RandomSearch"
+    assert summary["scheduler"] == "RandomSearch"
     text = cli("show", "demo", "--top", "3", "--storage", url).stdout
     assert "Top 3 by loss (min)" in text
     assert f"exception: {len(failed)}" in text

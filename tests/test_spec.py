@@ -1,7 +1,32 @@
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from tunesmith import FIFOScheduler, GridSearcher, RandomSearch, choice, uniform
-from tunesmith.spec import build, diff_specs
+import tunesmith
+from tunesmith import (
+    ASHA,
+    FIFOScheduler,
+    GridSearcher,
+    RandomSearch,
+    RandomSearcher,
+    choice,
+    uniform,
+)
+from tunesmith import spec as spec_module
+from tunesmith.spec import (
+    Specified,
+    build,
+    class_of,
+    diff_specs,
+    normalize_spec,
+    registered_classes,
+    spec_name_of,
+)
 
 SPACE = {"x": uniform(0, 1), "c": choice(["a", "b"]), "epochs": 5}
 
@@ -46,3 +71,171 @@ def test_unbuildable_argument_is_reported():
     spec["kwargs"]["metric"] = {"__repr__": "<object>"}
     with pytest.raises(ValueError, match="cannot rebuild an argument stored as <object>"):
         build(spec)
+
+
+# -- stable registered class names -------------------------------------------------------------
+
+OLD_STORE = Path(__file__).parent / "data" / "store-v0.1.0.db"
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """Classes a test registers are forgotten afterwards."""
+    monkeypatch.setattr(spec_module, "_REGISTRY", dict(registered_classes()))
+    monkeypatch.setattr(spec_module, "_BY_PATH", dict(spec_module._BY_PATH))
+
+
+def _searcher_class(name, module, **attrs):
+    return type(name, (RandomSearcher,), {"__module__": module, "__qualname__": name, **attrs})
+
+
+def _old_form(spec):
+    """``spec`` as written before the registry: classes named ``module:Class``."""
+    spec = dict(spec)
+    cls = class_of(spec["class"])
+    spec["class"] = f"{cls.__module__}:{cls.__qualname__}"
+    spec["kwargs"] = {
+        k: {"__spec__": _old_form(v["__spec__"])} if isinstance(v, dict) and "__spec__" in v else v
+        for k, v in spec["kwargs"].items()
+    }
+    return spec
+
+
+def test_specs_store_the_registered_name():
+    searcher = GridSearcher(SPACE, num_samples=3, random_seed=1)
+    spec = FIFOScheduler(SPACE, searcher=searcher, metric="loss").spec()
+    assert spec["class"] == "FIFOScheduler"
+    assert spec["kwargs"]["searcher"]["__spec__"]["class"] == "GridSearcher"
+    assert isinstance(build(spec).searcher, GridSearcher)
+
+
+def test_every_exported_scheduler_and_searcher_is_registered_under_its_name():
+    exported = {
+        name: getattr(tunesmith, name)
+        for name in tunesmith.__all__
+        if isinstance(getattr(tunesmith, name), type)
+        and issubclass(getattr(tunesmith, name), Specified)
+    }
+    assert len(exported) > 20
+    registry = registered_classes()
+    for name, cls in exported.items():
+        assert registry[name] is cls
+        assert spec_name_of(cls) == name
+
+
+def test_old_module_path_specs_still_build_and_equal_new_ones():
+    searcher = GridSearcher(SPACE, num_samples=3, random_seed=1)
+    new = FIFOScheduler(SPACE, searcher=searcher, metric="loss").spec()
+    old = _old_form(new)
+    assert old["class"] == "tunesmith.schedulers.fifo:FIFOScheduler"
+    assert old["kwargs"]["searcher"]["__spec__"]["class"] == "tunesmith.searchers.grid:GridSearcher"
+    clone = build(old)
+    assert isinstance(clone, FIFOScheduler) and isinstance(clone.searcher, GridSearcher)
+    assert diff_specs(old, new) == []
+    assert diff_specs(new, old) == []
+    assert normalize_spec(old) == new
+    # a real difference is still reported, under the registered name
+    other = _old_form(RandomSearch(SPACE, metric="loss").spec())
+    assert diff_specs(other, new)[0].startswith("class: was 'RandomSearch', now 'FIFOScheduler'")
+
+
+@pytest.mark.parametrize("name", ["asha-done", "random-done", "crashed"])
+def test_specs_in_a_store_made_before_the_registry_build_and_compare_equal(name):
+    with sqlite3.connect(OLD_STORE) as conn:
+        (text,) = conn.execute(
+            "select scheduler_spec from tunesmith_studies where name = ?", (name,)
+        ).fetchone()
+    stored = json.loads(text)
+    assert ":" in stored["class"]  # e.g. tunesmith.schedulers.hyperband:ASHA
+    rebuilt = build(stored)
+    assert diff_specs(stored, rebuilt.spec()) == []
+    assert ":" not in rebuilt.spec()["class"]
+
+
+def test_old_form_of_a_class_moved_to_another_module_still_builds(registry):
+    moved = _searcher_class("MovedSearcher", "new_home.searchers")
+    spec = moved(SPACE, metric="loss", random_seed=2).spec()
+    assert spec["class"] == "MovedSearcher"
+    old = {**spec, "class": "old_home_that_is_gone.searchers:MovedSearcher"}
+    assert type(build(old)) is moved
+    assert diff_specs(old, spec) == []
+
+
+def test_two_classes_claiming_one_name_is_an_error(registry):
+    _searcher_class("TwinSearcher", "first.module")
+    with pytest.raises(
+        ValueError,
+        match=r"two classes claim the spec name 'TwinSearcher': first\.module:TwinSearcher "
+        r"and second\.module:TwinSearcher; .* spec_name = 'MyTwinSearcher'",
+    ):
+        _searcher_class("TwinSearcher", "second.module")
+    with pytest.raises(ValueError, match="two classes claim the spec name 'ASHA'"):
+        type("Mine", (ASHA,), {"__module__": "mine", "spec_name": "ASHA"})
+
+
+def test_a_distinct_spec_name_resolves_a_clash_and_survives_a_rename(registry):
+    first = _searcher_class("Clash", "first.module")
+    second = _searcher_class("Clash", "second.module", spec_name="OtherClash")
+    assert class_of("Clash") is first and class_of("OtherClash") is second
+    # specs of the older form find the class registered from exactly that place
+    assert class_of("second.module:Clash") is second
+    assert class_of("first.module:Clash") is first
+    assert normalize_spec({"class": "second.module:Clash"}) == {"class": "OtherClash"}
+    spec = second(SPACE, metric="loss").spec()
+    assert spec["class"] == "OtherClash"
+    # spec_name is not inherited: a subclass gets its own name
+    child = type("ClashChild", (second,), {"__module__": "second.module"})
+    assert spec_name_of(child) == "ClashChild"
+
+
+def test_defining_a_class_again_replaces_it(registry):
+    a = _searcher_class("Redefined", "notebook")
+    b = _searcher_class("Redefined", "notebook")  # a module reloaded, a cell run again
+    c = _searcher_class("Redefined", "__main__")  # the script, also imported by its name
+    assert class_of("Redefined") is c
+    assert spec_name_of(a) == spec_name_of(b) == "Redefined"
+
+
+@pytest.mark.parametrize("bad", ["", "a:b", " padded", 3])
+def test_bad_spec_name_is_refused(registry, bad):
+    message = "`spec_name` must be a non-empty string .*" + re.escape(f"spec_name={bad!r}")
+    with pytest.raises(ValueError, match=message):
+        _searcher_class("BadName", "somewhere", spec_name=bad)
+
+
+def test_classes_defined_in_a_function_keep_the_module_path():
+    class Local(RandomSearcher):
+        pass
+
+    spec = Local(SPACE, metric="loss").spec()
+    assert spec["class"].endswith(
+        ":test_classes_defined_in_a_function_keep_the_module_path" ".<locals>.Local"
+    )
+    assert "Local" not in registered_classes()
+    assert diff_specs(spec, Local(SPACE, metric="loss").spec()) == []
+
+
+def test_unknown_name_is_a_clear_error():
+    with pytest.raises(
+        ValueError,
+        match=r"no scheduler or searcher class is registered under "
+        r"the name 'Nope' \(known: .*ASHA.*\); import the module",
+    ):
+        build({"class": "Nope", "args": [], "kwargs": {}})
+
+
+def test_builtin_names_build_in_a_fresh_process_without_importing_schedulers_first():
+    code = (
+        "import sys, tunesmith\n"
+        "assert 'tunesmith.schedulers' not in sys.modules  # import tunesmith stays light\n"
+        "from tunesmith.spec import build\n"
+        "spec = {'class': 'ASHA', 'args': [], 'kwargs': {'config_space': {}, 'metric': 'loss',"
+        " 'max_t': 3}}\n"
+        "print(type(build(spec)).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ASHA"
+
+
+def test_two_nans_are_no_difference():
+    assert diff_specs({"a": [float("nan")]}, {"a": [float("nan")]}) == []

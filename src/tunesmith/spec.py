@@ -4,6 +4,16 @@ Schedulers and searchers remember the arguments they were built with (see :class
 so a study can store what ran, tell what differs when a script changes, and rebuild fresh
 objects (with the stored seed) to replay its journal. Objects are persisted as data, never
 pickled.
+
+Classes are named by a stable registered name, not by their module path, so moving a class to
+another file keeps stored studies resumable: every subclass of :class:`Specified` registers
+itself when it is defined, under its ``spec_name`` class attribute when it sets one (to keep the
+stored name after renaming the class), else under its ``__name__``. Two classes claiming one name
+is an error. Specs written before the registry name classes as ``"module:Class"``; :func:`build`
+still reads them (the registry first, by the class name, then by importing the module), and
+:func:`diff_specs` compares the two forms as equal (see :func:`normalize_spec`). Classes defined
+inside a function (``<locals>`` in their qualified name) are not registered and keep the
+``"module:Class"`` form: they cannot be rebuilt from a stored study anyway.
 """
 
 from __future__ import annotations
@@ -11,21 +21,178 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from tunesmith.domains import Domain
 
-__all__ = ["Specified", "build", "diff_specs", "spec_of"]
+__all__ = [
+    "Specified",
+    "build",
+    "class_of",
+    "diff_specs",
+    "normalize_spec",
+    "registered_classes",
+    "spec_name_of",
+    "spec_of",
+]
+
+#: registered name -> class (see the module docstring)
+_REGISTRY: dict[str, type] = {}
+#: "module:Class" -> class, for every registered class (reads specs of the older form exactly)
+_BY_PATH: dict[str, type] = {}
+#: modules under which a script's classes are also known (run as a script, or as a worker's copy)
+_MAIN_MODULES = ("__main__", "__mp_main__")
+
+
+def _path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _register(cls: type) -> None:
+    name = cls.__dict__.get("spec_name")  # set on this very class, not inherited
+    if name is None:
+        if "<locals>" in cls.__qualname__:
+            return
+        name = cls.__name__
+    elif not isinstance(name, str) or not name or ":" in name or name != name.strip():
+        raise ValueError(
+            f"{_path(cls)}: `spec_name` must be a non-empty string without ':' or surrounding "
+            f"spaces (the name stored studies use for the class), but got spec_name={name!r}"
+        )
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing is not cls and not _same_definition(existing, cls):
+        raise ValueError(
+            f"two classes claim the spec name {name!r}: {_path(existing)} and {_path(cls)}; "
+            f"stored studies name classes by it, so it must be unique: give one of them a "
+            f"distinct class attribute, e.g. spec_name = {'My' + name!r}"
+        )
+    _REGISTRY[name] = cls  # a re-definition (module reloaded, notebook cell re-run) replaces
+    _BY_PATH[_path(cls)] = cls
+
+
+def _same_definition(a: type, b: type) -> bool:
+    """Whether ``b`` is ``a`` defined again: same qualified name in the same module, or in a
+    script that is also imported under its module name."""
+    if a.__qualname__ != b.__qualname__:
+        return False
+    modules = {a.__module__, b.__module__}
+    return len(modules) == 1 or bool(modules & set(_MAIN_MODULES))
 
 
 class Specified:
-    """Mixin recording the outermost constructor call's arguments in ``_init_args``."""
+    """Mixin recording the outermost constructor call's arguments in ``_init_args``; every
+    subclass is registered under ``spec_name`` (default: its ``__name__``)."""
+
+    #: the stable name specs store for this class (None: the class's ``__name__``); not inherited
+    spec_name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register(cls)
 
     def __new__(cls, *args: Any, **kwargs: Any):
         obj = super().__new__(cls)
         obj._init_args = (args, dict(kwargs))
         return obj
+
+
+def _load_builtins() -> None:
+    """Register tunesmith's own schedulers and searchers (``import tunesmith`` imports them
+    lazily, so a trial script stays quick to start)."""
+    importlib.import_module("tunesmith.schedulers")
+    importlib.import_module("tunesmith.searchers")
+
+
+def registered_classes() -> dict[str, type]:
+    """Every registered name and its class, tunesmith's own classes included."""
+    _load_builtins()
+    return dict(_REGISTRY)
+
+
+def spec_name_of(cls: type) -> str:
+    """The name specs store for ``cls``: its registered name, or ``"module:Class"`` for a class
+    that is not registered (defined inside a function)."""
+    name = cls.__dict__.get("spec_name") or cls.__name__
+    registered = _REGISTRY.get(name)
+    if registered is cls or (registered is not None and _same_definition(registered, cls)):
+        return name
+    return _path(cls)
+
+
+def _lookup(name: str) -> type | None:
+    if name not in _REGISTRY:
+        _load_builtins()
+    return _REGISTRY.get(name)
+
+
+def _registered_for_path(path: str) -> type | None:
+    """The registered class an older ``"module:Class"`` name means: the class registered from
+    exactly that place, else the one registered under the class name (a class since moved to
+    another module), else None."""
+    qualname = path.partition(":")[2]
+    if "<locals>" in qualname:
+        return None
+    if path not in _BY_PATH:
+        _load_builtins()
+    cls = _BY_PATH.get(path)
+    if cls is not None:  # the current definition, should the class have been defined again
+        return _REGISTRY.get(cls.__dict__.get("spec_name") or cls.__name__, cls)
+    return _lookup(qualname.rsplit(".", 1)[-1])
+
+
+def class_of(name: str) -> type:
+    """The class a spec's ``"class"`` names: a registered name, or the older ``"module:Class"``
+    form (looked up in the registry by the class name first, so a class moved to another module
+    is still found; else imported from the module as named)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a spec's `class` must be a class name, but got class={name!r}")
+    if ":" not in name:
+        cls = _lookup(name)
+        if cls is None:
+            known = ", ".join(sorted(_REGISTRY))
+            raise ValueError(
+                f"no scheduler or searcher class is registered under the name {name!r} (known: "
+                f"{known}); import the module that defines it before building or resuming"
+            )
+        return cls
+    cls = _registered_for_path(name)
+    if cls is not None:
+        return cls
+    module, _, qualname = name.partition(":")
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def normalize_spec(spec: Any) -> Any:
+    """``spec`` with every class named in the older ``"module:Class"`` form (at the top and in
+    nested specs) rewritten to its registered name where the registry knows it, so that specs
+    written before and after the registry compare equal. Anything else is returned unchanged."""
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("class"), str):
+        return spec
+    out = dict(spec)
+    name = spec["class"]
+    if ":" in name:
+        cls = _registered_for_path(name)
+        if cls is not None:
+            out["class"] = spec_name_of(cls)
+    for key in ("args", "kwargs"):
+        if key in out:
+            out[key] = _normalize_nested(out[key])
+    return out
+
+
+def _normalize_nested(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if "__spec__" in value:
+            return {**value, "__spec__": normalize_spec(value["__spec__"])}
+        return {k: _normalize_nested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalize_nested(v) for v in value]
+    return value
 
 
 def _to_data(value: Any) -> Any:
@@ -61,8 +228,9 @@ def _from_data(value: Any) -> Any:
 
 
 def spec_of(obj: Specified, **overrides: Any) -> dict[str, Any]:
-    """``{"class": "module:Name", "args": [...], "kwargs": {...}}`` of ``obj``; ``overrides``
-    replace keyword arguments (e.g. ``random_seed``)."""
+    """``{"class": "Name", "args": [...], "kwargs": {...}}`` of ``obj`` (``Name``: the class's
+    registered name, see :func:`spec_name_of`); ``overrides`` replace keyword arguments (e.g.
+    ``random_seed``)."""
     args, kwargs = getattr(obj, "_init_args", ((), {}))
     cls = type(obj)
     try:  # every argument by name, defaults included, so specs compare field by field
@@ -80,23 +248,28 @@ def spec_of(obj: Specified, **overrides: Any) -> dict[str, Any]:
         args = list(args)
     kwargs = {**kwargs, **overrides}
     return {
-        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "class": spec_name_of(cls),
         "args": _to_data(list(args)),
         "kwargs": _to_data(kwargs),
     }
 
 
 def build(spec: Mapping[str, Any]) -> Any:
-    """A new object from :func:`spec_of`'s data."""
-    module, _, name = spec["class"].partition(":")
-    cls: Any = importlib.import_module(module)
-    for part in name.split("."):
-        cls = getattr(cls, part)
+    """A new object from :func:`spec_of`'s data (also from specs naming the class in the older
+    ``"module:Class"`` form, see :func:`class_of`)."""
+    cls = class_of(spec["class"])
     return cls(*_from_data(spec["args"]), **_from_data(spec["kwargs"]))
 
 
 def diff_specs(old: Any, new: Any, path: str = "") -> list[str]:
-    """Human-readable differences between two spec data trees."""
+    """Human-readable differences between two spec data trees. Both are normalized first (see
+    :func:`normalize_spec`): a class stored as ``"module:Class"`` equals its registered name."""
+    if not path:
+        old, new = normalize_spec(old), normalize_spec(new)
+    return _diff(old, new, path)
+
+
+def _diff(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         out = []
         for key in sorted(set(old) | set(new), key=str):
@@ -106,11 +279,17 @@ def diff_specs(old: Any, new: Any, path: str = "") -> list[str]:
             elif key not in new:
                 out.append(f"{where}: removed (was {old[key]!r})")
             else:
-                out.extend(diff_specs(old[key], new[key], where))
+                out.extend(_diff(old[key], new[key], where))
         return out
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         out = []
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            out.extend(diff_specs(a, b, f"{path}[{i}]"))
+            out.extend(_diff(a, b, f"{path}[{i}]"))
         return out
+    if _both_nan(old, new):
+        return []
     return [] if old == new else [f"{path}: was {old!r}, now {new!r}"]
+
+
+def _both_nan(a: Any, b: Any) -> bool:
+    return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
