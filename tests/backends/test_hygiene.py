@@ -65,6 +65,10 @@ def test_killed_tuner_takes_its_processes_along(tmp_path):
     assert wait_until(lambda: not any(pid_alive(pid) for pid in children), timeout=10), [
         pid for pid in children if pid_alive(pid)
     ]
+    # the workers got their start-up data (the pickled trial function, which they execute)
+    # through their sockets: no file of it is left in run_dir for a later run to trust
+    assert [p.name for p in (tmp_path / "local").iterdir()] == ["trials"]
+    assert not list((tmp_path / "local").rglob("*.pkl"))
 
 
 def test_ctrl_c_reaches_the_tuner_which_shuts_down(tmp_path):

@@ -1,9 +1,12 @@
+import errno
 import json
+import os
 import sys
 
 import pytest
 
-from tunesmith.backends import EventKind, FailureReason, ScriptBackend
+from tunesmith.backends import EventKind, FailureReason, ScriptBackend, _logs
+from tunesmith.backends.base import FolderError
 from tunesmith.backends.script import config_arguments
 from tunesmith.testing.backend_contract import (
     BackendContract,
@@ -140,6 +143,72 @@ class TestScriptBackendContract(BackendContract):
         assert events[0].result["loss"] == 0.75
         assert str(tmp_path) in (backend.trial_dir(0) / "stdout.log").read_text()
 
+    # -- log caps (issue 15) ---------------------------------------------------------------
+    def test_logs_are_capped_and_keep_the_tail(self):
+        backend = self.shell(
+            'for i in $(seq 1 3000); do echo "line $i"; echo "err $i" >&2; done; '
+            'echo "[tunesmith] {\\"loss\\": 0.5}"; echo "last words" >&2; exit 3',
+            max_log_bytes=1000,
+        )
+        events = drive(backend, [Trial(0, {})])[0]
+        assert events[0].result["loss"] == 0.5  # parsing is unaffected by the cap
+        assert (events[-1].kind, events[-1].reason) == (EventKind.FAILED, FailureReason.EXIT_CODE)
+        assert events[-1].detail.endswith("err 3000\nlast words")  # the tail, from memory
+        folder = backend.trial_dir(0)
+        for name, first, last in (
+            ("stdout", "line 1\n", '[tunesmith] {"loss": 0.5}\n'),
+            ("stderr", "err 1\n", "last words\n"),
+        ):
+            log, old = folder / f"{name}.log", folder / f"{name}.log.1"
+            assert log.stat().st_size <= 1000 and old.stat().st_size == 1000
+            text = "\n" + old.read_text() + log.read_text()
+            assert text.endswith(last) and f"\n{first}" not in text  # the tail, not the head
+        stdout = (folder / "stdout.log.1").read_text() + (folder / "stdout.log").read_text()
+        assert "line 2999\nline 3000\n" in stdout
+
+    def test_no_cap(self):
+        backend = self.shell("for i in $(seq 1 300); do echo 0123456789; done", max_log_bytes=None)
+        drive(backend, [Trial(0, {})])
+        assert (backend.trial_dir(0) / "stdout.log").stat().st_size == 300 * 11
+        assert not (backend.trial_dir(0) / "stdout.log.1").exists()
+
+    # -- folders that cannot be written ------------------------------------------------------
+    def test_trial_folder_that_cannot_be_made_is_start_failed(self):
+        backend = self.shell("echo '[tunesmith] {\"loss\": 1}'")
+        folder = backend.run_dir / "trials" / "3"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_text("not a folder")
+        event = drive(backend, [Trial(3, {})])[3][-1]
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
+        assert event.detail.startswith(f"cannot write the trial folder {folder}: [Errno 17]")
+        assert "bash" not in event.detail  # the program is not blamed
+        assert drive(backend, [Trial(4, {})])[4][-1].kind is EventKind.COMPLETED
+
+    def test_full_disk_is_start_failed_naming_the_folder(self, monkeypatch):
+        backend = self.shell("echo '[tunesmith] {\"loss\": 1}'")
+
+        def full(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+        monkeypatch.setattr(_logs, "open_log", full)
+        event = drive(backend, [Trial(2, {})])[2][-1]
+        folder = backend.run_dir / "trials" / "2"
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
+        assert event.detail == (
+            f"cannot write the trial folder {folder}: [Errno 28] No space left on device: "
+            f"'{folder / 'stdout.log'}'"
+        )
+
+    def test_run_dir_that_cannot_be_made_fails_setup(self):
+        blocker = self._tmp / "a-file"
+        blocker.write_text("")
+        backend = ScriptBackend("true")
+        self._made.append(backend)
+        with pytest.raises(FolderError, match="ScriptBackend cannot create or write") as info:
+            backend.setup(blocker / "run", 1)
+        assert f"run_dir='{blocker / 'run'}'" in str(info.value)
+        assert info.value.errno == errno.ENOTDIR and "Not a directory" in str(info.value)
+
 
 def test_config_arguments():
     assert config_arguments({"a": 1, "b": 0.5, "c": "x", "d": True, "e": None, "f": [1]}) == [
@@ -154,6 +223,8 @@ def test_config_arguments():
         ({"command": ["python", 3]}, TypeError, "list of strings"),
         ({"command": "x", "env": {"A": 1}}, TypeError, "strings to strings"),
         ({"command": "x", "stop_grace_period": -2}, ValueError, "stop_grace_period"),
+        ({"command": "x", "max_log_bytes": 0}, ValueError, r"`max_log_bytes` .* but got 0$"),
+        ({"command": "x", "max_log_bytes": 2.5}, ValueError, r"`max_log_bytes` .* but got 2.5$"),
     ],
 )
 def test_bad_arguments(kwargs, error, message):
@@ -167,3 +238,14 @@ def test_command_string_is_split():
         "my train.py",
         "--fast",
     ]
+
+
+def test_capped_log_keeps_the_tail_of_a_large_write(tmp_path):
+    log = _logs.CappedLog(tmp_path / "stdout.log", 10)
+    log.write(b"0123456789abcdefghijklmnopqrstuvwxyz")  # more than twice the cap at once
+    log.write(b"!")
+    log.close()
+    log.write(b"after close")  # ignored
+    old, new = (tmp_path / "stdout.log.1").read_bytes(), (tmp_path / "stdout.log").read_bytes()
+    assert len(old) == 10 and len(new) <= 10
+    assert (old + new).endswith(b"qrstuvwxyz!")

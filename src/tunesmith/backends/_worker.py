@@ -3,10 +3,18 @@
 A worker is started once and runs many trials. It talks to the tuner over one socket with
 length-prefixed pickled tuples:
 
-- tuner -> worker: ``("run", trial_id, config, trial_dir, resume)``, ``("ack", decision)``
+- tuner -> worker: ``("init", data)`` (first, once: the pickled trial function, the metric
+  and what is needed to import the user's main module; through the socket, never a file),
+  ``("run", trial_id, config, trial_dir, resume)``, ``("ack", decision)``
 - worker -> tuner: ``("ready",)``, ``("init_failed", traceback)``,
-  ``("result", trial_id, metrics)``, ``("end", trial_id, outcome, reason, detail)`` with
-  ``outcome`` one of "completed", "failed", "stopped", "paused".
+  ``("result", trial_id, metrics)``, ``("retire", why)`` (the worker exits after this trial),
+  ``("end", trial_id, outcome, reason, detail)`` with ``outcome`` one of "completed",
+  "failed", "stopped", "paused".
+
+The worker's stdout and stderr (file descriptors 1 and 2, inherited by what trials start) are
+pipes that the tuner reads; it flushes them before it sends "end", so everything before "end"
+belongs to that trial. After each trial the worker kills what the trial left running and puts
+back the environment, working folder, umask and resource limits (:mod:`._hygiene`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tunesmith.backends._hygiene import (
+    ProcessState,
+    become_subreaper,
+    flush_c_stdio,
+    kill_leftovers,
+)
 from tunesmith.reporting import (
     InvalidMetricError,
     TrialContext,
@@ -177,9 +191,12 @@ def run_trial(
 ) -> tuple[str, str | None, str | None]:
     """Run one trial; return ``(outcome, reason, detail)``."""
     checkpoint = Path(trial_dir) / "checkpoint"
-    if not resume and checkpoint.exists():
-        shutil.rmtree(checkpoint, ignore_errors=True)
-    checkpoint.mkdir(parents=True, exist_ok=True)
+    try:
+        if not resume and checkpoint.exists():
+            shutil.rmtree(checkpoint, ignore_errors=True)
+        checkpoint.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return ("failed", "start_failed", f"cannot write the trial folder {trial_dir}: {exc}")
     context = TrialContext(
         trial_id=trial_id,
         channel=_WorkerChannel(conn, trial_id),
@@ -207,22 +224,27 @@ def run_trial(
         _set_context(previous)
     if context.invalid is not None:
         outcome = ("failed", "invalid_metric", context.invalid)
-    for stream in (sys.stdout, sys.stderr):
+    return outcome
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
-    return outcome
+    flush_c_stdio()
 
 
 #: True while a worker imports the user's main module (starting a backend then is a mistake)
 importing_main = False
 
 
-def _load(init_path: str) -> tuple[Any, str | None]:
+def _load(message: Any) -> tuple[Any, str | None]:
     from multiprocessing import spawn
 
     global importing_main
-    with open(init_path, "rb") as f:
-        init = pickle.load(f)
+    if not (isinstance(message, tuple) and message[:1] == ("init",)):
+        raise RuntimeError(f"a worker expected its start-up data first, but got {message!r}")
+    init = pickle.loads(message[1])
     importing_main = True
     try:
         spawn.prepare(init["main"])  # sys.path, cwd, the user's __main__ module as __mp_main__
@@ -233,13 +255,17 @@ def _load(init_path: str) -> tuple[Any, str | None]:
 
 def main() -> None:
     fd = int(os.environ.pop("TUNESMITH_WORKER_FD"))
-    init_path = os.environ.pop("TUNESMITH_WORKER_INIT")
     conn = _Connection(socket.socket(fileno=fd))
+    for stream in (sys.stdout, sys.stderr):  # pipes: make prints reach the tuner line by line
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(line_buffering=True)
     try:
-        fn, metric = _load(init_path)
+        fn, metric = _load(conn.recv())
     except BaseException:
-        conn.send(("init_failed", traceback.format_exc()))
+        with contextlib.suppress(OSError):
+            conn.send(("init_failed", traceback.format_exc()))
         sys.exit(1)
+    become_subreaper()
     conn.send(("ready",))
     while True:
         try:
@@ -249,8 +275,16 @@ def main() -> None:
         if message[0] != "run":
             continue  # a late answer to a trial that already ended
         _, trial_id, config, trial_dir, resume = message
+        state = ProcessState()
         outcome = run_trial(conn, fn, metric, trial_id, config, trial_dir, resume)
+        _flush()
+        kill_leftovers()
+        problem = state.restore()
         try:
+            if problem is not None:
+                conn.send(("retire", f"trial {trial_id} changed what it cannot undo: {problem}"))
             conn.send(("end", trial_id, *outcome))
         except OSError:
             return
+        if problem is not None:
+            os._exit(0)  # even if threads of the trial still run: the tuner starts a new worker

@@ -12,6 +12,9 @@ printing ``[tunesmith] {...}`` lines cannot be answered; they are stopped by sig
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import queue
 import time
 from abc import ABC, abstractmethod
@@ -22,7 +25,7 @@ from typing import Any
 
 from tunesmith.trial import Decision, Trial
 
-__all__ = ["Backend", "EventKind", "FailureReason", "TrialEvent"]
+__all__ = ["Backend", "EventKind", "FailureReason", "FolderError", "TrialEvent"]
 
 
 class EventKind(str, Enum):
@@ -43,6 +46,25 @@ class FailureReason(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class FolderError(OSError):
+    """A folder of the run cannot be created or written: the message names the folder and the
+    operating system's error (``errno``, ``strerror`` and ``filename`` are those of the cause)."""
+
+    def __init__(self, message: str, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror, cause.filename)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def folder_error(trial_dir: Path, exc: OSError) -> FolderError:
+    """The error of a trial folder that cannot be written (the START_FAILED detail)."""
+    if isinstance(exc, FolderError):
+        return exc
+    return FolderError(f"cannot write the trial folder {trial_dir}: {exc}", exc)
 
 
 @dataclass
@@ -80,16 +102,37 @@ class Backend(ABC):
         """Prepare ``n_workers`` workers writing under ``run_dir``. ``metric`` names the value
         of a trial function that returns a plain number."""
         self.run_dir = Path(run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.run_dir, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self.run_dir))
+        except OSError as exc:
+            raise FolderError(
+                f"{type(self).__name__} cannot create or write its trial folders under "
+                f"run_dir={str(self.run_dir)!r}: {exc}",
+                exc,
+            ) from exc
         self.n_workers = n_workers
         self.metric = metric
 
     def trial_dir(self, trial_id: int) -> Path:
         """The trial's folder (logs, config); its ``checkpoint/`` subfolder is what
-        ``tunesmith.checkpoint_dir()`` returns inside the trial."""
+        ``tunesmith.checkpoint_dir()`` returns inside the trial. Created if possible (a
+        backend reports a folder it cannot create when the trial starts)."""
         assert self.run_dir is not None, "setup() first"
         path = self.run_dir / "trials" / str(trial_id)
-        path.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def make_trial_dir(self, trial_id: int) -> Path:
+        """The trial's folder, created; raises :class:`FolderError` naming it if it cannot be."""
+        assert self.run_dir is not None, "setup() first"
+        path = self.run_dir / "trials" / str(trial_id)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise folder_error(path, exc) from exc
         return path
 
     @abstractmethod

@@ -6,6 +6,13 @@ worker is its own session (its process group can be killed as a whole, and a Ctr
 terminal does not reach it) and dies with the tuner (``PR_SET_PDEATHSIG`` on Linux); what a
 trial started in its worker's process group is killed by the backend's reaper process if the
 tuner dies. A worker that crashes or is killed is replaced.
+
+Trials do not see each other's leftovers: after each trial its worker kills what the trial left
+running and puts back its environment, working folder, umask and resource limits. A worker's
+stdout and stderr are pipes read here: each trial's output goes to ``stdout.log`` and
+``stderr.log`` in its folder (capped at ``max_log_bytes``) and, with ``echo_output``, to the
+tuner's own stdout/stderr as lines prefixed ``[trial N]``. The start-up data of a worker (the
+pickled trial function) reaches it through its socket, never through a file.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.backends import _worker
+from tunesmith.backends._logs import DEFAULT_MAX_LOG_BYTES, TrialOutput, check_max_log_bytes, echo
 from tunesmith.backends._procs import (
     Loop,
     ProcessBackend,
@@ -46,7 +54,7 @@ from tunesmith.backends._worker import (
     pickle_function,
     split_frames,
 )
-from tunesmith.backends.base import EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import EventKind, FailureReason, TrialEvent, folder_error
 from tunesmith.reporting import TRIAL_ENV_VARS
 from tunesmith.trial import Decision, Trial
 
@@ -67,6 +75,7 @@ _OUTCOMES = {
 class _LocalRun(Run):
     payload: bytes = b""
     worker: _Worker | None = None
+    output: TrialOutput | None = None
 
 
 @dataclass(eq=False)
@@ -80,6 +89,7 @@ class _Worker:
     buffer: bytearray = field(default_factory=bytearray)
     init_error: str | None = None
     was_ready: bool = False
+    output_fds: dict[int, int] = field(default_factory=dict)  # stream (1, 2) -> our read end
 
 
 class LocalBackend(ProcessBackend):
@@ -100,6 +110,10 @@ class LocalBackend(ProcessBackend):
         stop_grace_period: seconds a stopped or paused trial has to reach its next
             ``report()`` before its worker is killed (and replaced).
         start_timeout: seconds :meth:`setup` waits for the workers to be ready.
+        max_log_bytes: the cap of each trial's ``stdout.log`` and ``stderr.log`` (None: no
+            cap); a full log becomes ``stdout.log.1`` and a new one starts, keeping the tail.
+        echo_output: also show the trials' output on the tuner's stdout/stderr, each line
+            prefixed ``[trial N]``.
     """
 
     def __init__(
@@ -110,6 +124,8 @@ class LocalBackend(ProcessBackend):
         gpus: int | Sequence[int | str] | None = None,
         stop_grace_period: float = 5.0,
         start_timeout: float = 120.0,
+        max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
+        echo_output: bool = True,
     ) -> None:
         super().__init__()
         self._fn = pickle_function(fn)
@@ -123,6 +139,10 @@ class LocalBackend(ProcessBackend):
                 raise ValueError(f"`{name}` must be a number of seconds >= 0, but got {value!r}")
         self.stop_grace_period = float(stop_grace_period)
         self.start_timeout = float(start_timeout)
+        self.max_log_bytes = check_max_log_bytes(max_log_bytes)
+        if not isinstance(echo_output, bool):
+            raise TypeError(f"`echo_output` must be True or False, but got {echo_output!r}")
+        self.echo_output = echo_output
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._loop: Loop | None = None
@@ -131,7 +151,7 @@ class LocalBackend(ProcessBackend):
         self._devices: list[str | None] = []
         self._runs: dict[int, _LocalRun] = {}
         self._queue: deque[_LocalRun] = deque()
-        self._init_path: Path | None = None
+        self._init_frame = b""
         self._setting_up = False
         self._setup_error: str | None = None
         self._broken: str | None = None  # a replacement worker could not start
@@ -152,9 +172,11 @@ class LocalBackend(ProcessBackend):
         super().setup(run_dir, n_workers, metric=metric)
         self._devices = assign_gpus(self.resources["gpus"], n_workers, self.gpus)
         assert self.run_dir is not None
-        self._init_path = self.run_dir / f".tunesmith-worker-{os.getpid()}-{id(self)}.pkl"
-        with open(self._init_path, "wb") as f:
-            pickle.dump({"fn": self._fn, "metric": metric, "main": main_module_data()}, f)
+        for stale in self.run_dir.glob(".tunesmith-worker-*.pkl"):  # left by older versions
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        init = {"fn": self._fn, "metric": metric, "main": main_module_data()}
+        self._init_frame = frame(("init", pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)))
         self._workers = [None] * n_workers
         self._setting_up = True
         self._reaper = Reaper()
@@ -190,7 +212,6 @@ class LocalBackend(ProcessBackend):
         if devices is not None:
             env["CUDA_VISIBLE_DEVICES"] = devices
         env["TUNESMITH_WORKER_FD"] = str(fd)
-        env["TUNESMITH_WORKER_INIT"] = str(self._init_path)
         return env
 
     def _spawn(self, index: int) -> None:  # loop thread only (PDEATHSIG follows this thread)
@@ -201,6 +222,8 @@ class LocalBackend(ProcessBackend):
                 [sys.executable, "-c", WORKER_CODE.format(path=path)],
                 env=self._worker_env(index, child.fileno()),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 pass_fds=(child.fileno(),),
             )
         except (OSError, subprocess.SubprocessError) as exc:
@@ -212,12 +235,50 @@ class LocalBackend(ProcessBackend):
             child.close()
         assert self._reaper is not None
         self._reaper.add(proc.pid)  # the worker's process group, with what its trials start
+        with contextlib.suppress(OSError):  # a worker that died at once: its exit tells why
+            parent.sendall(self._init_frame)  # its start-up data, through the socket
         worker = _Worker(index, proc, parent)
+        for stream, pipe in ((1, proc.stdout), (2, proc.stderr)):
+            assert pipe is not None
+            worker.output_fds[stream] = fd = os.dup(pipe.fileno())  # ours to close
+            pipe.close()
+            os.set_blocking(fd, False)
         with self._lock:
             self._workers[index] = worker
         assert self._loop is not None
         self._loop.add_reader(parent.fileno(), lambda: self._on_readable(worker))
+        for stream, fd in worker.output_fds.items():
+            self._loop.add_reader(fd, lambda s=stream: self._on_output(worker, s))
         self._loop.watch_exit(proc.pid, lambda: self._on_exit(worker))
+
+    # -- output of workers (loop thread) ---------------------------------------------------------
+    def _on_output(self, worker: _Worker, stream: int) -> None:
+        """Read what the worker wrote on ``stream``: to its trial's logs, or (between trials)
+        to the tuner's own stream."""
+        fd = worker.output_fds.get(stream)
+        while fd is not None:
+            try:
+                data = os.read(fd, 1 << 16)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:  # end of file: the worker and what it started are gone
+                self._close_output(worker, stream)
+                return
+            run = worker.run
+            if run is not None and run.output is not None:
+                run.output.write(stream, data)
+            elif self.echo_output:
+                echo(stream, data)
+
+    def _close_output(self, worker: _Worker, stream: int) -> None:
+        fd = worker.output_fds.pop(stream, None)
+        if fd is not None:
+            if self._loop is not None:
+                self._loop.remove_reader(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     # -- messages from workers (loop thread) -----------------------------------------------------
     def _on_readable(self, worker: _Worker) -> None:
@@ -234,6 +295,9 @@ class LocalBackend(ProcessBackend):
                 break
             worker.buffer += data
         for message in split_frames(worker.buffer):
+            if message[0] == "end":  # what the trial wrote before is in the pipes: read it first
+                for stream in (1, 2):
+                    self._on_output(worker, stream)
             self._on_message(worker, message)
         if eof:
             assert self._loop is not None
@@ -248,6 +312,9 @@ class LocalBackend(ProcessBackend):
                 self._dispatch()
             elif kind == "init_failed":
                 worker.init_error = message[1]
+            elif kind == "retire":  # it exits after this trial; a new worker replaces it
+                worker.doomed = True
+                logger.info("LocalBackend: replacing a worker: %s", message[1])
             elif kind == "result":
                 run = worker.run
                 if run is None or run.trial_id != message[1] or run.finished:
@@ -275,6 +342,8 @@ class LocalBackend(ProcessBackend):
 
     def _on_exit(self, worker: _Worker) -> None:
         self._on_readable(worker)  # what it sent before dying comes first
+        for stream in (1, 2):  # and what it wrote (a crash report, for one)
+            self._on_output(worker, stream)
         assert self._loop is not None
         self._loop.remove_reader(worker.sock.fileno())
         with self._lock:
@@ -284,6 +353,8 @@ class LocalBackend(ProcessBackend):
             self._reaper.discard(worker.proc.pid)
             worker.state = "dead"
             worker.sock.close()
+            for stream in (1, 2):
+                self._close_output(worker, stream)
             reason, detail = describe_exit(returncode)
             if worker.run is not None:
                 run, worker.run = worker.run, None
@@ -340,30 +411,38 @@ class LocalBackend(ProcessBackend):
         if run.finished:
             return
         self._runs.pop(run.trial_id, None)
+        if run.output is not None:
+            run.output.close()
         self.events.put(run.end_event(kind, reason, detail))
 
     def start(self, trial: Trial, *, resume: bool = False) -> None:
         if self._loop is None:
             raise RuntimeError("call LocalBackend.setup() before start()")
-        trial_dir = self.trial_dir(trial.trial_id)
         run = _LocalRun(trial.trial_id)
-        try:
-            run.payload = frame(("run", trial.trial_id, trial.config, str(trial_dir), resume))
-        except Exception as exc:
-            run.finished = True
-            self.events.put(
-                TrialEvent(
-                    EventKind.FAILED,
-                    trial.trial_id,
-                    reason=FailureReason.START_FAILED,
-                    detail=f"the config cannot be pickled to send it to a worker: {exc}",
-                )
-            )
-            return
         with self._lock:
             if self._closed:
                 raise RuntimeError("the backend was shut down")
             if trial.trial_id in self._runs:
+                raise ValueError(f"trial {trial.trial_id} is already running")
+        trial_dir = self.run_dir / "trials" / str(trial.trial_id)  # type: ignore[operator]
+        try:
+            run.payload = frame(("run", trial.trial_id, trial.config, str(trial_dir), resume))
+        except Exception as exc:
+            self._start_failed(run, f"the config cannot be pickled to send it to a worker: {exc}")
+            return
+        try:
+            self.make_trial_dir(trial.trial_id)
+        except OSError as exc:
+            self._start_failed(run, str(folder_error(trial_dir, exc)))
+            return
+        prefix = f"[trial {trial.trial_id}] " if self.echo_output else None
+        run.output = TrialOutput(trial_dir, self.max_log_bytes, prefix)
+        with self._lock:
+            if self._closed:
+                run.output.close()
+                raise RuntimeError("the backend was shut down")
+            if trial.trial_id in self._runs:
+                run.output.close()
                 raise ValueError(f"trial {trial.trial_id} is already running")
             self._runs[trial.trial_id] = run
             if self._broken is not None and not self._has_live_worker():
@@ -371,6 +450,11 @@ class LocalBackend(ProcessBackend):
                 return
             self._queue.append(run)
             self._dispatch()
+
+    def _start_failed(self, run: _LocalRun, detail: str) -> None:
+        run.finished = True
+        reason = FailureReason.START_FAILED
+        self.events.put(TrialEvent(EventKind.FAILED, run.trial_id, reason=reason, detail=detail))
 
     def _end(self, trial_id: int, kind: EventKind, reason: FailureReason | None) -> None:
         with self._lock:
@@ -435,9 +519,6 @@ class LocalBackend(ProcessBackend):
                 loop.call_soon(self._terminate_all)
                 loop.stop()
             self._terminate_all()  # safety net if the loop thread did not finish
-        if self._init_path is not None:
-            with contextlib.suppress(OSError):
-                self._init_path.unlink()
 
     def _terminate_all(self) -> None:
         with self._lock:
@@ -447,5 +528,13 @@ class LocalBackend(ProcessBackend):
             if worker is not None:
                 with contextlib.suppress(OSError):
                     worker.sock.close()
+                for stream in (1, 2):
+                    if self._loop is not None and self._loop.in_loop():
+                        self._on_output(worker, stream)  # the last words of the killed trials
+                    self._close_output(worker, stream)
+        with self._lock:
+            outputs = [run.output for run in self._runs.values() if run.output is not None]
+        for output in outputs:
+            output.close()
         if self._reaper is not None:
             self._reaper.close()

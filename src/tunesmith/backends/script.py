@@ -9,7 +9,8 @@ lines such as ``[tunesmith] {"epoch": 2, "loss": 0.3}`` on stdout (not acknowled
 Other environment variables: ``TUNESMITH_TRIAL_ID``, ``TUNESMITH_TRIAL_DIR``,
 ``TUNESMITH_CHECKPOINT_DIR`` (empty on a fresh start, kept when a paused trial is resumed),
 ``TUNESMITH_RESUMED`` ("1" or "0") and ``TUNESMITH_START_TIME``. Its stdout and stderr are
-kept in ``<trial_dir>/stdout.log`` and ``stderr.log``.
+kept in ``<trial_dir>/stdout.log`` and ``stderr.log``, each capped at ``max_log_bytes`` (a full
+log becomes ``stdout.log.1`` and a new one starts, so the tail is kept).
 
 Each trial is a new session (process group). Stopping or pausing a trial sends SIGTERM to the
 whole group, waits ``stop_grace_period`` seconds, then sends SIGKILL, so children the program
@@ -34,8 +35,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from tunesmith.backends._logs import DEFAULT_MAX_LOG_BYTES, CappedLog, check_max_log_bytes
 from tunesmith.backends._procs import (
     Loop,
     ProcessBackend,
@@ -47,7 +49,7 @@ from tunesmith.backends._procs import (
     popen,
     terminate,
 )
-from tunesmith.backends.base import EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import EventKind, FailureReason, TrialEvent, folder_error
 from tunesmith.reporting import LINE_PREFIX, check_metrics
 from tunesmith.trial import Decision, Trial
 
@@ -57,6 +59,7 @@ logger = logging.getLogger("tunesmith")
 
 _MAX_LINE = 1 << 20  # longer stdout lines are logged but not parsed
 _STDOUT_EOF_WAIT = 0.5  # seconds to wait for the last output after the process exited
+_STDERR_TAIL = 4000  # bytes of stderr kept for the failure detail
 _PREFIX = LINE_PREFIX.encode()
 
 
@@ -92,12 +95,13 @@ class _ScriptRun(Run):
     invalid: str | None = None  # reported through report(): the trial fails
     stdout_fd: int | None = None
     stdout_buffer: bytearray = field(default_factory=bytearray)
-    stdout_log: BinaryIO | None = None
+    stdout_log: CappedLog | None = None
+    stderr_fd: int | None = None
+    stderr_log: CappedLog | None = None
+    stderr_tail: bytearray = field(default_factory=bytearray)  # the last output, for failures
     report_fd: int | None = None
     report_buffer: bytearray = field(default_factory=bytearray)
     ack_fd: int | None = None
-    stderr_path: Path | None = None
-    stderr_offset: int = 0
     signalled: bool = False
     finish_timer: Any = None
 
@@ -111,6 +115,8 @@ class ScriptBackend(ProcessBackend):
         env: extra environment variables for every trial.
         cwd: the working folder of the trials (default: the tuner's).
         stop_grace_period: seconds between SIGTERM and SIGKILL when a trial is stopped.
+        max_log_bytes: the cap of each trial's ``stdout.log`` and ``stderr.log`` (None: no
+            cap); a full log becomes ``stdout.log.1`` and a new one starts, keeping the tail.
     """
 
     def __init__(
@@ -120,6 +126,7 @@ class ScriptBackend(ProcessBackend):
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         stop_grace_period: float = 5.0,
+        max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
     ) -> None:
         super().__init__()
         if isinstance(command, str):
@@ -139,6 +146,7 @@ class ScriptBackend(ProcessBackend):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
             raise ValueError(f"`stop_grace_period` must be seconds >= 0, but got {value!r}")
         self.stop_grace_period = float(stop_grace_period)
+        self.max_log_bytes = check_max_log_bytes(max_log_bytes)
         self._lock = threading.Lock()
         self._loop: Loop | None = None
         self._reaper: Reaper | None = None
@@ -186,9 +194,13 @@ class ScriptBackend(ProcessBackend):
                 return
         opened: list[int] = []
         try:
-            proc = self._popen(run, opened)
+            trial_dir = self._prepare(run)
+            proc = self._popen(run, trial_dir, opened)
         except (OSError, subprocess.SubprocessError, TypeError, ValueError) as exc:
-            detail = f"could not start {self.command[0]!r}: {exc}"
+            if isinstance(exc, _FolderProblem):
+                detail = str(exc.args[0])
+            else:
+                detail = f"could not start {self.command[0]!r}: {exc}"
             with self._lock:
                 self._finish(run, EventKind.FAILED, FailureReason.START_FAILED, detail)
             self._close(run)
@@ -199,9 +211,16 @@ class ScriptBackend(ProcessBackend):
         assert self._reaper is not None
         self._reaper.add(proc.pid)  # its process group, with what the script starts
         assert self._loop is not None and proc.stdout is not None and run.report_fd is not None
+        assert proc.stderr is not None
         run.stdout_fd = os.dup(proc.stdout.fileno())  # ours to close; Popen's copy goes now
         proc.stdout.close()
-        for fd, callback in ((run.stdout_fd, self._on_stdout), (run.report_fd, self._on_report)):
+        run.stderr_fd = os.dup(proc.stderr.fileno())
+        proc.stderr.close()
+        for fd, callback in (
+            (run.stdout_fd, self._on_stdout),
+            (run.stderr_fd, self._on_stderr),
+            (run.report_fd, self._on_report),
+        ):
             os.set_blocking(fd, False)
             self._loop.add_reader(fd, lambda callback=callback: callback(run))
         self._loop.watch_exit(proc.pid, lambda: self._on_exit(run))
@@ -210,17 +229,31 @@ class ScriptBackend(ProcessBackend):
             if run.request is not None:  # stop() came while it was starting
                 self._signal(run, immediately=run.request[1] is FailureReason.TIMEOUT)
 
-    def _popen(self, run: _ScriptRun, opened: list[int]) -> subprocess.Popen:
-        trial_dir = self.trial_dir(run.trial_id)
-        checkpoint = trial_dir / "checkpoint"
-        if not run.resume and checkpoint.exists():
-            shutil.rmtree(checkpoint, ignore_errors=True)
-        checkpoint.mkdir(parents=True, exist_ok=True)
-        config_path = trial_dir / "config.json"
+    def _prepare(self, run: _ScriptRun) -> Path:
+        """The trial's folder with its fresh (or kept) checkpoint folder, ``config.json`` and
+        open logs; a folder that cannot be written raises ``_FolderProblem``."""
         try:
-            config_path.write_text(json.dumps(run.config, indent=1, default=_json_default))
-        except TypeError as exc:
+            text = json.dumps(run.config, indent=1, default=_json_default)
+        except (TypeError, ValueError) as exc:
             raise TypeError(f"the config cannot be written as JSON: {exc}") from None
+        assert self.run_dir is not None
+        trial_dir = self.run_dir / "trials" / str(run.trial_id)
+        try:
+            self.make_trial_dir(run.trial_id)
+            checkpoint = trial_dir / "checkpoint"
+            if not run.resume and checkpoint.exists():
+                shutil.rmtree(checkpoint, ignore_errors=True)
+            checkpoint.mkdir(parents=True, exist_ok=True)
+            (trial_dir / "config.json").write_text(text)
+            run.stdout_log = CappedLog(trial_dir / "stdout.log", self.max_log_bytes)
+            run.stderr_log = CappedLog(trial_dir / "stderr.log", self.max_log_bytes)
+        except OSError as exc:
+            raise _FolderProblem(str(folder_error(trial_dir, exc))) from exc
+        return trial_dir
+
+    def _popen(self, run: _ScriptRun, trial_dir: Path, opened: list[int]) -> subprocess.Popen:
+        checkpoint = trial_dir / "checkpoint"
+        config_path = trial_dir / "config.json"
         args = self.command + config_arguments(run.config)
         run.report_fd, report_w = os.pipe()
         opened.append(report_w)
@@ -239,20 +272,16 @@ class ScriptBackend(ProcessBackend):
             TUNESMITH_ACK_FD=str(ack_r),
             TUNESMITH_START_TIME=repr(time.time()),
         )
-        run.stdout_log = open(trial_dir / "stdout.log", "ab", buffering=0)  # noqa: SIM115
-        run.stderr_path = trial_dir / "stderr.log"
-        with open(run.stderr_path, "ab") as stderr:
-            run.stderr_offset = stderr.tell()
-            run.started = time.monotonic()
-            return popen(
-                args,
-                cwd=self.cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                pass_fds=(report_w, ack_r),
-            )
+        run.started = time.monotonic()
+        return popen(
+            args,
+            cwd=self.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(report_w, ack_r),
+        )
 
     # -- output (loop thread) --------------------------------------------------------------------
     def _read(self, fd: int | None) -> tuple[bytes, bool]:
@@ -283,7 +312,19 @@ class ScriptBackend(ProcessBackend):
                 self._on_line(run, bytes(run.stdout_buffer[len(_PREFIX) :]))
             run.stdout_buffer.clear()
             self._close_fd(run, "stdout_fd")
-            if run.reaped:
+            if run.reaped and run.stderr_fd is None:
+                self._finish_exited(run)
+
+    def _on_stderr(self, run: _ScriptRun) -> None:
+        data, eof = self._read(run.stderr_fd)
+        if data:
+            if run.stderr_log is not None:
+                run.stderr_log.write(data)
+            run.stderr_tail += data
+            del run.stderr_tail[:-_STDERR_TAIL]
+        if eof:
+            self._close_fd(run, "stderr_fd")
+            if run.reaped and run.stdout_fd is None:
                 self._finish_exited(run)
 
     def _on_line(self, run: _ScriptRun, payload: bytes) -> None:
@@ -334,6 +375,7 @@ class ScriptBackend(ProcessBackend):
     def _on_exit(self, run: _ScriptRun) -> None:
         self._on_report(run)  # results sent before it exited come first
         self._on_stdout(run)
+        self._on_stderr(run)
         with self._lock:
             assert run.proc is not None
             kill_group(run.proc.pid, signal.SIGKILL)  # what it left behind; before reaping
@@ -342,9 +384,9 @@ class ScriptBackend(ProcessBackend):
         assert self._reaper is not None
         self._reaper.discard(run.proc.pid)
         self._close_fd(run, "ack_fd")
-        if run.stdout_fd is None:
+        if run.stdout_fd is None and run.stderr_fd is None:
             self._finish_exited(run)
-        else:  # a child that escaped its process group may still hold stdout
+        else:  # a child that escaped its process group may still hold stdout or stderr
             assert self._loop is not None
             run.finish_timer = self._loop.call_later(_STDOUT_EOF_WAIT, self._finish_exited, run)
 
@@ -358,7 +400,7 @@ class ScriptBackend(ProcessBackend):
                 self._finish(run, EventKind.COMPLETED)
             else:
                 reason, detail = describe_exit(returncode)
-                tail = _tail(run.stderr_path, run.stderr_offset)
+                tail = _tail(run.stderr_tail)
                 if tail:
                     detail += "; last lines of stderr:\n" + tail
                 self._finish(run, EventKind.FAILED, reason, detail)
@@ -389,11 +431,11 @@ class ScriptBackend(ProcessBackend):
             os.close(fd)
 
     def _close(self, run: _ScriptRun) -> None:
-        for name in ("stdout_fd", "report_fd", "ack_fd"):
+        for name in ("stdout_fd", "stderr_fd", "report_fd", "ack_fd"):
             self._close_fd(run, name)
-        if run.stdout_log is not None:
-            run.stdout_log.close()
-            run.stdout_log = None
+        for log in (run.stdout_log, run.stderr_log):
+            if log is not None:
+                log.close()
 
     # -- tuner side ------------------------------------------------------------------------------
     def _write_ack(self, run: _ScriptRun, decision: Decision) -> None:  # with the lock held
@@ -495,15 +537,11 @@ def _lines(buffer: bytearray, data: bytes) -> list[bytes]:
     return [line.rstrip(b"\r") for line in lines]
 
 
-def _tail(path: Path | None, offset: int, lines: int = 20, size: int = 4000) -> str:
-    """The last ``lines`` lines of what was written to ``path`` after ``offset``."""
-    if path is None:
-        return ""
-    try:
-        with open(path, "rb") as f:
-            end = f.seek(0, os.SEEK_END)
-            f.seek(max(offset, end - size))
-            text = f.read().decode(errors="replace")
-    except OSError:
-        return ""
+def _tail(data: bytes | bytearray, lines: int = 20) -> str:
+    """The last ``lines`` lines of ``data``."""
+    text = bytes(data).decode(errors="replace")
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+class _FolderProblem(OSError):
+    """The trial folder cannot be written (args[0]: the START_FAILED detail)."""

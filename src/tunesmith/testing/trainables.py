@@ -26,8 +26,11 @@ __all__ = [
     "checkpointing",
     "forgetful",
     "grandchild",
+    "leaves_children",
     "misbehave",
     "noop",
+    "prints",
+    "process_state",
     "report_env",
     "resumable",
     "returns_value",
@@ -148,6 +151,73 @@ def grandchild(config: dict[str, Any]) -> None:
     time.sleep(1000)
 
 
+def leaves_children(config: dict[str, Any]) -> None:
+    """Starts ``sleep 60`` without waiting for it, and ``setsid sleep 60`` through a shell that
+    exits at once (a process outside the trial's process group whose parent is gone); reports
+    both pids (``pid``, ``escaped``) and its own (``worker``) and returns."""
+    child = subprocess.Popen(["sleep", "60"])
+    shell = subprocess.run(
+        ["sh", "-c", "setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $!"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report(pid=child.pid, escaped=int(shell.stdout), worker=os.getpid())
+
+
+def process_state(config: dict[str, Any]) -> None:
+    """Writes what it sees of its process (an environment variable, the working folder, the
+    umask, the limit on open files) to ``seen.json`` in its trial folder, then with
+    ``config["change"]`` changes all of them (``chdir`` to ``config["dir"]``). With
+    ``config["unrestorable"]`` it also makes ``resource.setrlimit`` fail in its worker, as for an
+    unprivileged process that lowered a hard limit. Reports its process id."""
+    import resource
+
+    folder = checkpoint_dir()
+    assert folder is not None, "process_state must run inside a trial"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    seen = {
+        "var": os.environ.get("TUNESMITH_TEST_VAR"),
+        "home": os.environ.get("HOME"),
+        "cwd": os.getcwd(),
+        "umask": umask,
+        "nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE)),
+    }
+    (folder.parent / "seen.json").write_text(json.dumps(seen))
+    if config.get("change"):
+        os.environ["TUNESMITH_TEST_VAR"] = "set by a trial"
+        os.environ["HOME"] = "/nowhere"
+        os.chdir(config["dir"])
+        os.umask(0o077)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 64), hard))
+    if config.get("unrestorable"):
+
+        def refuse(*args: Any) -> None:
+            raise PermissionError(1, "Operation not permitted (simulated)")
+
+        resource.setrlimit = refuse  # type: ignore[assignment]
+    report(pid=os.getpid())
+
+
+def prints(config: dict[str, Any]) -> None:
+    """Writes to stdout and stderr in every way: ``print``, ``os.write`` on descriptors 1 and 2,
+    C ``printf`` (buffered by the C library), a child process; then ``lines`` numbered lines
+    (``line 1`` ...) on stdout; a last line without a newline. Reports once."""
+    print("python stdout")
+    print("python stderr", file=sys.stderr)
+    os.write(1, b"fd 1\n")
+    os.write(2, b"fd 2\n")
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).printf(b"C printf\n")
+    subprocess.run(["sh", "-c", "echo child stdout; echo child stderr >&2"], check=True)
+    for i in range(1, int(config.get("lines", 0)) + 1):
+        print(f"line {i}")
+    report(loss=0.5)
+    print("no newline", end="")
+
+
 TRAINABLES = {
     fn.__name__: fn
     for fn in (
@@ -161,6 +231,9 @@ TRAINABLES = {
         misbehave,
         report_env,
         grandchild,
+        leaves_children,
+        process_state,
+        prints,
     )
 }
 
