@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from tunesmith.store import Store
 from tunesmith.store.engine import parse_url
 from tunesmith.testing.store_contract import StoreContract
+from tunesmith.testing.store_damage import StoreDamageContract
 
 URL_VARIABLE = "TUNESMITH_TEST_POSTGRES_URL"
 BASE_URL = os.environ.get(URL_VARIABLE)
@@ -28,7 +29,7 @@ def admin():
     engine.dispose()
 
 
-class TestPostgresStore(StoreContract):
+class TestPostgresStore(StoreContract, StoreDamageContract):
     """Each test gets its own PostgreSQL schema (dropped afterwards), so runs in parallel or
     repeated runs never see each other's tables."""
 

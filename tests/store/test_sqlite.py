@@ -11,9 +11,10 @@ from tunesmith.testing.store_contract import (
     new_study,
     trial_events,
 )
+from tunesmith.testing.store_damage import StoreDamageContract
 
 
-class TestSQLiteStore(StoreContract):
+class TestSQLiteStore(StoreContract, StoreDamageContract):
     def make_store(self, tmp_path):
         return Store(f"sqlite:///{tmp_path / 'store.db'}")
 

@@ -17,7 +17,13 @@ from tunesmith.testing.store_contract import new_study, trial_events
             "results.db",
             r"but got url='results.db'; for a SQLite file write url='sqlite:///results.db'",
         ),
-        ("sqlite://", r"`url` must name a SQLite file \(an in-memory database is not durable"),
+        ("sqlite://", r"`url` must name a SQLite file, but its path is empty: url='sqlite://'"),
+        ("sqlite:///", r"`url` must name a SQLite file, but its path is empty: url='sqlite:///'"),
+        (
+            "sqlite:///results/",
+            r"but the path of url='sqlite:///results/' ends with a slash \(a folder\); name a "
+            r"file in it, e.g. 'sqlite:///results/tunesmith.db'",
+        ),
         ("sqlite:///:memory:", "an in-memory database is not durable"),
         ("sqlite://user@host/x.db", "a SQLite `url` has no host, user or port"),
         (

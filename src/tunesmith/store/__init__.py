@@ -18,6 +18,7 @@ SQLite (default, one machine) and PostgreSQL (several machines) are supported; s
 
 from tunesmith.store.core import Store
 from tunesmith.store.engine import default_url
+from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
 from tunesmith.store.events import Event, EventKind
 from tunesmith.store.schema import SCHEMA_VERSION, SchemaVersionError
 from tunesmith.store.study import Study, StudyExistsError, StudyNotFoundError
@@ -28,6 +29,9 @@ __all__ = [
     "EventKind",
     "SchemaVersionError",
     "Store",
+    "StoreCorruptedError",
+    "StoreFullError",
+    "StoreOpenError",
     "Study",
     "StudyExistsError",
     "StudyNotFoundError",

@@ -18,6 +18,7 @@ from tunesmith.store.engine import (
     default_url,
     display_url,
     parse_url,
+    translate_error,
 )
 from tunesmith.store.events import Event
 from tunesmith.store.schema import ensure_schema, events, results, studies, trials
@@ -60,8 +61,19 @@ class Store:
             self._url, synchronous=synchronous, busy_timeout=busy_timeout
         )
         self._writer = self._engine.execution_options(**{WRITE_OPTION: True})
+        # a journal read is two statements that must see one snapshot: SQLite's transactions
+        # do; PostgreSQL's default READ COMMITTED takes a snapshot per statement
+        self._reader = self._engine
+        if self._engine.dialect.name == "postgresql":
+            self._reader = self._engine.execution_options(isolation_level="REPEATABLE READ")
         try:
-            ensure_schema(self._engine, self._writer, self._display)
+            try:
+                ensure_schema(self._engine, self._writer, self._display)
+            except sa.exc.DBAPIError as err:
+                clear = translate_error(self._url, err, "opening the store")
+                if clear is None:
+                    raise
+                raise clear from None
         except BaseException:
             self._engine.dispose()
             raise
@@ -122,6 +134,11 @@ class Store:
                 f"a study named {name!r} already exists in {self._display}; pick another name, "
                 f"or delete it first with delete_study({name!r})"
             ) from None
+        except sa.exc.DBAPIError as err:
+            clear = translate_error(self._url, err, f"creating study {name!r}")
+            if clear is None:
+                raise
+            raise clear from None
         logger.debug("created study %r in %s", name, self._display)
         return study_from_row({**row, "id": study_id})
 
@@ -175,18 +192,31 @@ class Store:
     def append(self, study: Study | str, events: Sequence[Event]) -> list[int]:
         """Append ``events`` to the study's journal in one transaction, committed before this
         returns; returns their sequence numbers. A bad event (e.g. about a trial never created)
-        raises and writes nothing of the batch."""
+        raises and writes nothing of the batch. A full disk raises :class:`StoreFullError`
+        (nothing of the batch written). A damaged journal is detected when it is read (a resume
+        reads it whole before appending) with :class:`StoreCorruptedError`; an append itself
+        checks only that the journal's last event is there (one indexed lookup)."""
         study = self._resolve(study)
         prepared = journal.prepare_events(events, study.name)
         if not prepared:
             return []
-        with self._writer.begin() as conn:
-            return journal.append_events(conn, study, prepared)
+        try:
+            with self._writer.begin() as conn:
+                return journal.append_events(conn, study, prepared, self._display)
+        except (sa.exc.DBAPIError, self._engine.dialect.loaded_dbapi.Error) as err:
+            # the journal runs its statements on the driver's cursor: its errors come unwrapped
+            doing = f"appending {len(prepared)} event(s) to study {study.name!r}"
+            clear = translate_error(self._url, err, doing)
+            if clear is None:
+                raise
+            raise clear from None
 
     def read_events(
         self, study: Study | str, after_seq: int = 0, *, limit: int | None = None
     ) -> list[Event]:
-        """The study's events with ``seq > after_seq``, in order (at most ``limit`` of them)."""
+        """The study's events with ``seq > after_seq``, in order (at most ``limit`` of them).
+        :class:`StoreCorruptedError` names the rows if some can not be read (bad JSON, an
+        unknown kind) or are missing (a gap in the sequence numbers)."""
         study = self._resolve(study)
         if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
             raise ValueError(f"`after_seq` must be an int >= 0, but got after_seq={after_seq!r}")
@@ -194,8 +224,8 @@ class Store:
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
         ):
             raise ValueError(f"`limit` must be an int >= 1 or None, but got limit={limit!r}")
-        with self._engine.connect() as conn:
-            return journal.read_events(conn, study.study_id, after_seq=after_seq, limit=limit)
+        with self._reader.connect() as conn:
+            return journal.read_events(conn, study, self._display, after_seq=after_seq, limit=limit)
 
     # -- queries ------------------------------------------------------------------------------
     def trials(self, study: Study | str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import tempfile
 import weakref
 from numbers import Real
 from pathlib import Path
@@ -20,6 +21,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+
+from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
 
 logger = logging.getLogger("tunesmith")
 
@@ -30,6 +33,7 @@ __all__ = [
     "display_url",
     "home_directory",
     "parse_url",
+    "translate_error",
 ]
 
 #: where ``Store()`` without a URL keeps its SQLite file
@@ -86,11 +90,22 @@ def parse_url(url: str) -> URL:
     backend, _, driver = parsed.drivername.partition("+")
     if backend == "sqlite" and driver in ("", "pysqlite"):
         database = parsed.database or ""
-        if database in ("", ":memory:") or database.startswith("file:"):
+        if not database.strip():
+            raise ValueError(
+                f"`url` must name a SQLite file, but its path is empty: url={url!r} (an "
+                "in-memory database would not be durable nor shared between processes); use "
+                "e.g. 'sqlite:///tunesmith-results/tunesmith.db'"
+            )
+        if database == ":memory:" or database.startswith("file:"):
             raise ValueError(
                 f"`url` must name a SQLite file (an in-memory database is not durable and not "
                 f"shared between processes), but got url={url!r}; use e.g. "
                 f"'sqlite:///tunesmith-results/tunesmith.db'"
+            )
+        if database.endswith(("/", os.sep)):
+            raise ValueError(
+                f"`url` must name a SQLite file, but the path of url={url!r} ends with a slash "
+                f"(a folder); name a file in it, e.g. 'sqlite:///{database}{DB_FILENAME}'"
             )
         if parsed.host or parsed.username or parsed.port:
             raise ValueError(
@@ -154,8 +169,27 @@ def _psycopg_installed() -> bool:
     return importlib.util.find_spec("psycopg") is not None
 
 
+def _sqlite_folder(path: Path) -> None:
+    """Create the folder of a SQLite store's file if it is missing; :class:`StoreOpenError`
+    if ``path`` is a folder or its folder can not be made."""
+    if path.is_dir():
+        raise StoreOpenError(
+            f"the SQLite store's path {path} is a folder, not a file; name a file in it, e.g. "
+            f"'sqlite:///{path / DB_FILENAME}'"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocking} is a file, not a folder" if blocking else (err.strerror or str(err))
+        raise StoreOpenError(
+            f"the folder {path.parent} of the SQLite store {path} is missing and could not be "
+            f"created: {why}"
+        ) from None
+
+
 def _sqlite_engine(url: URL, *, synchronous: str, busy_timeout: float) -> Engine:
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    _sqlite_folder(Path(url.database))
     engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
     pragmas = (
         "PRAGMA journal_mode=WAL",
@@ -185,3 +219,72 @@ def _sqlite_engine(url: URL, *, synchronous: str, busy_timeout: float) -> Engine
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html)
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 3, 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+_PG_DISK_FULL = "53100"
+
+
+def translate_error(url: URL, err: Exception, doing: str) -> Exception | None:
+    """The store's clear error for a database error met while ``doing`` (e.g. "opening the
+    store", "appending 3 events to study 'x'"), or None if it is not one the store explains:
+    a full disk (:class:`StoreFullError`), and on SQLite a file that can not be opened
+    (:class:`StoreOpenError`) or is damaged (:class:`StoreCorruptedError`)."""
+    orig = err.orig if isinstance(err, sa.exc.DBAPIError) else err  # a driver's own error
+    if url.drivername != "sqlite":
+        if getattr(orig, "sqlstate", None) == _PG_DISK_FULL:
+            return StoreFullError(
+                f"the PostgreSQL server of the store {display_url(url)} is out of disk space "
+                f"({str(orig).strip()}); {doing} failed and wrote nothing. Free space on the "
+                "server and run again: everything committed before is kept"
+            )
+        return None
+    path = Path(url.database)
+    code = getattr(orig, "sqlite_errorcode", None)
+    code = None if code is None else code & 0xFF
+    if code == _SQLITE_FULL:
+        return StoreFullError(
+            f"the disk holding the SQLite store {path} is full (SQLite: {orig}); {doing} failed "
+            "and wrote nothing. Free space there and run again: everything committed before is "
+            "kept"
+        )
+    if code == _SQLITE_NOTADB:
+        return StoreOpenError(
+            f"{path} is not a SQLite database (SQLite: {orig}); name another file for the store"
+        )
+    if code == _SQLITE_CORRUPT:
+        return StoreCorruptedError(
+            f"the SQLite store {path} is damaged (SQLite: {orig}) while {doing}; restore it "
+            "from a backup, or try SQLite's '.recover' command on a copy"
+        )
+    if code in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM, _SQLITE_IOERR):
+        return StoreOpenError(
+            f"the SQLite store {path} can not be opened for writing: {_sqlite_path_problem(path)}"
+            f" (SQLite: {orig}, while {doing})"
+        )
+    return None
+
+
+def _sqlite_path_problem(path: Path) -> str:
+    """Why SQLite can not open ``path`` for writing, found by trying (permission bits do not
+    tell for root, read-only mounts or ACLs)."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist (was it removed?)"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return (
+            f"its folder {folder} is not writable ({err.strerror or err}); SQLite creates the "
+            "store's file and its -wal and -shm files there"
+        )
+    if path.exists():
+        try:
+            with open(path, "r+b"):
+                pass
+        except OSError as err:
+            return f"the file is not writable ({err.strerror or err})"
+    return "the file or its folder is not accessible"

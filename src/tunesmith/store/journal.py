@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
+from tunesmith.store.errors import StoreCorruptedError
 from tunesmith.store.events import Event, EventKind, to_json
 from tunesmith.store.schema import events, results, studies, trials
 from tunesmith.store.study import Study, StudyNotFoundError
@@ -38,6 +39,9 @@ _BUMP_SEQ = (
     .values(last_seq=studies.c.last_seq + bindparam("v_n", type_=sa.BigInteger))
 )
 _READ_SEQ = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
+_HAS_SEQ = sa.select(events.c.seq).where(
+    (events.c.study_id == bindparam("k_study")) & (events.c.seq == bindparam("k_seq"))
+)
 
 _STARTED = {"status": "running", "started_time": sa.func.coalesce(_T.started_time, _TIME)}
 _STARTED.update(ended_time=None, failure_reason=None, failure_detail=None, updated_time=_TIME)
@@ -134,6 +138,7 @@ class _Statements:
             _BUMP_SEQ.returning(studies.c.last_seq) if self.returning else _BUMP_SEQ
         )
         self.read_seq = compiled(_READ_SEQ)
+        self.has_seq = compiled(_HAS_SEQ)
         self.insert_events = compiled(events.insert())
         self.insert_results = compiled(results.insert())
         self.insert_trial = compiled(trials.insert(), _NEW_TRIAL_KEYS)
@@ -182,10 +187,15 @@ def _update_returning(
 
 
 def append_events(
-    conn: Connection, study: Study, prepared: list[tuple[Event, float, str]]
+    conn: Connection, study: Study, prepared: list[tuple[Event, float, str]], where: str
 ) -> list[int]:
     """Append ``prepared`` (from :func:`prepare_events`) in ``conn``'s write transaction and
-    update the trials/results tables; returns the assigned sequence numbers."""
+    update the trials/results tables; returns the assigned sequence numbers.
+
+    A damaged journal is found when it is read (a resume reads the whole journal before it
+    appends); here one indexed lookup checks that the journal's last event (the study's
+    ``last_seq`` before this batch) is there, so a journal whose tail was deleted is not
+    appended to (:class:`StoreCorruptedError`, nothing written; ``where`` names the store)."""
     n = len(prepared)
     if n == 0:
         return []
@@ -199,6 +209,17 @@ def append_events(
         if last is None:
             raise StudyNotFoundError(f"study {study.name!r} is not in the store (was it deleted?)")
         first = last - n + 1
+        if (
+            first > 1
+            and _execute(cursor, sql.has_seq, {"k_study": sid, "k_seq": first - 1}).fetchone()
+            is None
+        ):
+            raise _damaged(
+                where,
+                study,
+                f"is missing its last event (seq {first - 1}, the study's last seq); nothing of "
+                "this batch was written",
+            )
         rows = [
             {
                 "study_id": sid,
@@ -369,27 +390,131 @@ def _insert_trial(
 
 
 _KINDS = {k.value: k for k in EventKind}
+_NEEDS_TRIAL = frozenset(k.value for k in EventKind if k.needs_trial)
 
 
-def _event(seq: int, trial_id: int | None, kind: str, t: float, payload: dict) -> Event:
-    # rows were checked when appended: skip Event's checks (they dominate long reads)
+def _event(seq: int, trial_id: int | None, kind: str, t: float, payload: Any) -> Event:
+    # rows were checked when appended: skip Event's checks (they dominate long reads), but not
+    # the few that a damaged row would fail (a KeyError, TypeError or ValueError sends the read
+    # to _damaged_rows, which names the row)
+    if type(payload) is not dict:
+        raise TypeError(payload)
+    if trial_id is None and kind in _NEEDS_TRIAL:
+        raise ValueError(kind)
     ev = object.__new__(Event)
     ev.__dict__.update(kind=_KINDS[kind], trial_id=trial_id, payload=payload, time=t, seq=seq)
     return ev
 
 
 def read_events(
-    conn: Connection, study_id: int, *, after_seq: int = 0, limit: int | None = None
+    conn: Connection, study: Study, where: str, *, after_seq: int = 0, limit: int | None = None
 ) -> list[Event]:
-    """The events of a study with ``seq > after_seq``, in order (at most ``limit``)."""
+    """The events of a study with ``seq > after_seq``, in order (at most ``limit``).
+
+    ``conn`` must see one snapshot for both of its statements (SQLite's transactions do; on
+    PostgreSQL a REPEATABLE READ transaction). A row that can not be read (bad JSON, an unknown
+    kind) and a gap in the sequence numbers (a deleted row; checked against the study's
+    ``last_seq``) raise :class:`StoreCorruptedError` naming the store ``where``, the study and
+    the rows. The good case costs one JSON parse for all payloads and no pass over the seqs."""
+    last_seq = conn.execute(_LAST_SEQ_OF, {"k_study": study.study_id}).scalar_one_or_none()
+    if last_seq is None:  # the study was deleted
+        return []
     e = events.c
     query = (
         sa.select(e.seq, e.trial_id, e.kind, e.time, e.payload)
-        .where(e.study_id == study_id, e.seq > after_seq)
+        .where(e.study_id == study.study_id, e.seq > after_seq)
         .order_by(e.seq)
     )
     if limit is not None:
         query = query.limit(limit)
     rows = conn.execute(query).all()
-    payloads = json.loads("[" + ",".join(row[4] for row in rows) + "]")  # one parse for all
-    return [_event(*row[:4], payload) for row, payload in zip(rows, payloads, strict=True)]
+    _check_seqs(rows, study, where, after_seq, limit, last_seq)
+    try:
+        payloads = json.loads("[" + ",".join(row[4] for row in rows) + "]")  # one parse for all
+        return [_event(*row[:4], payload) for row, payload in zip(rows, payloads, strict=True)]
+    except (ValueError, TypeError, KeyError):
+        problems = [(row, problem) for row in rows if (problem := _row_problem(row)) is not None]
+        if not problems:  # pragma: no cover - every failure above comes from some row
+            raise
+        listed = "; ".join(
+            f"seq {row[0]} ({row[2]!r}, trial {row[1]}): {problem}" for row, problem in problems[:5]
+        )
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise _damaged(
+            where, study, f"has {len(problems)} unreadable row(s): {listed}{more}"
+        ) from None
+
+
+_LAST_SEQ_OF = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
+
+
+def _row_problem(row: Any) -> str | None:
+    """What is wrong with one journal row, or None."""
+    _, trial_id, kind, _, text = row
+    if kind not in _KINDS:
+        return f"unknown kind {kind!r}"
+    if trial_id is None and kind in _NEEDS_TRIAL:
+        return f"a {kind!r} event without a trial id"
+    try:
+        payload = json.loads(text)
+    except ValueError as err:
+        return f"its payload is not valid JSON ({err}): {text[:60]!r}"
+    if not isinstance(payload, dict):
+        return f"its payload is a JSON {type(payload).__name__}, not an object: {text[:60]!r}"
+    return None
+
+
+def _check_seqs(
+    rows: Sequence[Any], study: Study, where: str, after_seq: int, limit: int | None, last: int
+) -> None:
+    """The rows' seqs must be ``after_seq + 1, after_seq + 2, ...`` up to the study's ``last``
+    (or ``limit`` of them). They are distinct and increasing (the primary key, ORDER BY), so the
+    count and the last seq settle it without a pass over the rows."""
+    n = len(rows)
+    expected = max(0, last - after_seq)
+    if limit is not None:
+        expected = min(expected, limit)
+    if n == expected and (n == 0 or rows[-1][0] == after_seq + n):
+        return
+    seqs = [row[0] for row in rows]
+    top = last if limit is None or n < limit else min(last, seqs[-1])
+    missing, previous = [], after_seq  # spans, without building a range as long as the journal
+    for seq in seqs:
+        if seq > top:
+            break
+        if seq > previous + 1:
+            missing.append((previous + 1, seq - 1))
+        previous = seq
+    if top > previous:
+        missing.append((previous + 1, top))
+    beyond: list[tuple[int, int]] = []
+    for seq in seqs:
+        if seq > last:
+            if beyond and beyond[-1][1] == seq - 1:
+                beyond[-1] = (beyond[-1][0], seq)
+            else:
+                beyond.append((seq, seq))
+    problems = []
+    if missing:
+        problems.append(
+            f"is missing the events with seq {_spans(missing)} (it should hold seq 1 to {last})"
+        )
+    if beyond:
+        problems.append(
+            f"holds events with seq {_spans(beyond)}, beyond the study's last seq {last}"
+        )
+    raise _damaged(where, study, " and ".join(problems))
+
+
+def _spans(spans: list[tuple[int, int]], most: int = 10) -> str:
+    """``[(1, 3), (7, 7)]`` -> ``"1-3, 7"`` (at most ``most`` spans)."""
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans[:most])
+    return text + (f", ... ({len(spans)} spans)" if len(spans) > most else "")
+
+
+def _damaged(where: str, study: Study, problem: str) -> StoreCorruptedError:
+    return StoreCorruptedError(
+        f"the store at {where} is damaged: the journal of study {study.name!r} {problem}. The "
+        "study can not be resumed or appended to as it is; restore the store from a backup, "
+        "or start a new study"
+    )

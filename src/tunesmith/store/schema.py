@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tunesmith.store.errors import StoreCorruptedError
+
 __all__ = ["SCHEMA_VERSION", "SchemaVersionError", "ensure_schema"]
 
 #: the version of the tables below; a store written with another version is refused on open
@@ -97,9 +99,17 @@ class SchemaVersionError(RuntimeError):
     """The database holds tunesmith tables of another schema version."""
 
 
+#: the tables every store made by this schema version has had from the start: one of them missing
+#: from a store made before is damage (re-creating it empty would lose its data), while a table
+#: added later to this schema version is created when missing
+CORE_TABLES = frozenset(table.name for table in (meta, studies, events, trials, results))
+
+
 def _check_version(conn: Connection, where: str) -> bool:
     """True if the store's tables exist at this schema version, False if some are missing;
-    :class:`SchemaVersionError` if they are of another version."""
+    :class:`SchemaVersionError` if they are of another version, and
+    :class:`StoreCorruptedError` if the store was made before (it has its schema version, or
+    some of its core tables) but a core table is missing."""
     names = set(sa.inspect(conn).get_table_names())
     found = None
     if meta.name in names:
@@ -110,6 +120,14 @@ def _check_version(conn: Connection, where: str) -> bool:
             f"the store at {where} has schema version {found}, but this tunesmith reads schema "
             f"version {SCHEMA_VERSION}; open it with the tunesmith release that wrote it, or use "
             "another database for this one"
+        )
+    missing = sorted(CORE_TABLES - names)
+    if missing and (found is not None or CORE_TABLES & names):
+        raise StoreCorruptedError(
+            f"the store at {where} is damaged: its table(s) {', '.join(missing)} are missing, "
+            "though the store was made before; tunesmith does not re-create them empty (that "
+            "would lose the studies' journals). Restore the store from a backup, or use another "
+            "database"
         )
     return found is not None and names.issuperset(metadata.tables)
 
