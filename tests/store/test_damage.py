@@ -163,6 +163,21 @@ def test_a_dropped_meta_table_is_damage(tmp_path):
         Store(_url(path))
 
 
+def test_a_payload_that_is_not_text_is_named(tmp_path):
+    path = tmp_path / "store.db"
+    store = Store(_url(path))
+    study = new_study(store)
+    store.append(study, trial_events(0, [1.0]))
+    with sqlite3.connect(path) as conn:  # SQLite keeps a blob in a TEXT column as it is
+        conn.execute("UPDATE tunesmith_events SET payload = X'7B7D' WHERE seq = 3")
+    with pytest.raises(
+        StoreCorruptedError,
+        match=r"has 1 unreadable row\(s\): seq 3 \('result', trial 0\): its payload is not text "
+        r"but bytes: b'\{\}'\. The study",
+    ):
+        store.read_events(study)
+
+
 SPACE = {"x": uniform(0, 1)}
 
 

@@ -222,7 +222,7 @@ def _sqlite_engine(url: URL, *, synchronous: str, busy_timeout: float) -> Engine
 
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html)
-_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 3, 8, 10, 11
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CORRUPT = 3, 8, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 _PG_DISK_FULL = "53100"
 
@@ -259,7 +259,7 @@ def translate_error(url: URL, err: Exception, doing: str) -> Exception | None:
             f"the SQLite store {path} is damaged (SQLite: {orig}) while {doing}; restore it "
             "from a backup, or try SQLite's '.recover' command on a copy"
         )
-    if code in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM, _SQLITE_IOERR):
+    if code in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM):
         return StoreOpenError(
             f"the SQLite store {path} can not be opened for writing: {_sqlite_path_problem(path)}"
             f" (SQLite: {orig}, while {doing})"

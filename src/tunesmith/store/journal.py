@@ -451,6 +451,8 @@ _LAST_SEQ_OF = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_
 def _row_problem(row: Any) -> str | None:
     """What is wrong with one journal row, or None."""
     _, trial_id, kind, _, text = row
+    if not isinstance(text, str):
+        return f"its payload is not text but {type(text).__name__}: {text!r:.60}"
     if kind not in _KINDS:
         return f"unknown kind {kind!r}"
     if trial_id is None and kind in _NEEDS_TRIAL:
