@@ -8,6 +8,7 @@ from tunesmith.store import Store
 from tunesmith.store.engine import parse_url
 from tunesmith.testing.store_contract import StoreContract
 from tunesmith.testing.store_damage import StoreDamageContract
+from tunesmith.testing.store_owner import StoreOwnerContract
 
 URL_VARIABLE = "TUNESMITH_TEST_POSTGRES_URL"
 BASE_URL = os.environ.get(URL_VARIABLE)
@@ -29,7 +30,7 @@ def admin():
     engine.dispose()
 
 
-class TestPostgresStore(StoreContract, StoreDamageContract):
+class TestPostgresStore(StoreContract, StoreDamageContract, StoreOwnerContract):
     """Each test gets its own PostgreSQL schema (dropped afterwards), so runs in parallel or
     repeated runs never see each other's tables."""
 

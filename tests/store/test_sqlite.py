@@ -12,9 +12,10 @@ from tunesmith.testing.store_contract import (
     trial_events,
 )
 from tunesmith.testing.store_damage import StoreDamageContract
+from tunesmith.testing.store_owner import StoreOwnerContract
 
 
-class TestSQLiteStore(StoreContract, StoreDamageContract):
+class TestSQLiteStore(StoreContract, StoreDamageContract, StoreOwnerContract):
     def make_store(self, tmp_path):
         return Store(f"sqlite:///{tmp_path / 'store.db'}")
 

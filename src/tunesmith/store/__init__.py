@@ -20,6 +20,7 @@ from tunesmith.store.core import Store
 from tunesmith.store.engine import default_url
 from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
 from tunesmith.store.events import Event, EventKind
+from tunesmith.store.owner import Lease, OwnershipLostError, StudyLockedError
 from tunesmith.store.schema import SCHEMA_VERSION, SchemaVersionError
 from tunesmith.store.study import Study, StudyExistsError, StudyNotFoundError
 
@@ -27,6 +28,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "Event",
     "EventKind",
+    "Lease",
+    "OwnershipLostError",
     "SchemaVersionError",
     "Store",
     "StoreCorruptedError",
@@ -34,6 +37,7 @@ __all__ = [
     "StoreOpenError",
     "Study",
     "StudyExistsError",
+    "StudyLockedError",
     "StudyNotFoundError",
     "default_url",
 ]

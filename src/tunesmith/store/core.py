@@ -21,7 +21,8 @@ from tunesmith.store.engine import (
     translate_error,
 )
 from tunesmith.store.events import Event
-from tunesmith.store.schema import ensure_schema, events, results, studies, trials
+from tunesmith.store.owner import STALE_AFTER, Lease
+from tunesmith.store.schema import ensure_schema, events, owners, results, studies, trials
 from tunesmith.store.study import (
     Study,
     StudyExistsError,
@@ -166,7 +167,7 @@ class Store:
             ).first()
             if locked is None:
                 raise self._not_found(study.name)
-            for table in (results, trials, events):
+            for table in (results, trials, events, owners):
                 conn.execute(table.delete().where(table.c.study_id == sid))
             conn.execute(studies.delete().where(studies.c.id == sid))
         logger.debug("deleted study %r from %s", study.name, self._display)
@@ -189,7 +190,9 @@ class Store:
         return found
 
     # -- the journal --------------------------------------------------------------------------
-    def append(self, study: Study | str, events: Sequence[Event]) -> list[int]:
+    def append(
+        self, study: Study | str, events: Sequence[Event], *, owner: Lease | None = None
+    ) -> list[int]:
         """Append ``events`` to the study's journal in one transaction, committed before this
         returns; returns their sequence numbers. A bad event (e.g. about a trial never created)
         raises and writes nothing of the batch. A full disk raises :class:`StoreFullError`
@@ -202,7 +205,7 @@ class Store:
             return []
         try:
             with self._writer.begin() as conn:
-                return journal.append_events(conn, study, prepared, self._display)
+                return journal.append_events(conn, study, prepared, self._display, owner)
         except (sa.exc.DBAPIError, self._engine.dialect.loaded_dbapi.Error) as err:
             # the journal runs its statements on the driver's cursor: its errors come unwrapped
             doing = f"appending {len(prepared)} event(s) to study {study.name!r}"
@@ -210,6 +213,17 @@ class Store:
             if clear is None:
                 raise
             raise clear from None
+
+    def acquire_study(self, study: Study | str, *, stale_after: float = STALE_AFTER) -> Lease:
+        """Take ``study`` for this driver: :class:`StudyLockedError` (naming the holder) if
+        another live driver runs it. The returned :class:`Lease` is renewed in the background
+        until ``release()``; pass it as ``append(..., owner=lease)``, whose appends then fail
+        with :class:`OwnershipLostError` once another driver took the study over (see
+        :mod:`tunesmith.store.owner`)."""
+        study = self._resolve(study)
+        lease = Lease(self._engine, self._writer, study.study_id, study.name, self._display)
+        lease.acquire(stale_after)
+        return lease
 
     def read_events(
         self, study: Study | str, after_seq: int = 0, *, limit: int | None = None

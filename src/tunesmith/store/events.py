@@ -15,6 +15,7 @@ trial_completed    required    free-form
 trial_paused       required    free-form
 trial_stopped      required    free-form
 trial_failed       required    ``{"reason": str, "detail": str or None}``
+trial_interrupted  required    free-form: the run ended while the trial ran; it restarts on resume
 scheduler_call     optional    free-form: what the tuner needs to replay a scheduler call
 run_started        optional    free-form
 run_ended          optional    free-form
@@ -45,6 +46,7 @@ class EventKind(str, Enum):
     TRIAL_PAUSED = "trial_paused"
     TRIAL_STOPPED = "trial_stopped"
     TRIAL_FAILED = "trial_failed"
+    TRIAL_INTERRUPTED = "trial_interrupted"
     SCHEDULER_CALL = "scheduler_call"
     RUN_STARTED = "run_started"
     RUN_ENDED = "run_ended"

@@ -16,7 +16,7 @@ import math
 import time
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
@@ -24,8 +24,11 @@ from sqlalchemy.engine import Connection
 
 from tunesmith.store.errors import StoreCorruptedError
 from tunesmith.store.events import Event, EventKind, to_json
-from tunesmith.store.schema import events, results, studies, trials
+from tunesmith.store.schema import events, owners, results, studies, trials
 from tunesmith.store.study import Study, StudyNotFoundError
+
+if TYPE_CHECKING:
+    from tunesmith.store.owner import Lease
 
 __all__ = ["append_events", "prepare_events", "read_events"]
 
@@ -37,6 +40,12 @@ _BUMP_SEQ = (
     studies.update()
     .where(studies.c.id == bindparam("k_study"))
     .values(last_seq=studies.c.last_seq + bindparam("v_n", type_=sa.BigInteger))
+)
+# the same, fenced: only while the owner row holds the appender's token (see store/owner.py)
+_BUMP_SEQ_OWNED = _BUMP_SEQ.where(
+    sa.exists().where(
+        (owners.c.study_id == bindparam("k_study")) & (owners.c.token == bindparam("k_token"))
+    )
 )
 _READ_SEQ = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
 _HAS_SEQ = sa.select(events.c.seq).where(
@@ -50,6 +59,7 @@ _UPDATES = {
     "started_config": trials.update().where(_KEY).values(config=bindparam("v_config"), **_STARTED),
     "decision": trials.update().where(_KEY).values(updated_time=_TIME),
     "paused": trials.update().where(_KEY).values(status="paused", updated_time=_TIME),
+    "interrupted": trials.update().where(_KEY).values(status="interrupted", updated_time=_TIME),
     "ended": trials.update()
     .where(_KEY)
     .values(status=bindparam("v_status"), ended_time=_TIME, updated_time=_TIME),
@@ -137,6 +147,9 @@ class _Statements:
         self.bump_seq = compiled(
             _BUMP_SEQ.returning(studies.c.last_seq) if self.returning else _BUMP_SEQ
         )
+        self.bump_seq_owned = compiled(
+            _BUMP_SEQ_OWNED.returning(studies.c.last_seq) if self.returning else _BUMP_SEQ_OWNED
+        )
         self.read_seq = compiled(_READ_SEQ)
         self.has_seq = compiled(_HAS_SEQ)
         self.insert_events = compiled(events.insert())
@@ -187,15 +200,20 @@ def _update_returning(
 
 
 def append_events(
-    conn: Connection, study: Study, prepared: list[tuple[Event, float, str]], where: str
+    conn: Connection,
+    study: Study,
+    prepared: list[tuple[Event, float, str]],
+    where: str,
+    owner: Lease | None = None,
 ) -> list[int]:
     """Append ``prepared`` (from :func:`prepare_events`) in ``conn``'s write transaction and
-    update the trials/results tables; returns the assigned sequence numbers.
+    update the trials/results tables; returns the assigned sequence numbers. With ``owner``,
+    only while that lease still holds the study (else :class:`OwnershipLostError`).
 
     A damaged journal is found when it is read (a resume reads the whole journal before it
     appends); here one indexed lookup checks that the journal's last event (the study's
     ``last_seq`` before this batch) is there, so a journal whose tail was deleted is not
-    appended to (:class:`StoreCorruptedError`, nothing written; ``where`` names the store)."""
+    appended to (:class:`StoreCorruptedError`, nothing written)."""
     n = len(prepared)
     if n == 0:
         return []
@@ -203,10 +221,13 @@ def append_events(
     sid = study.study_id
     cursor = conn.connection.cursor()
     try:
-        last = _update_returning(
-            cursor, sql.returning, sql.bump_seq, sql.read_seq, {"k_study": sid, "v_n": n}
-        )
+        bump, values = sql.bump_seq, {"k_study": sid, "v_n": n}
+        if owner is not None:
+            bump, values["k_token"] = sql.bump_seq_owned, owner.token
+        last = _update_returning(cursor, sql.returning, bump, sql.read_seq, values)
         if last is None:
+            if owner is not None and _execute(cursor, sql.read_seq, values).fetchone():
+                raise owner.lost_error()
             raise StudyNotFoundError(f"study {study.name!r} is not in the store (was it deleted?)")
         first = last - n + 1
         if (
@@ -288,6 +309,8 @@ def _materialize(
             values.update(v_reason=ev.payload["reason"], v_detail=ev.payload.get("detail"))
         elif kind is EventKind.TRIAL_PAUSED:
             key = "paused"
+        elif kind is EventKind.TRIAL_INTERRUPTED:
+            key = "interrupted"
         elif kind is EventKind.DECISION:
             key = "decision"
         else:

@@ -91,6 +91,21 @@ results = sa.Table(
     sa.Index("ix_tunesmith_results_trial", "study_id", "trial_id", "report_index", unique=True),
 )
 
+#: the driver that runs each study (see :mod:`tunesmith.store.owner`); added to stores made
+#: before it when they are opened
+owners = sa.Table(
+    "tunesmith_owners",
+    metadata,
+    sa.Column("study_id", _ID, _study_fk(), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("machine", sa.Text, nullable=False),  # the boot id: same host name, same boot
+    sa.Column("pid", sa.BigInteger, nullable=False),
+    sa.Column("pid_start", sa.Text, nullable=True),  # tells a reused pid from its holder
+    sa.Column("since", sa.Double, nullable=False),
+    sa.Column("heartbeat", sa.Double, nullable=False),
+)
+
 _VERSION_KEY = "schema_version"
 _PG_LOCK_KEY = 0x74756E65  # "tune": serializes concurrent schema creation on PostgreSQL
 

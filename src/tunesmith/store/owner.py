@@ -1,0 +1,235 @@
+"""One driver per study: an owner row per study, kept alive by a heartbeat.
+
+A tuner that runs a study first takes its ownership (:meth:`Store.acquire_study`): a row in
+``tunesmith_owners`` with a random token, the host, the process id and a heartbeat time that a
+background thread renews every :data:`HEARTBEAT_INTERVAL` seconds. Another driver is refused at
+once (:class:`StudyLockedError`, naming the holder) unless the holder is gone:
+
+* on the same machine (same host name and boot id), as soon as its process no longer exists
+  (or its pid now belongs to a process started later), so a driver killed and started again
+  takes its study over at once;
+* anywhere, once its heartbeat is older than ``stale_after`` seconds (default
+  :data:`STALE_AFTER`, compared with this machine's clock).
+
+Appends made on behalf of an owner are fenced: the update that numbers a batch's events only
+matches while the owner row still holds the appender's token, in the same transaction, so a
+driver whose ownership was taken over (it stalled past the timeout) cannot write another event;
+it gets :class:`OwnershipLostError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tunesmith.store.schema import owners
+
+logger = logging.getLogger("tunesmith")
+
+__all__ = [
+    "HEARTBEAT_INTERVAL",
+    "STALE_AFTER",
+    "Lease",
+    "OwnershipLostError",
+    "StudyLockedError",
+    "identity",
+]
+
+#: seconds between two heartbeats of a study's owner
+HEARTBEAT_INTERVAL = 5.0
+#: seconds after its last heartbeat at which an owner on another machine counts as gone
+STALE_AFTER = 30.0
+
+
+class StudyLockedError(RuntimeError):
+    """Another driver runs this study (it is named in the message)."""
+
+
+class OwnershipLostError(RuntimeError):
+    """This driver's ownership of the study was taken over by another driver."""
+
+
+def _boot_id() -> str:
+    with contextlib.suppress(OSError):
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    return ""
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (Linux; clock ticks since boot), None if unknown;
+    ``""`` when it is gone or a zombie."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return "" if fields[0] in ("Z", "X") else fields[19]
+
+
+def identity() -> tuple[str, str, int, str | None]:
+    """This process's host name, boot id, pid and start time, as an owner row records them."""
+    pid = os.getpid()
+    return socket.gethostname(), _boot_id(), pid, _process_start(pid) or None
+
+
+def _alive(pid: int, start: str | None) -> bool:
+    """Whether process ``pid`` of this machine still runs (and is the one that started at
+    ``start``)."""
+    now_start = _process_start(pid)
+    if now_start == "":
+        return False
+    if now_start is not None and start and now_start != start:
+        return False  # the pid was reused
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class _Holder:
+    host: str
+    machine: str
+    pid: int
+    pid_start: str | None
+    since: float
+    heartbeat: float
+
+    def describe(self, now: float) -> str:
+        since = datetime.fromtimestamp(self.since).isoformat(sep=" ", timespec="seconds")
+        return (
+            f"host {self.host!r}, pid {self.pid}, since {since} (last heartbeat "
+            f"{max(0.0, now - self.heartbeat):.0f} s ago)"
+        )
+
+
+class Lease:
+    """A driver's ownership of one study; renewed by a daemon thread until :meth:`release`."""
+
+    def __init__(self, engine: Engine, writer: Engine, study_id: int, study_name: str, where: str):
+        self._engine, self._writer = engine, writer
+        self.study_id, self.study_name, self._where = study_id, study_name, where
+        self.token = secrets.token_hex(16)
+        self.host, self.machine, self.pid, self.pid_start = identity()
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- taking it ----------------------------------------------------------------------------
+    def acquire(self, stale_after: float = STALE_AFTER) -> None:
+        """Take the study, or raise :class:`StudyLockedError` naming its live owner."""
+        for attempt in range(2):  # a concurrent first insert loses on the primary key: retry
+            try:
+                with self._writer.begin() as conn:
+                    self._take(conn, stale_after)
+                break
+            except sa.exc.IntegrityError:
+                if attempt:
+                    raise
+        self._thread = threading.Thread(
+            target=self._beat, name=f"tunesmith-heartbeat-{self.study_name}", daemon=True
+        )
+        self._thread.start()
+
+    def _take(self, conn: Connection, stale_after: float) -> None:
+        o = owners.c
+        row = conn.execute(
+            sa.select(o.host, o.machine, o.pid, o.pid_start, o.since, o.heartbeat)
+            .where(o.study_id == self.study_id)
+            .with_for_update()
+        ).first()
+        now = time.time()
+        values = {
+            "token": self.token,
+            "host": self.host,
+            "machine": self.machine,
+            "pid": self.pid,
+            "pid_start": self.pid_start,
+            "since": now,
+            "heartbeat": now,
+        }
+        if row is None:
+            conn.execute(owners.insert().values(study_id=self.study_id, **values))
+            return
+        holder = _Holder(*row)
+        gone = self._gone(holder, now, stale_after)
+        if not gone:
+            raise StudyLockedError(
+                f"the study {self.study_name!r} in {self._where} is being run by another "
+                f"driver: {holder.describe(now)}. Only one driver may run a study: wait for it "
+                "to end, stop it, or use another name. A driver that died is taken over at "
+                f"once on its own machine, or {stale_after:.0f} s after its last heartbeat "
+                "elsewhere"
+            )
+        logger.info("taking over study %r from a driver that is gone (%s)", self.study_name, gone)
+        conn.execute(owners.update().where(o.study_id == self.study_id).values(**values))
+
+    def _gone(self, holder: _Holder, now: float, stale_after: float) -> str:
+        """Why ``holder`` no longer runs the study, or ``""`` if it may."""
+        same_machine = holder.host == self.host and holder.machine == self.machine
+        if same_machine and holder.pid != self.pid and not _alive(holder.pid, holder.pid_start):
+            return f"its process {holder.pid} on this machine has ended"
+        if now - holder.heartbeat > stale_after:
+            return f"no heartbeat for {now - holder.heartbeat:.0f} s"
+        return ""
+
+    # -- keeping it ---------------------------------------------------------------------------
+    def _beat(self) -> None:
+        o = owners.c
+        beat = (
+            owners.update()
+            .where(o.study_id == self.study_id, o.token == self.token)
+            .values(heartbeat=sa.bindparam("now"))
+        )
+        while not self._stop.wait(HEARTBEAT_INTERVAL):
+            try:
+                with self._writer.begin() as conn:
+                    matched = conn.execute(beat, {"now": time.time()}).rowcount
+            except Exception as err:  # the store is unreachable for now: try again later
+                logger.warning("heartbeat of study %r failed: %s", self.study_name, err)
+                continue
+            if matched == 0:
+                self.lost = True
+                logger.error(
+                    "another driver took over study %r; this one can no longer write to it",
+                    self.study_name,
+                )
+                return
+
+    def release(self) -> None:
+        """Stop the heartbeat and give the study up (if this driver still holds it)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        o = owners.c
+        try:
+            with self._writer.begin() as conn:
+                conn.execute(
+                    owners.delete().where(o.study_id == self.study_id, o.token == self.token)
+                )
+        except Exception as err:  # a stale row is taken over by the next driver anyway
+            logger.warning("could not release study %r: %s", self.study_name, err)
+
+    def lost_error(self) -> OwnershipLostError:
+        return OwnershipLostError(
+            f"another driver took over the study {self.study_name!r} in {self._where} (this "
+            f"driver, pid {self.pid}, sent no heartbeat for longer than the timeout); nothing "
+            "more was written by this driver"
+        )
