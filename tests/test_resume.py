@@ -1,12 +1,17 @@
 """Named studies: resume after a crash reproduces the uninterrupted run; extension; mismatch."""
 
+import json
+import shutil
+
 import pytest
+import sqlalchemy as sa
 
 from tunesmith import RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
 from tunesmith.callbacks import TunerCallback
 from tunesmith.resume import StudyMismatchError
 from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.store import Store
+from tunesmith.store.schema import studies
 from tunesmith.testing.inline_backend import InlineBackend
 from tunesmith.trial import Decision
 
@@ -166,3 +171,38 @@ def test_bad_study_arguments():
         tuner("x", if_exists="append")
     with pytest.raises(ValueError, match="a study `name` must be 1 to 128 characters"):
         tuner("no spaces please")
+
+
+@pytest.mark.parametrize(
+    "stored, problem",
+    [
+        ("relative/run", "is not an absolute path"),
+        ("/", "is not a run folder"),
+        ("/tmp/../etc", "is not a run folder"),
+        ("", "is not an absolute path"),
+    ],
+)
+def test_a_bad_stored_run_dir_is_refused(stored, problem, tmp_path):
+    # the stored run folder decides where a resuming tuner deletes checkpoints: check it
+    tuner("moved", n_trials=2, seed=0).run()
+    engine = sa.create_engine(Store().url)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(studies.c.metadata).where(studies.c.name == "moved")).one()
+        metadata = {**json.loads(row[0]), "run_dir": stored}
+        conn.execute(
+            studies.update().where(studies.c.name == "moved").values(metadata=json.dumps(metadata))
+        )
+    engine.dispose()
+    with pytest.raises(StudyMismatchError, match=f"records run_dir={stored!r}, which {problem}"):
+        tuner("moved", n_trials=3, seed=0).run()
+    run = tuner("moved", n_trials=3, seed=0, run_dir=tmp_path / "elsewhere")
+    run.run()  # an explicit run_dir is used as it is
+    assert run.run_dir.name == "elsewhere"
+
+
+def test_a_stored_run_dir_that_is_a_file_is_refused(tmp_path):
+    tuner("filed", n_trials=1, seed=0, run_dir=tmp_path / "run").run()
+    shutil.rmtree(tmp_path / "run")
+    (tmp_path / "run").write_text("not a folder")
+    with pytest.raises(StudyMismatchError, match="which is not a folder"):
+        tuner("filed", n_trials=2, seed=0).run()

@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 
@@ -8,7 +9,7 @@ from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.stopping import StoppingCriterion
 from tunesmith.testing.inline_backend import InlineBackend
 from tunesmith.trial import Decision, Suggestion, TrialStatus
-from tunesmith.tuner import TooManyFailuresError, Tuner
+from tunesmith.tuner import EXHAUSTED, TooManyFailuresError, Tuner
 
 SPACE = {"x": uniform(0, 1), "epochs": 3}
 
@@ -52,6 +53,7 @@ def test_exhausted_scheduler_ends_the_run(tmp_path):
     ).run()
     assert len(result.trials) == 4
     assert result.best_config() == {"a": 0, "epochs": 1}
+    assert result.stop_reason == EXHAUSTED  # it says why it ended
 
 
 class StopOdd(FIFOScheduler):
@@ -273,3 +275,61 @@ def test_cost_total_is_rebuilt_on_resume(tmp_path):
     resumed = make(costly, stop=StoppingCriterion(max_num_trials_started=2), n_workers=1, name="c")
     resumed.run()
     assert resumed.status.cost == 6.0
+
+
+class WaitsForAWorker(InlineBackend):
+    """Its trials wait ``wait`` seconds for a worker before they run (``running_since``)."""
+
+    wait = 1.5
+
+    def start(self, trial, *, resume=False):
+        self.requested = self.now()
+        super().start(trial, resume=resume)
+
+    def running_since(self, trial_id):
+        if self.now() < self.requested + self.wait:
+            return math.inf
+        return self.requested + self.wait
+
+
+def slow_curve(config, start):
+    for epoch in range(start + 1, 11):
+        time.sleep(0.1)
+        yield {"epoch": epoch, "loss": 1.0 / epoch}
+
+
+def test_max_trial_time_counts_from_when_the_trial_got_a_worker(tmp_path):
+    # the trial runs 1 s, within max_trial_time=0.3 s of... nothing: it would time out, but
+    # its clock starts when it got a worker (1.5 s after start()), so it completes. Time spent
+    # waiting for a worker (one being started again after a killed trial) is not the trial's
+    backend = WaitsForAWorker(slow_curve)
+    scheduler = RandomSearch(SPACE, metric="loss", random_seed=0)
+    stop = StoppingCriterion(max_num_trials_started=1)
+    tuner = Tuner(backend, scheduler, stop, 1, verbose=0, max_trial_time=0.3, run_dir=tmp_path)
+    (trial,) = tuner.run().trials.values()
+    assert trial.status is TrialStatus.COMPLETED, trial.failure_detail
+    backend = WaitsForAWorker(slow_curve)
+    backend.wait = 0.0  # no wait: it times out
+    tuner = Tuner(backend, scheduler, stop, 1, verbose=0, max_trial_time=0.3, run_dir=tmp_path)
+    (trial,) = tuner.run().trials.values()
+    assert trial.failure_reason == "timeout"
+
+
+def test_a_store_error_is_raised_once_not_hidden_by_the_final_write(tmp_path, monkeypatch):
+    from tunesmith.store import Store, StoreFullError
+
+    calls = []
+    append = Store.append
+
+    def full_after_three(self, study, events, **kwargs):
+        calls.append(len(events))
+        if len(calls) > 3:
+            raise StoreFullError(f"the disk holding {tmp_path} is full")
+        return append(self, study, events, **kwargs)
+
+    monkeypatch.setattr(Store, "append", full_after_three)
+    tuner = make(name="full", storage=f"sqlite:///{tmp_path / 's.db'}", run_dir=tmp_path)
+    with pytest.raises(StoreFullError, match="is full") as err:
+        tuner.run()
+    assert err.value.__context__ is None  # one error, not three chained tracebacks
+    assert len(calls) > 4  # the end of the run was tried too

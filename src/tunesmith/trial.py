@@ -19,6 +19,9 @@ class TrialStatus(str, Enum):
     COMPLETED = "completed"
     STOPPED = "stopped"
     FAILED = "failed"
+    #: was running when the run was interrupted (Ctrl-C, SIGTERM, an error in the tuner); it
+    #: restarts, from its checkpoint if any, when the study is resumed
+    INTERRUPTED = "interrupted"
 
     @property
     def is_final(self) -> bool:

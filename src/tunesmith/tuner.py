@@ -11,12 +11,9 @@ import logging
 import math
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from numbers import Real
 from pathlib import Path
@@ -24,11 +21,14 @@ from typing import Any
 
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.callbacks.base import TunerCallback
-from tunesmith.results import TuningResult
-from tunesmith.resume import home, open_study, user_metrics
+from tunesmith.interrupts import Interrupts
+from tunesmith.reporting import RESERVED_NAMES
+from tunesmith.results import TuningResult, constraint_attr_of
+from tunesmith.resume import home, open_study
+from tunesmith.runstate import Request, RunState, user_metrics
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import StoppingCriterion, TuningStatus
-from tunesmith.trial import Decision, Trial, TrialStatus
+from tunesmith.trial import Decision, Trial
 
 logger = logging.getLogger("tunesmith")
 
@@ -36,6 +36,9 @@ __all__ = ["TooManyFailuresError", "Tuner"]
 
 #: how long the tuner waits for running trials to end after it asked them to stop
 DRAIN_TIMEOUT = 60.0
+
+#: the stop reason of a run whose scheduler had no config left to try
+EXHAUSTED = "the scheduler has no config left to try"
 
 #: ``Tuner(storage=MEMORY)`` keeps the journal in memory (simulations, tests)
 MEMORY = "memory"
@@ -49,7 +52,7 @@ class _MemoryJournal:
     def __init__(self, events: list):
         self.events = events
 
-    def append(self, study: Any, events: Sequence[Any]) -> None:
+    def append(self, study: Any, events: Sequence[Any], owner: Any = None) -> None:
         self.events.extend(events)
 
     def close(self) -> None:
@@ -190,26 +193,35 @@ class Tuner:
         self.delete_checkpoints = delete_checkpoints
         self.num_checkpoints_deleted = 0
         self.cost_attr = getattr(stop_criterion, "cost_attr", "cost")
-        # run state
-        self.status = TuningStatus()
-        self.result = TuningResult(metric=scheduler.metric, mode=scheduler.mode)
+        # run state: what the journal implies (the same code live and in a replay)
+        self.state = RunState(
+            TuningResult(
+                metric=scheduler.metric,
+                mode=scheduler.mode,
+                constraint_attr=constraint_attr_of(scheduler),
+            ),
+            TuningStatus(),
+            cost_attr=self.cost_attr,
+        )
+        self.status = self.state.status
+        self.result = self.state.result
         self.trials = self.result.trials
+        # the live run's own: trials on the backend, their starts and deadlines
         self._running: set[int] = set()
-        self._requests: dict[int, tuple[str, FailureReason | None, str | None]] = {}
         self._deadlines: list[tuple[float, int, int]] = []
         self._starts: dict[int, int] = {}
         self._started_at: dict[int, float] = {}
-        self._costs: dict[int, float] = {}
         self._stopping: str | None = None
         self._exhausted = False
         self._no_new_trials: str | None = None
         self._t0 = 0.0
-        self._previous_time = 0.0  # of earlier runs of the study
         self._store = None
         self._study = None
+        self._lease = None  # this driver's ownership of the study
+        self._interrupts = Interrupts()
         self._buffer: list = []
         self._to_restart: list[int] = []
-        self._since_start: dict[int, list[dict[str, Any]]] = {}
+        #: per restarted trial, the stored reports it may repeat (see RunState)
         self._in_doubt: dict[int, list[dict[str, Any]]] = {}
         self._resume_via = "suggest"
         self._durable_acks = bool(getattr(backend, "durable_acks", True))
@@ -219,44 +231,33 @@ class Tuner:
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
-        """Run until done; returns the :class:`~tunesmith.results.TuningResult`. Ctrl-C stops
-        every trial cleanly and returns what was recorded."""
+        """Run until done; returns the :class:`~tunesmith.results.TuningResult`.
+
+        Ctrl-C or SIGTERM ends the run: running trials are asked to stop (their reports until
+        then are stored and decided on as usual) and are recorded as ``interrupted``; a second
+        Ctrl-C stops waiting for them. Running the study again resumes it as if it had not
+        been interrupted: interrupted trials restart, from their checkpoint if they have one,
+        as after a crash."""
         callbacks = self._default_callbacks() + self.callbacks
-        self._open_study()
-        interrupted_twice = False
         clean = False  # whether the run got to its end without an exception
-        try:
-            self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
-            self._t0 = self.backend.now() - self._previous_time
-            self._journal("run_started", None, {"pid": os.getpid(), "n_workers": self.n_workers})
-            self._flush(force=True)
-            with _sigterm_as_interrupt():
+        with self._interrupts:
+            self._open_study()
+            try:
+                self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
+                self._t0 = self.backend.now() - self.state.previous_time
+                payload = {"pid": os.getpid(), "n_workers": self.n_workers}
+                self._journal("run_started", None, payload)
+                self._flush(force=True)
                 for cb in callbacks:
                     cb.on_tuning_start(self)
-                try:
-                    self._loop(callbacks)
-                except KeyboardInterrupt:
-                    self._begin_stopping("interrupted (Ctrl-C)", force=True)
-                    try:
-                        self._drain(callbacks)
-                    except KeyboardInterrupt:
-                        interrupted_twice = True
-            clean = True
-        finally:
-            self.backend.shutdown()
-            self.result.wallclock_time = self._elapsed()
-            self.result.stop_reason = self._stopping or self._no_new_trials
-            self.result.name, self.result.storage = self.name, self._store.url
-            # elapsed: over all runs of the study (event times are each run's backend clock)
-            ended = {
-                "stop_reason": self.result.stop_reason,
-                "elapsed": self.result.wallclock_time,
-                "clean": clean and not interrupted_twice,
-            }
-            self._journal("run_ended", None, ended)
-            self._flush(force=True)
-            self._store.close()
-        if interrupted_twice:
+                self._loop(callbacks)
+                if self._interrupts.count:
+                    self._begin_stopping(f"interrupted ({self._interrupts.by})", interrupt=True)
+                    self._drain(callbacks)
+                clean = True
+            finally:
+                self._end_run(clean)
+        if self._interrupts.count > 1:
             logger.warning("interrupted twice: trials were killed without waiting")
         for cb in callbacks:
             cb.on_tuning_end(self, self.result)
@@ -265,8 +266,38 @@ class Tuner:
             raise TooManyFailuresError(self._stopping, self.result)
         return self.result
 
+    def _end_run(self, clean: bool) -> None:
+        """Shut the backend down, record what was left running as interrupted, close the
+        study; whatever happened before."""
+        try:
+            self.backend.shutdown()
+        finally:
+            for tid in sorted(self._running):  # they restart when the study is resumed
+                self._journal("trial_interrupted", tid, {})
+            self._running.clear()
+            self.result.wallclock_time = self._elapsed()
+            self.result.stop_reason = self._stopping or self._no_new_trials
+            self.result.name, self.result.storage = self.name, self._store.url
+            # elapsed: over all runs of the study (event times are each run's backend clock)
+            ended = {
+                "stop_reason": self.result.stop_reason,
+                "elapsed": self.result.wallclock_time,
+                "clean": clean and self._interrupts.count < 2,
+            }
+            self._journal("run_ended", None, ended)
+            try:
+                self._flush(force=True)
+            except Exception as err:
+                if clean:
+                    raise
+                # the run's own error goes on up: not hidden behind this one (often the same,
+                # e.g. a full disk)
+                logger.error("could not write the end of the run to the store: %s", err)
+            finally:
+                self._close_study()
+
     def _loop(self, callbacks: list[TunerCallback]) -> None:
-        while True:
+        while not self._interrupts.count:
             if not self._stopping:
                 self._fill_workers(callbacks)
             if not self._running and (self._stopping or self._exhausted):
@@ -281,10 +312,12 @@ class Tuner:
                 cb.on_tick(self)
 
     def _drain(self, callbacks: list[TunerCallback]) -> None:
+        """Wait for the trials asked to stop, until a second interrupt or the timeout."""
         deadline = time.monotonic() + DRAIN_TIMEOUT
-        while self._running and time.monotonic() < deadline:
+        while self._running and time.monotonic() < deadline and self._interrupts.count < 2:
             self._flush()
-            event = self.backend.next_event(timeout=min(1.0, deadline - time.monotonic()))
+            wait = min(self.tick_interval, deadline - time.monotonic())
+            event = self.backend.next_event(timeout=max(wait, 0.0))
             if event is not None:
                 self._handle(event, callbacks)
 
@@ -298,7 +331,7 @@ class Tuner:
             checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
             resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
             self._start(trial, resume, callbacks, restart=True)
-        if any(request[0] == "pause" for request in self._requests.values()):
+        if any(request.kind == "pause" for request in self.state.requests.values()):
             return  # the scheduler may resume a trial still pausing: ask once it has paused
         while len(self._running) < self.n_workers:
             trial_id = len(self.trials)
@@ -316,40 +349,41 @@ class Tuner:
             if suggestion is None:
                 self._journal("scheduler_call", None, {"call": call, "trial_id": trial_id})
                 self._exhausted = True
+                if self._no_new_trials is None and not self._running:
+                    self._no_new_trials = EXHAUSTED
                 return
             if suggestion.is_resume:
                 trial = self.trials[suggestion.resume_trial_id]
-                if suggestion.config is not None:
-                    trial.config = dict(suggestion.config)
-                self.status.num_trials_paused -= 1
-                resumed = True
+                config = trial.config if suggestion.config is None else suggestion.config
                 self._resume_via = call
+                self._start(trial, True, callbacks, config=config)
             else:
-                trial = Trial(trial_id, dict(suggestion.config))
-                self.trials[trial_id] = trial
+                self._journal("trial_created", trial_id, dict(suggestion.config))
+                trial = self.trials[trial_id]
                 self.scheduler.on_trial_add(trial)
-                self._journal("trial_created", trial_id, trial.config)
-                self.status.num_trials_started += 1
-                resumed = False
-            self._start(trial, resumed, callbacks)
+                self._start(trial, False, callbacks)
             self._check_stop_criterion()
             if self._stopping:
                 return
 
     def _start(
-        self, trial: Trial, resumed: bool, callbacks: list[TunerCallback], *, restart=False
+        self,
+        trial: Trial,
+        resumed: bool,
+        callbacks: list[TunerCallback],
+        *,
+        restart: bool = False,
+        config: dict[str, Any] | None = None,
     ) -> None:
         payload: dict[str, Any] = {"resume": resumed}
         if restart:
             payload["restart"] = True
         elif resumed:
-            payload["config"] = trial.config
+            payload["config"] = dict(config if config is not None else trial.config)
             payload["via"] = self._resume_via
         self._journal("trial_started", trial.trial_id, payload)
         self._flush()
-        trial.status = TrialStatus.RUNNING
         self._running.add(trial.trial_id)
-        self._requests.pop(trial.trial_id, None)
         count = self._starts.get(trial.trial_id, 0) + 1
         self._starts[trial.trial_id] = count
         now = self.backend.now()
@@ -378,30 +412,29 @@ class Tuner:
         self._on_end(trial, event, callbacks)  # journaled with the next start, or before waiting
 
     def _on_end(self, trial: Trial, event: TrialEvent, callbacks) -> None:
-        self._running.discard(trial.trial_id)
-        request = self._requests.pop(trial.trial_id, None)
-        if request is not None and request[0] == "fail":
-            event = TrialEvent(
-                EventKind.FAILED, trial.trial_id, reason=request[1], detail=request[2]
-            )
+        tid = trial.trial_id
+        self._running.discard(tid)
+        self._in_doubt.pop(tid, None)
+        request = self.state.requests.get(tid)
+        if request is not None and request.kind == "fail":
+            event = TrialEvent(EventKind.FAILED, tid, reason=request.reason, detail=request.detail)
+        kind = None if request is None else request.kind
         if event.kind is EventKind.COMPLETED:
             self._on_completed(trial, callbacks)
         elif event.kind is EventKind.FAILED:
             self._on_failed(trial, event.reason, event.detail, callbacks)
-        elif event.kind is EventKind.STOPPED:
-            trial.status = TrialStatus.STOPPED
-            self.status.num_trials_stopped += 1
-            removed = request is not None and request[0] == "remove"
-            if removed:
-                self.scheduler.on_trial_remove(trial)
-            self._journal("trial_stopped", trial.trial_id, {"removed": removed})
-            self._delete_checkpoint(trial.trial_id)
+        elif event.kind is EventKind.PAUSED or kind == "pause":  # paused as the scheduler said
+            self._journal("trial_paused", tid, {})
             for cb in callbacks:
                 cb.on_trial_complete(trial)
-        elif event.kind is EventKind.PAUSED:
-            trial.status = TrialStatus.PAUSED
-            self.status.num_trials_paused += 1
-            self._journal("trial_paused", trial.trial_id, {})
+        elif kind == "interrupt":  # it restarts when the study is resumed
+            self._journal("trial_interrupted", tid, {})
+        else:
+            removed = kind == "remove"
+            if removed:
+                self.scheduler.on_trial_remove(trial)
+            self._journal("trial_stopped", tid, {"removed": removed})
+            self._delete_checkpoint(tid)
             for cb in callbacks:
                 cb.on_trial_complete(trial)
 
@@ -410,41 +443,36 @@ class Tuner:
         if self._redelivered(tid, result):
             self.backend.reply(tid, Decision.CONTINUE)  # as journaled: else it was not restarted
             return
+        reserved = [name for name in RESERVED_NAMES if name in result]
+        if reserved:  # from a backend that does not check names: it would overwrite a column
+            detail = f"metric name {reserved[0]!r} is reserved (reserved: {RESERVED_NAMES})"
+            self._request(tid, Request("fail", FailureReason.INVALID_METRIC, detail))
+            self.backend.reply(tid, Decision.STOP)
+            return
         self._journal("result", tid, result)
-        self._record_result(trial, result)
         invalid = None
-        if tid in self._requests:
-            decision = Decision.STOP if self._requests[tid][0] != "pause" else Decision.PAUSE
+        request = self.state.requests.get(tid)
+        if request is not None and request.kind != "interrupt":
+            decision = Decision.STOP if request.kind != "pause" else Decision.PAUSE
             by = "tuner"
-        else:
+        else:  # an interrupted trial's results are decided on as if it went on
             try:
                 decision, by = self.scheduler.on_trial_result(trial, result), "scheduler"
             except ValueError as err:  # the result lacks the metric, or it is not finite
                 invalid, decision, by = str(err), Decision.STOP, "invalid"
-            else:
-                if decision is not Decision.CONTINUE:
-                    kind = "pause" if decision is Decision.PAUSE else "decided"
-                    self._requests[tid] = (kind, None, None)
         payload = {"decision": decision.value, "by": by}
         if invalid is not None:
             payload["detail"] = invalid
         self._journal("decision", tid, payload)
         self._flush()  # the result is durable before the trial's report() returns
         if invalid is not None:
-            self._request(tid, "fail", FailureReason.INVALID_METRIC, invalid)
-        self.backend.reply(tid, decision)
+            self.backend.stop(tid, reason=FailureReason.INVALID_METRIC)
+        answer = decision
+        if decision is Decision.CONTINUE and request is not None:
+            answer = Decision.STOP  # it is being interrupted
+        self.backend.reply(tid, answer)
         for cb in callbacks:
             cb.on_trial_result(trial, result, decision)
-
-    def _record_result(self, trial: Trial, result: dict[str, Any]) -> None:
-        """A result in the trial, the results table and the counts (live and in replay)."""
-        trial.last_result, trial.num_results = result, trial.num_results + 1
-        self.result.results.append({"trial_id": trial.trial_id, **result})
-        self.status.add_result(result)
-        if self.cost_attr in result:  # total of each trial's last cost, kept in O(1)
-            cost = float(result[self.cost_attr])
-            self.status.cost += cost - self._costs.get(trial.trial_id, 0.0)
-            self._costs[trial.trial_id] = cost
 
     def _redelivered(self, trial_id: int, result: dict[str, Any]) -> bool:
         """Whether a trial restarted after a crash repeats a report stored before it."""
@@ -472,20 +500,15 @@ class Tuner:
             self._on_failed(trial, FailureReason.INVALID_METRIC, str(err), callbacks, "complete")
             return
         self._journal("trial_completed", trial.trial_id, {})
-        trial.status = TrialStatus.COMPLETED
-        self.status.num_trials_completed += 1
         for cb in callbacks:
             cb.on_trial_complete(trial)
 
     def _on_failed(self, trial: Trial, reason, detail, callbacks, via: str | None = None) -> None:
-        trial.status = TrialStatus.FAILED
-        trial.failure_reason = str(reason.value if isinstance(reason, FailureReason) else reason)
-        trial.failure_detail = detail
-        payload = {"reason": trial.failure_reason, "detail": detail}
+        reason = str(reason.value if isinstance(reason, FailureReason) else reason)
+        payload = {"reason": reason, "detail": detail}
         if via:
             payload["via"] = via
         self._journal("trial_failed", trial.trial_id, payload)
-        self.status.num_trials_failed += 1
         self.scheduler.on_trial_error(trial)
         self._delete_checkpoint(trial.trial_id)
         logger.warning(
@@ -510,48 +533,83 @@ class Tuner:
 
     # -- the study -------------------------------------------------------------------------
     def _open_study(self) -> None:
-        """Open the store; create the study, or check and replay the stored one."""
+        """Open the store; create the study, or check and replay the stored one; then settle
+        the trials its journal left running."""
         if self.journal is not None:
             self._store, self._study = _MemoryJournal(self.journal), self.name
             return
-        open_study(self)
+        self._store, self._study, self._lease, self.run_dir = open_study(
+            self.storage,
+            self.name,
+            self.scheduler,
+            self.state,
+            if_exists=self.if_exists,
+            run_dir=self.run_dir,
+            default_run_dir=self.run_dir == home() / self.name,
+        )
+        try:
+            self._settle_running()
+        except BaseException:
+            self._close_study()
+            raise
+
+    def _settle_running(self) -> None:
+        """Trials the journal left running or interrupted: settle those the scheduler had
+        decided on, queue the others to restart (least recently active first, the order in
+        which they were served)."""
+        for trial in self.state.unsettled():
+            tid = trial.trial_id
+            request = self.state.requests.get(tid)
+            if request is not None and request.kind == "fail":
+                self._on_failed(trial, request.reason, request.detail, [])
+            elif request is not None and request.kind == "pause":
+                self._journal("trial_paused", tid, {})
+            elif request is not None:
+                self._journal("trial_stopped", tid, {"removed": False})
+            else:
+                self._to_restart.append(tid)
+                # reports the trial may repeat: all of them since its last start
+                self._in_doubt[tid] = list(self.state.since_start.get(tid, []))
+
+    def _close_study(self) -> None:
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+        if self._store is not None:
+            self._store.close()
 
     def _journal(self, kind: str, trial_id: int | None, payload: dict[str, Any]) -> None:
+        """Record an event: buffered for the store, and applied to the run state."""
         from tunesmith.store import Event
 
-        self._buffer.append(
-            Event(kind, trial_id=trial_id, payload=payload, time=self.backend.now())
-        )
+        now = self.backend.now()
+        self._buffer.append(Event(kind, trial_id=trial_id, payload=payload, time=now))
+        self.state.apply(kind, trial_id, payload, now)
 
     def _flush(self, *, force: bool = False) -> None:
         if not (force or self._durable_acks or len(self._buffer) >= self.journal_batch):
             return  # a simulation: nothing is lost if the tuner dies before the batch is written
         if self._buffer and self._study is not None:
-            self._store.append(self._study, self._buffer)
+            self._store.append(self._study, self._buffer, owner=self._lease)
             self._buffer = []
 
     # -- stopping --------------------------------------------------------------------------
-    def _request(
-        self,
-        trial_id: int,
-        kind: str,
-        reason: FailureReason | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """Ask the backend to end a running trial: ``remove`` (tell the scheduler), ``fail``."""
-        if trial_id in self._requests and self._requests[trial_id][0] == "fail":
+    def _request(self, trial_id: int, request: Request) -> None:
+        """Ask the backend to end a running trial (a failure request is never replaced)."""
+        current = self.state.requests.get(trial_id)
+        if current is not None and current.kind == "fail":
             return
-        self._requests[trial_id] = (kind, reason, detail)
-        self.backend.stop(trial_id, reason=reason)
+        self.state.requests[trial_id] = request
+        self.backend.stop(trial_id, reason=request.reason)
 
-    def _begin_stopping(self, reason: str, *, force: bool = False) -> None:
-        if self._stopping is None:
+    def _begin_stopping(self, reason: str, *, force: bool = False, interrupt: bool = False):
+        if self._stopping is None or interrupt:
             self._stopping = reason
             logger.info("stopping the run: %s", reason)
-        if force or not self.wait_trial_completion_when_stopping:
+        if force or interrupt or not self.wait_trial_completion_when_stopping:
             for tid in list(self._running):
-                if tid not in self._requests:
-                    self._request(tid, "remove")
+                if tid not in self.state.requests:
+                    self._request(tid, Request("interrupt" if interrupt else "remove"))
 
     def _check_stop_criterion(self) -> None:
         if self._stopping or self.stop_criterion is None:
@@ -587,13 +645,17 @@ class Tuner:
         now = self.backend.now()
         while self._deadlines and self._deadlines[0][0] <= now:
             _, tid, count = heapq.heappop(self._deadlines)
-            if tid in self._running and self._starts.get(tid) == count:
-                self._request(
-                    tid,
-                    "fail",
-                    FailureReason.TIMEOUT,
-                    f"ran longer than max_trial_time={self.max_trial_time} s",
+            if tid not in self._running or self._starts.get(tid) != count:
+                continue
+            since = self.backend.running_since(tid)  # it may have waited for a worker
+            if since is not None and since + self.max_trial_time > now:
+                due = (
+                    now + self.max_trial_time if since == math.inf else since + self.max_trial_time
                 )
+                heapq.heappush(self._deadlines, (due, tid, count))
+            else:
+                detail = f"ran longer than max_trial_time={self.max_trial_time} s"
+                self._request(tid, Request("fail", FailureReason.TIMEOUT, detail))
 
     def _wait_time(self) -> float | None:
         now = self.backend.now()
@@ -645,20 +707,3 @@ def _check_max_failures(value: Any) -> None:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-@contextmanager
-def _sigterm_as_interrupt():
-    """While the tuner runs in the main thread, SIGTERM stops it like Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -1,8 +1,10 @@
 import errno
 import json
+import math
 import os
 import resource
 import sys
+import time
 import types
 
 import pytest
@@ -11,7 +13,13 @@ from tunesmith.backends import EventKind, FailureReason, LocalBackend, _logs, lo
 from tunesmith.backends.base import FolderError
 from tunesmith.backends.local import check_resources
 from tunesmith.testing import trainables
-from tunesmith.testing.backend_contract import BackendContract, drive, live_descendants, pid_alive
+from tunesmith.testing.backend_contract import (
+    BackendContract,
+    drive,
+    live_descendants,
+    pid_alive,
+    wait_until,
+)
 from tunesmith.trial import Trial
 
 
@@ -64,6 +72,18 @@ class TestLocalBackendContract(BackendContract):
         if event is not None and event.trial_id == 0:  # trial 0 may report first
             event = backend.next_event(timeout=10)
         assert (event.kind, event.trial_id) == (EventKind.STOPPED, 1)
+
+    def test_running_since_tells_a_queued_trial_from_a_running_one(self):
+        backend = self.launch("misbehave")
+        before = time.time()
+        backend.start(Trial(0, {"do": "hang"}))
+        backend.start(Trial(1, {"do": "ok"}))  # no free worker: queued
+        assert before <= backend.running_since(0) <= time.time()
+        assert backend.running_since(1) == math.inf
+        backend.stop(0)
+        assert wait_until(lambda: backend.running_since(1) != math.inf, timeout=10)
+        assert backend.running_since(1) >= before
+        assert backend.running_since(7) is None  # not a trial of the backend
 
     def test_unpicklable_config_is_start_failed(self):
         backend = self.launch("misbehave")

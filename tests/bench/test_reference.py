@@ -10,6 +10,7 @@ from tunesmith import FIFOScheduler, GridSearch, GridSearcher, RandomSearcher, T
 from tunesmith.backends.simulator import SimulatorBackend
 from tunesmith.bench import TabularBlackbox, load
 from tunesmith.stopping import StoppingCriterion
+from tunesmith.tuner import EXHAUSTED
 
 
 def final_table() -> TabularBlackbox:
@@ -83,7 +84,7 @@ def test_grid_search_over_a_sampled_table_finds_its_minimum():
     table = final_table()
     searcher = GridSearcher(table.config_space, restrict_configurations=table.configurations())
     result = simulate(table, searcher)
-    assert len(result.trials) == 1024 and result.stop_reason is None
+    assert len(result.trials) == 1024 and result.stop_reason == EXHAUSTED
     _, best = table.best(seed=0)
     assert result.best_result()["val_error"] == pytest.approx(best)
     config = result.best_config()

@@ -155,6 +155,12 @@ class Backend(ABC):
         """Acknowledge the trial's last RESULT event (it is stored) with the scheduler's
         decision. A no-op for trials that cannot be answered."""
 
+    def running_since(self, trial_id: int) -> float | None:
+        """When the trial began to run (:meth:`now`'s clock), ``math.inf`` while it still
+        waits for a worker, None if the backend does not tell (the tuner then counts from
+        :meth:`start`). ``max_trial_time`` counts from this time."""
+        return None
+
     def next_event(self, timeout: float | None = None) -> TrialEvent | None:
         """The next event, waiting at most ``timeout`` seconds (None: forever)."""
         try:

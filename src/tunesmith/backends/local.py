@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import numbers
 import os
 import pickle
@@ -27,6 +28,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +78,7 @@ class _LocalRun(Run):
     payload: bytes = b""
     worker: _Worker | None = None
     output: TrialOutput | None = None
+    dispatched: float | None = None  # when a worker got it (time.time())
 
 
 @dataclass(eq=False)
@@ -398,6 +401,7 @@ class LocalBackend(ProcessBackend):
                 return
             run = self._queue.popleft()
             worker.state, worker.run, run.worker = "busy", run, worker
+            run.dispatched = time.time()
             with contextlib.suppress(OSError):  # a dead worker: the trial fails with its exit
                 worker.sock.sendall(run.payload)
 
@@ -450,6 +454,15 @@ class LocalBackend(ProcessBackend):
                 return
             self._queue.append(run)
             self._dispatch()
+
+    def running_since(self, trial_id: int) -> float | None:
+        """When a worker got the trial; ``math.inf`` while it waits for one (e.g. a worker
+        being started again after the previous trial was killed)."""
+        with self._lock:
+            run = self._runs.get(trial_id)
+            if run is None:
+                return None
+            return math.inf if run.dispatched is None else run.dispatched
 
     def _start_failed(self, run: _LocalRun, detail: str) -> None:
         run.finished = True

@@ -96,10 +96,12 @@ def _finished_counts(experiment: Experiment, storage: str, budget: float) -> tup
     started, ended = runs[-2].payload or {}, runs[-1].payload or {}
     if not ended.get("clean") or started.get("n_workers") != experiment.n_workers:
         return None
+    from tunesmith.tuner import EXHAUSTED
+
     reason = ended.get("stop_reason")
     trials = sum(1 for e in events if e.kind == "trial_created")
     results = sum(1 for e in events if e.kind == "result")
-    if reason is None:
+    if reason is None or reason == EXHAUSTED:  # None: written before the reason had a name
         return trials, results  # the scheduler had no config left
     if reason.startswith(("interrupted", "max_failures")):
         return None

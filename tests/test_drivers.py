@@ -1,0 +1,104 @@
+"""One driver per study: drivers started on one study, together or staggered, on SQLite and
+PostgreSQL. Every driver but the owner exits at once with an error naming the holder, and the
+study ends as a single driver's run does."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from tunesmith.store.engine import parse_url
+from tunesmith.testing.crash import stored_table, stored_trials
+
+POSTGRES = os.environ.get("TUNESMITH_TEST_POSTGRES_URL")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only"),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'drivers.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("set TUNESMITH_TEST_POSTGRES_URL to run the PostgreSQL drivers test")
+    admin = sa.create_engine(parse_url(POSTGRES))
+    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = parse_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    admin.dispose()
+
+
+def command(storage, name, side):
+    return [
+        sys.executable,
+        "-m",
+        "tunesmith.testing.crash",
+        "tune",
+        *("--storage", storage, "--name", name, "--side", side),
+        *("--backend", "script", "--scheduler", "random", "--workers", "2"),
+        *("--trials", "12", "--epochs", "3", "--sleep", "0.2", "--seed", "3"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    """Each trial's status and config after one driver ran the study alone."""
+    tmp = tmp_path_factory.mktemp("single")
+    url = f"sqlite:///{tmp / 'single.db'}"
+    env = {**os.environ, "TUNESMITH_HOME": str(tmp / "home")}
+    subprocess.run(command(url, "single", str(tmp / "single.jsonl")), env=env, check=True)
+    return stored_trials(url, "single")
+
+
+@pytest.mark.parametrize("drivers", [2, 4])
+@pytest.mark.parametrize("stagger", [0.0, 0.5])
+def test_only_one_driver_runs_a_study(storage, single, tmp_path, drivers, stagger):
+    env = {**os.environ, "TUNESMITH_HOME": str(tmp_path / "home")}
+    procs = []
+    for i in range(drivers):
+        if i and stagger:
+            time.sleep(stagger)
+        side = str(tmp_path / f"side-{i}.jsonl")
+        procs.append(
+            (
+                time.monotonic(),
+                subprocess.Popen(
+                    command(storage, "shared", side),
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    outcomes = []
+    for started, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        outcomes.append((proc.returncode, err, time.monotonic() - started))
+    owners = [o for o in outcomes if o[0] == 0]
+    refused = [o for o in outcomes if o[0] != 0]
+    assert len(owners) == 1, [o[1][-300:] for o in outcomes]
+    for _, err, seconds in refused:
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("tunesmith.store.owner.StudyLockedError: the study 'shared'"), err
+        assert "is being run by another driver: host" in last and "pid" in last
+        assert seconds < owners[0][2]  # refused at once, not after running something
+    # the study is what one driver makes
+    assert stored_trials(storage, "shared") == single
+    results = Counter(
+        (tid, p["epoch"]) for kind, tid, p in stored_table(storage, "shared") if kind == "result"
+    )
+    assert len(results) == 12 * 3 and set(results.values()) == {1}
