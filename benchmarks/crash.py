@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -127,10 +128,12 @@ def campaign(
     sleep: float = 0.02,
     max_delay: float = 2.0,
     how: str = "KILL",
+    prefix: str = "",
 ) -> dict:
-    """One campaign; its figures."""
+    """One campaign; its figures (study names start with ``prefix``)."""
     rng = random.Random(seed)
     label = f"{backend}-{scheduler}-{workers}w{'-ckpt' * checkpoint}-{how.lower()}-s{seed}"
+    label = f"{prefix}{label}"
     env = {**os.environ, "TUNESMITH_HOME": str(tmp / "home")}
     opts = dict(
         trials=trials,
@@ -238,6 +241,7 @@ def run(
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         url = storage or f"sqlite:///{Path(tmp) / 'crash.db'}"
+        prefix = "" if storage is None else f"{uuid.uuid4().hex[:8]}-"  # a store of its own
         for i, ((backend, scheduler, workers, ckpt), n) in enumerate(
             zip(campaigns, per, strict=True)
         ):
@@ -252,6 +256,7 @@ def run(
                     kills=n,
                     seed=seed + i,
                     how=how,
+                    prefix=prefix,
                     **kwargs,
                 )
             )

@@ -49,10 +49,17 @@ def test_sigkill_campaign_with_promotions_resumes_exactly():
     assert figures["totals"]["kills"] == 8
 
 
-@pytest.mark.parametrize("how", ["INT", "INT2", "TERM"])
-def test_interrupted_runs_resume_as_if_not_interrupted(how):
-    figures = crash.run(
-        4, campaigns=(("local", "asha", 1, True),), trials=30, max_delay=1.5, how=how
-    )
+@pytest.mark.parametrize(
+    "how, campaign",
+    [
+        ("INT", ("local", "asha", 1, True)),
+        ("INT2", ("local", "asha", 1, True)),
+        ("TERM", ("local", "asha", 1, True)),
+        # pauses decided while the trials are being interrupted
+        ("INT", ("script", "asha-promotion", 1, True)),
+    ],
+)
+def test_interrupted_runs_resume_as_if_not_interrupted(how, campaign):
+    figures = crash.run(4, campaigns=(campaign,), trials=30, max_delay=1.5, how=how)
     check(figures)
     assert figures["totals"]["kills"] == 4

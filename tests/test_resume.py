@@ -1,7 +1,9 @@
 """Named studies: resume after a crash reproduces the uninterrupted run; extension; mismatch."""
 
 import json
+import os
 import shutil
+import signal
 
 import pytest
 import sqlalchemy as sa
@@ -93,6 +95,94 @@ def test_resume_after_crashes_at_every_point_equals_the_uninterrupted_run():
         result = tuner(name, seed=5).run()
         assert table(name) == reference, f"crash after {n} hook calls"
         assert len(result.trials) == 8
+
+
+@pytest.mark.parametrize("wait", [False, True])
+def test_resume_after_crashes_under_another_criterion_equals_the_uninterrupted_run(wait):
+    # the run ends on completed trials while others run: a resumed run checks the criterion
+    # before it starts anything, and ends (or lets finish) the restarted trials as it would have
+    def make(name, callbacks=()):
+        return Tuner(
+            InlineBackend(curve),
+            StopBad(SPACE, metric="loss", random_seed=7),
+            StoppingCriterion(max_num_trials_completed=3),
+            n_workers=3,
+            verbose=0,
+            name=name,
+            callbacks=list(callbacks),
+            wait_trial_completion_when_stopping=wait,
+        )
+
+    make(f"ref-{wait}").run()
+    reference = table(f"ref-{wait}")
+    crashes = 0
+    for n in range(1, 100, 2):
+        name = f"crashed-{wait}-{n}"
+        try:
+            make(name, [CrashAfter(n)]).run()
+        except Crash:
+            crashes += 1
+        else:
+            break  # the run has fewer hook calls than n
+        make(name).run()
+        assert table(name) == reference, f"crash after {n} hook calls"
+    assert crashes >= 10
+
+
+class InterruptAfter(CrashAfter):
+    """Sends this process SIGINT (SIGTERM) after ``n`` hook calls, like Ctrl-C at that moment."""
+
+    def __init__(self, n, signum=signal.SIGINT, times=1):
+        super().__init__(n)
+        self.signum, self.times = signum, times
+
+    def _tick(self):
+        self.n -= 1
+        if self.n == 0:
+            for _ in range(self.times):
+                os.kill(os.getpid(), self.signum)
+
+
+def trial_ends(name):
+    """Each trial's status, config and results (without ts_ fields), by id."""
+    with Store() as store:
+        trials = store.trials(name)
+        records = store.records(name)
+    results = {}
+    for r in records:
+        results.setdefault(r["trial_id"], []).append(
+            {k: v for k, v in r.items() if k in ("epoch", "loss")}
+        )
+    return {t["trial_id"]: (t["status"], t["config"], results.get(t["trial_id"])) for t in trials}
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+@pytest.mark.parametrize(
+    "signum, times", [(signal.SIGINT, 1), (signal.SIGINT, 2), (signal.SIGTERM, 1)]
+)
+def test_resume_after_interrupts_at_every_point_equals_the_uninterrupted_run(
+    signum, times, n_workers
+):
+    tuner("reference", seed=5, n_workers=n_workers).run()
+    reference, reference_ends = table("reference"), trial_ends("reference")
+    interrupted = 0
+    for n in range(1, 100, 2):
+        name = f"interrupted-{n}"
+        callbacks = [InterruptAfter(n, signum, times)]
+        result = tuner(name, seed=5, n_workers=n_workers, callbacks=callbacks).run()
+        if not result.stop_reason.startswith("interrupted"):
+            break  # the run has fewer hook calls than n
+        interrupted += 1
+        assert {t.status for t in result.trials.values()} <= {
+            TrialStatus.COMPLETED,
+            TrialStatus.STOPPED,
+            TrialStatus.INTERRUPTED,
+        }
+        assert tuner(name, seed=5, n_workers=n_workers).run().stop_reason.startswith("max_num")
+        assert trial_ends(name) == reference_ends, f"interrupted after {n} hook calls"
+        if n_workers == 1:  # one order of events: the whole journal is the same
+            assert table(name) == reference, f"interrupted after {n} hook calls"
+    assert interrupted >= 10
 
 
 def test_resume_without_a_seed_uses_the_stored_state():

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tunesmith.results import constrained_key, constraint_attr_of
+from tunesmith.results import TuningResult, constrained_key, constraint_attr_of
+from tunesmith.runstate import RunState
 from tunesmith.schedulers.base import Scheduler
+from tunesmith.stopping import TuningStatus
 from tunesmith.trial import Decision, Trial, TrialStatus
 
 __all__ = ["AskTell"]
@@ -24,6 +26,8 @@ class AskTell:
     ``ask()`` returns None when the scheduler has nothing left. For multi-fidelity schedulers,
     ``report(trial, result)`` passes an intermediate result and returns the scheduler's
     :class:`~tunesmith.trial.Decision` (a paused trial may later come back from ``ask()``).
+    The trials' statuses, results and counts are kept by the same run state as the tuner's
+    (:class:`~tunesmith.runstate.RunState`), fed with the same events.
     """
 
     def __init__(self, scheduler: Scheduler):
@@ -32,7 +36,22 @@ class AskTell:
                 f"AskTell needs a Scheduler (e.g. RandomSearch(...)), but got {scheduler!r}"
             )
         self.scheduler = scheduler
-        self.trials: dict[int, Trial] = {}
+        result = TuningResult(
+            metric=scheduler.metric,
+            mode=scheduler.mode,
+            constraint_attr=constraint_attr_of(scheduler),
+        )
+        self._state = RunState(result, TuningStatus())
+
+    @property
+    def trials(self) -> dict[int, Trial]:
+        """The trials by id."""
+        return self._state.trials
+
+    @trials.setter
+    def trials(self, trials: Mapping[int, Trial]) -> None:
+        self._state.trials.clear()
+        self._state.trials.update(trials)
 
     def ask(self) -> Trial | None:
         """The next trial to run (new, or a paused one to resume), or None when done."""
@@ -42,39 +61,41 @@ class AskTell:
             return None
         if suggestion.is_resume:
             trial = self._get(suggestion.resume_trial_id)
-            if suggestion.config is not None:
-                trial.config = dict(suggestion.config)
-        else:
-            trial = Trial(trial_id, dict(suggestion.config))
-            self.trials[trial_id] = trial
-            self.scheduler.on_trial_add(trial)
-        trial.status = TrialStatus.RUNNING
+            config = trial.config if suggestion.config is None else suggestion.config
+            self._apply("trial_started", trial.trial_id, {"resume": True, "config": dict(config)})
+            return trial
+        self._apply("trial_created", trial_id, dict(suggestion.config))
+        trial = self.trials[trial_id]
+        self.scheduler.on_trial_add(trial)
+        self._apply("trial_started", trial_id, {"resume": False})
         return trial
 
     def report(self, trial: Trial, result: Mapping[str, Any]) -> Decision:
         """An intermediate result of a running trial; returns CONTINUE, PAUSE or STOP."""
         trial = self._running(trial)
         result = dict(result)
-        decision = self.scheduler.on_trial_result(trial, result)
-        trial.last_result, trial.num_results = result, trial.num_results + 1
+        decision = self.scheduler.on_trial_result(trial, result)  # (raises for a bad result)
+        self._apply("result", trial.trial_id, result)
+        payload = {"decision": decision.value, "by": "scheduler"}
+        self._apply("decision", trial.trial_id, payload)
         if decision is Decision.STOP:
-            trial.status = TrialStatus.STOPPED
+            self._apply("trial_stopped", trial.trial_id, {"removed": False})
         elif decision is Decision.PAUSE:
-            trial.status = TrialStatus.PAUSED
+            self._apply("trial_paused", trial.trial_id, {})
         return decision
 
     def tell(self, trial: Trial, result: Mapping[str, Any]) -> None:
         """The final result of ``trial``: it is complete."""
         trial = self._running(trial)
         result = dict(result)
-        self.scheduler.on_trial_complete(trial, result)
-        trial.last_result, trial.num_results = result, trial.num_results + 1
-        trial.status = TrialStatus.COMPLETED
+        self.scheduler.on_trial_complete(trial, result)  # (raises for a bad result)
+        self._apply("result", trial.trial_id, result)
+        self._apply("trial_completed", trial.trial_id, {})
 
     def fail(self, trial: Trial, reason: str = "exception") -> None:
         """``trial`` could not be evaluated."""
         trial = self._running(trial)
-        trial.status, trial.failure_reason = TrialStatus.FAILED, reason
+        self._apply("trial_failed", trial.trial_id, {"reason": reason, "detail": None})
         self.scheduler.on_trial_error(trial)
 
     def best(self) -> Trial | None:
@@ -100,6 +121,9 @@ class AskTell:
             if best_key is None or key < best_key:
                 best, best_key = trial, key
         return best
+
+    def _apply(self, kind: str, trial_id: int, payload: dict[str, Any]) -> None:
+        self._state.apply(kind, trial_id, payload)
 
     def _get(self, trial_id: int | None) -> Trial:
         if trial_id not in self.trials:

@@ -98,68 +98,74 @@ def _same(a: Any, b: Any) -> bool:
 
 def replay(scheduler: Scheduler, state: RunState, events: Iterable[Event]) -> None:
     """Rebuild a run's ``state`` and ``scheduler`` from a study's ``events``: each event's
-    scheduler call is made again and checked against the journal (:class:`ReplayError` if the
-    answer differs), and the event is applied to ``state`` as the live run applied it."""
-    trials = state.trials
+    scheduler calls are made again in the live run's order around it (before the event was
+    journaled, or after) and checked against the journal (:class:`ReplayError` if an answer
+    differs), and the event is applied to ``state`` as the live run applied it."""
     for event in events:
-        kind, tid, payload = event.kind.value, event.trial_id, event.payload
-        where = f"event {event.seq} ({kind}, trial {tid})"
-        if kind == "trial_created":
-            suggestion = scheduler.suggest(tid)
-            if suggestion is None or suggestion.is_resume or not _same(suggestion.config, payload):
-                raise ReplayError(
-                    f"at {where} the scheduler suggested {suggestion} but the journal has a new "
-                    f"trial with config {payload}; is the scheduler deterministic and its code "
-                    "unchanged?"
-                )
-            state.apply(kind, tid, payload, event.time)
-            scheduler.on_trial_add(trials[tid])
-            continue
-        if kind == "trial_started" and payload.get("resume") and not payload.get("restart"):
-            if payload.get("via") == "suggest_resume":
-                suggestion = scheduler.suggest_resume()
-            else:
-                suggestion = scheduler.suggest(len(trials))
-            if suggestion is None or suggestion.resume_trial_id != tid:
-                raise ReplayError(
-                    f"at {where} the scheduler suggested {suggestion} but the journal "
-                    f"resumed trial {tid}"
-                )
-        elif kind == "scheduler_call" and payload.get("call") in ("suggest", "suggest_resume"):
-            if payload["call"] == "suggest":
-                suggestion = scheduler.suggest(payload["trial_id"])
-            else:
-                suggestion = scheduler.suggest_resume()
-            if suggestion is not None:
-                raise ReplayError(
-                    f"at {where} the scheduler suggested {suggestion} where the original "
-                    "run got None"
-                )
-        state.apply(kind, tid, payload, event.time)
-        if kind == "decision":
-            trial = trials[tid]
-            if payload.get("by") == "scheduler":
-                decision = scheduler.on_trial_result(trial, trial.last_result)
-                if decision.value != payload["decision"]:
-                    raise ReplayError(
-                        f"at {where} the scheduler decided {decision.value!r} where the original "
-                        f"run decided {payload['decision']!r}"
-                    )
-            elif payload.get("by") == "invalid":
-                with contextlib.suppress(ValueError):
-                    scheduler.on_trial_result(trial, trial.last_result)
-        elif kind == "trial_completed":
-            trial = trials[tid]
-            scheduler.on_trial_complete(trial, trial.last_result)
-        elif kind == "trial_failed":
-            trial = trials[tid]
-            if payload.get("via") == "complete":
-                with contextlib.suppress(ValueError):
-                    scheduler.on_trial_complete(trial, trial.last_result)
-            scheduler.on_trial_error(trial)
-        elif kind == "trial_stopped" and payload.get("removed"):
-            scheduler.on_trial_remove(trials[tid])
+        _before(scheduler, state, event)
+        state.apply(event.kind.value, event.trial_id, event.payload, event.time)
+        _after(scheduler, state, event)
     state.end_replay()
+
+
+def _before(scheduler: Scheduler, state: RunState, event: Event) -> None:
+    """The scheduler calls the live run made before it journaled ``event``."""
+    kind, tid, payload = event.kind.value, event.trial_id, event.payload
+    where = f"event {event.seq} ({kind}, trial {tid})"
+    trial = state.trials.get(tid) if tid is not None else None
+    if kind == "trial_created":
+        suggestion = scheduler.suggest(tid)
+        if suggestion is None or suggestion.is_resume or not _same(suggestion.config, payload):
+            raise ReplayError(
+                f"at {where} the scheduler suggested {suggestion} but the journal has a new "
+                f"trial with config {payload}; is the scheduler deterministic and its code "
+                "unchanged?"
+            )
+    elif kind == "trial_started" and payload.get("resume") and not payload.get("restart"):
+        if payload.get("via") == "suggest_resume":
+            suggestion = scheduler.suggest_resume()
+        else:
+            suggestion = scheduler.suggest(len(state.trials))
+        if suggestion is None or suggestion.resume_trial_id != tid:
+            raise ReplayError(
+                f"at {where} the scheduler suggested {suggestion} but the journal resumed "
+                f"trial {tid}"
+            )
+    elif kind == "scheduler_call" and payload.get("call") in ("suggest", "suggest_resume"):
+        if payload["call"] == "suggest":
+            suggestion = scheduler.suggest(payload["trial_id"])
+        else:
+            suggestion = scheduler.suggest_resume()
+        if suggestion is not None:
+            raise ReplayError(
+                f"at {where} the scheduler suggested {suggestion} where the original run got None"
+            )
+    elif kind == "decision" and payload.get("by") == "scheduler":
+        decision = scheduler.on_trial_result(trial, trial.last_result)
+        if decision.value != payload["decision"]:
+            raise ReplayError(
+                f"at {where} the scheduler decided {decision.value!r} where the original run "
+                f"decided {payload['decision']!r}"
+            )
+    elif kind == "decision" and payload.get("by") == "invalid":
+        with contextlib.suppress(ValueError):
+            scheduler.on_trial_result(trial, trial.last_result)
+    elif kind == "trial_completed":
+        scheduler.on_trial_complete(trial, trial.last_result)
+    elif kind == "trial_failed" and payload.get("via") == "complete":
+        with contextlib.suppress(ValueError):
+            scheduler.on_trial_complete(trial, trial.last_result)
+    elif kind == "trial_stopped" and payload.get("removed"):
+        scheduler.on_trial_remove(trial)
+
+
+def _after(scheduler: Scheduler, state: RunState, event: Event) -> None:
+    """The scheduler calls the live run made after it journaled ``event``."""
+    kind = event.kind.value
+    if kind == "trial_created":
+        scheduler.on_trial_add(state.trials[event.trial_id])
+    elif kind == "trial_failed":
+        scheduler.on_trial_error(state.trials[event.trial_id])
 
 
 def open_study(
@@ -189,18 +195,20 @@ def open_study(
                 "if_exists='resume' to continue it or 'overwrite' to start anew"
             )
         if study is not None and if_exists == "overwrite":
-            store.acquire_study(study).release()  # not while another driver runs it
-            store.delete_study(study)
+            store.delete_study(study)  # (not while another driver runs it)
             study = None
         spec = scheduler.spec()
+        created = False
         if study is None:
             try:
-                study = _create(store, name, scheduler, spec, run_dir)
+                study, created = _create(store, name, scheduler, spec, run_dir), True
             except StudyExistsError:  # another driver created it just now
+                if if_exists == "error":
+                    raise StudyMismatchError(
+                        f"a study named {name!r} was created in {store.url} by another driver "
+                        "just now; pass if_exists='resume' to continue it"
+                    ) from None
                 study = store.get_study(name)
-            else:
-                lease = store.acquire_study(study)
-                return store, study, lease, run_dir
         diffs = mismatches(study, spec, scheduler.metric, scheduler.mode)
         if diffs:
             raise StudyMismatchError(
@@ -209,16 +217,17 @@ def open_study(
                 "if_exists='overwrite' to replace it"
             )
         lease = store.acquire_study(study)
-        if "run_dir" in study.metadata and default_run_dir:
+        if "run_dir" in study.metadata and default_run_dir and not created:
             run_dir = stored_run_dir(study)
         scheduler.load_state_dict(study.metadata["scheduler_state"])
         replay(scheduler, state, store.read_events(study))
-        logger.info(
-            "resuming study %r: %d trials, %d results",
-            name,
-            len(state.trials),
-            len(state.result.results),
-        )
+        if not created:
+            logger.info(
+                "resuming study %r: %d trials, %d results",
+                name,
+                len(state.trials),
+                len(state.result.results),
+            )
         return store, study, lease, run_dir
     except BaseException:
         if lease is not None:

@@ -43,8 +43,8 @@ class Request:
     detail: str | None = None
 
 
-#: the trial ends that settle a request (an interrupted trial keeps the scheduler's: a resume
-#: settles it as after a crash)
+#: the trial ends that settle a request (an interrupted trial keeps the scheduler's decision:
+#: a resume settles it as after a crash)
 _ENDS = ("trial_completed", "trial_failed", "trial_stopped", "trial_paused")
 
 
@@ -55,7 +55,8 @@ class RunState:
     result: TuningResult
     status: TuningStatus
     cost_attr: str = "cost"
-    #: the tuner's pending request per running trial
+    #: per running trial, what the scheduler decided that ends it (a STOP or PAUSE decision,
+    #: an invalid result), from the journaled decisions
     requests: dict[int, Request] = field(default_factory=dict)
     #: per trial, the results (without ``ts_`` fields) stored since its last start
     since_start: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -81,6 +82,7 @@ class RunState:
             handler(self, trial_id, payload)
         if kind in _ENDS:
             self.requests.pop(trial_id, None)
+            self.since_start.pop(trial_id, None)  # a resume is a new start
         if kind == "run_started":
             if self._run_start is not None and self._last_time is not None:
                 self._earlier += self._last_time - self._run_start
@@ -164,9 +166,6 @@ class RunState:
 
     def _interrupted(self, tid: int, payload: dict[str, Any]) -> None:
         self.trials[tid].status = TrialStatus.INTERRUPTED
-        request = self.requests.get(tid)
-        if request is not None and request.kind in ("interrupt", "remove"):
-            del self.requests[tid]  # the live run's own, not the scheduler's
 
 
 _HANDLERS = {

@@ -221,8 +221,13 @@ class Tuner:
         self._interrupts = Interrupts()
         self._buffer: list = []
         self._to_restart: list[int] = []
-        #: per restarted trial, the stored reports it may repeat (see RunState)
+        #: the live run's own requests to end a trial (the run is ending, a timeout, ...); the
+        #: scheduler's (from journaled decisions) are in ``state.requests``
+        self._ending: dict[int, Request] = {}
+        #: per restarted trial, the stored reports it may repeat (see RunState), and the trials
+        #: that repeated one already
         self._in_doubt: dict[int, list[dict[str, Any]]] = {}
+        self._repeating: set[int] = set()
         self._resume_via = "suggest"
         self._durable_acks = bool(getattr(backend, "durable_acks", True))
         #: the journal's events with ``storage="memory"`` (else None: they are in the store)
@@ -247,6 +252,7 @@ class Tuner:
                 self._t0 = self.backend.now() - self.state.previous_time
                 payload = {"pid": os.getpid(), "n_workers": self.n_workers}
                 self._journal("run_started", None, payload)
+                self._settle_running()  # within the run: its events count for this run's time
                 self._flush(force=True)
                 for cb in callbacks:
                     cb.on_tuning_start(self)
@@ -297,9 +303,12 @@ class Tuner:
                 self._close_study()
 
     def _loop(self, callbacks: list[TunerCallback]) -> None:
+        self._check_stop_criterion()  # a resumed run may have met it already
         while not self._interrupts.count:
             if not self._stopping:
                 self._fill_workers(callbacks)
+            elif self._to_restart:  # a resumed run that lets its trials finish
+                self._restart_trials(callbacks)
             if not self._running and (self._stopping or self._exhausted):
                 return
             self._flush()  # nothing waits unwritten while the tuner blocks
@@ -326,14 +335,13 @@ class Tuner:
             return
         self._exhausted = False
         limit = getattr(self.stop_criterion, "max_num_trials_started", None)
-        while self._to_restart and len(self._running) < self.n_workers:
-            trial = self.trials[self._to_restart.pop(0)]
-            checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
-            resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
-            self._start(trial, resume, callbacks, restart=True)
+        self._restart_trials(callbacks)
         if any(request.kind == "pause" for request in self.state.requests.values()):
             return  # the scheduler may resume a trial still pausing: ask once it has paused
         while len(self._running) < self.n_workers:
+            self._check_stop_criterion()  # (a resumed run may have met it already)
+            if self._stopping or self._interrupts.count:
+                return
             trial_id = len(self.trials)
             if limit is not None and self.status.num_trials_started >= limit:
                 # no new trial may start; running ones finish, paused ones may be resumed
@@ -365,6 +373,14 @@ class Tuner:
             self._check_stop_criterion()
             if self._stopping:
                 return
+
+    def _restart_trials(self, callbacks: list[TunerCallback]) -> None:
+        """Start again the trials a crash or an interrupt left running, as workers free up."""
+        while self._to_restart and len(self._running) < self.n_workers:
+            trial = self.trials[self._to_restart.pop(0)]
+            checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
+            resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
+            self._start(trial, resume, callbacks, restart=True)
 
     def _start(
         self,
@@ -415,7 +431,9 @@ class Tuner:
         tid = trial.trial_id
         self._running.discard(tid)
         self._in_doubt.pop(tid, None)
-        request = self.state.requests.get(tid)
+        self._repeating.discard(tid)
+        request = self._request_of(tid)
+        self._ending.pop(tid, None)
         if request is not None and request.kind == "fail":
             event = TrialEvent(EventKind.FAILED, tid, reason=request.reason, detail=request.detail)
         kind = None if request is None else request.kind
@@ -423,12 +441,12 @@ class Tuner:
             self._on_completed(trial, callbacks)
         elif event.kind is EventKind.FAILED:
             self._on_failed(trial, event.reason, event.detail, callbacks)
-        elif event.kind is EventKind.PAUSED or kind == "pause":  # paused as the scheduler said
+        elif kind == "interrupt":  # it restarts when the study is resumed
+            self._journal("trial_interrupted", tid, {})
+        elif kind == "pause" or (kind is None and event.kind is EventKind.PAUSED):
             self._journal("trial_paused", tid, {})
             for cb in callbacks:
                 cb.on_trial_complete(trial)
-        elif kind == "interrupt":  # it restarts when the study is resumed
-            self._journal("trial_interrupted", tid, {})
         else:
             removed = kind == "remove"
             if removed:
@@ -451,7 +469,7 @@ class Tuner:
             return
         self._journal("result", tid, result)
         invalid = None
-        request = self.state.requests.get(tid)
+        request = self._request_of(tid)
         if request is not None and request.kind != "interrupt":
             decision = Decision.STOP if request.kind != "pause" else Decision.PAUSE
             by = "tuner"
@@ -469,22 +487,30 @@ class Tuner:
             self.backend.stop(tid, reason=FailureReason.INVALID_METRIC)
         answer = decision
         if decision is Decision.CONTINUE and request is not None:
-            answer = Decision.STOP  # it is being interrupted
+            answer = Decision.PAUSE  # it is being interrupted: it keeps its checkpoint
         self.backend.reply(tid, answer)
         for cb in callbacks:
             cb.on_trial_result(trial, result, decision)
 
     def _redelivered(self, trial_id: int, result: dict[str, Any]) -> bool:
-        """Whether a trial restarted after a crash repeats a report stored before it."""
+        """Whether a trial restarted after a crash repeats a report stored before it: its first
+        repeat may be any stored report (it restarted from a checkpoint saved after some of
+        them), each further one must be the next stored one; the first report that is not a
+        repeat ends the check. (Reports that carry a step or epoch are told apart exactly.)"""
         doubt = self._in_doubt.get(trial_id)
         if not doubt:
             return False
         metrics = user_metrics(result)
-        if metrics not in doubt:
-            del self._in_doubt[trial_id]
-            return False
-        del doubt[: doubt.index(metrics) + 1]
-        return True
+        if trial_id in self._repeating:
+            if doubt[0] == metrics:
+                del doubt[0]
+                return True
+        elif metrics in doubt:
+            del doubt[: doubt.index(metrics) + 1]
+            self._repeating.add(trial_id)
+            return True
+        del self._in_doubt[trial_id]
+        return False
 
     def _on_completed(self, trial: Trial, callbacks) -> None:
         if trial.last_result is None:
@@ -522,8 +548,10 @@ class Tuner:
         self._check_failures()
 
     def _delete_checkpoint(self, trial_id: int) -> None:
+        if not self.delete_checkpoints:
+            return
         folder = self.backend.trial_dir(trial_id) / "checkpoint"
-        if self.delete_checkpoints and folder.is_dir():
+        if folder.is_dir():
             try:
                 shutil.rmtree(folder)
             except OSError as err:
@@ -533,8 +561,7 @@ class Tuner:
 
     # -- the study -------------------------------------------------------------------------
     def _open_study(self) -> None:
-        """Open the store; create the study, or check and replay the stored one; then settle
-        the trials its journal left running."""
+        """Open the store; create the study, or check and replay the stored one."""
         if self.journal is not None:
             self._store, self._study = _MemoryJournal(self.journal), self.name
             return
@@ -547,11 +574,6 @@ class Tuner:
             run_dir=self.run_dir,
             default_run_dir=self.run_dir == home() / self.name,
         )
-        try:
-            self._settle_running()
-        except BaseException:
-            self._close_study()
-            raise
 
     def _settle_running(self) -> None:
         """Trials the journal left running or interrupted: settle those the scheduler had
@@ -566,6 +588,7 @@ class Tuner:
                 self._journal("trial_paused", tid, {})
             elif request is not None:
                 self._journal("trial_stopped", tid, {"removed": False})
+                self._delete_checkpoint(tid)
             else:
                 self._to_restart.append(tid)
                 # reports the trial may repeat: all of them since its last start
@@ -595,12 +618,25 @@ class Tuner:
 
     # -- stopping --------------------------------------------------------------------------
     def _request(self, trial_id: int, request: Request) -> None:
-        """Ask the backend to end a running trial (a failure request is never replaced)."""
-        current = self.state.requests.get(trial_id)
+        """Ask the backend to end a running trial (a failure request is never replaced). An
+        interrupt asks it to pause: the trial keeps its checkpoint, and a report it made in the
+        meantime is answered PAUSE, as a scheduler's PAUSE would be."""
+        current = self._ending.get(trial_id)
         if current is not None and current.kind == "fail":
             return
-        self.state.requests[trial_id] = request
-        self.backend.stop(trial_id, reason=request.reason)
+        self._ending[trial_id] = request
+        if request.kind == "interrupt":
+            self.backend.pause(trial_id)
+        else:
+            self.backend.stop(trial_id, reason=request.reason)
+
+    def _request_of(self, trial_id: int) -> Request | None:
+        """What ends a running trial: a failure the tuner asked for, else the scheduler's
+        decision, else the tuner's other requests."""
+        live = self._ending.get(trial_id)
+        if live is not None and live.kind == "fail":
+            return live
+        return self.state.requests.get(trial_id) or live
 
     def _begin_stopping(self, reason: str, *, force: bool = False, interrupt: bool = False):
         if self._stopping is None or interrupt:
@@ -608,8 +644,13 @@ class Tuner:
             logger.info("stopping the run: %s", reason)
         if force or interrupt or not self.wait_trial_completion_when_stopping:
             for tid in list(self._running):
-                if tid not in self.state.requests:
+                if tid not in self.state.requests and tid not in self._ending:
                     self._request(tid, Request("interrupt" if interrupt else "remove"))
+            if not interrupt:  # trials that were to restart end as running ones do
+                for tid in self._to_restart:
+                    self.scheduler.on_trial_remove(self.trials[tid])
+                    self._journal("trial_stopped", tid, {"removed": True})
+                self._to_restart.clear()
 
     def _check_stop_criterion(self) -> None:
         if self._stopping or self.stop_criterion is None:

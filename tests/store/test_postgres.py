@@ -64,3 +64,55 @@ def test_the_url_forms_reach_the_server(admin):
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_an_append_under_way_and_a_takeover_are_serialized(admin):
+    """The fence locks the owner row: an append waits for a takeover in progress, then finds
+    the row changed and writes nothing (and a takeover waits for an append under way)."""
+    import threading
+    import time
+
+    from tunesmith.store import Event, OwnershipLostError
+    from tunesmith.store.schema import owners
+    from tunesmith.testing.store_contract import new_study, trial_events
+
+    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = parse_url(BASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    store, other = Store(url), sa.create_engine(url)
+    try:
+        study = new_study(store)
+        lease = store.acquire_study(study)
+        store.append(study, trial_events(0, [0.5], end=""), owner=lease)
+        conn = other.connect()
+        takeover = conn.begin()
+        where = owners.c.study_id == study.study_id
+        conn.execute(sa.select(owners).where(where).with_for_update()).all()
+        conn.execute(owners.update().where(where).values(token="the-new-owner"))
+        outcome = []
+
+        def append():
+            try:
+                store.append(
+                    study, [Event("result", trial_id=0, payload={"loss": 1.0})], owner=lease
+                )
+                outcome.append("written")
+            except OwnershipLostError:
+                outcome.append("refused")
+
+        thread = threading.Thread(target=append)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # it waits for the takeover
+        takeover.commit()
+        thread.join(10)
+        assert outcome == ["refused"]
+        conn.close()
+        lease.release()
+    finally:
+        store.close()
+        other.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -69,11 +69,24 @@ def friendly_errors(command: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import sqlalchemy as sa
 
-        from tunesmith.store import SchemaVersionError, StudyNotFoundError
+        from tunesmith.store import (
+            SchemaVersionError,
+            StoreCorruptedError,
+            StudyLockedError,
+            StudyNotFoundError,
+        )
 
         try:
             return command(*args, **kwargs)
-        except (ValueError, ImportError, OSError, StudyNotFoundError, SchemaVersionError) as err:
+        except (
+            ValueError,
+            ImportError,
+            OSError,
+            StudyNotFoundError,
+            SchemaVersionError,
+            StudyLockedError,
+            StoreCorruptedError,
+        ) as err:
             raise CLIError(str(err)) from err
         except sa.exc.SQLAlchemyError as err:
             detail = str(getattr(err, "orig", None) or err).strip().splitlines()

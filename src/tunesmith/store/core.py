@@ -156,8 +156,9 @@ class Store:
             rows = conn.execute(sa.select(studies).order_by(studies.c.id)).all()
         return [study_from_row(row) for row in rows]
 
-    def delete_study(self, study: Study | str) -> None:
-        """Delete a study with its journal, trials and results."""
+    def delete_study(self, study: Study | str, *, owner: Lease | None = None) -> None:
+        """Delete a study with its journal, trials and results; :class:`StudyLockedError` if
+        a live driver runs it (other than ``owner``, the caller's own lease)."""
         study = self._resolve(study)
         with self._writer.begin() as conn:
             # lock the study's row first, as appenders do, so no append runs half-deleted
@@ -167,6 +168,8 @@ class Store:
             ).first()
             if locked is None:
                 raise self._not_found(study.name)
+            probe = owner or Lease(self._engine, self._writer, sid, study.name, self._display)
+            probe.check_free(conn)
             for table in (results, trials, events, owners):
                 conn.execute(table.delete().where(table.c.study_id == sid))
             conn.execute(studies.delete().where(studies.c.id == sid))

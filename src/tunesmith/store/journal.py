@@ -41,11 +41,15 @@ _BUMP_SEQ = (
     .where(studies.c.id == bindparam("k_study"))
     .values(last_seq=studies.c.last_seq + bindparam("v_n", type_=sa.BigInteger))
 )
-# the same, fenced: only while the owner row holds the appender's token (see store/owner.py)
+# the same, fenced: only while the owner row holds the appender's token (see store/owner.py).
+# FOR SHARE locks that row (PostgreSQL; SQLite's write lock already serializes everything), so
+# a takeover (which updates the row) waits for an append under way, and an append that waits
+# for a takeover re-reads the row once it committed and finds another token: it writes nothing
 _BUMP_SEQ_OWNED = _BUMP_SEQ.where(
-    sa.exists().where(
-        (owners.c.study_id == bindparam("k_study")) & (owners.c.token == bindparam("k_token"))
-    )
+    sa.select(owners.c.study_id)
+    .where((owners.c.study_id == bindparam("k_study")) & (owners.c.token == bindparam("k_token")))
+    .with_for_update(read=True)
+    .exists()
 )
 _READ_SEQ = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
 _HAS_SEQ = sa.select(events.c.seq).where(

@@ -5,11 +5,13 @@ A tuner that runs a study first takes its ownership (:meth:`Store.acquire_study`
 background thread renews every :data:`HEARTBEAT_INTERVAL` seconds. Another driver is refused at
 once (:class:`StudyLockedError`, naming the holder) unless the holder is gone:
 
-* on the same machine (same host name and boot id), as soon as its process no longer exists
-  (or its pid now belongs to a process started later), so a driver killed and started again
-  takes its study over at once;
-* anywhere, once its heartbeat is older than ``stale_after`` seconds (default
-  :data:`STALE_AFTER`, compared with this machine's clock).
+* on the same machine (same host name, boot id and process namespace), as soon as its process
+  no longer exists (or its pid now belongs to a process started later), so a driver killed and
+  started again takes its study over at once; a holder whose process lives is never taken over
+  (a driver stopped with Ctrl-Z holds its study until it ends);
+* on another machine, once its heartbeat is older than ``stale_after`` seconds (default
+  :data:`STALE_AFTER`). Heartbeats are stamped with the database server's clock on PostgreSQL
+  (so machines' clocks need not agree), with the local clock on SQLite (one machine).
 
 Appends made on behalf of an owner are fenced: the update that numbers a batch's events only
 matches while the owner row still holds the appender's token, in the same transaction, so a
@@ -60,10 +62,15 @@ class OwnershipLostError(RuntimeError):
     """This driver's ownership of the study was taken over by another driver."""
 
 
-def _boot_id() -> str:
+def _machine() -> str:
+    """The boot id and the pid namespace: processes that can see each other's pids share
+    both (containers on one kernel have the boot id but not the namespace)."""
+    parts = []
     with contextlib.suppress(OSError):
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    return ""
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    with contextlib.suppress(OSError):
+        parts.append(os.readlink("/proc/self/ns/pid"))
+    return " ".join(parts)
 
 
 def _process_start(pid: int) -> str | None:
@@ -82,7 +89,7 @@ def _process_start(pid: int) -> str | None:
 def identity() -> tuple[str, str, int, str | None]:
     """This process's host name, boot id, pid and start time, as an owner row records them."""
     pid = os.getpid()
-    return socket.gethostname(), _boot_id(), pid, _process_start(pid) or None
+    return socket.gethostname(), _machine(), pid, _process_start(pid) or None
 
 
 def _alive(pid: int, start: str | None) -> bool:
@@ -102,8 +109,21 @@ def _alive(pid: int, start: str | None) -> bool:
     return True
 
 
+#: the tokens of the leases this process holds
+_HELD: set[str] = set()
+
+
+def _now(conn: Connection) -> float:
+    """Seconds since the epoch by the database server's clock (PostgreSQL), else this
+    machine's (SQLite lives on this machine)."""
+    if conn.dialect.name == "postgresql":
+        return float(conn.execute(sa.select(sa.func.extract("epoch", sa.func.now()))).scalar())
+    return time.time()
+
+
 @dataclass(frozen=True)
 class _Holder:
+    token: str
     host: str
     machine: str
     pid: int
@@ -142,32 +162,25 @@ class Lease:
             except sa.exc.IntegrityError:
                 if attempt:
                     raise
+        _HELD.add(self.token)
         self._thread = threading.Thread(
             target=self._beat, name=f"tunesmith-heartbeat-{self.study_name}", daemon=True
         )
         self._thread.start()
 
-    def _take(self, conn: Connection, stale_after: float) -> None:
+    def check_free(self, conn: Connection, stale_after: float = STALE_AFTER) -> str | None:
+        """In ``conn``'s write transaction: raise :class:`StudyLockedError` if another live
+        driver holds the study (its row stays locked until the transaction ends); else return
+        why a holder is gone, or None when there is none (or it is this lease)."""
         o = owners.c
         row = conn.execute(
-            sa.select(o.host, o.machine, o.pid, o.pid_start, o.since, o.heartbeat)
+            sa.select(o.token, o.host, o.machine, o.pid, o.pid_start, o.since, o.heartbeat)
             .where(o.study_id == self.study_id)
             .with_for_update()
         ).first()
-        now = time.time()
-        values = {
-            "token": self.token,
-            "host": self.host,
-            "machine": self.machine,
-            "pid": self.pid,
-            "pid_start": self.pid_start,
-            "since": now,
-            "heartbeat": now,
-        }
-        if row is None:
-            conn.execute(owners.insert().values(study_id=self.study_id, **values))
-            return
-        holder = _Holder(*row)
+        if row is None or row[0] == self.token:
+            return None
+        holder, now = _Holder(*row), _now(conn)
         gone = self._gone(holder, now, stale_after)
         if not gone:
             raise StudyLockedError(
@@ -177,14 +190,37 @@ class Lease:
                 f"once on its own machine, or {stale_after:.0f} s after its last heartbeat "
                 "elsewhere"
             )
+        return gone
+
+    def _take(self, conn: Connection, stale_after: float) -> None:
+        o = owners.c
+        exists = conn.execute(sa.select(o.study_id).where(o.study_id == self.study_id)).first()
+        gone = self.check_free(conn, stale_after)
+        now = _now(conn)
+        values = {
+            "token": self.token,
+            "host": self.host,
+            "machine": self.machine,
+            "pid": self.pid,
+            "pid_start": self.pid_start,
+            "since": now,
+            "heartbeat": now,
+        }
+        if exists is None:
+            conn.execute(owners.insert().values(study_id=self.study_id, **values))
+            return
         logger.info("taking over study %r from a driver that is gone (%s)", self.study_name, gone)
         conn.execute(owners.update().where(o.study_id == self.study_id).values(**values))
 
     def _gone(self, holder: _Holder, now: float, stale_after: float) -> str:
         """Why ``holder`` no longer runs the study, or ``""`` if it may."""
         same_machine = holder.host == self.host and holder.machine == self.machine
-        if same_machine and holder.pid != self.pid and not _alive(holder.pid, holder.pid_start):
-            return f"its process {holder.pid} on this machine has ended"
+        if same_machine:
+            if holder.pid == self.pid:  # this process: a lease of it that is no longer held?
+                return "" if holder.token in _HELD else "this process no longer holds it"
+            if not _alive(holder.pid, holder.pid_start):
+                return f"its process {holder.pid} on this machine has ended"
+            return ""  # alive here: it holds the study, heartbeat or not
         if now - holder.heartbeat > stale_after:
             return f"no heartbeat for {now - holder.heartbeat:.0f} s"
         return ""
@@ -200,7 +236,7 @@ class Lease:
         while not self._stop.wait(HEARTBEAT_INTERVAL):
             try:
                 with self._writer.begin() as conn:
-                    matched = conn.execute(beat, {"now": time.time()}).rowcount
+                    matched = conn.execute(beat, {"now": _now(conn)}).rowcount
             except Exception as err:  # the store is unreachable for now: try again later
                 logger.warning("heartbeat of study %r failed: %s", self.study_name, err)
                 continue
@@ -215,9 +251,10 @@ class Lease:
     def release(self) -> None:
         """Stop the heartbeat and give the study up (if this driver still holds it)."""
         self._stop.set()
-        if self._thread is not None:
+        _HELD.discard(self.token)
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
-            self._thread = None
+        self._thread = None
         o = owners.c
         try:
             with self._writer.begin() as conn:

@@ -125,6 +125,43 @@ class StoreOwnerContract:
         )
         store.acquire_study(study).release()
 
+    def test_a_live_driver_on_this_machine_is_never_taken_over(self, tmp_path):
+        store = self.make_store(tmp_path)
+        study = new_study(store)
+        host, machine, _, _ = owner_module.identity()
+        parent = owner_module.os.getppid()
+        start = owner_module._process_start(parent)
+        # alive (stopped with Ctrl-Z, say), silent for long: it still holds its study
+        _write_owner(
+            store,
+            study.study_id,
+            host=host,
+            machine=machine,
+            pid=parent,
+            pid_start=start,
+            heartbeat=time.time() - 3600,
+        )
+        with pytest.raises(StudyLockedError, match=f"pid {parent}"):
+            store.acquire_study(study)
+
+    def test_a_lease_this_process_no_longer_holds_is_taken_over(self, tmp_path):
+        store = self.make_store(tmp_path)
+        study = new_study(store)
+        host, machine, pid, start = owner_module.identity()
+        _write_owner(store, study.study_id, host=host, machine=machine, pid=pid, pid_start=start)
+        store.acquire_study(study).release()
+
+    def test_a_study_run_by_a_live_driver_is_not_deleted(self, tmp_path):
+        store = self.make_store(tmp_path)
+        study = new_study(store)
+        _write_owner(store, study.study_id)
+        with pytest.raises(StudyLockedError, match="is being run by another driver"):
+            store.delete_study(study)
+        assert store.get_study(study.name) is not None
+        _write_owner(store, study.study_id, heartbeat=time.time() - 100)  # gone: deleted
+        store.delete_study(study)
+        assert store.get_study(study.name) is None
+
     def test_appends_are_fenced_once_another_driver_took_over(self, tmp_path):
         store = self.make_store(tmp_path)
         study = new_study(store)
@@ -165,6 +202,8 @@ class StoreOwnerContract:
         store = self.make_store(tmp_path)
         study = new_study(store)
         lease = store.acquire_study(study)
-        store.delete_study(study)
+        with pytest.raises(StudyLockedError):
+            store.delete_study(study)  # held by a lease of this process
+        store.delete_study(study, owner=lease)  # by its holder
         assert _owner_rows(store) == []
         lease.release()
