@@ -13,7 +13,7 @@ from tunesmith.callbacks import TunerCallback
 from tunesmith.resume import StudyMismatchError
 from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.store import Store
-from tunesmith.store.schema import studies
+from tunesmith.store.schema import owners, studies
 from tunesmith.testing.inline_backend import InlineBackend
 from tunesmith.trial import Decision
 
@@ -296,3 +296,29 @@ def test_a_stored_run_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "run").write_text("not a folder")
     with pytest.raises(StudyMismatchError, match="which is not a folder"):
         tuner("filed", n_trials=2, seed=0).run()
+
+
+class TakenOver(TunerCallback):
+    """After ``n`` results, another driver takes the study over (it writes the owner row)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def on_trial_result(self, trial, result, decision):
+        self.n -= 1
+        if self.n == 0:
+            engine = sa.create_engine(Store().url)
+            with engine.begin() as conn:
+                conn.execute(owners.update().values(token="another-driver"))
+            engine.dispose()
+
+
+def test_a_driver_whose_study_was_taken_over_writes_nothing_more():
+    from tunesmith.store import OwnershipLostError
+
+    with pytest.raises(OwnershipLostError, match="another driver took over the study 'taken'"):
+        tuner("taken", seed=0, callbacks=[TakenOver(3)]).run()
+    with Store() as store:
+        kinds = [e.kind.value for e in store.read_events("taken")]
+    assert kinds.count("result") == 3  # the fourth was refused, and so was the end of the run
+    assert "run_ended" not in kinds

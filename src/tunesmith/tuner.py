@@ -610,6 +610,8 @@ class Tuner:
         self.state.apply(kind, trial_id, payload, now)
 
     def _flush(self, *, force: bool = False) -> None:
+        if self._lease is not None and self._lease.lost:  # seen by the heartbeat: stop now
+            raise self._lease.lost_error()
         if not (force or self._durable_acks or len(self._buffer) >= self.journal_batch):
             return  # a simulation: nothing is lost if the tuner dies before the batch is written
         if self._buffer and self._study is not None:

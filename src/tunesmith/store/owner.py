@@ -46,6 +46,7 @@ __all__ = [
     "OwnershipLostError",
     "StudyLockedError",
     "identity",
+    "process_alive",
 ]
 
 #: seconds between two heartbeats of a study's owner
@@ -92,9 +93,9 @@ def identity() -> tuple[str, str, int, str | None]:
     return socket.gethostname(), _machine(), pid, _process_start(pid) or None
 
 
-def _alive(pid: int, start: str | None) -> bool:
-    """Whether process ``pid`` of this machine still runs (and is the one that started at
-    ``start``)."""
+def process_alive(pid: int, start: str | None = None) -> bool:
+    """Whether process ``pid`` of this machine still runs, not a zombie (and, with ``start``,
+    is the one that started then: not a later process given the same pid)."""
     now_start = _process_start(pid)
     if now_start == "":
         return False
@@ -218,7 +219,7 @@ class Lease:
         if same_machine:
             if holder.pid == self.pid:  # this process: a lease of it that is no longer held?
                 return "" if holder.token in _HELD else "this process no longer holds it"
-            if not _alive(holder.pid, holder.pid_start):
+            if not process_alive(holder.pid, holder.pid_start):
                 return f"its process {holder.pid} on this machine has ended"
             return ""  # alive here: it holds the study, heartbeat or not
         if now - holder.heartbeat > stale_after:

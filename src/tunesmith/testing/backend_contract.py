@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.store.owner import process_alive
 from tunesmith.trial import Decision, Trial
 
 __all__ = ["BackendContract", "drive", "live_descendants", "pid_alive", "wait_until"]
@@ -34,20 +35,7 @@ END_KINDS = (EventKind.COMPLETED, EventKind.FAILED, EventKind.STOPPED, EventKind
 
 def pid_alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rpartition(")")[2].split()[0]
-        return state not in ("Z", "X")
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+    return process_alive(pid)
 
 
 def live_descendants(pid: int | None = None) -> set[int]:
