@@ -4,6 +4,8 @@
   (``commit_every=1``: one result per transaction, as the tuner writes an event before acting on
   it), and with 10 or 100 results per transaction for comparison. Each result also updates its
   trial's row (last result, count, best value) in the same transaction.
+* the single-commit figure again with ``owned``: appends under a study lease, fenced by the
+  owner row as the tuner's are (followed by one more plain run, to compare within one run).
 * ``records_100k_s``: seconds to load a study of 100,000 results (1,000 trials x 100 reports)
   with ``records()``, the flat trial x report table; median of 3 loads. Also ``read_events()``
   of its journal and ``trials()``.
@@ -45,9 +47,11 @@ def _study(store: Store, name: str):
     )
 
 
-def measure_appends(store: Store, n_results: int, commit_every: int) -> dict:
-    """``n_results`` results over 100 trials, ``commit_every`` per transaction."""
+def measure_appends(store: Store, n_results: int, commit_every: int, owned: bool = False) -> dict:
+    """``n_results`` results over 100 trials, ``commit_every`` per transaction; ``owned``: as
+    the tuner appends, under its lease on the study (each append fenced by the owner row)."""
     study = _study(store, f"append-{commit_every}-{uuid.uuid4().hex[:8]}")
+    lease = store.acquire_study(study) if owned else None
     n_trials = 100
     store.append(
         study,
@@ -67,9 +71,12 @@ def measure_appends(store: Store, n_results: int, commit_every: int) -> dict:
     ]
     t0 = time.perf_counter()
     for start in range(0, n_results, commit_every):
-        store.append(study, events[start : start + commit_every])
+        store.append(study, events[start : start + commit_every], owner=lease)
     elapsed = time.perf_counter() - t0
+    if lease is not None:
+        lease.release()
     return {
+        "owned": owned,
         "commit_every": commit_every,
         "results": n_results,
         "seconds": round(elapsed, 3),
@@ -113,7 +120,9 @@ def measure_load(store: Store, n_trials: int = 1000, reports: int = 100) -> dict
 def measure(url: str, n_results: int, *, full: bool) -> dict:
     store = Store(url)
     out = {
-        "appends": [measure_appends(store, n_results, every) for every in (1, 10, 100)],
+        "appends": [measure_appends(store, n_results, every) for every in (1, 10, 100)]
+        # the tuner's case, measured again right after the plain one (a ratio on a noisy machine)
+        + [measure_appends(store, n_results, 1, owned=True), measure_appends(store, n_results, 1)],
         "load": measure_load(store),
     }
     store.close()
