@@ -313,7 +313,7 @@ def test_missing_optional_dependencies_print_the_install_line(url, tmp_path):
         check=2,
         cwd=tmp_path,
     )
-    assert "pip install pyarrow" in out.stderr
+    assert 'pip install "tunesmith[parquet]"' in out.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -322,3 +322,27 @@ def test_a_driver_whose_study_was_taken_over_writes_nothing_more():
         kinds = [e.kind.value for e in store.read_events("taken")]
     assert kinds.count("result") == 3  # the fourth was refused, and so was the end of the run
     assert "run_ended" not in kinds
+
+
+def test_running_a_finished_study_again_says_so(caplog):
+    tuner("again", n_trials=2, seed=0).run()
+    with caplog.at_level("INFO", logger="tunesmith"):
+        tuner("again", n_trials=2, seed=0).run()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(
+        "study 'again' already ran (2 trials (2 completed, 0 failed), 8 results; its last run "
+        "ended: max_num_trials_started=2 reached); this run continues it. Pass "
+        "if_exists='overwrite'" in m
+        for m in warnings
+    ), warnings
+    caplog.clear()
+    with pytest.raises(Crash):  # a run cut short is resumed without a warning
+        tuner("cut", n_trials=3, seed=0, callbacks=[CrashAfter(4)]).run()
+    with caplog.at_level("INFO", logger="tunesmith"):
+        tuner("cut", n_trials=3, seed=0).run()
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert (
+        "INFO",
+        "resuming study 'cut' after its last run was cut short (an error): 1 "
+        "trials (0 completed, 0 failed), 3 results",
+    ) in messages, messages

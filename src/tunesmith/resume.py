@@ -222,18 +222,40 @@ def open_study(
         scheduler.load_state_dict(study.metadata["scheduler_state"])
         replay(scheduler, state, store.read_events(study))
         if not created:
-            logger.info(
-                "resuming study %r: %d trials, %d results",
-                name,
-                len(state.trials),
-                len(state.result.results),
-            )
+            _say_resumed(name, state)
         return store, study, lease, run_dir
     except BaseException:
         if lease is not None:
             lease.release()
         store.close()
         raise
+
+
+def _say_resumed(name: str, state: RunState) -> None:
+    """Log that a stored study goes on: at WARNING when its last run had ended (running the
+    same script again continues it, which may not be what was meant), with what to do."""
+    counts = state.status
+    what = (
+        f"{len(state.trials)} trials ({counts.num_trials_completed} completed, "
+        f"{counts.num_trials_failed} failed), {len(state.result.results)} results"
+    )
+    end = state.last_run_end
+    if end is None:
+        logger.info("resuming study %r after its last run was killed: %s", name, what)
+        return
+    reason = end.get("stop_reason") or ""
+    if not end.get("clean", True) or reason.startswith("interrupted"):
+        why = reason or "an error"
+        logger.info("resuming study %r after its last run was cut short (%s): %s", name, why, what)
+        return
+    logger.warning(
+        "study %r already ran (%s; its last run ended: %s); this run continues it. Pass "
+        "if_exists='overwrite' to start anew, another name for a new study, or a larger "
+        "stopping criterion to extend it",
+        name,
+        what,
+        reason or "stopped",
+    )
 
 
 def _create(store: Store, name: str, scheduler: Scheduler, spec: dict, run_dir: Path) -> Study:

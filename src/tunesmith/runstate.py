@@ -64,6 +64,8 @@ class RunState:
     last_active: dict[int, int] = field(default_factory=dict)
     #: seconds the study ran in the runs before this one (set when a replay ends)
     previous_time: float = 0.0
+    #: the ``run_ended`` payload of the journal's last run, None if it did not end (a crash)
+    last_run_end: dict[str, Any] | None = None
     _position: int = 0
     _costs: dict[int, float] = field(default_factory=dict)
     _run_start: float | None = None
@@ -83,7 +85,10 @@ class RunState:
         if kind in _ENDS:
             self.requests.pop(trial_id, None)
             self.since_start.pop(trial_id, None)  # a resume is a new start
+        if kind == "run_ended":
+            self.last_run_end = dict(payload)
         if kind == "run_started":
+            self.last_run_end = None
             if self._run_start is not None and self._last_time is not None:
                 self._earlier += self._last_time - self._run_start
             self._run_start = time

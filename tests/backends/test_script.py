@@ -233,11 +233,28 @@ def test_bad_arguments(kwargs, error, message):
 
 
 def test_command_string_is_split():
-    assert ScriptBackend("python 'my train.py' --fast").command == [
-        "python",
-        "my train.py",
+    assert ScriptBackend("bash 'my train.sh' --fast").command == [
+        "bash",
+        "my train.sh",
         "--fast",
     ]
+
+
+@pytest.mark.parametrize("python", ["python", "python3"])
+def test_python_runs_with_the_tuners_interpreter(python, tmp_path, monkeypatch):
+    backend = ScriptBackend(f"{python} 'my train.py' --fast")
+    assert backend.command == [sys.executable, "my train.py", "--fast"]
+    assert ScriptBackend(["/usr/bin/python3", "x.py"]).command[0] == "/usr/bin/python3"
+    # no python on PATH (a venv not activated): the trial still finds tunesmith
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = "import tunesmith; tunesmith.report(loss=1.0)"
+    backend = ScriptBackend([python, "-c", code])
+    backend.setup(tmp_path / "run", 1, metric="loss")
+    try:
+        events = drive(backend, [Trial(0, {})])[0]
+    finally:
+        backend.shutdown()
+    assert [e.kind for e in events] == [EventKind.RESULT, EventKind.COMPLETED], events
 
 
 def test_capped_log_keeps_the_tail_of_a_large_write(tmp_path):

@@ -170,7 +170,8 @@ def test_missing_pandas_and_pyarrow_name_the_install_line(tmp_path, monkeypatch)
     with pytest.raises(ImportError, match=r'pip install "tunesmith\[pandas\]"'):
         store.dataframe(study)
     with pytest.raises(
-        ImportError, match=r'export\(format="parquet"\) needs pyarrow: pip install pyarrow'
+        ImportError,
+        match=r'export\(format="parquet"\) needs pyarrow: pip install "tunesmith\[parquet\]"',
     ):
         store.export(study, tmp_path / "x.parquet")
     assert not (tmp_path / "x.parquet").exists()

@@ -30,6 +30,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -61,6 +62,8 @@ _MAX_LINE = 1 << 20  # longer stdout lines are logged but not parsed
 _STDOUT_EOF_WAIT = 0.5  # seconds to wait for the last output after the process exited
 _STDERR_TAIL = 4000  # bytes of stderr kept for the failure detail
 _PREFIX = LINE_PREFIX.encode()
+#: program names that mean "the Python running the tuner"
+_PYTHONS = ("python", "python3")
 
 
 def config_arguments(config: Mapping[str, Any]) -> list[str]:
@@ -111,7 +114,9 @@ class ScriptBackend(ProcessBackend):
 
     Args:
         command: the program and its fixed arguments; ``--name value`` config arguments are
-            appended.
+            appended. A command whose program is ``python`` or ``python3`` (no path) runs with
+            the interpreter that runs the tuner (``sys.executable``), so trials see the same
+            virtual environment and packages, activated or not.
         env: extra environment variables for every trial.
         cwd: the working folder of the trials (default: the tuner's).
         stop_grace_period: seconds between SIGTERM and SIGKILL when a trial is stopped.
@@ -136,6 +141,8 @@ class ScriptBackend(ProcessBackend):
         if not command:
             raise ValueError("`command` is empty; give the program to run, e.g. 'python train.py'")
         self.command = list(command)
+        if self.command[0] in _PYTHONS:
+            self.command[0] = sys.executable
         env = dict(env or {})
         for key, value in env.items():
             if not isinstance(key, str) or not isinstance(value, str):

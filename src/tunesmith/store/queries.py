@@ -28,7 +28,7 @@ __all__ = ["EXPORT_FORMATS", "best_trials", "export_records", "records", "trial_
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
-PYARROW_INSTALL = "pip install pyarrow"
+PYARROW_INSTALL = 'pip install "tunesmith[parquet]"'
 
 _T = trials.c
 _R = results.c
