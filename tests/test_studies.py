@@ -112,3 +112,21 @@ def test_unconstrained_study_keeps_the_stored_ranking():
     study = tunesmith.load_study("plain")
     assert study.constraint_attr is None
     assert study.top(3) == study._query("best", 3)
+
+
+def test_reading_a_store_that_does_not_exist_creates_nothing(tmp_path, monkeypatch):
+    import os
+
+    from tunesmith.store.engine import sqlite_file
+
+    monkeypatch.chdir(tmp_path)
+    default = sqlite_file(None)
+    assert not default.exists()
+    with pytest.raises(StudyNotFoundError, match=r"no study named 'x': there is no store at .*"):
+        tunesmith.load_study("x")
+    assert tunesmith.list_studies() == []
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    with pytest.raises(StudyNotFoundError, match="pass storage= the URL the Tuner wrote to"):
+        tunesmith.load_study("x", storage=url)
+    assert tunesmith.list_studies(url) == []
+    assert not default.exists() and os.listdir(tmp_path) == []

@@ -21,18 +21,36 @@ from typing import Any
 
 from tunesmith.results import constrained_key
 from tunesmith.store import Store, Study, StudyNotFoundError
+from tunesmith.store.engine import sqlite_file
 
 __all__ = ["StoredStudy", "list_studies", "load_study"]
 
 
+def _missing_store(storage: str | None) -> Path | None:
+    """The SQLite file of ``storage`` if it does not exist (reading must not create it)."""
+    path = sqlite_file(storage)
+    return path if path is not None and not path.exists() else None
+
+
 def list_studies(storage: str | None = None) -> list[Study]:
-    """The studies in ``storage`` (default: the SQLite store in ``$TUNESMITH_HOME``)."""
+    """The studies in ``storage`` (default: the SQLite store in ``$TUNESMITH_HOME``); none
+    when that SQLite file does not exist (it is not created)."""
+    if _missing_store(storage) is not None:
+        return []
     with Store(storage) as store:
         return store.list_studies()
 
 
 def load_study(name: str, storage: str | None = None) -> StoredStudy:
-    """A read-only view of the study ``name``; ``StudyNotFoundError`` lists the known names."""
+    """A read-only view of the study ``name``; ``StudyNotFoundError`` lists the known names,
+    or says that there is no store (a SQLite file that does not exist is not created)."""
+    missing = _missing_store(storage)
+    if missing is not None:
+        hint = " ($TUNESMITH_HOME, default ./tunesmith-results, names its folder)"
+        raise StudyNotFoundError(
+            f"no study named {name!r}: there is no store at {missing}"
+            f"{hint if storage is None else ''}; pass storage= the URL the Tuner wrote to"
+        )
     store = Store(storage)
     try:
         study = store.get_study(name)

@@ -97,22 +97,13 @@ def friendly_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def _sqlite_file(url: str | None) -> Path | None:
-    """The file of a SQLite store (None for PostgreSQL); ``ValueError`` for a bad URL."""
-    from tunesmith.store.engine import DB_FILENAME, home_directory, parse_url
-
-    if url is None:
-        return home_directory().expanduser().resolve() / DB_FILENAME
-    parsed = parse_url(url)
-    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" else None
-
-
 def open_store(url: str | None):
     """The store at ``url`` (default: the one in $TUNESMITH_HOME). A SQLite file that does not
     exist is not created: :class:`NoStoreError` says where it was looked for."""
     from tunesmith.store import Store
+    from tunesmith.store.engine import sqlite_file
 
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and not path.exists():
         where = "the default store" if url is None else "the store"
         hint = (

@@ -68,6 +68,15 @@ def default_url(directory: str | Path | None = None) -> str:
     return f"sqlite:///{path / DB_FILENAME}"
 
 
+def sqlite_file(url: str | None) -> Path | None:
+    """The file of a SQLite store (None for another database; ``url`` None: the default
+    store's); ``ValueError`` for a bad URL."""
+    if url is None:
+        return home_directory().expanduser().resolve() / DB_FILENAME
+    parsed = parse_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" else None
+
+
 def display_url(url: URL) -> str:
     """``url`` as text with its password hidden, for messages and logs."""
     return url.render_as_string(hide_password=True)
