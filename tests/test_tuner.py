@@ -333,3 +333,16 @@ def test_a_store_error_is_raised_once_not_hidden_by_the_final_write(tmp_path, mo
         tuner.run()
     assert err.value.__context__ is None  # one error, not three chained tracebacks
     assert len(calls) > 4  # the end of the run was tried too
+
+
+def test_a_reserved_metric_name_fails_the_trial_under_any_backend(tmp_path):
+    # InlineBackend does not check names itself (LocalBackend and ScriptBackend do): the tuner
+    # does, before the result could overwrite a column of records()
+    def bad(config, start):
+        yield {"loss": 1.0, "trial_id": 99}
+
+    result = make(bad, stop=StoppingCriterion(max_num_trials_started=1), run_dir=tmp_path).run()
+    (trial,) = result.trials.values()
+    assert trial.status is TrialStatus.FAILED and trial.failure_reason == "invalid_metric"
+    assert trial.failure_detail.startswith("metric name 'trial_id' is reserved: records and ")
+    assert result.results == []

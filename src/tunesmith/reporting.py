@@ -137,13 +137,18 @@ def check_metrics(metrics: Any, *, allow_auto: bool = False) -> dict[str, int | 
                 f"set by tunesmith ({', '.join(AUTO_FIELDS)}); rename the metric"
             )
         if name in RESERVED_NAMES:
-            raise InvalidMetricError(
-                f"metric name {name!r} is reserved: records and exports have a {name!r} column "
-                f"of their own (reserved: {', '.join(RESERVED_NAMES)} and names starting with "
-                f"{RESERVED_PREFIX!r}); rename the metric, e.g. {'my_' + name!r}"
-            )
+            raise InvalidMetricError(reserved_name_message(name))
         out[name] = _number(name, value)
     return out
+
+
+def reserved_name_message(name: str) -> str:
+    """Why a metric may not be named ``name`` (one of :data:`RESERVED_NAMES`)."""
+    return (
+        f"metric name {name!r} is reserved: records and exports have a {name!r} column "
+        f"of their own (reserved: {', '.join(RESERVED_NAMES)} and names starting with "
+        f"{RESERVED_PREFIX!r}); rename the metric, e.g. {'my_' + name!r}"
+    )
 
 
 def _number(name: str, value: Any) -> int | float:

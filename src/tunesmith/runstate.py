@@ -58,7 +58,7 @@ class RunState:
     #: per running trial, what the scheduler decided that ends it (a STOP or PAUSE decision,
     #: an invalid result), from the journaled decisions
     requests: dict[int, Request] = field(default_factory=dict)
-    #: per trial, the results (without ``ts_`` fields) stored since its last start
+    #: per trial, the results stored since its last start (see :meth:`repeatable`)
     since_start: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: per trial, the position (count of events applied) of its last start or result
     last_active: dict[int, int] = field(default_factory=dict)
@@ -102,6 +102,11 @@ class RunState:
             earlier += self._last_time - self._run_start
         self.previous_time = earlier
 
+    def repeatable(self, trial_id: int) -> list[dict[str, Any]]:
+        """The reports a restarted trial may repeat: those stored since its last start, without
+        their ``ts_`` fields (computed when asked: a live run never needs them)."""
+        return [user_metrics(r) for r in self.since_start.get(trial_id, [])]
+
     def unsettled(self) -> list[Trial]:
         """Trials the journal leaves running or interrupted, least recently active first (the
         order in which they were served)."""
@@ -139,7 +144,7 @@ class RunState:
             cost = float(result[self.cost_attr])
             self.status.cost += cost - self._costs.get(tid, 0.0)
             self._costs[tid] = cost
-        self.since_start.setdefault(tid, []).append(user_metrics(payload))
+        self.since_start.setdefault(tid, []).append(result)
         self.last_active[tid] = self._position
 
     def _decision(self, tid: int, payload: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.callbacks.base import TunerCallback
 from tunesmith.interrupts import Interrupts
-from tunesmith.reporting import RESERVED_NAMES
+from tunesmith.reporting import RESERVED_NAMES, reserved_name_message
 from tunesmith.results import TuningResult, constraint_attr_of
 from tunesmith.resume import home, open_study
 from tunesmith.runstate import Request, RunState, user_metrics
@@ -238,7 +238,7 @@ class Tuner:
     def run(self) -> TuningResult:
         """Run until done; returns the :class:`~tunesmith.results.TuningResult`.
 
-        Ctrl-C or SIGTERM ends the run: running trials are asked to stop (their reports until
+        Ctrl-C or SIGTERM ends the run: running trials are asked to pause (their reports until
         then are stored and decided on as usual) and are recorded as ``interrupted``; a second
         Ctrl-C stops waiting for them. Running the study again resumes it as if it had not
         been interrupted: interrupted trials restart, from their checkpoint if they have one,
@@ -339,8 +339,7 @@ class Tuner:
         if any(request.kind == "pause" for request in self.state.requests.values()):
             return  # the scheduler may resume a trial still pausing: ask once it has paused
         while len(self._running) < self.n_workers:
-            self._check_stop_criterion()  # (a resumed run may have met it already)
-            if self._stopping or self._interrupts.count:
+            if self._interrupts.count:  # (the stop criterion is checked after each start)
                 return
             trial_id = len(self.trials)
             if limit is not None and self.status.num_trials_started >= limit:
@@ -463,7 +462,7 @@ class Tuner:
             return
         reserved = [name for name in RESERVED_NAMES if name in result]
         if reserved:  # from a backend that does not check names: it would overwrite a column
-            detail = f"metric name {reserved[0]!r} is reserved (reserved: {RESERVED_NAMES})"
+            detail = reserved_name_message(reserved[0])
             self._request(tid, Request("fail", FailureReason.INVALID_METRIC, detail))
             self.backend.reply(tid, Decision.STOP)
             return
@@ -592,7 +591,7 @@ class Tuner:
             else:
                 self._to_restart.append(tid)
                 # reports the trial may repeat: all of them since its last start
-                self._in_doubt[tid] = list(self.state.since_start.get(tid, []))
+                self._in_doubt[tid] = self.state.repeatable(tid)
 
     def _close_study(self) -> None:
         if self._lease is not None:
