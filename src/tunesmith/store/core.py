@@ -168,7 +168,7 @@ class Store:
             ).first()
             if locked is None:
                 raise self._not_found(study.name)
-            probe = owner or Lease(self._engine, self._writer, sid, study.name, self._display)
+            probe = owner or Lease(self._writer, sid, study.name, self._display)
             probe.check_free(conn)
             for table in (results, trials, events, owners):
                 conn.execute(table.delete().where(table.c.study_id == sid))
@@ -224,7 +224,7 @@ class Store:
         with :class:`OwnershipLostError` once another driver took the study over (see
         :mod:`tunesmith.store.owner`)."""
         study = self._resolve(study)
-        lease = Lease(self._engine, self._writer, study.study_id, study.name, self._display)
+        lease = Lease(self._writer, study.study_id, study.name, self._display)
         lease.acquire(stale_after)
         return lease
 

@@ -143,8 +143,8 @@ class _Holder:
 class Lease:
     """A driver's ownership of one study; renewed by a daemon thread until :meth:`release`."""
 
-    def __init__(self, engine: Engine, writer: Engine, study_id: int, study_name: str, where: str):
-        self._engine, self._writer = engine, writer
+    def __init__(self, writer: Engine, study_id: int, study_name: str, where: str):
+        self._writer = writer
         self.study_id, self.study_name, self._where = study_id, study_name, where
         self.token = secrets.token_hex(16)
         self.host, self.machine, self.pid, self.pid_start = identity()
@@ -173,14 +173,20 @@ class Lease:
         """In ``conn``'s write transaction: raise :class:`StudyLockedError` if another live
         driver holds the study (its row stays locked until the transaction ends); else return
         why a holder is gone, or None when there is none (or it is this lease)."""
+        return self._check(conn, stale_after)[1]
+
+    def _check(self, conn: Connection, stale_after: float) -> tuple[bool, str | None]:
+        """:meth:`check_free`, and whether the study has an owner row at all."""
         o = owners.c
         row = conn.execute(
             sa.select(o.token, o.host, o.machine, o.pid, o.pid_start, o.since, o.heartbeat)
             .where(o.study_id == self.study_id)
             .with_for_update()
         ).first()
-        if row is None or row[0] == self.token:
-            return None
+        if row is None:
+            return False, None
+        if row[0] == self.token:
+            return True, None
         holder, now = _Holder(*row), _now(conn)
         gone = self._gone(holder, now, stale_after)
         if not gone:
@@ -191,12 +197,11 @@ class Lease:
                 f"once on its own machine, or {stale_after:.0f} s after its last heartbeat "
                 "elsewhere"
             )
-        return gone
+        return True, gone
 
     def _take(self, conn: Connection, stale_after: float) -> None:
         o = owners.c
-        exists = conn.execute(sa.select(o.study_id).where(o.study_id == self.study_id)).first()
-        gone = self.check_free(conn, stale_after)
+        exists, gone = self._check(conn, stale_after)
         now = _now(conn)
         values = {
             "token": self.token,
@@ -207,7 +212,7 @@ class Lease:
             "since": now,
             "heartbeat": now,
         }
-        if exists is None:
+        if not exists:
             conn.execute(owners.insert().values(study_id=self.study_id, **values))
             return
         logger.info("taking over study %r from a driver that is gone (%s)", self.study_name, gone)
