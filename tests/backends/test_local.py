@@ -10,7 +10,6 @@ import types
 import pytest
 
 from tunesmith.backends import EventKind, FailureReason, LocalBackend, _logs, local
-from tunesmith.backends.base import FolderError
 from tunesmith.backends.local import check_resources
 from tunesmith.testing import trainables
 from tunesmith.testing.backend_contract import (
@@ -227,36 +226,6 @@ class TestLocalBackendContract(BackendContract):
         assert not list(run_dir.rglob("*.pkl"))
 
     # -- folders that cannot be written ------------------------------------------------------
-    def test_run_dir_that_cannot_be_made_fails_setup(self):
-        blocker = self._tmp / "a-file"
-        blocker.write_text("")
-        backend = LocalBackend(trainables.three_reports)
-        self._made.append(backend)
-        with pytest.raises(FolderError, match=r"cannot create or write its trial folders") as info:
-            backend.setup(blocker / "run", 1)
-        assert f"run_dir='{blocker / 'run'}'" in str(info.value)
-        assert isinstance(info.value, OSError)
-        assert info.value.errno == errno.ENOTDIR and "Not a directory" in str(info.value)
-
-    def test_trial_folder_that_cannot_be_made_is_start_failed(self):
-        backend = self.launch("three_reports")
-        folder = backend.run_dir / "trials" / "3"
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        folder.write_text("not a folder")
-        event = drive(backend, [Trial(3, {})])[3][-1]
-        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
-        assert event.detail.startswith(f"cannot write the trial folder {folder}: [Errno 17]")
-        events = drive(backend, [Trial(4, {})])[4]  # the next trial runs
-        assert events[-1].kind is EventKind.COMPLETED
-
-    def test_checkpoint_folder_that_cannot_be_made_is_start_failed(self):
-        backend = self.launch("three_reports")
-        folder = backend.trial_dir(5)
-        (folder / "checkpoint").write_text("not a folder")
-        event = drive(backend, [Trial(5, {})])[5][-1]
-        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
-        assert event.detail.startswith(f"cannot write the trial folder {folder}: [Errno 17]")
-
     def test_full_disk_is_start_failed_naming_the_folder(self, monkeypatch):
         backend = self.launch("three_reports")
         mkdir = os.mkdir

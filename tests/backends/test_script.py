@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from tunesmith.backends import EventKind, FailureReason, ScriptBackend, _logs
-from tunesmith.backends.base import FolderError
 from tunesmith.backends.script import config_arguments
 from tunesmith.testing.backend_contract import (
     BackendContract,
@@ -173,17 +172,6 @@ class TestScriptBackendContract(BackendContract):
         assert not (backend.trial_dir(0) / "stdout.log.1").exists()
 
     # -- folders that cannot be written ------------------------------------------------------
-    def test_trial_folder_that_cannot_be_made_is_start_failed(self):
-        backend = self.shell("echo '[tunesmith] {\"loss\": 1}'")
-        folder = backend.run_dir / "trials" / "3"
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        folder.write_text("not a folder")
-        event = drive(backend, [Trial(3, {})])[3][-1]
-        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
-        assert event.detail.startswith(f"cannot write the trial folder {folder}: [Errno 17]")
-        assert "bash" not in event.detail  # the program is not blamed
-        assert drive(backend, [Trial(4, {})])[4][-1].kind is EventKind.COMPLETED
-
     def test_full_disk_is_start_failed_naming_the_folder(self, monkeypatch):
         backend = self.shell("echo '[tunesmith] {\"loss\": 1}'")
 
@@ -198,16 +186,6 @@ class TestScriptBackendContract(BackendContract):
             f"cannot write the trial folder {folder}: [Errno 28] No space left on device: "
             f"'{folder / 'stdout.log'}'"
         )
-
-    def test_run_dir_that_cannot_be_made_fails_setup(self):
-        blocker = self._tmp / "a-file"
-        blocker.write_text("")
-        backend = ScriptBackend("true")
-        self._made.append(backend)
-        with pytest.raises(FolderError, match="ScriptBackend cannot create or write") as info:
-            backend.setup(blocker / "run", 1)
-        assert f"run_dir='{blocker / 'run'}'" in str(info.value)
-        assert info.value.errno == errno.ENOTDIR and "Not a directory" in str(info.value)
 
 
 def test_config_arguments():

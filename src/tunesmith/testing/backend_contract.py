@@ -13,6 +13,7 @@ reply, stop, pause, shutdown) by :func:`drive`, without a tuner.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
+from tunesmith.backends.base import Backend, EventKind, FailureReason, FolderError, TrialEvent
 from tunesmith.store.owner import process_alive
 from tunesmith.trial import Decision, Trial
 
@@ -317,3 +318,28 @@ class BackendContract:
         backend.shutdown()  # idempotent
         assert live_descendants() - before == set()
         assert wait_until(lambda: not pid_alive(pid)), f"grandchild {pid} survived shutdown"
+
+    # -- folders that cannot be written ------------------------------------------------------
+    def test_run_dir_that_cannot_be_made_fails_setup(self):
+        blocker = self._tmp / "a-file"
+        blocker.write_text("")
+        backend = self.make_backend("three_reports")
+        self._made.append(backend)
+        name = type(backend).__name__
+        with pytest.raises(FolderError, match=f"{name} cannot create or write") as info:
+            backend.setup(blocker / "run", 1)
+        assert f"run_dir='{blocker / 'run'}'" in str(info.value)
+        assert isinstance(info.value, OSError)
+        assert info.value.errno == errno.ENOTDIR and "Not a directory" in str(info.value)
+
+    def test_trial_folder_that_cannot_be_made_is_start_failed(self):
+        backend = self.launch("three_reports")
+        folder = backend.run_dir / "trials" / "3"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_text("not a folder")
+        event = drive(backend, [Trial(3, {})])[3][-1]
+        assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)
+        assert event.detail.startswith(f"cannot write the trial folder {folder}: [Errno 17]")
+        assert "three_reports" not in event.detail  # the program is not blamed
+        events = drive(backend, [Trial(4, {})])[4]  # the next trial runs
+        assert events[-1].kind is EventKind.COMPLETED
