@@ -257,19 +257,6 @@ class TestLocalBackendContract(BackendContract):
         assert f"cannot write the log {log}: [Errno 28] No space left on device" in caplog.text
 
 
-def _local_function():
-    def inner(config):
-        return 0.0
-
-    return inner
-
-
-@pytest.mark.parametrize("fn", [lambda config: 0.0, _local_function()])
-def test_unpicklable_function(fn):
-    with pytest.raises(TypeError, match="module level"):
-        LocalBackend(fn)
-
-
 def test_not_callable():
     with pytest.raises(TypeError, match=r"fn\(config\)"):
         LocalBackend("train.py")

@@ -72,33 +72,92 @@ def split_frames(buffer: bytearray) -> list[Any]:
     return messages
 
 
+def main_is_importable() -> bool:
+    """Whether a fresh Python process can import the user's ``__main__`` module: a script file
+    or ``python -m module`` can be; a REPL, ``python -c``, ``python - < script.py`` or a notebook
+    cannot."""
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return isinstance(path, str) and os.path.isfile(path)
+
+
 def pickle_function(fn: Callable[[dict[str, Any]], Any]) -> bytes:
+    """The trial function as the workers get it: by reference (module and name, as pickle
+    does) where they can import it, else by value with cloudpickle: its code and the globals it
+    uses, as they are now. A function that cannot be sent is a TypeError naming it and why."""
     if not callable(fn):
         raise TypeError(f"LocalBackend needs a function fn(config), but got {fn!r}")
-    hint = (
-        "Define the trial function at module level (not a lambda, a closure or a function "
-        "inside another function) in a module that a fresh Python process can import."
-    )
-    module = getattr(fn, "__module__", None)
-    main = sys.modules.get("__main__")
-    if module == "__main__" and getattr(main, "__file__", None) is None:
-        raise TypeError(
-            f"LocalBackend cannot send {fn!r} to its worker processes: it is defined in an "
-            f"interactive session or notebook, which workers cannot import. {hint}"
-        )
+    if main_is_importable():
+        try:
+            return pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            pass  # a lambda, a closure, a function made inside another one: by value
+    # a notebook, a REPL, python -c or python - < script.py: workers cannot import __main__;
+    # cloudpickle still sends what importable modules define by reference
+    import cloudpickle
+
     try:
-        return pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+        return cloudpickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
+        why = " and ".join(_unpicklable_parts(fn, cloudpickle.dumps)) or (
+            f"pickling it by value with cloudpickle failed ({type(exc).__name__}: {exc})"
+        )
         raise TypeError(
-            f"LocalBackend sends the trial function to worker processes by pickling it, but "
-            f"{fn!r} cannot be pickled ({exc}). {hint}"
+            f"LocalBackend cannot send the trial function {_describe(fn)} to its worker "
+            f"processes: {why}. Make such objects inside the function (or from values in the "
+            "config) instead of using them from outside it."
         ) from None
+
+
+def _describe(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return repr(name)
+    return f"{name!r} (defined at {code.co_filename}:{code.co_firstlineno})"
+
+
+def _global_names(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):  # the code of a nested function or comprehension
+            names |= _global_names(const)
+    return names
+
+
+def _unpicklable_parts(fn: Any, dumps: Callable[[Any], bytes]) -> list[str]:
+    """What the function uses from outside (globals, variables of enclosing functions) that
+    cannot be pickled: the usual reason a function cannot be sent."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    used: list[tuple[str, Any]] = []
+    namespace = getattr(fn, "__globals__", {})
+    for name in sorted(_global_names(code)):
+        if name in namespace:
+            used.append((f"the global `{name}`", namespace[name]))
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (), strict=False):
+        with contextlib.suppress(ValueError):  # an empty cell
+            used.append((f"the variable `{name}` of the enclosing function", cell.cell_contents))
+    parts = []
+    for what, value in used:
+        try:
+            dumps(value)
+        except Exception as exc:
+            kind = type(value).__qualname__
+            if type(value).__module__ != "builtins":
+                kind = f"{type(value).__module__}.{kind}"
+            parts.append(f"it uses {what} (a {kind}), which cannot be pickled ({exc})")
+    return parts
 
 
 def main_module_data() -> dict[str, Any]:
     """What a worker needs to import the user's ``__main__`` module as ``__mp_main__`` (so
     functions defined in the user's script can be unpickled), for multiprocessing's
-    ``spawn.prepare``."""
+    ``spawn.prepare``. Nothing to import where :func:`main_is_importable` is False (the trial
+    function then came by value)."""
     cwd = os.getcwd()
     data: dict[str, Any] = {
         "sys_path": [path or cwd for path in sys.path],
@@ -107,10 +166,11 @@ def main_module_data() -> dict[str, Any]:
     }
     main = sys.modules.get("__main__")
     spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    path = getattr(main, "__file__", None)
     if spec_name is not None:
         data["init_main_from_name"] = spec_name
-    elif getattr(main, "__file__", None):
-        data["init_main_from_path"] = os.path.abspath(main.__file__)
+    elif isinstance(path, str) and os.path.isfile(path):
+        data["init_main_from_path"] = os.path.abspath(path)
     return data
 
 

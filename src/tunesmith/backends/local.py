@@ -98,9 +98,17 @@ class _Worker:
 class LocalBackend(ProcessBackend):
     """Run ``fn(config)`` in ``n_workers`` worker processes that stay up between trials.
 
-    ``fn`` must be picklable (defined at module level). It reports with
-    :func:`tunesmith.report`; its return value, if not None, is a final report: a number is
-    reported as the tuner's metric, a dict as it is.
+    Workers are fresh Python processes. They get ``fn`` by reference (its module and name)
+    where they can import it: a function at module level of a module, or of the script that
+    runs the tuner (workers import that script, so start tuning under
+    ``if __name__ == "__main__":``). Otherwise, as for functions defined in a notebook, the REPL,
+    ``python -c`` or ``python - < script.py``, and for lambdas and closures, they get it by value
+    (cloudpickle): its code and the globals and helper functions it uses, as they are when the
+    backend is made. A function that cannot be sent (it uses a lock, an open file, ...) is a
+    TypeError here, naming what it uses.
+
+    ``fn`` reports with :func:`tunesmith.report`; its return value, if not None, is a final
+    report: a number is reported as the tuner's metric, a dict as it is.
 
     Args:
         fn: the trial function.
