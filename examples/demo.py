@@ -68,7 +68,10 @@ def main(argv=None):
     result = tuner.run()
     best = result.best_result()
     print(f"best config: {result.best_config()}")
-    print(f"best validation error: {best['val_error']:.4f} (trial {best['trial_id']})")
+    print(
+        f"best validation error: {best['val_error']:.4f} "
+        f"(trial {best['trial_id']}, its last report)"
+    )
     cli = Path(sys.executable).parent / "tunesmith"
     cli = cli if cli.exists() else "tunesmith"
     print(

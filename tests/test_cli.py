@@ -106,15 +106,16 @@ def test_studies(url):
     assert rows[0]["num_trials"] == 8
     assert rows[0]["trials_by_status"] == dict(Counter(t["status"] for t in demo))
     assert rows[0]["trials_by_status"]["failed"] >= 1
-    assert (rows[0]["best_value"], rows[0]["best_trial_id"]) == (
-        best["best_value"],
-        best["trial_id"],
-    )
+    assert (rows[0]["best_value"], rows[0]["best_trial_id"]) == (best["value"], best["trial_id"])
+    assert rows[0]["scope"] == "last"
     assert rows[1]["trials_by_status"] == {"completed": 2, "pending": 1}
     assert (rows[1]["best_value"], rows[1]["best_trial_id"]) == (0.7, 0)
     text = cli("studies", "--storage", url).stdout
     assert "demo" in text and "loss (min)" in text and "acc (max)" in text
-    assert f"{best['best_value']:.6g}" in text
+    assert f"{best['value']:.6g}" in text and "best (last report)" in text
+    # 'other' (acc, max): trial 0 wins by its last and by its best report
+    rows = cli_json("studies", "--scope", "all", "--storage", url)
+    assert (rows[1]["best_value"], rows[1]["best_trial_id"], rows[1]["scope"]) == (0.7, 0, "all")
 
 
 def test_show(url):
@@ -159,13 +160,21 @@ def test_best(url):
         assert rows == store.best("demo", 3)
     assert len(cli_json("best", "demo", "--storage", url)) == 1
     acc = cli_json("best", "other", "--k", "5", "--storage", url)
-    assert [(t["trial_id"], t["best_value"]) for t in acc] == [(1, 0.6), (0, 0.7)][::-1]
+    assert [(t["trial_id"], t["value"]) for t in acc] == [(0, 0.7)]  # trial 1 ended with NaN
+    acc = cli_json("best", "other", "--k", "5", "--scope", "all", "--storage", url)
+    assert [(t["trial_id"], t["value"]) for t in acc] == [(0, 0.7), (1, 0.6)]
     by_step = cli_json("best", "other", "--metric", "step", "--mode", "min", "--storage", url)
-    assert by_step[0]["trial_id"] == 0 and by_step[0]["best_value"] == 1
+    assert by_step[0]["trial_id"] == 0 and by_step[0]["value"] == 2  # ties: lower id
+    by_step = cli_json(
+        "best", "other", "--metric", "step", "--mode", "min", "--scope", "all", "--storage", url
+    )
+    assert by_step[0]["trial_id"] == 0 and by_step[0]["value"] == 1
     out = cli("best", "other", "--metric", "step", "--storage", url, check=2)
     assert "pass --mode min or --mode max" in out.stderr
     text = cli("best", "demo", "--k", "2", "--storage", url).stdout
-    assert "Best 2 of demo by loss (min)" in text
+    assert "Best 2 of demo by loss (min)" in text and "loss (last report)" in text
+    out = cli("best", "demo", "--scope", "final", "--storage", url, check=2)
+    assert "'final' is not one of 'last', 'all'" in out.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
@@ -341,11 +350,11 @@ def test_delete_asks_on_a_terminal(tmp_path, monkeypatch):
     assert answer_no.exit_code == 1 and "Delete study 'other'" in answer_no.output
     assert "Aborted" in answer_no.output
     with Store(copy) as store:
-        assert store.get_study("other") is not None
+        assert store.find_study("other") is not None
     answer_yes = runner.invoke(main, ["delete", "other", "--storage", copy], input="y\n")
     assert answer_yes.exit_code == 0, answer_yes.output
     with Store(copy) as store:
-        assert store.get_study("other") is None
+        assert store.find_study("other") is None
 
 
 def test_every_registered_command_loads():

@@ -81,3 +81,15 @@ def test_constraint_attr_of_schedulers_and_their_searchers():
     assert constraint_attr_of(constrained) == "c"
     assert constraint_attr_of(RandomSearch(space, metric="loss")) is None
     assert constraint_attr_of(object()) is None
+
+
+def test_the_default_scope_is_each_trials_last_report():
+    result = TuningResult(metric="loss", mode="min")
+    for tid, losses in enumerate([[0.5, 0.1, 0.4], [0.6, 0.3, 0.2]]):
+        result.trials[tid] = Trial(tid, {"x": tid})
+        result.results.extend({"trial_id": tid, "loss": v} for v in losses)
+    assert result.best_config() == {"x": 1}
+    assert result.best_result() == {"trial_id": 1, "loss": 0.2}
+    assert result.best_config(scope="all") == {"x": 0}
+    assert "best loss=0.2 (trial 1, last report)" in result.summary()
+    assert "best loss=0.1 (trial 0, best report)" in result.summary(scope="all")

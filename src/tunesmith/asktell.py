@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tunesmith.results import TuningResult, constrained_key, constraint_attr_of
+from tunesmith.ranking import DEFAULT_SCOPE
+from tunesmith.results import TuningResult, constraint_attr_of
 from tunesmith.runstate import RunState
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import TuningStatus
@@ -98,29 +99,17 @@ class AskTell:
         self._apply("trial_failed", trial.trial_id, {"reason": reason, "detail": None})
         self.scheduler.on_trial_error(trial)
 
-    def best(self) -> Trial | None:
-        """The trial whose last result has the best metric (None before any result; ties: the
-        lower trial id).
+    def best(self, scope: str = DEFAULT_SCOPE) -> Trial | None:
+        """The best trial (None before any result; ties: the lower trial id), ranked as
+        everywhere in tunesmith (see :mod:`tunesmith.ranking`): by each trial's last result
+        (``scope="last"``) or its best one (``"all"``).
 
         Under a constraint (a scheduler or searcher with ``constraint_attr``, e.g.
         :class:`~tunesmith.schedulers.bayesian.ConstrainedBayesianOptimization`), the best
         feasible trial (constraint value ``<= 0``); when none is feasible, the least infeasible
         one (smallest constraint value), so the answer never violates the constraint needlessly.
         """
-        constraint = constraint_attr_of(self.scheduler)
-        best, best_key = None, None
-        for trial in self.trials.values():
-            if trial.last_result is None or trial.status is TrialStatus.FAILED:
-                continue
-            score = self.scheduler.score(trial.last_result)
-            key = (
-                (0, 0.0, score)
-                if constraint is None
-                else constrained_key(score, trial.last_result.get(constraint))
-            )
-            if best_key is None or key < best_key:
-                best, best_key = trial, key
-        return best
+        return self._state.result.best_trial(scope)
 
     def _apply(self, kind: str, trial_id: int, payload: dict[str, Any]) -> None:
         self._state.apply(kind, trial_id, payload)

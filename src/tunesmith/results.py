@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunesmith.ranking import (
+    DEFAULT_SCOPE,
+    SCOPE_WORDS,
+    constrained_key,
+    per_trial,
+    ranked,
+)
 from tunesmith.trial import Trial, TrialStatus
 
 __all__ = ["TuningResult", "constrained_key", "constraint_attr_of", "import_pandas"]
@@ -32,24 +38,6 @@ def constraint_attr_of(scheduler: Any) -> str | None:
     return None
 
 
-def constrained_key(score: float, constraint: Any) -> tuple[int, float, float]:
-    """Sort key (smaller is better) of a result whose metric, as a value to minimize, is
-    ``score`` and whose constraint value is ``constraint`` (feasible when ``<= 0``).
-
-    Every feasible result comes before every infeasible one; feasible results rank by score,
-    infeasible ones by how far they violate the constraint (smallest value first), then by
-    score. A missing or non-finite constraint value counts as the worst violation."""
-    try:
-        c = float(constraint)
-    except (TypeError, ValueError):
-        c = math.nan
-    if isinstance(constraint, bool) or not math.isfinite(c):
-        return (1, math.inf, score)
-    if c <= 0:
-        return (0, 0.0, score)
-    return (1, c, score)
-
-
 @dataclass
 class TuningResult:
     """Trials and results of a run. ``results`` holds one dict per report, in arrival order,
@@ -72,40 +60,31 @@ class TuningResult:
     #: name of a reported value that must be ``<= 0`` (None: no constraint)
     constraint_attr: str | None = None
 
-    def _score(self, value: Any) -> float:
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            return math.inf
-        if not math.isfinite(v):
-            return math.inf
-        return v if self.mode == "min" else -v
+    def best_result(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
+        """The report the best trial is ranked by (None before any finite value of the metric).
 
-    def best_result(self) -> dict[str, Any] | None:
-        """The result with the best value of the metric over all trials (None if none); under
-        ``constraint_attr``, feasible results first (see the class docstring). Ties: the
-        earliest result."""
-        best, best_key = None, None
-        for row in self.results:
-            score = self._score(row.get(self.metric))
-            if score == math.inf:  # no finite value of the metric
-                continue
-            key = (
-                (0, 0.0, score)
-                if self.constraint_attr is None
-                else constrained_key(score, row.get(self.constraint_attr))
-            )
-            if best_key is None or key < best_key:
-                best, best_key = row, key
-        return best
+        ``scope="last"`` (default) ranks each trial by its last report, ``"all"`` by its best
+        one (see :mod:`tunesmith.ranking` for why the default is the last); under
+        ``constraint_attr``, feasible results first (see the class docstring). Ties: the lower
+        trial id."""
+        chosen = per_trial(
+            ((row["trial_id"], row) for row in self.results),
+            self.metric,
+            self.mode,
+            scope,
+            self.constraint_attr,
+        )
+        order = ranked(chosen)
+        return dict(chosen[order[0]][1]) if order else None
 
-    def best_trial(self) -> Trial | None:
-        row = self.best_result()
+    def best_trial(self, scope: str = DEFAULT_SCOPE) -> Trial | None:
+        """The trial of :meth:`best_result`."""
+        row = self.best_result(scope)
         return None if row is None else self.trials[row["trial_id"]]
 
-    def best_config(self) -> dict[str, Any] | None:
+    def best_config(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
         """The config of :meth:`best_trial` (feasible first under ``constraint_attr``)."""
-        trial = self.best_trial()
+        trial = self.best_trial(scope)
         return None if trial is None else dict(trial.config)
 
     def trials_with_status(self, *statuses: TrialStatus) -> list[Trial]:
@@ -140,12 +119,15 @@ class TuningResult:
         pandas = import_pandas()
         return pandas.DataFrame.from_records(self.records())
 
-    def summary(self) -> str:
+    def summary(self, scope: str = DEFAULT_SCOPE) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(self.status_counts().items()))
-        best = self.best_result()
+        best = self.best_result(scope)
         text = f"{len(self.trials)} trials ({counts}) in {self.wallclock_time:.1f} s"
         if best is not None:
-            text += f"; best {self.metric}={best[self.metric]:.6g} (trial {best['trial_id']})"
+            text += (
+                f"; best {self.metric}={best[self.metric]:.6g} "
+                f"(trial {best['trial_id']}, {SCOPE_WORDS[scope]})"
+            )
         if self.stop_reason:
             text += f"; stopped: {self.stop_reason}"
         return text

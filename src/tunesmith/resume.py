@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunesmith.runstate import RunState, user_metrics
 from tunesmith.spec import diff_specs
-from tunesmith.store.engine import home_directory
+from tunesmith.store.home import home_directory
 
 logger = logging.getLogger("tunesmith")
 
@@ -188,7 +188,7 @@ def open_study(
     store = Store(storage)
     lease = None
     try:
-        study = store.get_study(name)
+        study = store.find_study(name)
         if study is not None and if_exists == "error":
             raise StudyMismatchError(
                 f"a study named {name!r} already exists in {store.url}; pass "
@@ -208,7 +208,7 @@ def open_study(
                         f"a study named {name!r} was created in {store.url} by another driver "
                         "just now; pass if_exists='resume' to continue it"
                     ) from None
-                study = store.get_study(name)
+                study = store.find_study(name)
         diffs = mismatches(study, spec, scheduler.metric, scheduler.mode)
         if diffs:
             raise StudyMismatchError(

@@ -14,16 +14,15 @@ Each call reads the store afresh: nothing is cached, nothing is written.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunesmith.results import constrained_key
+from tunesmith.ranking import DEFAULT_SCOPE
 from tunesmith.store import Store, Study, StudyNotFoundError
 from tunesmith.store.engine import sqlite_file
 
-__all__ = ["StoredStudy", "list_studies", "load_study"]
+__all__ = ["StoredStudy", "constraint_attr_of_spec", "list_studies", "load_study"]
 
 
 def _missing_store(storage: str | None) -> Path | None:
@@ -53,7 +52,7 @@ def load_study(name: str, storage: str | None = None) -> StoredStudy:
         )
     store = Store(storage)
     try:
-        study = store.get_study(name)
+        study = store.find_study(name)
         if study is None:
             known = [s.name for s in store.list_studies()]
             raise StudyNotFoundError(
@@ -108,48 +107,33 @@ class StoredStudy:
     def constraint_attr(self) -> str | None:
         """The reported value that must be ``<= 0`` for a result to be feasible, when the
         stored scheduler (or its searcher) had a ``constraint_attr``; else None."""
-        return _constraint_attr_of_spec(self.study.scheduler_spec)
+        return constraint_attr_of_spec(self.study.scheduler_spec)
 
-    def top(self, k: int = 5) -> list[dict[str, Any]]:
-        """The ``k`` trials with the best reported value of the metric, best first.
+    def top(self, k: int = 5, scope: str = DEFAULT_SCOPE) -> list[dict[str, Any]]:
+        """The ``k`` best trials, best first, each with ``value``, the value of the metric it is
+        ranked by: its last report's (``scope="last"``, the default) or its best report's
+        (``"all"``); see :mod:`tunesmith.ranking` for why.
 
         In a constrained study (see :attr:`constraint_attr`) the trials with a feasible result
-        (constraint value ``<= 0``) come first, by their best feasible value; then the others,
-        least infeasible first (see :func:`tunesmith.results.constrained_key`)."""
-        constraint = self.constraint_attr
-        if constraint is None or not isinstance(self.metric, str):
-            return self._query("best", k)
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"`k` must be an int >= 1, but got k={k!r}")
-        best: dict[int, tuple[tuple[int, float, float], float]] = {}
-        for row in self.records():
-            value = row.get(self.metric)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            if not math.isfinite(value):
-                continue
-            score = float(value) if self.mode == "min" else -float(value)
-            key = constrained_key(score, row.get(constraint))
-            tid = row["trial_id"]
-            if tid not in best or key < best[tid][0]:
-                best[tid] = (key, float(value))
-        chosen = sorted(best, key=lambda tid: (best[tid][0], tid))[:k]
-        trials = {t["trial_id"]: t for t in self.trials()} if chosen else {}
-        return [{**trials[tid], "best_value": best[tid][1]} for tid in chosen]
+        (constraint value ``<= 0``) come first; then the others, least infeasible first (see
+        :func:`tunesmith.ranking.constrained_key`)."""
+        return self._query("best", k, scope=scope, constraint_attr=self.constraint_attr)
 
-    def best_trial(self) -> dict[str, Any] | None:
-        best = self.top(1)
+    def best_trial(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
+        """The first of :meth:`top`, or None before any finite value of the metric."""
+        best = self.top(1, scope)
         return best[0] if best else None
 
-    def best_config(self) -> dict[str, Any] | None:
-        best = self.best_trial()
+    def best_config(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
+        """The config of :meth:`best_trial`."""
+        best = self.best_trial(scope)
         return None if best is None else dict(best["config"])
 
     def __repr__(self) -> str:
         return f"StoredStudy(name={self.name!r}, metric={self.metric!r}, mode={self.mode!r})"
 
 
-def _constraint_attr_of_spec(spec: Any) -> str | None:
+def constraint_attr_of_spec(spec: Any) -> str | None:
     """``constraint_attr`` of a stored scheduler spec, or of a searcher spec nested in it."""
     if not isinstance(spec, Mapping):
         return None
@@ -161,7 +145,7 @@ def _constraint_attr_of_spec(spec: Any) -> str | None:
         return attr
     for value in kwargs.values():
         if isinstance(value, Mapping) and "__spec__" in value:
-            found = _constraint_attr_of_spec(value["__spec__"])
+            found = constraint_attr_of_spec(value["__spec__"])
             if found:
                 return found
     return None

@@ -55,7 +55,7 @@ class ProgressCallback(TunerCallback):
             config = tuner.trials[best["trial_id"]].config
             shown = ", ".join(f"{k}={_short(v)}" for k, v in list(config.items())[:6])
             table.add_row(
-                "best",
+                "best (last report)",
                 f"{tuner.result.metric}={best[tuner.result.metric]:.6g}",
                 f"trial {best['trial_id']}",
                 shown,

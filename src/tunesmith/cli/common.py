@@ -55,6 +55,17 @@ def storage_option(command: Callable) -> Callable:
     )(command)
 
 
+def scope_option(command: Callable) -> Callable:
+    return click.option(
+        "--scope",
+        type=click.Choice(["last", "all"]),
+        default="last",
+        show_default=True,
+        help="Rank each trial by the value of its last report (last) or by the best value of "
+        "any of its reports (all).",
+    )(command)
+
+
 def json_option(command: Callable) -> Callable:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print machine-readable JSON only."
@@ -127,7 +138,7 @@ def where(store: Any) -> str:
 
 def find_study(store: Any, name: str):
     """The study ``name``, or a :class:`CLIError` that lists the studies there are."""
-    study = store.get_study(name)
+    study = store.find_study(name)
     if study is not None:
         return study
     names = [s.name for s in store.list_studies()]

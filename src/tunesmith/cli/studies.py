@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,14 @@ from tunesmith.cli.common import (
     json_option,
     metric_label,
     open_store,
+    scope_option,
     status_counts,
     storage_option,
     study_or_error,
     where,
 )
+from tunesmith.ranking import SCOPE_WORDS
+from tunesmith.studies import constraint_attr_of_spec
 from tunesmith.trial import TrialStatus
 
 __all__ = ["best", "delete", "show", "studies", "trials"]
@@ -38,22 +40,23 @@ __all__ = ["best", "delete", "show", "studies", "trials"]
 _MAX_COLUMNS = 6
 
 
-def _score(trial: dict[str, Any], mode: str) -> float | None:
-    value = trial.get("best_value")
-    if value is None or not math.isfinite(value):
-        return None
-    return value if mode == "min" else -value
+def ranked_top(store: Any, study: Any, k: int, scope: str) -> list[dict[str, Any]]:
+    """The ``k`` best trials of ``study`` by its first metric, ranked as the library ranks them
+    (each with ``value``; feasible first in a constrained study)."""
+    return store.best(
+        study,
+        k,
+        metric=study.metrics[0],
+        mode=study.modes[0],
+        scope=scope,
+        constraint_attr=constraint_attr_of_spec(study.scheduler_spec),
+    )
 
 
-def ranked(trials: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
-    """The trials with a value of the study's first metric, best first (ties: lower id)."""
-    scored = [(s, t["trial_id"], t) for t in trials if (s := _score(t, mode)) is not None]
-    return [t for _, _, t in sorted(scored, key=lambda item: item[:2])]
-
-
-def study_summary(study: Any, trials: list[dict[str, Any]]) -> dict[str, Any]:
-    """What ``tunesmith studies`` shows of one study."""
-    top = ranked(trials, study.modes[0])
+def study_summary(
+    study: Any, trials: list[dict[str, Any]], top: list[dict[str, Any]], scope: str
+) -> dict[str, Any]:
+    """What ``tunesmith studies`` shows of one study (``top``: its best trials, best first)."""
     return {
         "name": study.name,
         "created": iso_time(study.created_time),
@@ -62,8 +65,9 @@ def study_summary(study: Any, trials: list[dict[str, Any]]) -> dict[str, Any]:
         "mode": study.mode,
         "num_trials": len(trials),
         "trials_by_status": status_counts(trials),
-        "best_value": top[0]["best_value"] if top else None,
+        "best_value": top[0]["value"] if top else None,
         "best_trial_id": top[0]["trial_id"] if top else None,
+        "scope": scope,
     }
 
 
@@ -74,8 +78,10 @@ def _trials_table(
     metric: str,
     *,
     rank: bool,
+    scope: str,
 ):
-    """A rich table of trials: rank, id, status, value of ``metric``, results, hyperparameters."""
+    """A rich table of ranked trials: rank, id, status, the value of ``metric`` each is ranked
+    by (of its last or best report, as ``scope`` says), results, hyperparameters."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -83,7 +89,7 @@ def _trials_table(
         table.add_column("#", justify="right")
     table.add_column("trial", justify="right")
     table.add_column("status")
-    table.add_column(metric, justify="right")
+    table.add_column(f"{metric} ({SCOPE_WORDS[scope]})", justify="right")
     table.add_column("results", justify="right")
     wide = len(names) <= _MAX_COLUMNS
     for name in names if wide else ["config"]:
@@ -97,7 +103,7 @@ def _trials_table(
             *([str(i)] if rank else []),
             str(trial["trial_id"]),
             trial["status"],
-            format_value(trial["best_value"]),
+            format_value(trial["value"]),
             str(trial["num_results"]),
             *cells,
         )
@@ -105,10 +111,11 @@ def _trials_table(
 
 
 @click.command()
+@scope_option
 @storage_option
 @json_option
 @friendly_errors
-def studies(storage: str | None, as_json: bool) -> None:
+def studies(scope: str, storage: str | None, as_json: bool) -> None:
     """List the studies: name, created, metric and mode, trials by status, best value."""
     try:
         store = open_store(storage)
@@ -119,7 +126,10 @@ def studies(storage: str | None, as_json: bool) -> None:
             click.echo(f"No studies: {err.message}")
         return
     with store:
-        found = [(s, study_summary(s, store.trials(s))) for s in store.list_studies()]
+        found = [
+            (s, study_summary(s, store.trials(s), ranked_top(store, s, 1, scope), scope))
+            for s in store.list_studies()
+        ]
         location = where(store)
     if as_json:
         emit_json([row for _, row in found])
@@ -135,7 +145,7 @@ def studies(storage: str | None, as_json: bool) -> None:
     table.add_column("metric", overflow="fold")
     table.add_column("trials", justify="right")
     table.add_column("by status")
-    table.add_column("best", justify="right")
+    table.add_column(f"best ({SCOPE_WORDS[scope]})", justify="right")
     for study, row in found:
         table.add_row(
             row["name"],
@@ -158,23 +168,24 @@ def studies(storage: str | None, as_json: bool) -> None:
     type=click.IntRange(min=1),
     help="How many of the best trials to list.",
 )
+@scope_option
 @storage_option
 @json_option
 @friendly_errors
-def show(name: str, top_k: int, storage: str | None, as_json: bool) -> None:
+def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) -> None:
     """Summarize study NAME: trials by status, failures by reason, best value and config,
     number of results, time span, and a table of the best trials."""
     store, study = study_or_error(storage, name)
     with store:
         trials = store.trials(study)
+        top = ranked_top(store, study, top_k, scope)
         location = where(store)
-    top = ranked(trials, study.modes[0])[:top_k]
     failures = Counter(
         t["failure_reason"] or "unknown" for t in trials if t["status"] == TrialStatus.FAILED.value
     )
     first = min((t["created_time"] for t in trials), default=None)
     last = max((t["updated_time"] for t in trials), default=None)
-    summary = study_summary(study, trials)
+    summary = study_summary(study, trials, top, scope)
     summary.update(
         storage=location,
         scheduler=study.scheduler_spec.get("class"),
@@ -216,8 +227,9 @@ def show(name: str, top_k: int, storage: str | None, as_json: bool) -> None:
     if top:
         facts.add_row(
             "best",
-            f"{study.metrics[0]} = {format_value(top[0]['best_value'])} "
-            f"(trial {top[0]['trial_id']}): {format_items(top[0]['config'], names)}",
+            f"{study.metrics[0]} = {format_value(top[0]['value'])} "
+            f"(trial {top[0]['trial_id']}, {SCOPE_WORDS[scope]}): "
+            f"{format_items(top[0]['config'], names)}",
         )
     else:
         facts.add_row("best", f"no finite value of {study.metrics[0]!r} reported yet")
@@ -226,7 +238,7 @@ def show(name: str, top_k: int, storage: str | None, as_json: bool) -> None:
     if top:
         out.print()
         title = f"Top {len(top)} by {study.metrics[0]} ({study.modes[0]})"
-        out.print(_trials_table(title, top, names, study.metrics[0], rank=True))
+        out.print(_trials_table(title, top, names, study.metrics[0], rank=True, scope=scope))
 
 
 def _failure(trial: dict[str, Any]) -> str:
@@ -304,11 +316,18 @@ def trials(name: str, statuses: tuple[str, ...], storage: str | None, as_json: b
     default=None,
     help="For a metric that is not one of the study's.",
 )
+@scope_option
 @storage_option
 @json_option
 @friendly_errors
 def best(
-    name: str, k: int, metric: str | None, mode: str | None, storage: str | None, as_json: bool
+    name: str,
+    k: int,
+    metric: str | None,
+    mode: str | None,
+    scope: str,
+    storage: str | None,
+    as_json: bool,
 ) -> None:
     """Print the best config(s) of study NAME, best first."""
     store, study = study_or_error(storage, name)
@@ -319,7 +338,14 @@ def best(
                 f"metric {metric!r} is not one of study {name!r}'s metrics {study.metrics}; "
                 "pass --mode min or --mode max to say which values are better"
             )
-        rows = store.best(study, k, metric=metric, mode=mode)
+        rows = store.best(
+            study,
+            k,
+            metric=metric,
+            mode=mode,
+            scope=scope,
+            constraint_attr=constraint_attr_of_spec(study.scheduler_spec),
+        )
         names = hyperparameter_names(study, rows)
     if as_json:
         emit_json(rows)
@@ -329,7 +355,7 @@ def best(
         return
     mode = mode or study.modes[study.metrics.index(metric)]
     title = f"Best {len(rows)} of {name} by {metric} ({mode})"
-    common.console().print(_trials_table(title, rows, names, metric, rank=True))
+    common.console().print(_trials_table(title, rows, names, metric, rank=True, scope=scope))
 
 
 @click.command()

@@ -86,7 +86,7 @@ def _finished_counts(experiment: Experiment, storage: str, budget: float) -> tup
     from tunesmith.store import Store
 
     with Store(storage) as store:
-        study = store.get_study(experiment.name)
+        study = store.find_study(experiment.name)
         if study is None:
             return None
         events = store.read_events(study)

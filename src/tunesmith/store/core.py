@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tunesmith.ranking import DEFAULT_SCOPE
 from tunesmith.results import import_pandas
 from tunesmith.store import journal, queries
 from tunesmith.store.engine import (
@@ -143,7 +144,15 @@ class Store:
         logger.debug("created study %r in %s", name, self._display)
         return study_from_row({**row, "id": study_id})
 
-    def get_study(self, name: str) -> Study | None:
+    def get_study(self, name: str) -> Study:
+        """The study ``name``; :class:`StudyNotFoundError` (naming the studies there are) if
+        the store has none of that name. :meth:`find_study` returns None instead."""
+        found = self.find_study(name)
+        if found is None:
+            raise self._not_found(name)
+        return found
+
+    def find_study(self, name: str) -> Study | None:
         """The study ``name``, or None if the store has none of that name."""
         check_study_name(name)
         with self._engine.connect() as conn:
@@ -187,10 +196,7 @@ class Store:
             return study
         if not isinstance(study, str):
             raise TypeError(f"`study` must be a Study or a study name, but got study={study!r}")
-        found = self.get_study(study)
-        if found is None:
-            raise self._not_found(study)
-        return found
+        return self.get_study(study)
 
     # -- the journal --------------------------------------------------------------------------
     def append(
@@ -279,11 +285,28 @@ class Store:
         return path
 
     def best(
-        self, study: Study | str, k: int = 1, *, metric: str | None = None, mode: str | None = None
+        self,
+        study: Study | str,
+        k: int = 1,
+        *,
+        metric: str | None = None,
+        mode: str | None = None,
+        scope: str = DEFAULT_SCOPE,
+        constraint_attr: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The ``k`` trials with the best reported value of the study's metric (or ``metric``,
-        with ``mode`` if it is not one of the study's), best first, as :meth:`trials` dicts whose
-        ``best_value`` is that value."""
+        """The ``k`` best trials by the study's metric (or ``metric``, with ``mode`` if it is
+        not one of the study's), best first, as :meth:`trials` dicts with ``value``, the value
+        each is ranked by: its last report's (``scope="last"``, the default) or its best
+        report's (``"all"``); feasible results first under ``constraint_attr``. See
+        :mod:`tunesmith.ranking`."""
         study = self._resolve(study)
         with self._engine.connect() as conn:
-            return queries.best_trials(conn, study, k=k, metric=metric, mode=mode)
+            return queries.best_trials(
+                conn,
+                study,
+                k=k,
+                metric=metric,
+                mode=mode,
+                scope=scope,
+                constraint_attr=constraint_attr,
+            )

@@ -11,13 +11,13 @@ import json
 import logging
 import math
 from collections.abc import Iterable
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tunesmith.ranking import DEFAULT_SCOPE, check_scope, per_trial, ranked
 from tunesmith.store.schema import results, trials
 from tunesmith.store.study import Study
 from tunesmith.trial import check_metric_mode
@@ -92,23 +92,23 @@ def parse_many(texts: Iterable[str]) -> list[Any]:
     return json.loads("[" + ",".join(texts) + "]")
 
 
-def _score(value: Any, mode: str) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        return None
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return value if mode == "min" else -value
-
-
 def best_trials(
-    conn: Connection, study: Study, *, k: int, metric: str | None, mode: str | None
+    conn: Connection,
+    study: Study,
+    *,
+    k: int,
+    metric: str | None,
+    mode: str | None,
+    scope: str = DEFAULT_SCOPE,
+    constraint_attr: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``k`` trials with the best reported value of ``metric`` (ties: lower trial id first),
-    each a trial dict whose ``best_value`` is that value. Trials without a finite value of the
-    metric are left out."""
+    """The ``k`` best trials by ``metric``, best first, ranked as :mod:`tunesmith.ranking` says
+    (``scope``: each trial's last report or its best one; feasible first under
+    ``constraint_attr``), each a trial dict with ``value``, the value it is ranked by. Trials
+    without a finite value of the metric are left out."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"`k` must be an int >= 1, but got k={k!r}")
+    check_scope(scope)
     if metric is None:
         if len(study.metrics) > 1:
             raise ValueError(
@@ -125,28 +125,40 @@ def best_trials(
         mode = study.modes[study.metrics.index(metric)]
     check_metric_mode(metric, mode)
     base = sa.select(*_TRIAL_COLUMNS).where(_T.study_id == study.study_id)
-    if (metric, mode) == (study.metrics[0], study.modes[0]):  # materialized per append
+    primary = (metric, mode) == (study.metrics[0], study.modes[0])
+    if scope == "all" and primary and constraint_attr is None:  # materialized per append
         order = _T.best_value.asc() if mode == "min" else _T.best_value.desc()
         query = base.where(_T.best_value.is_not(None)).order_by(order, _T.trial_id).limit(k)
-        return [_trial_dict(row) for row in conn.execute(query)]
-    best: dict[int, tuple[float, Any]] = {}
-    query = sa.select(_R.trial_id, _R.metrics).where(_R.study_id == study.study_id)
-    rows = conn.execute(query).all()
-    for (trial_id, _), metrics in zip(rows, parse_many(r[1] for r in rows), strict=True):
-        value = metrics.get(metric)
-        score = _score(value, mode)
-        if score is not None and (trial_id not in best or score < best[trial_id][0]):
-            best[trial_id] = (score, float(value))
-    top = sorted(best, key=lambda tid: (best[tid][0], tid))[:k]
+        rows = [_trial_dict(row) for row in conn.execute(query)]
+        return [{**trial, "value": trial["best_value"]} for trial in rows]
+    trials: dict[int, dict[str, Any]] | None = None
+    if scope == "last":  # each trial's last report is stored with it
+        trials = {t["trial_id"]: t for t in trial_dicts(conn, study.study_id)}
+        reports = [(tid, t["last_result"]) for tid, t in trials.items() if t["last_result"]]
+        lacking = [tid for tid, row in reports if metric not in row]
+        reports += _reports(conn, study, lacking) if lacking else []
+    else:
+        reports = _reports(conn, study, None)
+    chosen = per_trial(reports, metric, mode, scope, constraint_attr)
+    top = ranked(chosen)[:k]
     if not top:
         return []
-    rows = {row.trial_id: row for row in conn.execute(base.where(_T.trial_id.in_(top)))}
-    out = []
-    for trial_id in top:
-        trial = _trial_dict(rows[trial_id])
-        trial["best_value"] = best[trial_id][1]
-        out.append(trial)
-    return out
+    if trials is None:
+        query = base.where(_T.trial_id.in_(top))
+        trials = {row.trial_id: _trial_dict(row) for row in conn.execute(query)}
+    return [{**trials[tid], "value": float(chosen[tid][1][metric])} for tid in top]
+
+
+def _reports(
+    conn: Connection, study: Study, trial_ids: list[int] | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """``(trial_id, metrics)`` of the study's reports (of ``trial_ids`` only, unless None), in
+    report order."""
+    query = sa.select(_R.trial_id, _R.metrics).where(_R.study_id == study.study_id)
+    if trial_ids is not None:
+        query = query.where(_R.trial_id.in_(trial_ids))
+    rows = conn.execute(query.order_by(_R.seq)).all()
+    return list(zip((r[0] for r in rows), parse_many(r[1] for r in rows), strict=True))
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -201,9 +201,12 @@ class StoreContract:
         names = [s.name for s in store.list_studies()]
         assert names.index(a.name) < names.index(b.name)
         store.delete_study(a.name)
-        assert store.get_study(a.name) is None
+        assert store.find_study(a.name) is None
         assert a.name not in [s.name for s in store.list_studies()]
-        assert store.get_study(unique_name()) is None
+        name = unique_name()
+        assert store.find_study(name) is None
+        with pytest.raises(StudyNotFoundError, match=f"no study named '{name}' in .*studies: "):
+            store.get_study(name)
 
     def test_duplicate_name_raises(self, tmp_path):
         store = self.make_store(tmp_path)
@@ -370,14 +373,23 @@ class StoreContract:
         store.append(study, trial_events(0, [5.0, 1.0, 9.0]) + trial_events(1, [3.0]))
         store.append(study, trial_events(2, [7.0, 4.0]) + trial_events(3, []))
         store.append(study, [Event("result", trial_id=3, payload={"acc": 1.0})])
-        ranked = [(t["trial_id"], t["best_value"]) for t in store.best(study, k=10)]
+        ranked = [(t["trial_id"], t["value"]) for t in store.best(study, k=10, scope="all")]
         if mode == "min":
             assert ranked == [(0, 1.0), (1, 3.0), (2, 4.0)]
         else:
             assert ranked == [(0, 9.0), (2, 7.0), (1, 3.0)]
-        assert store.best(study)[0]["trial_id"] == 0
-        by_step = store.best(study.name, 2, metric="step", mode="max")
-        assert [(t["trial_id"], t["best_value"]) for t in by_step] == [(0, 3.0), (2, 2.0)]
+        # by default each trial counts with its last report (trial 3's has no loss: not ranked)
+        last = [(t["trial_id"], t["value"], t["best_value"]) for t in store.best(study, k=10)]
+        if mode == "min":
+            assert last == [(1, 3.0, 3.0), (2, 4.0, 4.0), (0, 9.0, 1.0)]
+        else:
+            assert last == [(0, 9.0, 9.0), (2, 4.0, 7.0), (1, 3.0, 3.0)]
+        assert store.best(study)[0]["trial_id"] == (1 if mode == "min" else 0)
+        for scope in ("all", "last"):
+            by_step = store.best(study.name, 2, metric="step", mode="max", scope=scope)
+            assert [(t["trial_id"], t["value"]) for t in by_step] == [(0, 3.0), (2, 2.0)]
+        with pytest.raises(ValueError, match="`scope` must be 'last' .* but got scope='best'"):
+            store.best(study, scope="best")
         with pytest.raises(ValueError, match="metric 'step' is not one of study"):
             store.best(study, metric="step")
         with pytest.raises(ValueError, match="`k` must be an int >= 1, but got k=0"):

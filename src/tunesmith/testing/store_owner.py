@@ -157,10 +157,10 @@ class StoreOwnerContract:
         _write_owner(store, study.study_id)
         with pytest.raises(StudyLockedError, match="is being run by another driver"):
             store.delete_study(study)
-        assert store.get_study(study.name) is not None
+        assert store.find_study(study.name) is not None
         _write_owner(store, study.study_id, heartbeat=time.time() - 100)  # gone: deleted
         store.delete_study(study)
-        assert store.get_study(study.name) is None
+        assert store.find_study(study.name) is None
 
     def test_appends_are_fenced_once_another_driver_took_over(self, tmp_path):
         store = self.make_store(tmp_path)
