@@ -346,3 +346,24 @@ def test_a_reserved_metric_name_fails_the_trial_under_any_backend(tmp_path):
     assert trial.status is TrialStatus.FAILED and trial.failure_reason == "invalid_metric"
     assert trial.failure_detail.startswith("metric name 'trial_id' is reserved: records and ")
     assert result.results == []
+
+
+def test_a_memory_run_leaves_no_folder_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    seen = []
+
+    class Watch(TunerCallback):
+        def on_tuning_start(self, tuner):
+            self.tuner = tuner
+
+        def on_trial_start(self, trial, *, resumed):
+            seen.append(self.tuner.run_dir.is_dir())
+
+    tuner = make(storage="memory", callbacks=[Watch()])
+    assert len(tuner.run().trials) == 6
+    assert seen and all(seen)  # the trials had their folders while the run lasted
+    assert tuner.run_dir.name.startswith("tunesmith-") and not tuner.run_dir.exists()
+    assert not (tmp_path / "home").exists()
+    kept = make(storage="memory", run_dir=tmp_path / "mine")
+    kept.run()
+    assert (tmp_path / "mine" / "trials").is_dir()  # a run_dir given is the user's: kept

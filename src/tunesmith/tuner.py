@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -95,7 +96,8 @@ class Tuner:
     space under an existing name is a :class:`~tunesmith.resume.StudyMismatchError` saying what
     differs. Trial folders are in ``run_dir`` (default ``<home>/<name>``).
     ``storage="memory"`` keeps the journal in memory only (:attr:`journal`; for simulations and
-    tests): nothing is written, the study cannot be resumed or loaded from another process.
+    tests): nothing is written, the study cannot be resumed or loaded from another process;
+    without a ``run_dir``, trial folders are in a temporary folder, removed when ``run()`` ends.
     With a backend whose trials cannot lose results (the simulator), the journal is written
     in batches of up to :attr:`journal_batch` events, and completely when the run ends.
     ``delete_checkpoints=True`` deletes the checkpoint folder of every trial that ends stopped
@@ -189,6 +191,9 @@ class Tuner:
         self.storage = storage
         self.if_exists = if_exists
         self.restart_from_checkpoint = bool(restart_from_checkpoint)
+        #: with storage="memory" and no run_dir, a temporary folder made by run() and removed
+        #: when it ends: nothing of such a run stays behind
+        self._temporary_run_dir = storage == MEMORY and not run_dir
         self.run_dir = Path(run_dir) if run_dir else home() / self.name
         self.delete_checkpoints = delete_checkpoints
         self.num_checkpoints_deleted = 0
@@ -301,6 +306,8 @@ class Tuner:
                 logger.error("could not write the end of the run to the store: %s", err)
             finally:
                 self._close_study()
+                if self._temporary_run_dir:
+                    shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def _loop(self, callbacks: list[TunerCallback]) -> None:
         self._check_stop_criterion()  # a resumed run may have met it already
@@ -563,6 +570,9 @@ class Tuner:
         """Open the store; create the study, or check and replay the stored one."""
         if self.journal is not None:
             self._store, self._study = _MemoryJournal(self.journal), self.name
+            if self._temporary_run_dir:
+                prefix = f"tunesmith-{self.name[:40]}-".replace(os.sep, "-")
+                self.run_dir = Path(tempfile.mkdtemp(prefix=prefix))
             return
         self._store, self._study, self._lease, self.run_dir = open_study(
             self.storage,

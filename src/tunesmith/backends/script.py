@@ -174,6 +174,15 @@ class ScriptBackend(ProcessBackend):
                 "ScriptBackend: %r is not an executable program; trials will fail to start",
                 program,
             )
+        script = self.command[1] if len(self.command) > 1 else ""
+        folder = Path(self.cwd or ".").resolve()
+        if program == sys.executable and script.endswith(".py") and not (folder / script).exists():
+            logger.warning(
+                "ScriptBackend: the script %r is not in %s (where trials start; cwd= sets it); "
+                "trials will fail",
+                script,
+                folder,
+            )
         self._reaper = Reaper()
         self._loop = Loop("tunesmith-script-backend")
         self._loop.start()
