@@ -220,6 +220,7 @@ def test_plot_writes_a_png(url, tmp_path, kind):
     assert f"to demo-{kind}.png" in out.stdout
 
 
+@pytest.mark.slow
 def test_plot_options(url, tmp_path):
     with Store(url) as store:
         num_records = len(store.records("demo"))
@@ -366,3 +367,18 @@ def test_every_registered_command_loads():
     assert main.list_commands(context)[: len(COMMANDS)] == list(COMMANDS)
     for name in COMMANDS:
         assert isinstance(main.get_command(context, name), click.Command)
+
+
+def test_curves_find_the_resource_when_the_scheduler_names_none():
+    from types import SimpleNamespace
+
+    from tunesmith.cli.files import _resource_attr
+
+    def study(**kwargs):
+        return SimpleNamespace(scheduler_spec={"class": "X", "kwargs": kwargs})
+
+    records = [{"trial_id": 0, "step": 1, "epoch": 1}, {"trial_id": 0, "step": 2, "epoch": 1}]
+    assert _resource_attr(study(resource_attr="step"), records) == "step"
+    assert _resource_attr(study(), records) == "epoch"
+    assert _resource_attr(study(), [{"trial_id": 0, "epoch": 1}, {"trial_id": 1}]) is None
+    assert _resource_attr(study(), []) is None

@@ -56,11 +56,22 @@ def export(name: str, format_: str | None, out: Path | None, storage: str | None
     click.echo(f"Wrote {count} records of study {name!r} to {path}.")
 
 
-def _resource_attr(study: Any) -> str | None:
-    """The scheduler's ``resource_attr`` (e.g. ASHA's ``"epoch"``), if it has one."""
+#: what trials commonly report as their resource, tried in this order when the scheduler names
+#: none
+_RESOURCE_NAMES = ("epoch", "epochs", "step", "iteration", "training_iteration", "budget")
+
+
+def _resource_attr(study: Any, records: list[dict[str, Any]]) -> str | None:
+    """The scheduler's ``resource_attr`` (e.g. ASHA's ``"epoch"``), else the first of
+    :data:`_RESOURCE_NAMES` that every report carries, else None (the report number)."""
     kwargs = (study.scheduler_spec or {}).get("kwargs") or {}
     value = kwargs.get("resource_attr")
-    return value if isinstance(value, str) and value else None
+    if isinstance(value, str) and value:
+        return value
+    for name in _RESOURCE_NAMES:
+        if records and all(name in row for row in records):
+            return name
+    return None
 
 
 @click.command()
@@ -89,8 +100,8 @@ def _resource_attr(study: Any) -> str | None:
 @click.option(
     "--resource-attr",
     default=None,
-    help="x axis of --kind curves, e.g. epoch [default: the scheduler's resource_attr, "
-    "else the report number].",
+    help="x axis of --kind curves, e.g. epoch [default: the scheduler's resource_attr, else "
+    "epoch, step or iteration when every report has it, else the report number].",
 )
 @click.option(
     "--x",
@@ -134,8 +145,9 @@ def plot(
                     "better"
                 )
         if kind == "curves":
-            resource_attr = resource_attr or _resource_attr(study)
-            data = viz.training_curves(store.records(study), metric, resource_attr)
+            records = store.records(study)
+            resource_attr = resource_attr or _resource_attr(study, records)
+            data = viz.training_curves(records, metric, resource_attr, mode=mode)
             figure = viz.plot_training_curves(data, log_y=log_y)
             what = f"{len(data.curves)} trials, {data.num_points} points"
         elif kind == "best":

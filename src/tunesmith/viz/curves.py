@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith.ranking import DEFAULT_SCOPE, SCOPE_WORDS, check_scope, per_trial, ranked
+from tunesmith.trial import check_metric_mode
 from tunesmith.viz.figure import (
     OTHER_COLOR,
     STATUS_COLORS,
@@ -35,12 +37,16 @@ class TrialCurve:
 @dataclass(frozen=True)
 class CurvesData:
     """The curves of a study's trials, by trial id. ``resource_attr`` is None when ``x`` is the
-    report number (1, 2, ...). ``num_points`` counts the points before thinning."""
+    report number (1, 2, ...). ``num_points`` counts the points before thinning.
+    ``best_trial_id``: the best trial (see :mod:`tunesmith.ranking`; None when no ``mode`` was
+    given or no trial has a finite value), drawn on top of the others."""
 
     metric: str
     resource_attr: str | None
     curves: list[TrialCurve]
     num_points: int
+    best_trial_id: int | None = None
+    scope: str = DEFAULT_SCOPE
 
     def statuses(self) -> dict[str, int]:
         """Number of curves per trial status."""
@@ -75,11 +81,15 @@ def training_curves(
     metric: str,
     resource_attr: str | None = None,
     *,
+    mode: str | None = None,
+    scope: str = DEFAULT_SCOPE,
     max_points_per_curve: int = 1000,
 ) -> CurvesData:
     """The curve of ``metric`` of each trial in ``records`` (``Store.records(study)``: one dict
     per report with ``trial_id``, ``status`` and the metrics), against ``resource_attr`` (e.g.
-    ``"epoch"``) or, when None, against the report number.
+    ``"epoch"``) or, when None, against the report number. With ``mode`` (``"min"`` or
+    ``"max"``), the best trial (ranked by its last report, or its best with ``scope="all"``)
+    is marked.
 
     A curve longer than ``max_points_per_curve`` is thinned to the lowest and highest value of
     each run of reports, so a study of any size draws fast and its curves keep their shape.
@@ -99,6 +109,9 @@ def training_curves(
         raise ValueError(
             f"`max_points_per_curve` must be an int >= 4, but got {max_points_per_curve}"
         )
+    if mode is not None:
+        check_metric_mode(metric, mode)
+    check_scope(scope)
     if records and not any(metric in row for row in records):
         raise missing_column(metric, "metric", columns_of(records))
     if records and resource_attr is not None and not any(resource_attr in row for row in records):
@@ -124,7 +137,11 @@ def training_curves(
         total += len(xs)
         x, y = _thin(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), max_points_per_curve)
         curves.append(TrialCurve(trial_id, statuses[trial_id], x, y))
-    return CurvesData(metric, resource_attr, curves, total)
+    best = None
+    if mode is not None:
+        order = ranked(per_trial(((r["trial_id"], r) for r in records), metric, mode, scope))
+        best = order[0] if order else None
+    return CurvesData(metric, resource_attr, curves, total, best, scope)
 
 
 def plot_training_curves(
@@ -176,17 +193,22 @@ def plot_training_curves(
                 alpha=max(alpha, 0.3),
                 label=label,
             )
+    best = next((c for c in drawn if c.trial_id == data.best_trial_id), None)
+    if best is not None:
+        label = f"best: trial {best.trial_id} ({SCOPE_WORDS[data.scope]})"
+        ax.plot(best.x, best.y, color="black", linewidth=2.0, marker=".", label=label, zorder=3)
     ax.autoscale_view()
     if log_y:
         ax.set_yscale("log")
-    ax.set_xlabel(data.resource_attr or "report")
+    ax.set_xlabel(data.resource_attr or "report number (of each trial)")
     ax.set_ylabel(data.metric)
     ax.set_title(f"{data.metric} of {len(drawn)} trials")
     ax.grid(True, alpha=0.3)
     if drawn:
         legend = ax.legend(title="status", loc="best")
         for handle in legend.legend_handles:
-            handle.set_alpha(1.0)
+            if handle is not None:
+                handle.set_alpha(1.0)
     else:
         ax.text(0.5, 0.5, "no results yet", transform=ax.transAxes, ha="center", va="center")
     return figure
