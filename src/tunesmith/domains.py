@@ -8,9 +8,11 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: worker processes, which import the
+    # user's script and so tunesmith's names, do not load it unless a trial does
+    import numpy as np
 
 __all__ = ["Categorical", "Domain", "FiniteRange", "Float", "Integer", "Ordinal"]
 
@@ -272,6 +274,8 @@ class FiniteRange(_Finite):
         self.kind = kind
         self.lower, self.upper, self.size = float(lower), float(upper), int(size)
         self.log, self.cast_int = log, bool(cast_int)
+        import numpy as np
+
         if log:
             raw = np.exp(np.linspace(math.log(lower), math.log(upper), size))
             raw[0], raw[-1] = lower, upper
@@ -296,6 +300,8 @@ class FiniteRange(_Finite):
         if i is not None:
             return i
         # tolerate round-off (values read back from text or JSON)
+        import numpy as np
+
         j = int(np.argmin(np.abs(np.asarray(self.values, dtype=float) - float(value))))
         close = math.isclose(self.values[j], float(value), rel_tol=1e-9, abs_tol=1e-12)
         return j if close else None
@@ -423,6 +429,8 @@ class Categorical(Domain):
         return x
 
     def decode(self, x: Sequence[float]) -> Any:
+        import numpy as np
+
         return self.categories[int(np.argmax(np.asarray(x, dtype=float)))]
 
     def default(self) -> Any:

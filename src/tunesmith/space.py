@@ -30,11 +30,12 @@ import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Integral
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tunesmith.domains import Categorical, Domain, FiniteRange, Float, Integer, Ordinal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Categorical",

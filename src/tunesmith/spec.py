@@ -99,10 +99,12 @@ class Specified:
 
 
 def _load_builtins() -> None:
-    """Register tunesmith's own schedulers and searchers (``import tunesmith`` imports them
-    lazily, so a trial script stays quick to start)."""
-    importlib.import_module("tunesmith.schedulers")
-    importlib.import_module("tunesmith.searchers")
+    """Register tunesmith's own schedulers and searchers (their packages import them lazily,
+    so a trial script, or a study with a random searcher, stays quick to start)."""
+    for package in ("tunesmith.schedulers", "tunesmith.searchers"):
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            getattr(module, name)
 
 
 def registered_classes() -> dict[str, type]:

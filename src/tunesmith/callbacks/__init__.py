@@ -1,7 +1,27 @@
 """Hooks into the tuning loop: :class:`TunerCallback`, the progress display and the removal of
-paused trials' checkpoints."""
+paused trials' checkpoints.
 
-from tunesmith.callbacks.base import TunerCallback
-from tunesmith.callbacks.checkpoint_removal import RemoveCheckpointsCallback
+The names are imported on first use (PEP 562): the tuner needs only the base class.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tunesmith._lazy import lazy_exports
+
+#: public name -> the module of this package that defines it
+_EXPORTS = {
+    "RemoveCheckpointsCallback": ".checkpoint_removal",
+    "TunerCallback": ".base",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from tunesmith.callbacks.base import TunerCallback
+    from tunesmith.callbacks.checkpoint_removal import RemoveCheckpointsCallback
 
 __all__ = ["RemoveCheckpointsCallback", "TunerCallback"]

@@ -1,17 +1,56 @@
-"""Schedulers decide when trials start, continue, pause, stop or resume."""
+"""Schedulers decide when trials start, continue, pause, stop or resume.
 
-from tunesmith.schedulers.base import Scheduler
-from tunesmith.schedulers.bayesian import (
-    MOBSTER,
-    BayesianOptimization,
-    ConstrainedBayesianOptimization,
-    CostAwareBayesianOptimization,
-)
-from tunesmith.schedulers.fifo import FIFOScheduler, GridSearch, RandomSearch
-from tunesmith.schedulers.hyperband import ASHA, PASHA, HyperbandScheduler
-from tunesmith.schedulers.median import MedianStoppingRule
-from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
-from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
+The classes are imported on first use (PEP 562): ``from tunesmith.schedulers import
+RandomSearch`` loads the FIFO module only, not the Gaussian-process code and scipy that
+``BayesianOptimization`` needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tunesmith._lazy import lazy_exports
+
+#: public name -> the module of this package that defines it
+_EXPORTS = {
+    "ASHA": ".hyperband",
+    "BOHB": ".model_based",
+    "DEHB": ".model_based",
+    "MOBSTER": ".bayesian",
+    "PASHA": ".hyperband",
+    "REA": ".model_based",
+    "TPE": ".model_based",
+    "BayesianOptimization": ".bayesian",
+    "ConstrainedBayesianOptimization": ".bayesian",
+    "CostAwareBayesianOptimization": ".bayesian",
+    "FIFOScheduler": ".fifo",
+    "GridSearch": ".fifo",
+    "HyperbandScheduler": ".hyperband",
+    "MedianStoppingRule": ".median",
+    "RandomSearch": ".fifo",
+    "Scheduler": ".base",
+    "SyncBOHB": ".model_based",
+    "SyncHyperband": ".synchronous",
+    "SyncSuccessiveHalving": ".synchronous",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from tunesmith.schedulers.base import Scheduler
+    from tunesmith.schedulers.bayesian import (
+        MOBSTER,
+        BayesianOptimization,
+        ConstrainedBayesianOptimization,
+        CostAwareBayesianOptimization,
+    )
+    from tunesmith.schedulers.fifo import FIFOScheduler, GridSearch, RandomSearch
+    from tunesmith.schedulers.hyperband import ASHA, PASHA, HyperbandScheduler
+    from tunesmith.schedulers.median import MedianStoppingRule
+    from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
+    from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
 
 __all__ = [
     "ASHA",

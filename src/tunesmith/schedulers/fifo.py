@@ -6,7 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunesmith.schedulers.base import Scheduler
-from tunesmith.searchers import SEARCHERS, GridSearcher, RandomSearcher, Searcher
+from tunesmith.searchers import SEARCHER_NAMES, searcher_class
+from tunesmith.searchers.base import Searcher
+from tunesmith.searchers.grid import GridSearcher
+from tunesmith.searchers.random import RandomSearcher
 from tunesmith.space import check_space
 from tunesmith.trial import Suggestion, Trial
 
@@ -22,15 +25,15 @@ def make_searcher(
     random_seed: int | None,
     points_to_evaluate: Sequence[Mapping[str, Any]] | None,
 ) -> Searcher:
-    """A searcher instance from a name in :data:`SEARCHERS` or an instance (configured with the
-    scheduler's metric and mode when it has none)."""
+    """A searcher instance from a name in :data:`~tunesmith.searchers.SEARCHER_NAMES` or an
+    instance (configured with the scheduler's metric and mode when it has none)."""
     if isinstance(searcher, str):
-        if searcher not in SEARCHERS:
+        if searcher not in SEARCHER_NAMES:
             raise ValueError(
-                f"unknown searcher {searcher!r}; valid names are {sorted(SEARCHERS)}, "
+                f"unknown searcher {searcher!r}; valid names are {sorted(SEARCHER_NAMES)}, "
                 "or pass a Searcher instance"
             )
-        return SEARCHERS[searcher](
+        return searcher_class(searcher)(
             config_space,
             metric=metric,
             mode=mode,
@@ -39,7 +42,7 @@ def make_searcher(
         )
     if not isinstance(searcher, Searcher):
         raise TypeError(
-            f"`searcher` must be one of {sorted(SEARCHERS)} or a Searcher instance, "
+            f"`searcher` must be one of {sorted(SEARCHER_NAMES)} or a Searcher instance, "
             f"but got {searcher!r} ({type(searcher).__name__})"
         )
     if points_to_evaluate is not None:

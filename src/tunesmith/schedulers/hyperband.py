@@ -35,7 +35,7 @@ from tunesmith.schedulers.rungs import (
     resolve_max_t,
     resource_value,
 )
-from tunesmith.searchers import Searcher
+from tunesmith.searchers.base import Searcher
 from tunesmith.space import check_space
 from tunesmith.trial import Decision, Suggestion, Trial
 

@@ -30,7 +30,7 @@ from typing import Any
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.schedulers.fifo import make_searcher
 from tunesmith.schedulers.rungs import resolve_max_t, resource_value, sync_hyperband_brackets
-from tunesmith.searchers import Searcher
+from tunesmith.searchers.base import Searcher
 from tunesmith.space import check_space
 from tunesmith.trial import Decision, Suggestion, Trial
 

@@ -1,24 +1,73 @@
-"""Searchers decide which configuration to evaluate next."""
+"""Searchers decide which configuration to evaluate next.
 
-from tunesmith.searchers.base import Searcher
-from tunesmith.searchers.bayesopt import GPSearcher
-from tunesmith.searchers.de import DifferentialEvolution
-from tunesmith.searchers.evolution import RegularizedEvolution
-from tunesmith.searchers.grid import GridSearcher
-from tunesmith.searchers.kde import KDESearcher
-from tunesmith.searchers.random import RandomSearcher
+The classes are imported on first use (PEP 562): ``RandomSearcher`` does not load scipy or the
+Gaussian-process code that ``GPSearcher`` needs.
+"""
 
-#: names accepted wherever a searcher may be given as a string
-SEARCHERS: dict[str, type[Searcher]] = {
-    "random": RandomSearcher,
-    "grid": GridSearcher,
-    "bayesopt": GPSearcher,
-    "kde": KDESearcher,
-    "rea": RegularizedEvolution,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tunesmith._lazy import lazy_exports
+
+#: public name -> the module of this package that defines it
+_EXPORTS = {
+    "DifferentialEvolution": ".de",
+    "GPSearcher": ".bayesopt",
+    "GridSearcher": ".grid",
+    "KDESearcher": ".kde",
+    "RandomSearcher": ".random",
+    "RegularizedEvolution": ".evolution",
+    "Searcher": ".base",
 }
+
+#: names accepted wherever a searcher may be given as a string, and the class each one means
+#: (:func:`searcher_class` imports it; :data:`SEARCHERS` maps the names to the classes)
+SEARCHER_NAMES: dict[str, str] = {
+    "random": "RandomSearcher",
+    "grid": "GridSearcher",
+    "bayesopt": "GPSearcher",
+    "kde": "KDESearcher",
+    "rea": "RegularizedEvolution",
+}
+
+
+def searcher_class(name: str) -> type[Searcher]:
+    """The class a searcher name of :data:`SEARCHER_NAMES` means, imported on first use
+    (``KeyError`` for another name)."""
+    return __getattr__(SEARCHER_NAMES[name])
+
+
+_lazy_getattr, _lazy_dir = lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name != "SEARCHERS":
+        return _lazy_getattr(name)
+    searchers = {key: searcher_class(key) for key in SEARCHER_NAMES}  # imports them all
+    globals()["SEARCHERS"] = searchers
+    return searchers
+
+
+def __dir__() -> list[str]:
+    return sorted({*_lazy_dir(), "SEARCHERS"})
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from tunesmith.searchers.base import Searcher
+    from tunesmith.searchers.bayesopt import GPSearcher
+    from tunesmith.searchers.de import DifferentialEvolution
+    from tunesmith.searchers.evolution import RegularizedEvolution
+    from tunesmith.searchers.grid import GridSearcher
+    from tunesmith.searchers.kde import KDESearcher
+    from tunesmith.searchers.random import RandomSearcher
+
+    #: searcher name -> class (see :data:`SEARCHER_NAMES`)
+    SEARCHERS: dict[str, type[Searcher]]
 
 __all__ = [
     "SEARCHERS",
+    "SEARCHER_NAMES",
     "DifferentialEvolution",
     "GPSearcher",
     "GridSearcher",
@@ -26,4 +75,5 @@ __all__ = [
     "RandomSearcher",
     "RegularizedEvolution",
     "Searcher",
+    "searcher_class",
 ]

@@ -17,13 +17,15 @@ import logging
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tunesmith.space import check_space, complete_config, config_key, hyperparameters
 from tunesmith.spec import Specified, spec_of
 from tunesmith.trial import check_metric_mode
+
+if TYPE_CHECKING:  # numpy is imported where it is used: a worker process importing the
+    # user's script (and so the schedulers) does not load it unless a trial does
+    import numpy as np
 
 logger = logging.getLogger("tunesmith")
 
@@ -32,6 +34,8 @@ __all__ = ["Searcher", "make_seed"]
 
 def make_seed(random_seed: int | None) -> int:
     """``random_seed`` checked, or a fresh one from OS entropy (kept, so runs can be replayed)."""
+    import numpy as np
+
     if random_seed is None:
         return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
     if not isinstance(random_seed, int | np.integer) or isinstance(random_seed, bool):
@@ -72,6 +76,8 @@ class Searcher(Specified, ABC):
             self.configure(metric=metric, mode=mode)
         elif mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
+        import numpy as np
+
         self.random_seed = make_seed(random_seed)
         self.rng = np.random.default_rng(self.random_seed)
         self.allow_duplicates = bool(allow_duplicates)
@@ -136,6 +142,8 @@ class Searcher(Specified, ABC):
     def _restricted_order(self, n: int) -> list[int]:
         """The order in which :meth:`_suggest_restricted` visits the ``n`` restricted configs
         (default: a permutation drawn once from the searcher's seed)."""
+        import numpy as np
+
         return np.random.default_rng(self._restrict_seed).permutation(n).tolist()
 
     def _nearest_restricted(self, vector: Any) -> tuple[dict[str, Any], np.ndarray] | None:
@@ -147,6 +155,8 @@ class Searcher(Specified, ABC):
         assert self._restricted is not None
         if self._restricted_vectors is None:
             self._restricted_vectors = self._unit_encoder().encode_all(self._restricted)
+        import numpy as np
+
         vectors = self._restricted_vectors
         distance = ((vectors - np.asarray(vector, dtype=float)) ** 2).sum(axis=1)
         # ties (common on grids) are broken at random, not in favour of the first rows
@@ -223,6 +233,8 @@ class Searcher(Specified, ABC):
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        import numpy as np
+
         self.random_seed = state["random_seed"]
         self.rng = np.random.default_rng(self.random_seed)
         self.rng.bit_generator.state = state["rng"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tunesmith.searchers.base import Searcher
 from tunesmith.space import grid_axes
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["GridSearcher"]
 
@@ -70,6 +71,8 @@ class GridSearcher(Searcher):
         if not self.shuffle:
             return position
         if self._perm is None:
+            import numpy as np
+
             self._perm = np.random.default_rng(self._perm_seed).permutation(self.size)
         return int(self._perm[position])
 

@@ -14,15 +14,48 @@
 
 SQLite (default, one machine) and PostgreSQL (several machines) are supported; see
 ``docs/store.md``.
+
+The names are imported on first use (PEP 562): ``tunesmith.store.study`` or
+``tunesmith.store.home`` alone do not load SQLAlchemy.
 """
 
-from tunesmith.store.core import Store
-from tunesmith.store.engine import default_url
-from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
-from tunesmith.store.events import Event, EventKind
-from tunesmith.store.owner import Lease, OwnershipLostError, StudyLockedError
-from tunesmith.store.schema import SCHEMA_VERSION, SchemaVersionError
-from tunesmith.store.study import Study, StudyExistsError, StudyNotFoundError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tunesmith._lazy import lazy_exports
+
+#: public name -> the module of this package that defines it
+_EXPORTS = {
+    "SCHEMA_VERSION": ".schema",
+    "Event": ".events",
+    "EventKind": ".events",
+    "Lease": ".owner",
+    "OwnershipLostError": ".owner",
+    "SchemaVersionError": ".schema",
+    "Store": ".core",
+    "StoreCorruptedError": ".errors",
+    "StoreFullError": ".errors",
+    "StoreOpenError": ".errors",
+    "Study": ".study",
+    "StudyExistsError": ".study",
+    "StudyLockedError": ".owner",
+    "StudyNotFoundError": ".study",
+    "default_url": ".engine",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from tunesmith.store.core import Store
+    from tunesmith.store.engine import default_url
+    from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
+    from tunesmith.store.events import Event, EventKind
+    from tunesmith.store.owner import Lease, OwnershipLostError, StudyLockedError
+    from tunesmith.store.schema import SCHEMA_VERSION, SchemaVersionError
+    from tunesmith.store.study import Study, StudyExistsError, StudyNotFoundError
 
 __all__ = [
     "SCHEMA_VERSION",

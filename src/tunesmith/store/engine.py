@@ -23,11 +23,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 
 from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
+from tunesmith.store.home import DB_FILENAME, DEFAULT_DIRECTORY, HOME_VARIABLE, home_directory
 
 logger = logging.getLogger("tunesmith")
 
 __all__ = [
+    "DB_FILENAME",
     "DEFAULT_DIRECTORY",
+    "HOME_VARIABLE",
     "create_store_engine",
     "default_url",
     "display_url",
@@ -35,10 +38,6 @@ __all__ = [
     "parse_url",
     "translate_error",
 ]
-
-#: where ``Store()`` without a URL keeps its SQLite file
-DEFAULT_DIRECTORY = "tunesmith-results"
-DB_FILENAME = "tunesmith.db"
 
 #: execution option that makes a SQLite transaction start with BEGIN IMMEDIATE
 WRITE_OPTION = "tunesmith_write"
@@ -49,15 +48,6 @@ _URL_FORMS = (
     "'postgresql+psycopg://user:password@host:5432/database'"
 )
 POSTGRES_INSTALL = 'pip install "tunesmith[postgres]"'
-
-
-#: environment variable naming the folder of the default store (and of studies' trial folders)
-HOME_VARIABLE = "TUNESMITH_HOME"
-
-
-def home_directory() -> Path:
-    """``$TUNESMITH_HOME``, else ``./tunesmith-results``."""
-    return Path(os.environ.get(HOME_VARIABLE) or DEFAULT_DIRECTORY)
 
 
 def default_url(directory: str | Path | None = None) -> str:
