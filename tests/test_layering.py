@@ -9,6 +9,8 @@ What counts as an import:
   layer is a dependency of the interface, and the packages' lazy export tables (PEP 562
   ``__getattr__``) are mirrored by ``TYPE_CHECKING`` imports, which is how this test sees what
   they load. A lower layer that must name a higher type can take a ``Protocol`` of its own.
+- the modules a package's lazy export table names (``lazy_exports(__name__, {name: module})``,
+  tunesmith._lazy): each is imported when its name is first used.
 - ``importlib.import_module("tunesmith....")`` with a literal name. A name computed at run time
   (``f"{__name__}.{module}"`` in a package's own ``__getattr__`` excepted) is allowed in the
   fronts; elsewhere its site is listed in DYNAMIC_IMPORTS with the reason.
@@ -73,6 +75,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.spec",
             "tunesmith.logs",
             "tunesmith.bench",
+            "tunesmith._lazy",  # the packages' lazy exports (PEP 562)
         ],
     ),
 ]
@@ -94,6 +97,8 @@ DYNAMIC_IMPORTS: dict[tuple[str, str], str] = {
     ("tunesmith.spec", "_load_builtins"): "registry lookup loads the built-in classes",
     # an older stored spec names its class as "module:Class": the module is user data
     ("tunesmith.spec", "class_of"): "imports the module a stored spec names",
+    # imports what a package's export table names; this test reads those tables
+    ("tunesmith._lazy", "__getattr__"): "the packages' lazy exports",
 }
 
 
@@ -102,7 +107,7 @@ class Import:
     importer: str
     imported: str
     line: int
-    how: str  # "import", "type-checking import", "lazy import", "import_module"
+    how: str  # "import", "type-checking import", "lazy import", "lazy export", "import_module"
 
     def where(self) -> str:
         return f"{module_path(self.importer)}:{self.line}"
@@ -149,6 +154,7 @@ class _Collector(ast.NodeVisitor):
         self.dynamic: list[tuple[str, int]] = []  # (function, line)
         self._functions: list[str] = []
         self._type_checking = 0
+        self._dicts: dict[str, ast.Dict] = {}  # module-level NAME = {...}
 
     def _how(self) -> str:
         if self._type_checking:
@@ -192,9 +198,38 @@ class _Collector(ast.NodeVisitor):
             submodule = f"{source}.{alias.name}"  # `from tunesmith import space` imports a module
             self._add(submodule if submodule in MODULES else source, node)
 
+    def _resolve(self, name: str) -> str:
+        """``name`` as importlib.import_module(name, package) reads it."""
+        level = len(name) - len(name.lstrip("."))
+        if not level:
+            return name
+        base = self.package.split(".")
+        return ".".join([*base[: len(base) - level + 1], name[level:]])
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for statement in node.body:
+            target = value = None
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target, value = statement.targets[0], statement.value
+            elif isinstance(statement, ast.AnnAssign):
+                target, value = statement.target, statement.value
+            if isinstance(target, ast.Name) and isinstance(value, ast.Dict):
+                self._dicts[target.id] = value
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "lazy_exports" and len(node.args) == 2:
+            table = node.args[1]
+            table = self._dicts.get(table.id) if isinstance(table, ast.Name) else table
+            assert isinstance(table, ast.Dict), (
+                f"{module_path(self.module)}:{node.lineno}: give lazy_exports a dict literal "
+                "(or the name of a module-level one) so that this test sees what it imports"
+            )
+            for value in table.values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    self._add(self._resolve(value.value), value, "lazy export")
         if name == "import_module" and node.args:
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -309,6 +344,8 @@ def test_the_collector_sees_every_kind_of_import():
         "    import tunesmith.store\n"
         "    importlib.import_module('tunesmith.backends')\n"
         "    importlib.import_module(name)\n"
+        "EXPORTS = {'RandomSearch': '.fifo', 'Tuner': 'tunesmith.tuner'}\n"
+        "__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)\n"
     )
     collector = _Collector("tunesmith.schedulers.fifo", is_package=False)
     collector.visit(ast.parse(source))
@@ -318,5 +355,7 @@ def test_the_collector_sees_every_kind_of_import():
         ("tunesmith.tuner", "type-checking import"),
         ("tunesmith.store", "lazy import"),
         ("tunesmith.backends", "import_module"),
+        ("tunesmith.schedulers.fifo", "lazy export"),
+        ("tunesmith.tuner", "lazy export"),
     ]
     assert collector.dynamic == [("f", 11)]
