@@ -1,5 +1,4 @@
 import math
-import time
 
 import pytest
 
@@ -278,9 +277,22 @@ def test_cost_total_is_rebuilt_on_resume(tmp_path):
 
 
 class WaitsForAWorker(InlineBackend):
-    """Its trials wait ``wait`` seconds for a worker before they run (``running_since``)."""
+    """Its trials wait ``wait`` seconds for a worker before they run (``running_since``), on a
+    clock of its own that each event moves on by 0.1 s: a loaded machine cannot make a trial
+    late."""
 
     wait = 1.5
+
+    def __init__(self, fn):
+        super().__init__(fn)
+        self.clock = 0.0
+
+    def now(self):
+        return self.clock
+
+    def next_event(self, timeout=None):
+        self.clock += 0.1
+        return super().next_event(timeout)
 
     def start(self, trial, *, resume=False):
         self.requested = self.now()
@@ -292,27 +304,29 @@ class WaitsForAWorker(InlineBackend):
         return self.requested + self.wait
 
 
-def slow_curve(config, start):
+def ten_epochs(config, start):
     for epoch in range(start + 1, 11):
-        time.sleep(0.1)
         yield {"epoch": epoch, "loss": 1.0 / epoch}
 
 
 def test_max_trial_time_counts_from_when_the_trial_got_a_worker(tmp_path):
-    # the trial runs 1 s, within max_trial_time=0.3 s of... nothing: it would time out, but
-    # its clock starts when it got a worker (1.5 s after start()), so it completes. Time spent
-    # waiting for a worker (one being started again after a killed trial) is not the trial's
-    backend = WaitsForAWorker(slow_curve)
+    # the trial runs 1 s (10 events), within max_trial_time=0.3 s of... nothing: it would time
+    # out, but its clock starts when it got a worker (1.5 s after start()), so it completes.
+    # Time spent waiting for a worker (one being started again after a killed trial) is not
+    # the trial's
+    backend = WaitsForAWorker(ten_epochs)
     scheduler = RandomSearch(SPACE, metric="loss", random_seed=0)
     stop = StoppingCriterion(max_num_trials_started=1)
     tuner = Tuner(backend, scheduler, stop, 1, verbose=0, max_trial_time=0.3, run_dir=tmp_path)
     (trial,) = tuner.run().trials.values()
     assert trial.status is TrialStatus.COMPLETED, trial.failure_detail
-    backend = WaitsForAWorker(slow_curve)
+    assert trial.num_results == 10
+    backend = WaitsForAWorker(ten_epochs)
     backend.wait = 0.0  # no wait: it times out
     tuner = Tuner(backend, scheduler, stop, 1, verbose=0, max_trial_time=0.3, run_dir=tmp_path)
     (trial,) = tuner.run().trials.values()
     assert trial.failure_reason == "timeout"
+    assert trial.num_results < 10
 
 
 def test_a_store_error_is_raised_once_not_hidden_by_the_final_write(tmp_path, monkeypatch):

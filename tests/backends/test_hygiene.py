@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
+from _wait import wait_for
 from tunesmith.backends import _procs
-from tunesmith.testing.backend_contract import live_descendants, pid_alive, wait_until
+from tunesmith.testing.backend_contract import live_descendants, pid_alive
 
 TUNER = textwrap.dedent(
     """
@@ -31,7 +31,8 @@ TUNER = textwrap.dedent(
         local.start(Trial(0, {"sleep": 1000}))
         script.start(Trial(0, {}))
         print("started", flush=True)
-        local.next_event()  # blocks until interrupted
+        while True:  # until interrupted; with a timeout, as the tuner waits, so that a SIGINT
+            local.next_event(timeout=1.0)  # just before a wait is handled after it at the latest
     finally:
         local.shutdown()
         script.shutdown()
@@ -51,10 +52,10 @@ def _start_tuner(tmp_path):
         start_new_session=True,  # its own process group, like a shell job
     )
     assert tuner.stdout.readline() == "started\n", tuner.stderr.read()
-    # two workers, one script process and the two backends' reapers; waiting for all of them
-    # also lets the tuner settle in next_event(): a SIGINT that comes while its main thread
-    # waits for the GIL on its way into a lock without timeout is not handled (CPython)
-    assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 5, timeout=10)
+    # two workers, one script process and the two backends' reapers (a SIGINT that comes while
+    # the main thread is on its way into a lock wait is handled only when the wait ends, CPython:
+    # the script waits with a timeout, as the tuner does)
+    wait_for(lambda: len(live_descendants(tuner.pid)) >= 5, "the run's 5 processes")
     return tuner, live_descendants(tuner.pid)
 
 
@@ -62,9 +63,10 @@ def test_killed_tuner_takes_its_processes_along(tmp_path):
     tuner, children = _start_tuner(tmp_path)
     os.kill(tuner.pid, signal.SIGKILL)
     tuner.wait()
-    assert wait_until(lambda: not any(pid_alive(pid) for pid in children), timeout=10), [
-        pid for pid in children if pid_alive(pid)
-    ]
+    wait_for(
+        lambda: not any(pid_alive(pid) for pid in children),
+        f"the killed tuner's processes to end: {[p for p in children if pid_alive(p)]} live",
+    )
     # the workers got their start-up data (the pickled trial function, which they execute)
     # through their sockets: no file of it is left in run_dir for a later run to trust
     assert [p.name for p in (tmp_path / "local").iterdir()] == ["trials"]
@@ -74,7 +76,7 @@ def test_killed_tuner_takes_its_processes_along(tmp_path):
 def test_ctrl_c_reaches_the_tuner_which_shuts_down(tmp_path):
     tuner, children = _start_tuner(tmp_path)
     os.killpg(tuner.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    out, err = tuner.communicate(timeout=20)
+    out, err = tuner.communicate(timeout=60)
     assert "KeyboardInterrupt" in err
     assert out == "shut down\n"
     assert not any(pid_alive(pid) for pid in children)
@@ -113,14 +115,15 @@ def test_killed_tuner_takes_what_its_trials_started(tmp_path):
         line = tuner.stdout.readline()
         assert line.strip().isdigit(), tuner.stderr.read()
         # 2 reapers, the worker and its trial's sleep, bash and its 2 sleeps
-        assert wait_until(lambda: len(live_descendants(tuner.pid)) >= 7, timeout=10)
+        wait_for(lambda: len(live_descendants(tuner.pid)) >= 7, "the run's 7 processes")
         processes = live_descendants(tuner.pid)
         assert int(line) in processes
         os.kill(tuner.pid, signal.SIGKILL)
         tuner.wait()
-        assert wait_until(lambda: not any(pid_alive(pid) for pid in processes), timeout=5), [
-            pid for pid in processes if pid_alive(pid)
-        ]
+        wait_for(
+            lambda: not any(pid_alive(pid) for pid in processes),
+            f"the killed tuner's processes to end: {[p for p in processes if pid_alive(p)]} live",
+        )
     finally:
         tuner.kill()
         tuner.wait()
@@ -145,7 +148,7 @@ def _reaper(messages: bytes) -> subprocess.Popen:
 
 
 def _members(group: subprocess.Popen) -> set[int]:
-    assert wait_until(lambda: len(live_descendants(group.pid)) == 1)
+    wait_for(lambda: len(live_descendants(group.pid)) == 1, "the group's `sleep 1000`")
     return {group.pid, *live_descendants(group.pid)}
 
 
@@ -155,9 +158,9 @@ def test_reaper_kills_the_registered_groups_at_end_of_file():
         members = _members(killed)
         reaper = _reaper(b"+%d\n+%d\n-%d\n+0\n+1\n+x\n" % (kept.pid, killed.pid, kept.pid))
         reaper.stdin.close()  # what the kernel does when the tuner dies
-        assert reaper.wait(timeout=5) == 0
-        assert wait_until(lambda: not any(pid_alive(pid) for pid in members))
-        assert killed.wait(timeout=5) == -signal.SIGKILL
+        assert reaper.wait(timeout=60) == 0
+        wait_for(lambda: not any(pid_alive(pid) for pid in members), "the group to be killed")
+        assert killed.wait(timeout=60) == -signal.SIGKILL
         assert kept.poll() is None  # unregistered: left alone
     finally:
         for group in (kept, killed):
@@ -170,7 +173,7 @@ def test_reaper_told_to_quit_kills_nothing():
     group = _group()
     try:
         reaper = _reaper(b"+%d\nq\n" % group.pid)
-        assert reaper.wait(timeout=5) == 0  # exits while its stdin is still open
+        assert reaper.wait(timeout=60) == 0  # exits while its stdin is still open
         reaper.stdin.close()
         assert group.poll() is None
     finally:
@@ -196,6 +199,16 @@ HELD_PIPE_TUNER = textwrap.dedent(
 )
 
 
+def _reading_its_pipe(pid: int) -> bool:
+    """Whether process ``pid`` is blocked reading a pipe (what the reaper does once it set up
+    its parent-death signal)."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read().endswith("pipe_read")  # pipe_read, anon_pipe_read (Linux 6.x)
+    except OSError:
+        return False
+
+
 def _catches(pid: int, sig: int) -> bool:
     with open(f"/proc/{pid}/status") as f:
         caught = next(line.split()[1] for line in f if line.startswith("SigCgt:"))
@@ -216,12 +229,15 @@ def test_reaper_dies_with_the_tuner_even_if_the_pipe_stays_open(settled):
     reaper, group, holder = map(int, line.split())
     try:
         if settled:  # it set up its parent-death signal (else it sees its parent is gone)
-            assert wait_until(lambda: _catches(reaper, signal.SIGUSR1))
-            time.sleep(0.2)
+            wait_for(lambda: _catches(reaper, signal.SIGUSR1), "the reaper's SIGUSR1 handler")
+            wait_for(lambda: _reading_its_pipe(reaper), "the reaper to wait on its pipe")
         os.kill(tuner.pid, signal.SIGKILL)
         tuner.wait()
         assert pid_alive(holder)  # the pipe is still open
-        assert wait_until(lambda: not pid_alive(group) and not pid_alive(reaper))
+        wait_for(
+            lambda: not pid_alive(group) and not pid_alive(reaper),
+            "the reaper to kill the group and end",
+        )
     finally:
         tuner.kill()
         tuner.wait()

@@ -9,6 +9,7 @@ import types
 
 import pytest
 
+from _wait import wait_for
 from tunesmith.backends import EventKind, FailureReason, LocalBackend, _logs, local
 from tunesmith.backends.local import check_resources
 from tunesmith.testing import trainables
@@ -17,7 +18,6 @@ from tunesmith.testing.backend_contract import (
     drive,
     live_descendants,
     pid_alive,
-    wait_until,
 )
 from tunesmith.trial import Trial
 
@@ -67,9 +67,9 @@ class TestLocalBackendContract(BackendContract):
         backend.start(Trial(0, {"do": "hang"}))
         backend.start(Trial(1, {"do": "ok"}))  # no free worker: queued
         backend.stop(1)
-        event = backend.next_event(timeout=10)
+        event = backend.next_event(timeout=60)
         if event is not None and event.trial_id == 0:  # trial 0 may report first
-            event = backend.next_event(timeout=10)
+            event = backend.next_event(timeout=60)
         assert (event.kind, event.trial_id) == (EventKind.STOPPED, 1)
 
     def test_running_since_tells_a_queued_trial_from_a_running_one(self):
@@ -80,7 +80,7 @@ class TestLocalBackendContract(BackendContract):
         assert before <= backend.running_since(0) <= time.time()
         assert backend.running_since(1) == math.inf
         backend.stop(0)
-        assert wait_until(lambda: backend.running_since(1) != math.inf, timeout=10)
+        wait_for(lambda: backend.running_since(1) != math.inf, "trial 1 to get the worker")
         assert backend.running_since(1) >= before
         assert backend.running_since(7) is None  # not a trial of the backend
 

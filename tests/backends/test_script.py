@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from _wait import wait_for
 from tunesmith.backends import EventKind, FailureReason, ScriptBackend, _logs
 from tunesmith.backends.script import config_arguments
 from tunesmith.testing.backend_contract import (
@@ -12,7 +13,6 @@ from tunesmith.testing.backend_contract import (
     drive,
     live_descendants,
     pid_alive,
-    wait_until,
 )
 from tunesmith.trial import Decision, Trial
 
@@ -64,12 +64,12 @@ class TestScriptBackendContract(BackendContract):
             'for i in $(seq 1 1000); do echo "[tunesmith] {\\"loss\\": $i}"; sleep 0.02; done'
         )
         events = drive(backend, [Trial(0, {})], decide=lambda e: Decision.STOP)[0]
-        assert events[-1].kind is EventKind.STOPPED
-        assert len(events) < 50
+        assert events[-1].kind is EventKind.STOPPED  # signalled: it would print 1000 results
+        assert len(events) < 1000
 
     def test_invalid_printed_result_fails_and_kills(self):
-        backend = self.shell("echo '[tunesmith] {\"loss\": NaN}'; sleep 100")
-        event = drive(backend, [Trial(0, {})], timeout=10)[0][-1]
+        backend = self.shell("echo '[tunesmith] {\"loss\": NaN}'; sleep 1000")
+        event = drive(backend, [Trial(0, {})], timeout=60)[0][-1]
         assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.INVALID_METRIC)
         assert "'loss'" in event.detail and "nan" in event.detail
 
@@ -95,10 +95,10 @@ class TestScriptBackendContract(BackendContract):
             'trap "exit 7" TERM; echo "[tunesmith] {\\"loss\\": 1}"; sleep 100 & wait'
         )
         backend.start(Trial(0, {}))
-        assert backend.next_event(timeout=10).kind is EventKind.RESULT
+        assert backend.next_event(timeout=60).kind is EventKind.RESULT
         backend.reply(0, Decision.CONTINUE)
         backend.stop(0)
-        event = backend.next_event(timeout=10)
+        event = backend.next_event(timeout=60)
         assert event.kind is EventKind.STOPPED
 
     def test_command_not_found_is_start_failed(self):
@@ -115,24 +115,24 @@ class TestScriptBackendContract(BackendContract):
         pids = []
         for tid in (0, 1):
             backend.start(Trial(tid, {}))
-            event = backend.next_event(timeout=10)
+            event = backend.next_event(timeout=60)
             assert event.kind is EventKind.RESULT
             pids.append(event.result["pid"])
             backend.reply(tid, Decision.CONTINUE)
         assert all(pid_alive(pid) for pid in pids)
         backend.stop(0)
-        assert backend.next_event(timeout=10).kind is EventKind.STOPPED
-        assert wait_until(lambda: not pid_alive(pids[0]))
+        assert backend.next_event(timeout=60).kind is EventKind.STOPPED
+        wait_for(lambda: not pid_alive(pids[0]), "the stopped trial's `sleep 1000` to end")
         assert pid_alive(pids[1])
         backend.shutdown()
-        assert wait_until(lambda: not pid_alive(pids[1]))
+        wait_for(lambda: not pid_alive(pids[1]), "the other `sleep 1000` to end at shutdown")
         assert live_descendants() == set()
 
     def test_leftover_background_process_killed_at_exit(self):
         backend = self.shell('sleep 1000 & echo "[tunesmith] {\\"pid\\": $!}"')
         events = drive(backend, [Trial(0, {})])[0]
         assert events[-1].kind is EventKind.COMPLETED
-        assert wait_until(lambda: not pid_alive(events[0].result["pid"]))
+        wait_for(lambda: not pid_alive(events[0].result["pid"]), "the left `sleep 1000` to end")
 
     def test_env_and_cwd(self, tmp_path):
         backend = self.shell(

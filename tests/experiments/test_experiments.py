@@ -3,12 +3,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from _wait import wait_for
 from tunesmith.experiments import make_method, run_experiments
 from tunesmith.experiments.compare import compare, iqm, parse_study_name, rank_table
 from tunesmith.experiments.runner import default_budget, load_benchmark
@@ -133,20 +133,32 @@ def test_killing_bench_run_kills_its_worker_processes(tmp_path):
     cmd += ["--benchmarks", "hartmann6-mf", "--seeds", "4", "--processes", "2", "--budget", "1e9"]
     parent = subprocess.Popen([*cmd, "--storage", storage], stdout=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while len(workers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(workers) >= 2, "the pool's workers did not start"
-        time.sleep(1.0)  # they run experiments now
+        workers = wait_for(
+            lambda: len(kids := _children(parent.pid)) >= 2 and kids, "the pool's 2 workers"
+        )
+        wait_for(lambda: len(_studies(storage)) >= 2, "each worker to begin an experiment")
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 10
-    while (alive := [p for p in workers if _running(p)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for pid in alive:  # do not leave them running when this fails
-        os.kill(pid, signal.SIGKILL)
-    assert not alive, f"workers outlived `bench run`: {alive}"
+    try:
+        wait_for(
+            lambda: not any(_running(p) for p in workers),
+            f"the workers {workers} to end with `bench run`",
+        )
+    finally:  # do not leave them running when this fails
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _studies(storage):
+    from tunesmith.store import Store
+
+    store = Store(storage)
+    try:
+        return store.list_studies()
+    finally:
+        store.close()
 
 
 def test_ties_share_their_average_rank():

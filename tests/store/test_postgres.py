@@ -4,6 +4,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from _wait import wait_for
 from tunesmith.store import Store
 from tunesmith.store.engine import parse_url
 from tunesmith.testing.store_contract import StoreContract
@@ -66,11 +67,17 @@ def test_the_url_forms_reach_the_server(admin):
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def _blocked_by(admin, pid):
+    """Whether a server process waits for a lock that the one with ``pid`` holds."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE %(pid)s = ANY(pg_blocking_pids(pid))"
+    with admin.connect() as conn:
+        return conn.exec_driver_sql(query, {"pid": pid}).scalar() > 0
+
+
 def test_an_append_under_way_and_a_takeover_are_serialized(admin):
     """The fence locks the owner row: an append waits for a takeover in progress, then finds
     the row changed and writes nothing (and a takeover waits for an append under way)."""
     import threading
-    import time
 
     from tunesmith.store import Event, OwnershipLostError
     from tunesmith.store.schema import owners
@@ -88,6 +95,7 @@ def test_an_append_under_way_and_a_takeover_are_serialized(admin):
         store.append(study, trial_events(0, [0.5], end=""), owner=lease)
         conn = other.connect()
         takeover = conn.begin()
+        takeover_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         where = owners.c.study_id == study.study_id
         conn.execute(sa.select(owners).where(where).with_for_update()).all()
         conn.execute(owners.update().where(where).values(token="the-new-owner"))
@@ -104,10 +112,10 @@ def test_an_append_under_way_and_a_takeover_are_serialized(admin):
 
         thread = threading.Thread(target=append)
         thread.start()
-        time.sleep(0.5)
-        assert thread.is_alive()  # it waits for the takeover
+        wait_for(lambda: _blocked_by(admin, takeover_pid), "the append to wait for the takeover")
+        assert thread.is_alive() and outcome == []
         takeover.commit()
-        thread.join(10)
+        thread.join(60)
         assert outcome == ["refused"]
         conn.close()
         lease.release()
@@ -116,3 +124,10 @@ def test_an_append_under_way_and_a_takeover_are_serialized(admin):
         other.dispose()
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _blocked_by(admin, pid):
+    """Whether a server process waits for a lock that the one with ``pid`` holds."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE %(pid)s = ANY(pg_blocking_pids(pid))"
+    with admin.connect() as conn:
+        return conn.exec_driver_sql(query, {"pid": pid}).scalar() > 0

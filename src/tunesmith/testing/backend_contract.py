@@ -136,14 +136,15 @@ def _first_result(backend: Backend, trial_id: int, timeout: float = 30.0) -> Tri
     return event
 
 
-def _end_within(backend: Backend, seconds: float) -> tuple[TrialEvent, float]:
-    """The next non-RESULT event (answering RESULTs), and how long it took."""
-    t0 = time.monotonic()
+def _end_within(backend: Backend, seconds: float = 60.0) -> TrialEvent:
+    """The next non-RESULT event (answering RESULTs); fails the test after ``seconds``, a
+    deadline for a hang on a loaded machine, not a measure of speed."""
+    deadline = time.monotonic() + seconds
     while True:
-        event = backend.next_event(timeout=seconds)
+        event = backend.next_event(timeout=max(0.0, deadline - time.monotonic()))
         assert event is not None, f"the trial did not end within {seconds} s"
         if event.kind is not EventKind.RESULT:
-            return event, time.monotonic() - t0
+            return event
         backend.reply(event.trial_id, Decision.CONTINUE)
 
 
@@ -229,7 +230,7 @@ class BackendContract:
         _first_result(backend, 0)
         backend.pause(0)
         backend.reply(0, Decision.CONTINUE)  # overridden: the trial must pause
-        event, _ = _end_within(backend, 10.0)
+        event = _end_within(backend)
         assert event.kind is EventKind.PAUSED
         self.assert_quiet(backend)
 
@@ -265,14 +266,16 @@ class BackendContract:
         assert _kinds(events) == [EventKind.RESULT, EventKind.COMPLETED]
 
     def test_timeout_stop_is_immediate(self):
+        # the hanging trial never reaches a report(): a stop that waited for it would end it
+        # after the grace period, an hour here, not within the minute the test waits
         backend = self.launch("misbehave")
+        backend.stop_grace_period = 3600.0
         backend.start(Trial(0, {"do": "hang"}))
         _first_result(backend, 0)
         backend.reply(0, Decision.CONTINUE)
         backend.stop(0, reason=FailureReason.TIMEOUT)
-        event, took = _end_within(backend, 10.0)
+        event = _end_within(backend, 60.0)
         assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.TIMEOUT)
-        assert took < 2.0
         self.assert_quiet(backend)
 
     def test_stop_call_on_busy_trial_ends_stopped(self):
@@ -281,9 +284,8 @@ class BackendContract:
         _first_result(backend, 0)
         backend.reply(0, Decision.CONTINUE)
         backend.stop(0)
-        event, took = _end_within(backend, 10.0)
+        event = _end_within(backend)
         assert event.kind is EventKind.STOPPED
-        assert took < 5.0
         events = drive(backend, [Trial(1, {"do": "ok"})])[1]
         assert _kinds(events) == [EventKind.RESULT, EventKind.COMPLETED]
 
@@ -292,9 +294,8 @@ class BackendContract:
         backend.start(Trial(0, {"do": "swallow"}))
         _first_result(backend, 0)
         backend.reply(0, Decision.STOP)
-        event, took = _end_within(backend, 15.0)
+        event = _end_within(backend)  # killed after the grace period
         assert event.kind is EventKind.STOPPED
-        assert took < 10.0
 
     def test_grandchild_killed_with_trial(self):
         backend = self.launch("grandchild")
@@ -303,9 +304,9 @@ class BackendContract:
         assert pid_alive(pid)
         backend.reply(0, Decision.CONTINUE)
         backend.stop(0, reason=FailureReason.TIMEOUT)
-        event, _ = _end_within(backend, 10.0)
+        event = _end_within(backend)
         assert event.reason is FailureReason.TIMEOUT
-        assert wait_until(lambda: not pid_alive(pid)), f"grandchild {pid} survived its trial"
+        assert wait_until(lambda: not pid_alive(pid), 60), f"grandchild {pid} survived its trial"
 
     def test_no_child_process_after_shutdown(self):
         before = live_descendants()
@@ -317,7 +318,7 @@ class BackendContract:
         backend.shutdown()
         backend.shutdown()  # idempotent
         assert live_descendants() - before == set()
-        assert wait_until(lambda: not pid_alive(pid)), f"grandchild {pid} survived shutdown"
+        assert wait_until(lambda: not pid_alive(pid), 60), f"grandchild {pid} survived shutdown"
 
     # -- folders that cannot be written ------------------------------------------------------
     def test_run_dir_that_cannot_be_made_fails_setup(self):

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from tunesmith.store import Event, OwnershipLostError, Store, StudyLockedError
 from tunesmith.store import owner as owner_module
 from tunesmith.store.schema import owners
+from tunesmith.testing.backend_contract import wait_until
 from tunesmith.testing.store_contract import new_study, trial_events
 
 __all__ = ["StoreOwnerContract"]
@@ -187,14 +188,10 @@ class StoreOwnerContract:
         lease = store.acquire_study(study)
         try:
             first = _owner_rows(store)[0].heartbeat
-            deadline = time.time() + 10
-            while _owner_rows(store)[0].heartbeat == first and time.time() < deadline:
-                time.sleep(0.05)
-            assert _owner_rows(store)[0].heartbeat > first
+            renewed = wait_until(lambda: _owner_rows(store)[0].heartbeat > first, 60)
+            assert renewed, "the heartbeat did not renew the lease within 60 s"
             _write_owner(store, study.study_id)
-            while not lease.lost and time.time() < deadline:
-                time.sleep(0.05)
-            assert lease.lost
+            assert wait_until(lambda: lease.lost, 60), "the lease did not notice the takeover"
         finally:
             lease.release()
 
