@@ -1,6 +1,5 @@
 import os
 import sqlite3
-import time
 
 import pytest
 
@@ -67,7 +66,7 @@ def test_the_default_url_follows_tunesmith_home(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_records_of_100k_results_load_fast(tmp_path):
+def test_records_of_100k_results(tmp_path):  # how fast: benchmarks/store.py, records_100k_s
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     study = new_study(store)
     for trial in range(500):
@@ -79,10 +78,7 @@ def test_records_of_100k_results_load_fast(tmp_path):
             for e in range(200)
         ]
         store.append(study, batch)
-    store.records(study)  # warm
-    t0 = time.perf_counter()
     records = store.records(study)
-    elapsed = time.perf_counter() - t0
     assert len(records) == 100_000
     assert records[-1] == {
         "trial_id": 499,
@@ -92,7 +88,6 @@ def test_records_of_100k_results_load_fast(tmp_path):
         "epoch": 199,
         "loss": 0.005,
     }
-    assert elapsed < 2.0, f"records() of 100,000 results took {elapsed:.2f} s (target < 1 s)"
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

@@ -2,7 +2,6 @@
 
 import io
 import math
-import time
 
 import numpy as np
 import pytest
@@ -117,7 +116,8 @@ def test_drawing_one_line_per_trial_best_on_top():
     figure.savefig(io.BytesIO(), format="png")
 
 
-def test_10k_trials_draw_in_seconds():
+@pytest.mark.slow  # how long it takes: benchmarks/viz.py
+def test_10k_trials_draw():
     rng = np.random.default_rng(0)
     trials = [
         trial(
@@ -127,8 +127,6 @@ def test_10k_trials_draw_in_seconds():
         )
         for i in range(10_000)
     ]
-    start = time.perf_counter()
     data = parallel_coordinates(trials, "loss", config_space=SPACE)
     plot_parallel_coordinates(data).savefig(io.BytesIO(), format="png")
     assert data.values.shape == (10_000, 4)
-    assert time.perf_counter() - start < 15
