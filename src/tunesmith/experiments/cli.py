@@ -129,11 +129,19 @@ def plot(out, methods, benchmarks, storage) -> None:
 )
 @click.option("--methods", default="", help="Comma-separated (default: all run).")
 @click.option("--benchmarks", default="", help="Comma-separated (default: all run).")
+@click.option(
+    "--versus",
+    default=None,
+    metavar="METHOD",
+    help="Also test each method's anytime values over seeds against METHOD's (one-sided "
+    "Mann-Whitney U: p of 'lower than METHOD').",
+)
 @click.option("--storage", default=None, help="Store URL (default: $TUNESMITH_HOME/bench.db).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @friendly_errors
-def table(budgets, methods, benchmarks, storage, as_json) -> None:
-    """Normalized regret (IQM over seeds) and average ranks at budget fractions."""
+def table(budgets, methods, benchmarks, versus, storage, as_json) -> None:
+    """Normalized regret (IQM over seeds) and average ranks at budget fractions; with
+    --versus, one-sided Mann-Whitney tests against a method."""
     from tunesmith.experiments.compare import compare, rank_table
     from tunesmith.experiments.runner import default_storage
 
@@ -143,7 +151,7 @@ def table(budgets, methods, benchmarks, storage, as_json) -> None:
         benchmarks=_names(benchmarks) or None,
         methods=_names(methods) or None,
     )
-    data = rank_table(comparison, fractions)
+    data = rank_table(comparison, fractions, versus=versus)
     if as_json:
         emit_json(data)
         return
@@ -185,3 +193,30 @@ def table(budgets, methods, benchmarks, storage, as_json) -> None:
                 cells.append(cell)
             out.add_row(method, *cells, f"{ranks.get(method, float('nan')):.2f}")
         console().print(out)
+    if versus is not None:
+        _print_tests(comparison, data["anytime"])
+
+
+def _print_tests(comparison, anytime) -> None:
+    from rich.table import Table
+
+    tests, seeds = anytime["p_lower"], anytime["seeds"]
+    out = Table(
+        title=f"one-sided Mann-Whitney p that a method's anytime values over seeds are lower "
+        f"than {anytime['versus']}'s (seeds: method/{anytime['versus']})"
+    )
+    out.add_column("method")
+    for benchmark in tests:
+        out.add_column(benchmark, justify="right")
+    for method in comparison.methods:
+        if method == anytime["versus"]:
+            continue
+        cells = []
+        for benchmark, p_values in tests.items():
+            if method not in p_values:
+                cells.append("-")
+                continue
+            n, n_versus = seeds[benchmark][method], seeds[benchmark][anytime["versus"]]
+            cells.append(f"{p_values[method]:.3g} ({n}/{n_versus})")
+        out.add_row(method, *cells)
+    console().print(out)

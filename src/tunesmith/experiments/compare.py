@@ -1,5 +1,6 @@
 """Compare methods across seeds and benchmarks: best-so-far against simulated time, normalized
-regret, interquartile mean (IQM) with bootstrap confidence bands, and average ranks.
+regret, interquartile mean (IQM) with bootstrap confidence bands, average ranks, and one-sided
+Mann-Whitney tests of the seeds' anytime values against a reference method.
 
 Everything here computes plain data from the experiments' store; :mod:`.plot` draws it.
 """
@@ -14,7 +15,15 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-__all__ = ["Comparison", "Curve", "compare", "iqm", "parse_study_name", "rank_table"]
+__all__ = [
+    "Comparison",
+    "Curve",
+    "anytime_tests",
+    "compare",
+    "iqm",
+    "parse_study_name",
+    "rank_table",
+]
 
 
 def parse_study_name(name: str) -> tuple[str, str, int] | None:
@@ -72,6 +81,10 @@ class Curve:
     center: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+
+    def anytime(self) -> np.ndarray:
+        """Each seed's anytime value: the mean of its curve over the whole budget."""
+        return self.per_seed.mean(axis=1)
 
 
 @dataclass
@@ -246,13 +259,44 @@ def _average_ranks(values: dict[str, dict[str, float]]) -> dict[str, float]:
     return {m: round(float(np.mean(r)), 3) for m, r in sorted(ranks.items())}
 
 
-def rank_table(comparison: Comparison, fractions: list[float]) -> dict[str, Any]:
+def anytime_tests(comparison: Comparison, versus: str) -> dict[str, dict[str, float]]:
+    """For each benchmark and each method other than ``versus``: the p-value of the one-sided
+    Mann-Whitney U test (``scipy.stats.mannwhitneyu``, ``alternative="less"``) that the
+    method's anytime values over seeds (:meth:`Curve.anytime`) tend to be lower (better) than
+    those of ``versus``. A small p says the method is ahead by more than the seeds' spread
+    explains; a p near 1 says it is behind. Benchmarks without ``versus`` are left out; a
+    ValueError names the methods there are when no benchmark has it."""
+    from scipy.stats import mannwhitneyu
+
+    tests: dict[str, dict[str, float]] = {}
+    for benchmark, curves in comparison.curves.items():
+        if versus not in curves:
+            continue
+        reference = curves[versus].anytime()
+        tests[benchmark] = {
+            method: float(mannwhitneyu(curve.anytime(), reference, alternative="less").pvalue)
+            for method, curve in curves.items()
+            if method != versus
+        }
+    if not tests:
+        raise ValueError(
+            f"no benchmark has results of the method {versus!r} to test against; the methods "
+            f"are {comparison.methods}"
+        )
+    return tests
+
+
+def rank_table(
+    comparison: Comparison, fractions: list[float], *, versus: str | None = None
+) -> dict[str, Any]:
     """At each budget fraction: the IQM value per (benchmark, method) and each method's average
     rank over benchmarks (1 = best; lower normalized regret, or better best value). Under
     ``"anytime"``: the same for the mean of each curve over the whole budget (its area divided
     by the budget), which sums up how a method does at every time, not at one, with its 95 %
     bootstrap interval over seeds (``"interval"``): methods whose intervals overlap much are
-    not told apart by these seeds."""
+    not told apart by these seeds. ``"seeds"`` counts each method's seeds per benchmark. With
+    ``versus`` (a method), ``"anytime"`` also holds ``"versus"`` and ``"p_lower"``: the
+    one-sided Mann-Whitney p-values of :func:`anytime_tests`."""
     table: dict[str, Any] = {"fractions": fractions, "values": {}, "average_rank": {}}
     for fraction in fractions:
         values: dict[str, dict[str, float]] = {}
@@ -274,5 +318,12 @@ def rank_table(comparison: Comparison, fractions: list[float]) -> dict[str, Any]
         "values": anytime,
         "average_rank": _average_ranks(anytime),
         "interval": interval,
+        "seeds": {
+            benchmark: {m: len(c.seeds) for m, c in curves.items()}
+            for benchmark, curves in comparison.curves.items()
+        },
     }
+    if versus is not None:
+        table["anytime"]["versus"] = versus
+        table["anytime"]["p_lower"] = anytime_tests(comparison, versus)
     return table
