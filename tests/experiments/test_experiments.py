@@ -41,6 +41,7 @@ def test_incomplete_tables_are_answered_by_their_surrogate():
     assert default_budget(blackbox) > 0
 
 
+@pytest.mark.slow
 def test_run_compare_table_and_plot(tmp_path):
     storage = f"sqlite:///{tmp_path / 'bench.db'}"
     rows = run_experiments(
@@ -73,6 +74,7 @@ def test_run_compare_table_and_plot(tmp_path):
     assert (tmp_path / "cmp.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_bench_cli(tmp_path):
     storage = f"sqlite:///{tmp_path / 'bench.db'}"
     cli = [sys.executable, "-m", "tunesmith.cli", "bench"]
