@@ -14,7 +14,8 @@
 * ``heavy_loaded``: which of scipy, SQLAlchemy, pandas, matplotlib, rich, cloudpickle and the
   Gaussian-process modules the script loaded (none should be).
 
-The script is a file (as a user's is): worker processes of a ``LocalBackend`` import it.
+The script is a file (as a user's is): worker processes of a ``LocalBackend`` import it. Each
+script runs once untimed first, so that its compiled modules are cached, as for any user.
 ``--src DIR`` puts another checkout's ``src`` first on the path, to compare two versions in one
 run (e.g. a ``git worktree`` of an older commit).
 
@@ -96,7 +97,13 @@ if __name__ == "__main__":
 
 
 def _env(src: str | None, home: str) -> dict[str, str]:
-    env = dict(os.environ, TUNESMITH_HOME=home)
+    """The environment of the measured processes: Python as users run it, compiled modules
+    cached (the warm-up run writes them, under one folder outside the checkouts) and read
+    back; ``PYTHONDONTWRITEBYTECODE``, which some sandboxes set, would compile every module
+    from source in every process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "tunesmith-benchmarks-pycache")
+    env["TUNESMITH_HOME"] = home
     if src:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     return env
@@ -104,7 +111,9 @@ def _env(src: str | None, home: str) -> dict[str, str]:
 
 def run_script_wall(path: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(path)], env=env, check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, str(path)], env=env, check=True, timeout=60, stdout=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -148,6 +157,8 @@ def measure(repeat: int, importtime_runs: int, top: int, src: str | None) -> dic
         build.write_text(textwrap.dedent(README_BUILD))
         empty = folder / "empty.py"
         empty.write_text("")
+        for script in (empty, import_only, build):  # warm-up, not timed
+            run_script_wall(script, env)
         interpreter, imports, builds, build_walls = [], [], [], []
         modules: list[str] = []
         imported_from = ""
