@@ -27,6 +27,8 @@ _EXPORTS = {
     "KDESearcher": "tunesmith.searchers",
     "RegularizedEvolution": "tunesmith.searchers",
     "DifferentialEvolution": "tunesmith.searchers",
+    "RLScheduler": "tunesmith.schedulers",
+    "RLSearcher": "tunesmith.searchers",
     "SimulatorBackend": "tunesmith.backends.simulator",
     "ASHA": "tunesmith.schedulers",
     "AskTell": "tunesmith.asktell",
@@ -107,6 +109,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         HyperbandScheduler,
         MedianStoppingRule,
         RandomSearch,
+        RLScheduler,
         Scheduler,
         SyncBOHB,
         SyncHyperband,
@@ -119,6 +122,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         KDESearcher,
         RandomSearcher,
         RegularizedEvolution,
+        RLSearcher,
         Searcher,
     )
     from tunesmith.space import (
@@ -166,6 +170,8 @@ __all__ = [
     "LocalBackend",
     "MedianStoppingRule",
     "PlateauStopper",
+    "RLScheduler",
+    "RLSearcher",
     "RandomSearch",
     "RandomSearcher",
     "RegularizedEvolution",

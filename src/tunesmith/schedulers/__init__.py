@@ -27,6 +27,7 @@ _EXPORTS = {
     "GridSearch": ".fifo",
     "HyperbandScheduler": ".hyperband",
     "MedianStoppingRule": ".median",
+    "RLScheduler": ".rl",
     "RandomSearch": ".fifo",
     "Scheduler": ".base",
     "SyncBOHB": ".model_based",
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.schedulers.hyperband import ASHA, PASHA, HyperbandScheduler
     from tunesmith.schedulers.median import MedianStoppingRule
     from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
+    from tunesmith.schedulers.rl import RLScheduler
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "GridSearch",
     "HyperbandScheduler",
     "MedianStoppingRule",
+    "RLScheduler",
     "RandomSearch",
     "Scheduler",
     "SyncBOHB",

@@ -16,6 +16,7 @@ _EXPORTS = {
     "GPSearcher": ".bayesopt",
     "GridSearcher": ".grid",
     "KDESearcher": ".kde",
+    "RLSearcher": ".rl",
     "RandomSearcher": ".random",
     "RegularizedEvolution": ".evolution",
     "Searcher": ".base",
@@ -29,6 +30,7 @@ SEARCHER_NAMES: dict[str, str] = {
     "bayesopt": "GPSearcher",
     "kde": "KDESearcher",
     "rea": "RegularizedEvolution",
+    "rl": "RLSearcher",
 }
 
 
@@ -61,6 +63,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.grid import GridSearcher
     from tunesmith.searchers.kde import KDESearcher
     from tunesmith.searchers.random import RandomSearcher
+    from tunesmith.searchers.rl import RLSearcher
 
     #: searcher name -> class (see :data:`SEARCHER_NAMES`)
     SEARCHERS: dict[str, type[Searcher]]
@@ -72,6 +75,7 @@ __all__ = [
     "GPSearcher",
     "GridSearcher",
     "KDESearcher",
+    "RLSearcher",
     "RandomSearcher",
     "RegularizedEvolution",
     "Searcher",
