@@ -9,6 +9,9 @@ folder, so each one creates its study as a newcomer's first run does.
   writes it (in memory, trials in the calling process); random sampling, like RandomSearch.
 * ``optuna-sqlite`` and ``optuna-journal``: the same with Optuna's durable storages (a SQLite
   database, as tunesmith's default; an append-only journal file).
+* not run unless named in ``--variants``, to take tunesmith's time apart:
+  ``tunesmith-1-worker`` (``n_workers=1``) and ``tunesmith-memory`` (``storage="memory"``: no
+  store, so no SQLAlchemy).
 
 The variants take turns within each repeat (the first one rotates), so load changes on the
 machine hit all of them alike; figures are medians (and minima) over ``--repeat`` runs, after
@@ -48,6 +51,7 @@ ROOT = HERE.parents[1]
 VARIANTS = {
     "tunesmith": ("tunesmith", "tunesmith_study.py", []),
     "tunesmith-1-worker": ("tunesmith", "tunesmith_study.py", ["1"]),
+    "tunesmith-memory": ("tunesmith", "tunesmith_study.py", ["2", "memory"]),
     "optuna": ("optuna", "optuna_study.py", ["memory"]),
     "optuna-sqlite": ("optuna", "optuna_study.py", ["sqlite"]),
     "optuna-journal": ("optuna", "optuna_study.py", ["journal"]),
