@@ -1,4 +1,5 @@
 import json
+import math
 from collections import Counter
 
 import numpy as np
@@ -281,6 +282,18 @@ def test_brackets_are_drawn_from_the_hyperband_distribution():
     counts = Counter(scheduler.bracket_of(at.ask().trial_id) for _ in range(4500))
     for bracket, expected in enumerate((2700, 1200, 600)):
         assert abs(counts[bracket] - expected) < 150
+
+
+def test_softmax_bracket_distribution_is_one_argument_away():
+    scheduler = HyperbandScheduler(
+        SPACE, metric="loss", brackets=3, bracket_distribution="softmax", random_seed=0
+    )
+    weights = [1.0, math.exp(-1), math.exp(-2)]
+    assert scheduler.bracket_probabilities == pytest.approx([w / sum(weights) for w in weights])
+    clone = build(json.loads(json.dumps(scheduler.spec())))
+    assert clone.bracket_probabilities == scheduler.bracket_probabilities
+    with pytest.raises(ValueError, match="`bracket_distribution` must be one of"):
+        HyperbandScheduler(SPACE, metric="loss", brackets=3, bracket_distribution="uniform")
 
 
 def _trials_by_bracket(at, wanted):

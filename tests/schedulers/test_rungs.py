@@ -1,4 +1,5 @@
 import doctest
+import math
 
 import pytest
 
@@ -130,15 +131,33 @@ def test_sync_bracket_tables(max_t, grace, eta, brackets, table):
     assert sync_hyperband_brackets(max_t, grace, eta, brackets) == table
 
 
-def test_async_bracket_probabilities_follow_synchronous_bracket_sizes():
-    # Syne Tune's documented example: rungs 1, 3, 9, 27, 81 and max_t 200, 6 brackets
+def test_async_bracket_probabilities_are_syne_tunes_default():
+    # Syne Tune's DefaultHyperbandBracketDistribution (and AutoGluon's bracket sampling):
+    # p_b proportional to (s_max + 1) / ((s + 1) * r_b), levels r = rung levels + [max_t].
+    # Syne Tune's tutorial example: rungs 1, 3, 9, 27, 81 and max_t 200, 6 brackets; weights
+    # 6/6, 6/(5*3), 6/(4*9), 6/(3*27), 6/(2*81), 6/200, i.e. 2700 : 1080 : 450 : 200 : 100 : 81
     spec = make_rung_spec(max_t=200, grace_period=1, reduction_factor=3)
     probs = async_bracket_probabilities(spec, 6)
-    assert [round(p * 415, 9) for p in probs] == [243, 98, 41, 18, 9, 6]
+    assert [round(p * 4611, 9) for p in probs] == [2700, 1080, 450, 200, 100, 81]
+    assert [round(p, 4) for p in probs] == [0.5856, 0.2342, 0.0976, 0.0434, 0.0217, 0.0176]
     spec = make_rung_spec(max_t=10, grace_period=1, reduction_factor=3)
     assert async_bracket_probabilities(spec, 1) == [1.0]
+    # 4/4, 4/(3*3), 4/(2*9): as synchronous Hyperband's 27 : 12 : 6 while the levels are powers
     assert [round(p * 45, 9) for p in async_bracket_probabilities(spec, 3)] == [27, 12, 6]
-    assert [round(p * 49, 9) for p in async_bracket_probabilities(spec, 4)] == [27, 12, 6, 4]
+    # the bracket starting at max_t = 10 (not 27): 4/10, so 45 : 20 : 10 : 18
+    assert [round(p * 93, 9) for p in async_bracket_probabilities(spec, 4)] == [45, 20, 10, 18]
+    # explicit levels: 3/(3*2), 3/(2*5), 3/(1*20)
+    spec = make_rung_spec(max_t=20, rung_levels=[2, 5])
+    assert [round(p * 19, 9) for p in async_bracket_probabilities(spec, 3)] == [10, 6, 3]
+
+
+def test_softmax_bracket_distribution():
+    spec = make_rung_spec(max_t=81, grace_period=1, reduction_factor=3)
+    probs = async_bracket_probabilities(spec, 3, "softmax")
+    total = 1 + math.exp(-1) + math.exp(-2)
+    assert probs == pytest.approx([1 / total, math.exp(-1) / total, math.exp(-2) / total])
+    with pytest.raises(ValueError, match=r"`bracket_distribution` must be one of"):
+        async_bracket_probabilities(spec, 3, "uniform")
 
 
 @pytest.mark.parametrize(

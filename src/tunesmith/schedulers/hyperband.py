@@ -102,9 +102,11 @@ class HyperbandScheduler(Scheduler):
     gets STOP. After a resume, results at or below the level where the trial paused (a trial
     without checkpoints starting over) are ignored.
 
-    ``brackets > 1``: each new trial draws a bracket ``b`` from
-    :func:`~tunesmith.schedulers.rungs.async_bracket_probabilities` (proportional to the bracket
-    sizes of synchronous Hyperband) and starts competing at rung ``b``.
+    ``brackets > 1``: each new trial draws a bracket ``b`` and starts competing at rung ``b``;
+    ``bracket_distribution="synchronous"`` (default, Syne Tune's and AutoGluon's) draws it in
+    proportion to the configs synchronous Hyperband starts in the bracket, ``"softmax"`` with
+    probability proportional to ``exp(-b)``; see
+    :func:`~tunesmith.schedulers.rungs.async_bracket_probabilities`.
     ``rung_system_per_bracket=True`` keeps separate rung statistics per bracket, ``False`` one
     shared set.
 
@@ -129,6 +131,7 @@ class HyperbandScheduler(Scheduler):
         rung_increment: int | None = None,
         max_resource_attr: str | None = None,
         brackets: int = 1,
+        bracket_distribution: str = "synchronous",
         type: str = "stopping",
         rung_system_per_bracket: bool = True,
         searcher_data: str = "rungs",
@@ -160,8 +163,11 @@ class HyperbandScheduler(Scheduler):
             rung_levels=rung_levels,
         )
         self.rung_levels: list[int] = list(self._spec.levels)
-        self.bracket_probabilities = async_bracket_probabilities(self._spec, brackets)
+        self.bracket_probabilities = async_bracket_probabilities(
+            self._spec, brackets, bracket_distribution
+        )
         self.brackets = brackets
+        self.bracket_distribution = bracket_distribution
         self.rung_system_per_bracket = bool(rung_system_per_bracket)
         self.keep_size_ratios = bool(keep_size_ratios)
         self.maxt_pending = bool(maxt_pending)

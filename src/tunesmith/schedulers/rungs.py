@@ -21,12 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from numbers import Integral, Real
 from typing import Any
 
 from tunesmith.domains import Domain, Float
 
 __all__ = [
+    "BRACKET_DISTRIBUTIONS",
     "MAX_T_NAMES",
     "RungSpec",
     "async_bracket_probabilities",
@@ -248,22 +250,34 @@ def make_rung_spec(
     return RungSpec(tuple(levels), quantiles, max_t)
 
 
-def async_bracket_probabilities(spec: RungSpec, brackets: int) -> list[float]:
+#: how asynchronous Hyperband draws a new trial's bracket (see :func:`async_bracket_probabilities`)
+BRACKET_DISTRIBUTIONS = ("synchronous", "softmax")
+
+
+def async_bracket_probabilities(
+    spec: RungSpec, brackets: int, distribution: str = "synchronous"
+) -> list[float]:
     """The distribution from which asynchronous Hyperband draws a new trial's bracket.
 
-    Bracket ``b`` starts at rung ``b`` (bracket ``len(levels)`` runs every trial to ``max_t``).
-    Its probability is proportional to the number of configs that synchronous Hyperband
-    (Li et al., 2017, Algorithm 1) starts in the bracket with the same first rung:
-    ``n_s = ceil((s_max + 1) / (s + 1) * eta**s)``, where ``s`` is the number of rungs of the
-    bracket below ``max_t`` and ``eta**s`` generalizes to ``prod(1 / q_j)`` over those rungs.
-    Only the first ``brackets`` brackets are used, and the probabilities are renormalized. This is
-    also Syne Tune's default bracket distribution (proportional to the brackets' sizes in
-    synchronous Hyperband).
+    Bracket ``b`` starts at rung ``b`` (bracket ``len(levels)`` runs every trial to ``max_t``);
+    only the first ``brackets`` brackets are used, and the probabilities are normalized.
+
+    * ``"synchronous"`` (default): proportional to ``(s_max + 1) / ((s + 1) * r_b)``, where
+      ``r_b`` is the bracket's first level, ``s + 1`` the number of levels of the bracket
+      (``max_t`` included) and ``s_max + 1`` that of bracket 0: the number of configs synchronous
+      Hyperband starts in the bracket whose first level is ``r_b`` (Li et al., 2017,
+      ``n = (s_max + 1) / (s + 1) * max_t / r_b``, without rounding up). This is Syne Tune's
+      default bracket distribution (``DefaultHyperbandBracketDistribution``) and AutoGluon's.
+    * ``"softmax"``: proportional to ``exp(-b)`` (a softmax over the brackets' numbers of rungs):
+      what AutoGluon's documentation describes, and what Syne Tune's ASHA does from version 0.14.
+
+    Levels ``[1, 3, 9, 27, 81]`` below ``max_t=200`` (Syne Tune's tutorial example), 6 brackets:
+    the weights are ``1, 2/5, 1/6, 2/27, 1/27, 3/100``.
 
     >>> from tunesmith.schedulers.rungs import make_rung_spec
     >>> spec = make_rung_spec(max_t=200, grace_period=1, reduction_factor=3)
-    >>> [round(p * 415) for p in async_bracket_probabilities(spec, 6)]
-    [243, 98, 41, 18, 9, 6]
+    >>> [round(p * 4611, 9) for p in async_bracket_probabilities(spec, 6)]
+    [2700.0, 1080.0, 450.0, 200.0, 100.0, 81.0]
     """
     num_levels = len(spec.levels)
     if not _is_int(brackets) or not 1 <= brackets <= num_levels + 1:
@@ -271,16 +285,19 @@ def async_bracket_probabilities(spec: RungSpec, brackets: int) -> list[float]:
             f"`brackets` must be an int in [1, {num_levels + 1}] (one more than the number of "
             f"rung levels {list(spec.levels)}), but got brackets={brackets!r}"
         )
-    s_max = num_levels
-    sizes = []
-    for b in range(brackets):
-        s = num_levels - b
-        growth = 1.0
-        for num, den in spec.quantiles[b:]:
-            growth *= den / num
-        sizes.append(math.ceil((s_max + 1) / (s + 1) * growth - _TOL))
-    total = sum(sizes)
-    return [size / total for size in sizes]
+    if distribution not in BRACKET_DISTRIBUTIONS:
+        raise ValueError(
+            f"`bracket_distribution` must be one of {list(BRACKET_DISTRIBUTIONS)}, but got "
+            f"bracket_distribution={distribution!r}"
+        )
+    if distribution == "softmax":
+        weights = [Fraction(math.exp(-b)) for b in range(brackets)]
+    else:
+        levels = [*spec.levels, spec.max_t]
+        total = len(levels)  # s_max + 1
+        weights = [Fraction(total, (total - b) * levels[b]) for b in range(brackets)]
+    norm = sum(weights)
+    return [float(w / norm) for w in weights]
 
 
 def sync_hyperband_brackets(
