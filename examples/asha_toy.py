@@ -5,13 +5,14 @@
 Each trial trains 10 epochs; after epoch ``e + 1`` (``e = 0, ..., 9``) it reports the accuracy
 ``1 - 1.8 ** -U(e, 2e)``, a noisy curve that does not depend on the config (``lr`` and ``wd``
 are only reported). ASHA (stopping type, ``reduction_factor=3``, ``grace_period=1``,
-``max_t=10``: rungs at 1, 3 and 9 epochs) stops the trials that are not among the best third of
-those recorded at a rung, so most trials stop after 3 or 9 epochs and about one in eight runs
-the 10 epochs.
+``max_t=10``: rungs at 1, 3 and 9 epochs) stops the trials that are not among the best
+``q = r_j / r_{j+1}`` of those recorded at a rung: a third at rungs 1 and 3, but 9/10 at rung 9
+(the last level is ``max_t=10``), so most trials stop after 3 epochs, few after 9, and about a
+third run the 10 epochs.
 
 None stops after 1 epoch here: the curve gives every trial ``U(0, 0) = 0`` at epoch 1, a tie,
-and a tie goes on (a trial stops only when at least a third of the values recorded at the rung
-are strictly better).
+and a tie goes on (a trial stops only when at least ``q`` of the values recorded at the rung are
+strictly better).
 """
 
 import argparse

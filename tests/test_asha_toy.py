@@ -20,8 +20,12 @@ def test_most_trials_stop_after_1_3_or_9_epochs(tmp_path, monkeypatch, capsys):
     assert len(result.trials) == 100
     epochs = Counter(t.last_result["epoch"] for t in result.trials.values())
     assert set(epochs) <= {1, 3, 9, 10}
-    assert epochs[1] + epochs[3] + epochs[9] >= 75  # 79 to 95 in 300 simulated seeds
-    assert 1 <= epochs[10] <= 25
+    # rungs 1, 3, 9 below max_t=10: a third goes on at rungs 1 and 3, 9/10 at rung 9 (the seeds'
+    # q_j = r_j / r_{j+1}); in 300 simulated seeds 52 to 78 trials stopped, 22 to 48 completed
+    # (with 1/3 at rung 9 as well, before: 74 to 96 and 4 to 26)
+    assert epochs[1] + epochs[3] + epochs[9] >= 50
+    assert 1 <= epochs[10] <= 50
+    assert epochs[9] < epochs[3]  # few stop at rung 9
     for trial in result.trials.values():
         done = trial.last_result["epoch"] == 10
         assert trial.status is (TrialStatus.COMPLETED if done else TrialStatus.STOPPED)

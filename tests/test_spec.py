@@ -12,6 +12,7 @@ from tunesmith import (
     ASHA,
     FIFOScheduler,
     GridSearcher,
+    HyperbandScheduler,
     RandomSearch,
     RandomSearcher,
     choice,
@@ -64,6 +65,27 @@ def test_diff_names_what_changed():
         "kwargs.mode: was 'min', now 'max'",
     ]
     assert diff_specs(a, a) == []
+
+
+def test_an_argument_added_since_a_study_was_stored_is_no_difference_at_its_old_meaning():
+    # a spec stored before ASHA had `rung_quantiles` (and before HyperbandScheduler had
+    # `bracket_distribution`): the default, or the value giving the old behaviour, is no
+    # change; the journal replay then checks the decisions
+    stored = ASHA(SPACE, metric="loss", random_seed=0).spec()
+    del stored["kwargs"]["rung_quantiles"]
+    for value in ("ratio", "eta"):  # the default; the old behaviour (spec_added)
+        now = ASHA(SPACE, metric="loss", random_seed=0, rung_quantiles=value).spec()
+        assert diff_specs(stored, now) == []
+    stored = HyperbandScheduler(SPACE, metric="loss", brackets=2).spec()
+    del stored["kwargs"]["bracket_distribution"]
+    now = HyperbandScheduler(SPACE, metric="loss", brackets=2, bracket_distribution="softmax")
+    assert diff_specs(stored, now.spec()) == ["kwargs.bracket_distribution: added 'softmax'"]
+    assert diff_specs(stored, HyperbandScheduler(SPACE, metric="loss", brackets=2).spec()) == []
+    # nested: a searcher spec stored inside a scheduler spec is aligned the same way
+    outer = FIFOScheduler(SPACE, searcher=RandomSearcher(SPACE, random_seed=1), metric="loss")
+    stored = outer.spec()
+    del stored["kwargs"]["searcher"]["__spec__"]["kwargs"]["allow_duplicates"]
+    assert diff_specs(stored, outer.spec()) == []
 
 
 def test_unbuildable_argument_is_reported():

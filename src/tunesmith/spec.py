@@ -87,6 +87,9 @@ class Specified:
 
     #: the stable name specs store for this class (None: the class's ``__name__``); not inherited
     spec_name: ClassVar[str | None] = None
+    #: keyword arguments added after studies may have been stored without them, each with the
+    #: value that gives the behaviour from before it existed (see :func:`diff_specs`)
+    spec_added: ClassVar[Mapping[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -265,10 +268,50 @@ def build(spec: Mapping[str, Any]) -> Any:
 
 def diff_specs(old: Any, new: Any, path: str = "") -> list[str]:
     """Human-readable differences between two spec data trees. Both are normalized first (see
-    :func:`normalize_spec`): a class stored as ``"module:Class"`` equals its registered name."""
+    :func:`normalize_spec`): a class stored as ``"module:Class"`` equals its registered name.
+
+    A keyword argument the class gained after ``old`` was stored is no difference when ``new``
+    gives it its default (the script did not set it) or the value the class's ``spec_added``
+    lists for it (the behaviour from before it existed): a stored study still resumes, and its
+    journal replay checks that the decisions are the same."""
     if not path:
         old, new = normalize_spec(old), normalize_spec(new)
+        old = _with_added(old, new)
     return _diff(old, new, path)
+
+
+def _with_added(old: Any, new: Any) -> Any:
+    """``old`` with the keyword arguments only ``new`` has filled in from ``new`` where they
+    mean "as before" (see :func:`diff_specs`); nested specs likewise."""
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return old
+    if "__spec__" in old and "__spec__" in new:
+        return {**old, "__spec__": _with_added(old["__spec__"], new["__spec__"])}
+    old_kwargs, new_kwargs = old.get("kwargs"), new.get("kwargs")
+    if (
+        not isinstance(old.get("class"), str)
+        or old.get("class") != new.get("class")
+        or not isinstance(old_kwargs, Mapping)
+        or not isinstance(new_kwargs, Mapping)
+    ):
+        return old
+    kwargs = {k: _with_added(v, new_kwargs.get(k)) for k, v in old_kwargs.items()}
+    added = [k for k in new_kwargs if k not in old_kwargs]
+    if added:
+        try:
+            cls = class_of(old["class"])
+            params = inspect.signature(cls.__init__).parameters
+        except (ImportError, AttributeError, ValueError, TypeError):
+            return {**old, "kwargs": kwargs}
+        before = getattr(cls, "spec_added", {})
+        for key in added:
+            as_before = [_to_data(before[key])] if key in before else []
+            param = params.get(key)
+            if param is not None and param.default is not inspect.Parameter.empty:
+                as_before.append(_to_data(param.default))
+            if new_kwargs[key] in as_before:
+                kwargs[key] = new_kwargs[key]
+    return {**old, "kwargs": kwargs}
 
 
 def _diff(old: Any, new: Any, path: str) -> list[str]:

@@ -148,6 +148,86 @@ def test_results_past_max_t_stop_and_skipped_rungs_count_once():
     assert at.report(a, r(11, 0.1)) is S  # beyond max_t=10
 
 
+def test_top_rung_lets_nine_tenths_go_on_below_max_t_10():
+    """The seeds' q_j = r_j / r_{j+1} with max_t last: rungs 1, 3, 9 below max_t=10 give
+    q = 9/10 at rung 9. Ten trials tie up to epoch 8 (ties go on) and reach epoch 9 each worse
+    than all before: the n-th goes on iff fewer than 9n/10 values are better, so 9 go on and the
+    10th stops (with 1/3 there, as before, only the first went on)."""
+
+    def decisions(**kwargs):
+        at = AskTell(ASHA(SPACE, metric="loss", random_seed=0, **kwargs))
+        out = []
+        for i in range(10):
+            trial = at.ask()
+            assert [at.report(trial, r(e, 1.0)) for e in range(1, 9)] == [C] * 8
+            out.append(at.report(trial, r(9, 0.1 * (i + 1))))
+        return out
+
+    assert decisions() == [C] * 9 + [S]
+    assert decisions(rung_quantiles="eta") == [C] + [S] * 9  # 1/3 at every rung (Ray Tune)
+
+
+@pytest.mark.parametrize("kind", ["promotion", "pasha"])
+def test_promotion_from_the_top_rung_below_max_t_10(kind):
+    # one rung, at 9 (grace_period 9, eta 3, max_t 10): q = 9/10, so 9 of 10 paused trials may
+    # go on to max_t (floor(10 * 9/10)); with 1/eta only floor(10/3) = 3 did
+    def resumes(**kwargs):
+        scheduler = HyperbandScheduler(
+            SPACE, metric="loss", type=kind, grace_period=9, random_seed=0, **kwargs
+        )
+        assert scheduler.rung_levels == [9]
+        at = AskTell(scheduler)
+        trials = [at.ask() for _ in range(10)]  # ten running trials reach epoch 9
+        for i, trial in enumerate(trials):
+            assert at.report(trial, r(9, 0.1 * (i + 1))) is P
+        resumed = []
+        while (trial := at.ask()).trial_id < 10:
+            resumed.append(trial.trial_id)
+        return resumed
+
+    assert resumes() == list(range(9))  # best first
+    assert resumes(rung_quantiles="eta") == [0, 1, 2]
+
+
+def _decision_log(scheduler, n_trials=60, seed=1):
+    """(trial, epoch, decision) of a stream of trials, promotions included, for comparisons."""
+    rng = np.random.default_rng(seed)
+    at = AskTell(scheduler)
+    log, done = [], {}
+    for _ in range(n_trials):
+        trial = at.ask()
+        epoch = done.get(trial.trial_id, 0)
+        while True:
+            epoch += 1
+            result = r(epoch, float(rng.random()))
+            if epoch == scheduler.max_t:
+                at.tell(trial, result)
+                log.append((trial.trial_id, epoch, "complete"))
+                break
+            decision = at.report(trial, result)
+            log.append((trial.trial_id, epoch, decision.value))
+            if decision is not C:
+                break
+        done[trial.trial_id] = epoch
+    return log
+
+
+@pytest.mark.parametrize("kind", ["stopping", "promotion"])
+def test_max_t_at_a_power_of_eta_changes_nothing(kind):
+    # max_t = 27: rungs 1, 3, 9, and 9/27 = 1/3 at the top rung, so every quantile is 1/eta
+    space = {"x": uniform(0, 1), "epochs": 27}
+    logs = [
+        _decision_log(ASHA(space, metric="loss", type=kind, rung_quantiles=q, random_seed=0))
+        for q in ("ratio", "eta")
+    ]
+    assert logs[0] == logs[1]
+    assert {d for _, _, d in logs[0]} >= {
+        "continue",
+        "complete",
+        "stop" if kind == "stopping" else "pause",
+    }
+
+
 # -- promotion ----------------------------------------------------------------------------------
 def test_promotion_pauses_and_promotes_the_best_eligible_trial():
     scheduler = ASHA(SPACE, metric="loss", type="promotion", random_seed=0)
@@ -484,6 +564,7 @@ def test_pasha_estimates_epsilon_from_criss_crossing_curves():
         ({"reduction_factor": 1}, r"`reduction_factor` must be a number >= 2"),
         ({"max_t": 0}, r"`max_t` must be an int >= 1, but got max_t=0"),
         ({"keep_size_ratios": True}, r"`keep_size_ratios` caps promotions.*type='stopping'"),
+        ({"rung_quantiles": "half"}, r"`rung_quantiles` must be one of \['ratio', 'eta'\]"),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -530,7 +611,9 @@ def test_resource_must_increase():
 # -- the seeds' toy example ---------------------------------------------------------------------
 def test_seed_toy_example_asha_stops_most_trials_at_rungs():
     """AutoGluon's tutorial: accuracy ``1 - 1.8**-U(e, 2e)`` over 10 epochs, 100 trials, ASHA
-    stopping with eta 3, grace period 1: most trials stop after 1, 3 or 9 epochs."""
+    stopping with eta 3, grace period 1: most trials stop after 1, 3 or 9 epochs. (Rung 9 lets
+    9/10 go on to max_t=10, so few stop there: 73 stop at 3, 2 at 9, 25 complete; with 1/3 at
+    rung 9 it was 70, 19 and 11.)"""
     rng = np.random.default_rng(0)
     space = {"lr": loguniform(1e-3, 1e-2), "wd": uniform(1e-3, 1e-2), "epochs": 10}
     scheduler = ASHA(

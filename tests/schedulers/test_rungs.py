@@ -36,7 +36,34 @@ def test_geometric_rung_levels(grace, eta, max_t, levels):
     assert geometric_rung_levels(grace, eta, max_t) == levels
     spec = make_rung_spec(max_t=max_t, grace_period=grace, reduction_factor=eta)
     assert list(spec.levels) == levels
-    assert all(q == (1, eta) for q in spec.quantiles)
+    # promotion quantile q_j = r_j / r_{j+1}, max_t the last level (Syne Tune, AutoGluon)
+    upper = [*levels[1:], max_t][: len(levels)]
+    assert list(spec.quantiles) == list(zip(levels, upper, strict=True))
+    eta_spec = make_rung_spec(
+        max_t=max_t, grace_period=grace, reduction_factor=eta, quantiles="eta"
+    )
+    assert eta_spec.levels == spec.levels
+    assert all(q == (1, eta) for q in eta_spec.quantiles)
+
+
+@pytest.mark.parametrize(
+    ("max_t", "quantiles"),
+    [
+        # max_t is not a power of eta: the top rung lets r_top / max_t go on
+        (10, [(1, 3), (3, 9), (9, 10)]),
+        (100, [(1, 3), (3, 9), (9, 27), (27, 81), (81, 100)]),
+        # max_t is the next power of eta: every quantile is 1/eta, as before
+        (27, [(1, 3), (3, 9), (9, 27)]),
+        (81, [(1, 3), (3, 9), (9, 27), (27, 81)]),
+    ],
+)
+def test_promotion_quantiles_are_ratios_of_successive_levels(max_t, quantiles):
+    spec = make_rung_spec(max_t=max_t, grace_period=1, reduction_factor=3)
+    assert list(spec.quantiles) == quantiles
+    # the seeds' example: of 10 trials at rung 9 below max_t=10, 9 may go on (not 3)
+    if max_t == 10:
+        assert spec.top_count(2, 10) == 9
+        assert make_rung_spec(max_t=10, quantiles="eta").top_count(2, 10) == 3
 
 
 @pytest.mark.parametrize(
@@ -210,6 +237,7 @@ def test_resolve_max_t_errors(space, kwargs, message):
         ({"rung_levels": [0, 2]}, r"`rung_levels` must hold positive ints.*rung_levels\[0\]=0"),
         ({"rung_levels": []}, r"`rung_levels` must not be empty"),
         ({"rung_levels": [1], "rung_increment": 2}, r"either `rung_levels` or `rung_increment`"),
+        ({"quantiles": "half"}, r"`rung_quantiles` must be one of \['ratio', 'eta'\]"),
     ],
 )
 def test_rung_spec_errors(kwargs, message):

@@ -5,8 +5,8 @@ Every trial reports its resource (``resource_attr``, e.g. ``epoch``: epochs done
 increasing) with its metric. At each rung level (see :mod:`tunesmith.schedulers.rungs`) the
 trial's value is compared with the values recorded at that rung so far:
 
-* ``type="stopping"``: it goes on if it is among the best ``q = 1/eta`` of them (itself included),
-  else it is stopped.
+* ``type="stopping"``: it goes on if it is among the best ``q`` of them (itself included), else
+  it is stopped; ``q = r_j / r_{j+1}`` (``max_t`` last), see :mod:`tunesmith.schedulers.rungs`.
 * ``type="promotion"``: it pauses; a free worker first resumes the best paused trial that may be
   promoted, looking from the highest rung down, and otherwise starts a new config.
 * ``type="pasha"``: promotion, with a maximum resource that starts at the second rung and grows
@@ -82,12 +82,15 @@ class HyperbandScheduler(Scheduler):
     Rungs: ``max_t`` (else ``config_space[max_resource_attr]``, else a config-space entry named
     ``epochs``, ``max_t`` or ``max_epochs``) with ``grace_period`` and ``reduction_factor`` (eta),
     or ``rung_increment``, or explicit ``rung_levels``; see :mod:`tunesmith.schedulers.rungs`.
-    ``scheduler.rung_levels`` lists them.
+    ``scheduler.rung_levels`` lists them. Rung ``j``'s promotion quantile is
+    ``q = r_j / r_{j+1}`` with ``max_t`` as the last level (``rung_quantiles="ratio"``, the seeds'
+    definition: 9/10 at rung 9 of ``max_t=10``), or ``1 / eta`` at every rung
+    (``rung_quantiles="eta"``, Ray Tune's and Syne Tune's ASHA from version 0.14).
 
     ``type``:
 
     * ``"stopping"``: at a rung a trial goes on iff fewer than ``q * n`` of the ``n`` values
-      recorded there (its own included) are strictly better (``q = 1/eta``), else STOP.
+      recorded there (its own included) are strictly better, else STOP.
     * ``"promotion"``: a trial PAUSEs at each rung; ``suggest()`` resumes the best paused trial
       among the best ``floor(q * n)`` of its rung and not yet promoted, from the highest rung
       down; if there is none it starts a new config (``suggest_resume()``: only the promotion).
@@ -116,6 +119,10 @@ class HyperbandScheduler(Scheduler):
     milestone, or at ``max_t`` with ``maxt_pending=True`` (AutoGluon).
     """
 
+    #: studies stored before ``rung_quantiles`` existed had 1/eta at geometric rungs (and the
+    #: ratios, the default, at explicit or linear levels)
+    spec_added = {"rung_quantiles": "eta"}
+
     def __init__(
         self,
         config_space: Mapping[str, Any],
@@ -129,6 +136,7 @@ class HyperbandScheduler(Scheduler):
         reduction_factor: float = 3,
         rung_levels: Sequence[int] | None = None,
         rung_increment: int | None = None,
+        rung_quantiles: str = "ratio",
         max_resource_attr: str | None = None,
         brackets: int = 1,
         bracket_distribution: str = "synchronous",
@@ -161,8 +169,10 @@ class HyperbandScheduler(Scheduler):
             reduction_factor=reduction_factor,
             rung_increment=rung_increment,
             rung_levels=rung_levels,
+            quantiles=rung_quantiles,
         )
         self.rung_levels: list[int] = list(self._spec.levels)
+        self.rung_quantiles = rung_quantiles
         self.bracket_probabilities = async_bracket_probabilities(
             self._spec, brackets, bracket_distribution
         )
@@ -546,6 +556,7 @@ class ASHA(HyperbandScheduler):
         grace_period: int = 1,
         reduction_factor: float = 3,
         type: str = "stopping",
+        rung_quantiles: str = "ratio",
         max_resource_attr: str | None = None,
         searcher: str | Searcher = "random",
         searcher_data: str = "rungs",
@@ -566,6 +577,7 @@ class ASHA(HyperbandScheduler):
             max_t=max_t,
             grace_period=grace_period,
             reduction_factor=reduction_factor,
+            rung_quantiles=rung_quantiles,
             max_resource_attr=max_resource_attr,
             type=type,
             searcher_data=searcher_data,
@@ -599,6 +611,7 @@ class PASHA(HyperbandScheduler):
         grace_period: int = 1,
         reduction_factor: float = 3,
         rung_levels: Sequence[int] | None = None,
+        rung_quantiles: str = "ratio",
         max_resource_attr: str | None = None,
         epsilon: float | None = None,
         searcher: str | Searcher = "random",
@@ -616,6 +629,7 @@ class PASHA(HyperbandScheduler):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             rung_levels=rung_levels,
+            rung_quantiles=rung_quantiles,
             max_resource_attr=max_resource_attr,
             type="pasha",
             searcher_data=searcher_data,

@@ -10,10 +10,12 @@ trial reaching ``max_t`` is done.
 * explicit (``rung_levels``): increasing positive ints, all below ``max_t`` (a last entry equal to
   ``max_t`` is dropped).
 
-Each rung has a *promotion quantile* ``q``: the fraction of trials that may go on from it. With
-geometric rungs ``q = 1 / reduction_factor`` at every rung; otherwise ``q_j = r_j / r_{j+1}`` (with
-``r_{n} = max_t``), the ratio of successive levels. Quantiles are kept as fractions
-``(numerator, denominator)`` so that rank comparisons are exact.
+Each rung has a *promotion quantile* ``q``: the fraction of trials that may go on from it,
+``q_j = r_j / r_{j+1}`` with ``max_t`` as the last level (Syne Tune's and AutoGluon's definition):
+``1 / reduction_factor`` between geometric levels that are exact powers, and ``9/10`` at rung 9
+for ``max_t=10`` (rungs 1, 3, 9). ``quantiles="eta"`` gives ``1 / reduction_factor`` at every
+rung instead (Ray Tune's and Syne Tune's ASHA from version 0.14). Quantiles are kept as
+fractions ``(numerator, denominator)`` so that rank comparisons are exact.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tunesmith.domains import Domain, Float
 __all__ = [
     "BRACKET_DISTRIBUTIONS",
     "MAX_T_NAMES",
+    "QUANTILE_RULES",
     "RungSpec",
     "async_bracket_probabilities",
     "geometric_rung_levels",
@@ -60,8 +63,8 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
 def check_reduction_factor(value: Any) -> float | int:
     if not isinstance(value, Real) or isinstance(value, bool) or not value >= 2:
         raise ValueError(
-            f"`reduction_factor` must be a number >= 2 (the 1/eta fraction of trials goes on "
-            f"at each rung), but got reduction_factor={value!r}"
+            f"`reduction_factor` must be a number >= 2 (rung levels grow by this factor, and "
+            f"about 1/eta of the trials go on at each rung), but got reduction_factor={value!r}"
         )
     return int(value) if _is_int(value) or float(value).is_integer() else float(value)
 
@@ -206,6 +209,10 @@ def _check_explicit(rung_levels: Any, max_t: int) -> list[int]:
     return [int(v) for v in levels]
 
 
+#: promotion quantiles: ``"ratio"`` (``r_j / r_{j+1}``) or ``"eta"`` (``1 / reduction_factor``)
+QUANTILE_RULES = ("ratio", "eta")
+
+
 @dataclass(frozen=True)
 class RungSpec:
     """Rung levels (increasing, all below ``max_t``) and each rung's promotion quantile as a
@@ -228,11 +235,25 @@ def make_rung_spec(
     reduction_factor: Any = 3,
     rung_increment: Any = None,
     rung_levels: Any = None,
+    quantiles: str = "ratio",
 ) -> RungSpec:
-    """Rung levels and quantiles from explicit ``rung_levels`` (first choice), else
-    ``rung_increment`` (linear), else ``grace_period`` and ``reduction_factor`` (geometric)."""
+    """Rung levels from explicit ``rung_levels`` (first choice), else ``rung_increment``
+    (linear), else ``grace_period`` and ``reduction_factor`` (geometric); promotion quantiles
+    ``r_j / r_{j+1}`` (``max_t`` last) with ``quantiles="ratio"``, ``1 / reduction_factor`` with
+    ``"eta"``.
+
+    >>> make_rung_spec(max_t=10).quantiles  # rungs 1, 3, 9
+    ((1, 3), (3, 9), (9, 10))
+    >>> make_rung_spec(max_t=10, quantiles="eta").quantiles
+    ((1, 3), (1, 3), (1, 3))
+    """
     max_t = check_positive_int("max_t", max_t)
     eta = check_reduction_factor(reduction_factor)
+    if quantiles not in QUANTILE_RULES:
+        raise ValueError(
+            f"`rung_quantiles` must be one of {list(QUANTILE_RULES)} ('ratio': r_j / r_(j+1), "
+            f"'eta': 1 / reduction_factor), but got rung_quantiles={quantiles!r}"
+        )
     if rung_levels is not None and rung_increment is not None:
         raise ValueError(
             "give either `rung_levels` or `rung_increment`, not both (got "
@@ -244,10 +265,11 @@ def make_rung_spec(
         levels = linear_rung_levels(grace_period, rung_increment, max_t)
     else:
         levels = geometric_rung_levels(grace_period, eta, max_t)
+    if quantiles == "eta":
         return RungSpec(tuple(levels), tuple((1, eta) for _ in levels), max_t)
-    upper = [*levels[1:], max_t] if levels else []
-    quantiles = tuple((lo, hi) for lo, hi in zip(levels, upper, strict=True))
-    return RungSpec(tuple(levels), quantiles, max_t)
+    upper = [*levels[1:], max_t][: len(levels)]
+    ratios = tuple((lo, hi) for lo, hi in zip(levels, upper, strict=True))
+    return RungSpec(tuple(levels), ratios, max_t)
 
 
 #: how asynchronous Hyperband draws a new trial's bracket (see :func:`async_bracket_probabilities`)
