@@ -38,6 +38,20 @@ class TestASHAPromotionContract(SchedulerContract):
         )
 
 
+class TestASHAInterpolatedPromotionContract(SchedulerContract):
+    # the seeds' rules: quantiles r_j / r_{j+1} (9/10 at rung 9 below max_t 10), interpolated
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return ASHA(
+            config_space,
+            metric=metric,
+            mode=mode,
+            max_t=10,
+            type="promotion",
+            cutoff="interpolated",
+            random_seed=random_seed,
+        )
+
+
 class TestHyperbandSharedRungsContract(SchedulerContract):
     def make_scheduler(self, config_space, *, metric, mode, random_seed):
         return HyperbandScheduler(
@@ -226,6 +240,88 @@ def test_max_t_at_a_power_of_eta_changes_nothing(kind):
         "complete",
         "stop" if kind == "stopping" else "pause",
     }
+
+
+# -- the interpolated cutoff (Syne Tune up to 0.13) ----------------------------------------------
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize(("levels", "max_t"), [([9], 10), ([3], 9), ([2], 5)])
+def test_interpolated_cutoff_stops_as_numpy_quantile(mode, levels, max_t):
+    # at the rung: go on iff the value is at most numpy.quantile(values, q) (at least
+    # numpy.quantile(values, 1 - q) for mode="max"), none cut below 2 values
+    q = levels[0] / max_t
+    space = {"x": uniform(0, 1), "epochs": max_t}
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        scheduler = HyperbandScheduler(
+            space, metric="m", mode=mode, rung_levels=levels, cutoff="interpolated"
+        )
+        at = AskTell(scheduler)
+        values = []
+        for _ in range(40):
+            value = float(np.round(rng.random(), 1))  # ties too
+            values.append(value)
+            got = at.report(at.ask(), {"epoch": levels[0], "m": value})
+            cutoff = np.quantile(values, q if mode == "min" else 1 - q)
+            if len(values) < 2 or abs(value - cutoff) < 1e-9:
+                # (numpy's float q puts a cutoff equal to a value off by an ulp; the fractions
+                # kept here do not: a value at the cutoff goes on)
+                expected = C
+            elif mode == "min":
+                expected = C if value <= cutoff else S
+            else:
+                expected = C if value >= cutoff else S
+            assert got is expected
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_interpolated_cutoff_promotes_as_numpy_quantile(mode):
+    # one rung at 3 below max_t 9 (q = 1/3): the best paused trial may be promoted iff its
+    # value is at most numpy.quantile(all values at the rung, promoted ones included, q)
+    space = {"x": uniform(0, 1), "epochs": 9}
+    sign = 1 if mode == "min" else -1
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        scheduler = HyperbandScheduler(
+            space, metric="m", mode=mode, type="promotion", rung_levels=[3], cutoff="interpolated"
+        )
+        at = AskTell(scheduler)
+        values, paused, promoted = [], {}, 0
+        for _ in range(60):
+            trial = at.ask()
+            if trial.trial_id in paused:  # a promotion: check it against the reference
+                best = min(paused, key=lambda t: (sign * paused[t], t))
+                assert trial.trial_id == best
+                cutoff = np.quantile([sign * v for v in values], 1 / 3)
+                assert sign * paused[best] <= cutoff + 1e-9
+                promoted += 1
+                del paused[trial.trial_id]
+                at.tell(trial, {"epoch": 9, "m": 0.0})
+                continue
+            if paused and len(values) >= 2:  # a new trial: none may be promoted
+                best = min(sign * v for v in paused.values())
+                assert best > np.quantile([sign * v for v in values], 1 / 3) + 1e-9
+            value = float(np.round(rng.random(), 1))
+            assert at.report(trial, {"epoch": 3, "m": value}) is P
+            values.append(value)
+            paused[trial.trial_id] = value
+        assert 5 <= promoted <= 30
+
+
+def test_interpolated_cutoff_at_the_top_rung_below_max_t_10():
+    # each newcomer worse than all before: the interpolated 9/10-quantile of n >= 2 values lies
+    # below the largest, so all but the first stop; the rank rule lets 9 of 10 go on
+    at = AskTell(ASHA(SPACE, metric="loss", grace_period=9, cutoff="interpolated"))
+    assert [at.report(at.ask(), r(9, 0.1 * (i + 1))) for i in range(10)] == [C] + [S] * 9
+    at = AskTell(ASHA(SPACE, metric="loss", grace_period=9, cutoff="interpolated"))
+    # the newcomer ranked 2nd of 3 goes on: quantile(0.1, 0.2, 0.3; 0.9) = 0.28 >= 0.2
+    losses = [0.1, 0.3, 0.2, 0.25]
+    assert [at.report(at.ask(), r(9, v)) for v in losses] == [C, S, C, C]
+    with pytest.raises(ValueError, match="cost_promotion.*no interpolated cutoff"):
+        HyperbandScheduler(
+            SPACE, metric="loss", type="cost_promotion", cost_attr="c", cutoff="interpolated"
+        )
+    with pytest.raises(ValueError, match=r"`cutoff` must be one of \['rank', 'interpolated'\]"):
+        ASHA(SPACE, metric="loss", cutoff="median")
 
 
 # -- promotion ----------------------------------------------------------------------------------

@@ -6,6 +6,15 @@ pause-and-resume types) each entry is ``(score, seq)``, where ``seq`` is a globa
 that breaks ties in favour of the earlier arrival, so "the best ``k`` entries" is always exactly
 ``k`` entries, and entries are found by trial. The stopping type only counts better values, so its
 rungs hold bare scores (cheaper to insert and compare).
+
+Two cutoffs decide who may go on (``q`` the rung's promotion quantile, ``n`` its values):
+
+* ``"rank"``: a newcomer goes on iff fewer than ``q * n`` values are strictly better; a paused
+  trial may be promoted iff it ranks among the best ``floor(q * n)`` (Li et al., 2018).
+* ``"interpolated"``: the value ``c`` at quantile ``q`` of the rung's values, linearly
+  interpolated between neighbours as ``numpy.quantile`` does; a value goes on (or may be
+  promoted) iff it is ``<= c``, and nothing is cut while the rung holds fewer than 2 values
+  (Syne Tune's ``HyperbandScheduler`` up to version 0.13, seed 002).
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-__all__ = ["Rung"]
+__all__ = ["CUTOFFS", "Rung"]
+
+#: how a rung decides who may go on (see the module docstring)
+CUTOFFS = ("rank", "interpolated")
 
 
 class Rung:
@@ -27,6 +39,7 @@ class Rung:
         "costs",
         "den",
         "entries",
+        "interpolated",
         "keyed",
         "level",
         "num",
@@ -34,10 +47,18 @@ class Rung:
         "waiting",
     )
 
-    def __init__(self, level: int, quantile: tuple[float, float], *, keyed: bool = True):
+    def __init__(
+        self,
+        level: int,
+        quantile: tuple[float, float],
+        *,
+        keyed: bool = True,
+        cutoff: str = "rank",
+    ):
         self.level = level
         self.num, self.den = quantile
         self.keyed = keyed
+        self.interpolated = cutoff == "interpolated"
         self.entries: SortedList = SortedList()  # (score, seq), or score when not keyed
         self.by_trial: dict[int, tuple[float, int]] = {}
         self.waiting: SortedList = SortedList()  # (score, seq, trial_id)
@@ -75,9 +96,31 @@ class Rung:
     # -- decisions ---------------------------------------------------------------------------
     def in_top_fraction(self, score: float) -> bool:
         """Whether ``score`` (already recorded) is among the best ``q`` fraction of the values
-        here: fewer than ``q * n`` values are strictly better."""
+        here: fewer than ``q * n`` values are strictly better (or, interpolated: ``score`` is at
+        most the ``q``-quantile of the values)."""
+        if self.interpolated:
+            cutoff = self.quantile_value()
+            return cutoff is None or score <= cutoff
         better = self.entries.bisect_left((score, -1) if self.keyed else score)
         return better * self.den < len(self.entries) * self.num
+
+    def quantile_value(self) -> float | None:
+        """The ``q``-quantile of the values here, linearly interpolated (``numpy.quantile``'s
+        default method); None while there are fewer than 2 values."""
+        n = len(self.entries)
+        if n < 2:
+            return None
+        position = (n - 1) * self.num  # position (n - 1) * q, kept as a fraction of den
+        lo = int(position // self.den)
+        weight = (position - lo * self.den) / self.den
+        low = self._score_at(lo)
+        if weight == 0:
+            return low
+        return low + weight * (self._score_at(lo + 1) - low)
+
+    def _score_at(self, index: int) -> float:
+        entry = self.entries[index]
+        return entry[0] if self.keyed else entry
 
     def top_count(self) -> int:
         return int((len(self.entries) * self.num) // self.den)
@@ -85,7 +128,8 @@ class Rung:
     def promotable(self, *, keep_size_ratios: bool, cost_based: bool) -> tuple[Any, ...] | None:
         """The best waiting entry ``(score, seq, trial_id)`` if it may be promoted, else None.
 
-        It may if it ranks among the best ``floor(q * n)`` entries (Li et al., 2018), or, with
+        It may if it ranks among the best ``floor(q * n)`` entries (Li et al., 2018; with the
+        interpolated cutoff: if its value is at most the ``q``-quantile), or, with
         ``cost_based``, if the entries ranked up to it cost at most ``q`` of the rung's total
         cost. With ``keep_size_ratios`` at most ``floor(q * n)`` trials are promoted in all.
         """
@@ -97,6 +141,9 @@ class Rung:
             return None
         if cost_based:
             return best if self._within_cost_quantile(rank) else None
+        if self.interpolated:
+            cutoff = self.quantile_value()
+            return best if cutoff is not None and best[0] <= cutoff else None
         return best if rank < self.top_count() else None
 
     def _within_cost_quantile(self, rank: int) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tunesmith.schedulers._pasha import PashaState
-from tunesmith.schedulers._rung import Rung
+from tunesmith.schedulers._rung import CUTOFFS, Rung
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.schedulers.fifo import make_searcher
 from tunesmith.schedulers.rungs import (
@@ -101,6 +101,11 @@ class HyperbandScheduler(Scheduler):
       up to it cost at most ``q`` of the rung's total cost (``cost_attr``: each result's total
       cost of the trial so far, as :class:`~tunesmith.stopping.StoppingCriterion` reads it).
 
+    ``cutoff="interpolated"`` replaces the two rank rules by Syne Tune's (up to version 0.13): a
+    value goes on, or may be promoted, iff it is at most the ``q``-quantile of the rung's values
+    (linearly interpolated, as ``numpy.quantile``), and none is cut below 2 values; see
+    :mod:`tunesmith.schedulers._rung`. (Not for ``"cost_promotion"``.)
+
     A trial reaching ``max_t`` is done (CONTINUE: it ends by itself); a result beyond ``max_t``
     gets STOP. After a resume, results at or below the level where the trial paused (a trial
     without checkpoints starting over) are ignored.
@@ -137,6 +142,7 @@ class HyperbandScheduler(Scheduler):
         rung_levels: Sequence[int] | None = None,
         rung_increment: int | None = None,
         rung_quantiles: str = "ratio",
+        cutoff: str = "rank",
         max_resource_attr: str | None = None,
         brackets: int = 1,
         bracket_distribution: str = "synchronous",
@@ -159,6 +165,7 @@ class HyperbandScheduler(Scheduler):
             )
         self.resource_attr = resource_attr
         self.type = _choose("type", type, TYPES)
+        self.cutoff = _choose("cutoff", cutoff, CUTOFFS)
         self.searcher_data = _choose("searcher_data", searcher_data, SEARCHER_DATA)
         self.max_t = resolve_max_t(
             self.config_space, max_t=max_t, max_resource_attr=max_resource_attr
@@ -210,6 +217,11 @@ class HyperbandScheduler(Scheduler):
                 "`keep_size_ratios` caps promotions, so it applies to the pause-and-resume types "
                 "('promotion', 'pasha', 'cost_promotion'), but got type='stopping'"
             )
+        if self.type == "cost_promotion" and self.cutoff != "rank":
+            raise ValueError(
+                "type='cost_promotion' ranks trials by cost, so it has no interpolated cutoff: "
+                f"leave cutoff='rank', but got cutoff={self.cutoff!r}"
+            )
         if self.type == "cost_promotion":
             if not isinstance(cost_attr, str) or not cost_attr:
                 raise ValueError(
@@ -248,7 +260,8 @@ class HyperbandScheduler(Scheduler):
 
         def system(first: int) -> list[Rung]:
             return [
-                Rung(spec.levels[j], spec.quantiles[j], keyed=self.pauses) for j in range(first, n)
+                Rung(spec.levels[j], spec.quantiles[j], keyed=self.pauses, cutoff=self.cutoff)
+                for j in range(first, n)
             ]
 
         if self.rung_system_per_bracket:
@@ -492,8 +505,8 @@ class HyperbandScheduler(Scheduler):
 
     def paused_standing(self, trial_id: int) -> tuple[int, int, int, float] | None:
         """``(rung level, rank, n values at the rung, promotion quantile q)`` of a trial
-        waiting for promotion (rank 0 is the best; it may go on while ``rank < floor(q * n)``),
-        else None."""
+        waiting for promotion (rank 0 is the best; with ``cutoff="rank"`` it may go on while
+        ``rank < floor(q * n)``), else None."""
         state = self._trials.get(trial_id)
         if state is None or state.waiting is None:
             return None
@@ -557,6 +570,7 @@ class ASHA(HyperbandScheduler):
         reduction_factor: float = 3,
         type: str = "stopping",
         rung_quantiles: str = "ratio",
+        cutoff: str = "rank",
         max_resource_attr: str | None = None,
         searcher: str | Searcher = "random",
         searcher_data: str = "rungs",
@@ -578,6 +592,7 @@ class ASHA(HyperbandScheduler):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             rung_quantiles=rung_quantiles,
+            cutoff=cutoff,
             max_resource_attr=max_resource_attr,
             type=type,
             searcher_data=searcher_data,
@@ -612,6 +627,7 @@ class PASHA(HyperbandScheduler):
         reduction_factor: float = 3,
         rung_levels: Sequence[int] | None = None,
         rung_quantiles: str = "ratio",
+        cutoff: str = "rank",
         max_resource_attr: str | None = None,
         epsilon: float | None = None,
         searcher: str | Searcher = "random",
@@ -630,6 +646,7 @@ class PASHA(HyperbandScheduler):
             reduction_factor=reduction_factor,
             rung_levels=rung_levels,
             rung_quantiles=rung_quantiles,
+            cutoff=cutoff,
             max_resource_attr=max_resource_attr,
             type="pasha",
             searcher_data=searcher_data,
