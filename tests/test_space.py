@@ -159,6 +159,40 @@ def test_defaults_follow_the_midpoint_heuristic():
     }
 
 
+@given(int_bounds(positive=True))
+def test_lograndint_default_is_the_int_nearest_the_geometric_middle(bounds):
+    lower, upper = bounds
+    nearest = round(math.exp(0.5 * (math.log(lower) + math.log(upper))))  # as Syne Tune rounds
+    assert lograndint(lower, upper).default() == min(max(nearest, lower), upper)
+
+
+def test_partial_configs_are_completed_at_the_seeds_midpoints():
+    # Syne Tune's points_to_evaluate test space: missing values take the middle of the range,
+    # on the log scale for log domains (the int nearest it for integers), the first category
+    space = {
+        "int": randint(1, 5),
+        "logint": lograndint(3, 15),
+        "float": uniform(5.5, 6.5),
+        "logfloat": loguniform(7.5, 8.5),
+        "categorical": choice(["a", "b", "c"]),
+        "finrange": finrange(0.1, 0.9, 9),
+        "logfinrange": logfinrange(1.0, math.exp(6.0), 7),
+    }
+    assert default_config(space) == {
+        "int": 3,
+        "logint": 7,  # round(sqrt(45)) = round(6.71); not 6 = round(sqrt(2.5 * 15.5))
+        "float": 6.0,
+        "logfloat": pytest.approx(math.sqrt(7.5 * 8.5)),
+        "categorical": "a",
+        "finrange": 0.5,
+        "logfinrange": pytest.approx(math.exp(3.0)),
+    }
+    completed = sp.complete_config(space, {"float": 5.75, "categorical": "b"})
+    assert completed == {**default_config(space), "float": 5.75, "categorical": "b"}
+    assert lograndint(16, 1024).default() == 128  # docs/spaces.md's example, sqrt(16 * 1024)
+    assert lograndint(4, 1024).default() == 64
+
+
 def test_finrange_values_and_cast_int():
     assert finrange(0.5, 1.5, 3).values == [0.5, 1.0, 1.5]
     assert logfinrange(8, 256, 6, cast_int=True).values == [8, 16, 32, 64, 128, 256]
