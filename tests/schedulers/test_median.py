@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from tunesmith import AskTell, Decision, RandomSearch, uniform
@@ -52,6 +53,76 @@ def test_stops_trials_worse_than_the_median_of_the_others():
     # 0.55: 2 of [0.5, 0.6, 0.7] worse; 0.65: 1 of [0.5, 0.6, 0.7, 0.55] worse (< 2)
     assert decisions == [C, C, S, C, S]
     assert at.trials[2].status.value == "stopped"
+
+
+def _syne_tune_median_rule(stream, grace_time, grace_population, rank_cutoff=0.5):
+    """Decisions of Syne Tune's median stopping rule (its code up to 0.13), written from its
+    definition: running means, ranked by insertion among all values at the level, its own
+    included; applied from ``grace_time`` on; stop iff more than ``rank_cutoff`` of them are
+    better."""
+    values, sums, out, stopped = {}, {}, [], set()
+    for trial, epoch, loss in stream:
+        if trial in stopped:
+            continue
+        total, count = sums.get(trial, (0.0, 0))
+        sums[trial] = (total + loss, count + 1)
+        mean = (total + loss) / (count + 1)
+        at_level = values.setdefault(epoch, [])
+        better = sum(v < mean for v in at_level)
+        at_level.append(mean)
+        rank = better / len(at_level)
+        go_on = len(at_level) < grace_population or epoch < grace_time or rank <= rank_cutoff
+        out.append((trial, epoch, C if go_on else S))
+        if not go_on:
+            stopped.add(trial)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_population_all_is_syne_tunes_rule(seed):
+    rng = np.random.default_rng(seed)
+    trials, epochs = 12, 6
+    curves = np.round(rng.random((trials, epochs)), 1)  # ties too
+    stream = [(t, e + 1, float(curves[t, e])) for e in range(epochs) for t in range(trials)]
+    # Syne Tune applies the rule from grace_time on, this class after it: its 2 is our 1
+    expected = _syne_tune_median_rule(stream, grace_time=2, grace_population=5)
+    got = _median_decisions(stream, trials, population="all")
+    assert got == expected
+    assert sum(d is S for _, _, d in got) >= 3
+
+
+def _median_decisions(stream, trials, **kwargs):
+    at = AskTell(
+        MedianStoppingRule(
+            RandomSearch(SPACE, metric="loss", random_seed=0),
+            grace_time=1,
+            grace_population=5,
+            **kwargs,
+        )
+    )
+    runs = [at.ask() for _ in range(trials)]
+    out, stopped = [], set()
+    for trial, epoch, loss in stream:
+        if trial not in stopped:
+            out.append((trial, epoch, at.report(runs[trial], r(epoch, loss))))
+            if out[-1][2] is S:
+                stopped.add(trial)
+    return out
+
+
+def test_population_all_counts_the_trial_itself():
+    # 4 others at epoch 2, grace_population 5: "others" does not judge yet, "all" (5 with
+    # itself) does; of [0.1, 0.2, 0.3, 0.4] and 0.35: 3 better of 5 (> half) -> stop, while
+    # with 0.25 it is 2 better of 5 -> go on
+    for value, expected in ((0.35, S), (0.25, C)):
+        for population, decision in (("others", C), ("all", expected)):
+            at = AskTell(make(grace_population=5, population=population))
+            trials = [at.ask() for _ in range(5)]
+            for trial, loss in zip(trials[:4], (0.1, 0.2, 0.3, 0.4), strict=True):
+                at.report(trial, r(2, loss))
+            assert at.report(trials[4], r(2, value)) is decision
+    with pytest.raises(ValueError, match=r"`population` must be one of \['others', 'all'\]"):
+        make(population="everyone")
 
 
 def test_max_mode_and_ties():

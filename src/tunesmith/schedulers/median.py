@@ -12,7 +12,10 @@ from tunesmith.schedulers.base import Scheduler
 from tunesmith.schedulers.rungs import resource_value
 from tunesmith.trial import Decision, Suggestion, Trial
 
-__all__ = ["MedianStoppingRule"]
+__all__ = ["POPULATIONS", "MedianStoppingRule"]
+
+#: which values a result is ranked among (see :class:`MedianStoppingRule`)
+POPULATIONS = ("others", "all")
 
 
 class MedianStoppingRule(Scheduler):
@@ -29,6 +32,10 @@ class MedianStoppingRule(Scheduler):
     * fewer than ``rank_cutoff * n`` of those ``n`` values are worse than or equal to the
       trial's: for ``rank_cutoff=0.5``, more than half of them are better.
 
+    ``population="all"`` ranks the result among all values at ``r``, its own included (Syne
+    Tune's rule): ``n`` counts it, for ``grace_population`` too, and it counts as worse or equal;
+    for ``rank_cutoff=0.5`` the trial stops when more than half of the ``n`` values are better.
+
     With ``running_average=True`` (default) values are the running means of each trial's metric
     up to ``r``; else the raw results. Each decision costs O(log n).
     """
@@ -42,6 +49,7 @@ class MedianStoppingRule(Scheduler):
         grace_time: float = 1,
         grace_population: int = 5,
         rank_cutoff: float = 0.5,
+        population: str = "others",
     ):
         if not isinstance(scheduler, Scheduler):
             raise TypeError(
@@ -72,7 +80,13 @@ class MedianStoppingRule(Scheduler):
                 f"`rank_cutoff` must be a number in (0, 1) (0.5: the median), but got "
                 f"rank_cutoff={rank_cutoff!r}"
             )
+        if population not in POPULATIONS:
+            raise ValueError(
+                f"`population` must be one of {list(POPULATIONS)} ('others': the other trials' "
+                f"values at the level; 'all': its own too), but got population={population!r}"
+            )
         self.scheduler = scheduler
+        self.population = population
         self.resource_attr = resource_attr
         self.running_average = bool(running_average)
         self.grace_time = grace_time
@@ -121,10 +135,16 @@ class MedianStoppingRule(Scheduler):
         if level <= self.grace_time:
             return False
         others = self._values.get(level)
-        if others is None or len(others) < self.grace_population:
+        if others is None:
             return False
         worse_or_equal = len(others) - others.bisect_left(value)
-        return worse_or_equal < self.rank_cutoff * len(others)
+        size = len(others)
+        if self.population == "all":  # its own value counts, as worse or equal
+            worse_or_equal += 1
+            size += 1
+        if size < self.grace_population:
+            return False
+        return worse_or_equal < self.rank_cutoff * size
 
     def on_trial_result(self, trial: Trial, result: Mapping[str, Any]) -> Decision:
         recorded = self._record(trial, result)
@@ -167,5 +187,6 @@ class MedianStoppingRule(Scheduler):
     def __repr__(self) -> str:
         return (
             f"MedianStoppingRule({self.scheduler!r}, grace_time={self.grace_time}, "
-            f"grace_population={self.grace_population}, rank_cutoff={self.rank_cutoff})"
+            f"grace_population={self.grace_population}, rank_cutoff={self.rank_cutoff}, "
+            f"population={self.population!r})"
         )
