@@ -126,11 +126,11 @@ def test_sampled_and_default_configs_validate(space, seed):
 
 
 @settings(max_examples=30)
-@given(spaces)
-def test_grid_size_matches_grid(space):
-    n = grid_size(space, num_samples=2)
+@given(spaces, st.booleans())
+def test_grid_size_matches_grid(space, centred):
+    n = grid_size(space, num_samples=2, centred=centred)
     if n <= 2000:
-        configs = list(grid(space, num_samples=2))
+        configs = list(grid(space, num_samples=2, centred=centred))
         assert len(configs) == n
         assert all(config_errors(space, c) == [] for c in configs)
 
@@ -191,6 +191,19 @@ def test_partial_configs_are_completed_at_the_seeds_midpoints():
     assert completed == {**default_config(space), "float": 5.75, "categorical": "b"}
     assert lograndint(16, 1024).default() == 128  # docs/spaces.md's example, sqrt(16 * 1024)
     assert lograndint(4, 1024).default() == 64
+
+
+def test_centred_grid_values_and_sizes():
+    assert uniform(0, 1).grid(5) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert uniform(0, 1).grid(5, centred=True) == pytest.approx([0.1, 0.3, 0.5, 0.7, 0.9])
+    assert uniform(0, 1).grid(1, centred=True) == [0.5]
+    assert randint(0, 9).grid(2, centred=True) == [2, 7]  # centres 2.0 and 7.0 of [-0.5, 9.5]
+    assert randint(0, 9).grid(2) == list(range(10))
+    assert ordinal(["s", "m", "l"]).grid(1, centred=True) == ["s", "m", "l"]
+    space = {"x": uniform(0, 1), "n": randint(1, 50), "c": choice(["a", "b"])}
+    assert grid_size(space, num_samples=4) == 4 * 50 * 2
+    assert grid_size(space, num_samples=4, centred=True) == 4 * 4 * 2
+    assert len(list(grid(space, num_samples=4, centred=True))) == 32
 
 
 def test_finrange_values_and_cast_int():

@@ -101,17 +101,26 @@ class Domain(ABC):
         """Midpoint heuristic: the value at the middle of the encoded range."""
         return self.decode([0.5] * self.dim)
 
-    def grid(self, num_samples: int) -> list[Any]:
-        """All values of a finite domain; else ``num_samples`` evenly spread values."""
+    def grid(self, num_samples: int, *, centred: bool = False) -> list[Any]:
+        """All values of a finite domain; else ``num_samples`` evenly spread values, both ends
+        included. ``centred=True``: the centres of ``num_samples`` equal bins of the encoded
+        range instead (Syne Tune's grid: ``uniform(0, 1)`` gives 0.1, 0.3, ..., 0.9 for 5)."""
         if self.cardinality is not None:
             return [self.value_at((i + 0.5) / self.cardinality) for i in range(self.cardinality)]
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, but got num_samples={num_samples}")
+        if centred:
+            return self._centres(num_samples)
         if num_samples == 1:
             return [self.default()]
         # first occurrences in order; a dict, not ``value not in list`` (quadratic: 40k values
         # took 10 s); floats that compare equal hash equal, so the result is the same
         values = (self.decode([i / (num_samples - 1)]) for i in range(num_samples))
+        return list(dict.fromkeys(values))
+
+    def _centres(self, num_samples: int) -> list[Any]:
+        """The values at the centres of ``num_samples`` equal bins of the encoding, distinct."""
+        values = (self.decode([(i + 0.5) / num_samples]) for i in range(num_samples))
         return list(dict.fromkeys(values))
 
     # -- JSON ----------------------------------------------------------------------------
@@ -227,8 +236,14 @@ class Integer(Domain):
         # sqrt(product) is nearer root + 1 iff root + 1/2 < sqrt(product)
         return root + 1 if 4 * product > (2 * root + 1) ** 2 else root
 
-    def grid(self, num_samples: int) -> list[int]:
-        return list(range(self.lower, self.upper + 1))
+    def grid(self, num_samples: int, *, centred: bool = False) -> list[int]:
+        """Every int; with ``centred=True`` (Syne Tune's grid) the ints at the centres of
+        ``min(num_samples, size)`` equal bins of the encoding."""
+        if not centred:
+            return list(range(self.lower, self.upper + 1))
+        if num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, but got num_samples={num_samples}")
+        return self._centres(min(num_samples, self.cardinality))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, "lower": self.lower, "upper": self.upper}
@@ -268,7 +283,7 @@ class _Finite(Domain):
     def decode(self, x: Sequence[float]) -> Any:
         return self.value_at(min(max(float(x[0]), 0.0), 1.0))
 
-    def grid(self, num_samples: int) -> list[Any]:
+    def grid(self, num_samples: int, *, centred: bool = False) -> list[Any]:
         return list(self.values)
 
 
@@ -447,7 +462,7 @@ class Categorical(Domain):
     def default(self) -> Any:
         return self.categories[0]
 
-    def grid(self, num_samples: int) -> list[Any]:
+    def grid(self, num_samples: int, *, centred: bool = False) -> list[Any]:
         return list(self.categories)
 
     def to_dict(self) -> dict[str, Any]:

@@ -286,7 +286,10 @@ def space_from_json(text: str | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def grid_axes(
-    config_space: Mapping[str, Any], num_samples: int | Mapping[str, int] = 5
+    config_space: Mapping[str, Any],
+    num_samples: int | Mapping[str, int] = 5,
+    *,
+    centred: bool = False,
 ) -> tuple[list[str], list[list[Any]]]:
     """Names of the hyperparameters and the grid values of each (see :func:`grid`)."""
     hps = hyperparameters(config_space)
@@ -302,22 +305,33 @@ def grid_axes(
         n = num_samples.get(name, 5) if isinstance(num_samples, Mapping) else num_samples
         if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
             raise ValueError(f"`num_samples` for {name!r} must be an int >= 1, but got {n!r}")
-        axes.append(domain.grid(int(n)))
+        axes.append(domain.grid(int(n), centred=centred))
     return list(hps), axes
 
 
-def grid_size(config_space: Mapping[str, Any], num_samples: int | Mapping[str, int] = 5) -> int:
+def grid_size(
+    config_space: Mapping[str, Any],
+    num_samples: int | Mapping[str, int] = 5,
+    *,
+    centred: bool = False,
+) -> int:
     """Number of configs in :func:`grid`."""
-    _, axes = grid_axes(config_space, num_samples)
+    _, axes = grid_axes(config_space, num_samples, centred=centred)
     return math.prod(len(a) for a in axes)
 
 
 def grid(
-    config_space: Mapping[str, Any], num_samples: int | Mapping[str, int] = 5
+    config_space: Mapping[str, Any],
+    num_samples: int | Mapping[str, int] = 5,
+    *,
+    centred: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every combination of the domains' grid values (all values of finite domains,
-    ``num_samples`` spread values of continuous ones), the last key varying fastest."""
-    names, axes = grid_axes(config_space, num_samples)
+    ``num_samples`` spread values of continuous ones, both ends included), the last key varying
+    fastest. ``centred=True`` gives Syne Tune's grid: continuous domains take the centres of
+    ``num_samples`` equal bins of their encoding, and integer domains ``min(num_samples, size)``
+    such values instead of every int."""
+    names, axes = grid_axes(config_space, num_samples, centred=centred)
     for values in itertools.product(*axes):
         config = dict(config_space)
         config.update(zip(names, values, strict=True))

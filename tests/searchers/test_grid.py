@@ -47,6 +47,30 @@ def test_num_samples_per_name_and_log_spacing():
     assert len(configs) == 6
 
 
+def test_centred_grid_is_syne_tunes():
+    # Syne Tune's GridSearcher: the centres (i + 0.5) / n of n equal bins of each numeric
+    # domain's encoding, integer domains included (min(n, size) values, not every int)
+    space = {
+        "x": uniform(0, 1),
+        "lr": loguniform(1e-4, 1),
+        "a": randint(1, 100),
+        "b": randint(1, 3),
+        "c": choice(["p", "q"]),
+        "f": finrange(0.0, 1.0, 3),
+    }
+    searcher = GridSearcher(space, num_samples={"x": 5, "lr": 2}, shuffle=False, centred=True)
+    configs = _all(searcher)
+    assert sorted({c["x"] for c in configs}) == pytest.approx([0.1, 0.3, 0.5, 0.7, 0.9])
+    assert sorted({c["lr"] for c in configs}) == pytest.approx([1e-3, 1e-1])
+    assert sorted({c["a"] for c in configs}) == [10, 30, 50, 70, 90]  # 10.5 rounds to even
+    assert sorted({c["b"] for c in configs}) == [1, 2, 3]  # min(5, 3) bins: every int
+    assert sorted({c["c"] for c in configs}) == ["p", "q"]
+    assert sorted({c["f"] for c in configs}) == [0.0, 0.5, 1.0]
+    assert len(configs) == searcher.size == 5 * 2 * 5 * 3 * 2 * 3
+    # the default grid keeps both ends and every int
+    assert GridSearcher(space, num_samples={"x": 5, "lr": 2}).size == 5 * 2 * 100 * 3 * 2 * 3
+
+
 def test_points_to_evaluate_first_and_not_repeated():
     space = {"a": randint(1, 3)}
     configs = _all(GridSearcher(space, points_to_evaluate=[{"a": 3}], shuffle=False))

@@ -154,7 +154,8 @@ class RandomSearch(FIFOScheduler):
 
 class GridSearch(FIFOScheduler):
     """Grid search: every combination of finite domains and ``num_samples`` values of each
-    continuous one, shuffled (``shuffle=True``) or in order."""
+    continuous one (both ends included; ``centred=True``: Syne Tune's bin centres, see
+    :class:`~tunesmith.searchers.GridSearcher`), shuffled (``shuffle=True``) or in order."""
 
     def __init__(
         self,
@@ -164,6 +165,7 @@ class GridSearch(FIFOScheduler):
         mode: str = "min",
         num_samples: int | Mapping[str, int] = 5,
         shuffle: bool = True,
+        centred: bool = False,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
     ):
@@ -175,5 +177,6 @@ class GridSearch(FIFOScheduler):
             points_to_evaluate=points_to_evaluate,
             num_samples=num_samples,
             shuffle=shuffle,
+            centred=centred,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)

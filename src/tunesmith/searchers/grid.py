@@ -19,8 +19,10 @@ _MAX_SHUFFLED = 50_000_000
 
 class GridSearcher(Searcher):
     """The full product of all values of finite domains and ``num_samples`` evenly spread values
-    of continuous ones (an int, or a dict per name; default 5). With ``shuffle=True`` (default)
-    the grid is visited in a seeded random order, else the last key varies fastest.
+    of continuous ones, both ends included (an int, or a dict per name; default 5);
+    ``centred=True`` gives Syne Tune's grid (see :func:`tunesmith.space.grid`). With
+    ``shuffle=True`` (default) the grid is visited in a seeded random order, else the last key
+    varies fastest.
     ``points_to_evaluate`` come first and are not repeated. Returns None when the grid is done.
     With ``restrict_configurations`` the grid is that list of configs (shuffled or in order).
     """
@@ -36,6 +38,7 @@ class GridSearcher(Searcher):
         num_samples: int | Mapping[str, int] = 5,
         shuffle: bool = True,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+        centred: bool = False,
     ):
         super().__init__(
             config_space,
@@ -45,8 +48,9 @@ class GridSearcher(Searcher):
             random_seed=random_seed,
             restrict_configurations=restrict_configurations,
         )
-        _, self._axes = grid_axes(self.config_space, num_samples)
+        _, self._axes = grid_axes(self.config_space, num_samples, centred=bool(centred))
         self.num_samples = num_samples
+        self.centred = bool(centred)
         self.shuffle = bool(shuffle)
         self.size = math.prod(len(a) for a in self._axes)
         if self.shuffle and self.size > _MAX_SHUFFLED and restrict_configurations is None:
