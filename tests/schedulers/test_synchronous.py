@@ -26,6 +26,15 @@ class TestSyncHyperbandContract(SchedulerContract):
         )
 
 
+class TestSyncHyperbandFirstRungBeyondTheSpaceContract(SchedulerContract):
+    # bracket 0 wants 27 configs, the contract's finite space has 24: the searcher runs out
+    # while rung 0 fills, and the shrunk rung's promotions must come from that same suggest()
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return SyncHyperband(
+            config_space, metric=metric, mode=mode, max_t=27, random_seed=random_seed
+        )
+
+
 class TestSyncSuccessiveHalvingContract(SchedulerContract):
     def make_scheduler(self, config_space, *, metric, mode, random_seed):
         return SyncSuccessiveHalving(

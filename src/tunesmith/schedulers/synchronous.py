@@ -154,6 +154,15 @@ class SyncHyperband(Scheduler):
 
     # -- suggest -------------------------------------------------------------------------------
     def suggest(self, trial_id: int) -> Suggestion | None:
+        exhausted = self._exhausted
+        suggestion = self._next_job(trial_id)
+        if suggestion is None and self._exhausted and not exhausted:
+            # the searcher ran out just now: the brackets shrank to the configs they started,
+            # so a rung 0 that is complete now promotes (a job this very call must give)
+            suggestion = self._next_job(trial_id)
+        return suggestion
+
+    def _next_job(self, trial_id: int) -> Suggestion | None:
         for bracket in list(self._active):
             suggestion = self._job(bracket, trial_id)
             if suggestion is not None:
