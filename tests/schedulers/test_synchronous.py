@@ -47,6 +47,54 @@ class TestSyncSuccessiveHalvingContract(SchedulerContract):
         )
 
 
+class TestSyncHyperbandGeometricContract(SchedulerContract):
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return SyncHyperband(
+            config_space,
+            metric=metric,
+            mode=mode,
+            max_t=10,
+            bracket_rule="geometric",
+            random_seed=random_seed,
+        )
+
+
+def test_geometric_bracket_rule_is_syne_tunes():
+    # Syne Tune's tutorial (seed 002): rung levels 1, 3, 9, 27, 81 and max_t 200; brackets start
+    # 243, 98, 41, 18, 9, 6 configs at r_min 1, 3, 9, 27, 81, 200
+    scheduler = SyncHyperband(
+        {"x": uniform(0, 1)}, metric="loss", max_t=200, bracket_rule="geometric"
+    )
+    table = scheduler.bracket_table
+    assert [rungs[0] for rungs in table] == [
+        (243, 1),
+        (98, 3),
+        (41, 9),
+        (18, 27),
+        (9, 81),
+        (6, 200),
+    ]
+    # successive halving: 243 for 1 epoch, then 81, 27, 9, 3 and the single best for 200
+    assert table[0] == [(243, 1), (81, 3), (27, 9), (9, 27), (3, 81), (1, 200)]
+    # each rung rounded up on its own: ceil(6/5 * 27) = 33, not floor(98 / 3) = 32
+    assert table[1] == [(98, 3), (33, 9), (11, 27), (4, 81), (2, 200)]
+    # max_t=10: levels 1, 3, 9 and 10 (the paper's rule counts down from 10: 1, 3, 10)
+    assert SyncHyperband(SPACE, metric="loss", max_t=10, bracket_rule="geometric").bracket_table[
+        0
+    ] == [(27, 1), (9, 3), (3, 9), (1, 10)]
+    assert SyncHyperband(SPACE, metric="loss", max_t=10).bracket_table[0] == [
+        (9, 1),
+        (3, 3),
+        (1, 10),
+    ]
+    sh = SyncSuccessiveHalving(SPACE, metric="loss", max_t=10, bracket_rule="geometric")
+    assert sh.bracket_table == [[(27, 1), (9, 3), (3, 9), (1, 10)]]
+    clone = build(json.loads(json.dumps(scheduler.spec())))
+    assert clone.bracket_table == table
+    with pytest.raises(ValueError, match=r"`bracket_rule` must be one of \['paper', 'geometric'\]"):
+        SyncHyperband(SPACE, metric="loss", bracket_rule="syne")
+
+
 def test_bracket_table_is_the_papers():
     scheduler = SyncHyperband({"x": uniform(0, 1)}, metric="loss", max_t=81)
     assert scheduler.bracket_table == [

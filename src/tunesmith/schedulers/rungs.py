@@ -31,6 +31,7 @@ from tunesmith.domains import Domain, Float
 
 __all__ = [
     "BRACKET_DISTRIBUTIONS",
+    "BRACKET_RULES",
     "MAX_T_NAMES",
     "QUANTILE_RULES",
     "RungSpec",
@@ -322,25 +323,52 @@ def async_bracket_probabilities(
     return [float(w / norm) for w in weights]
 
 
+#: how synchronous Hyperband lays out its brackets (see :func:`sync_hyperband_brackets`)
+BRACKET_RULES = ("paper", "geometric")
+
+
 def sync_hyperband_brackets(
-    max_t: int, grace_period: int = 1, reduction_factor: Any = 3, brackets: int | None = None
+    max_t: int,
+    grace_period: int = 1,
+    reduction_factor: Any = 3,
+    brackets: int | None = None,
+    rule: str = "paper",
 ) -> list[list[tuple[int, int]]]:
-    """The brackets of synchronous Hyperband (Li et al., 2017, Algorithm 1), most aggressive
-    first: bracket ``s`` (``s = s_max, ..., 0``) is a list of ``(n_i, r_i)`` rungs,
-    ``n_i = floor(n * eta**-i)`` trials evaluated at resource ``r_i = round(max_t * eta**(i - s))``,
-    with ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` and ``s_max`` the largest ``s`` with
-    ``grace_period * eta**s <= max_t``. ``brackets`` (default ``s_max + 1``) keeps the first
-    brackets; ``brackets=1`` is successive halving.
+    """The brackets of synchronous Hyperband, most aggressive first, each a list of
+    ``(n_i, r_i)`` rungs: ``n_i`` trials evaluated up to resource ``r_i``, the last ``r_i``
+    being ``max_t``. ``brackets`` (default: all) keeps the first ones; ``brackets=1`` is
+    successive halving.
+
+    * ``rule="paper"`` (Li et al., 2017, Algorithm 1): bracket ``s`` (``s = s_max, ..., 0``) has
+      ``n_i = floor(n * eta**-i)`` at ``r_i = round(max_t * eta**(i - s))``, with
+      ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` and ``s_max`` the largest ``s`` with
+      ``grace_period * eta**s <= max_t``: levels counted down from ``max_t``.
+    * ``rule="geometric"`` (Syne Tune's ``SynchronousGeometricHyperbandScheduler``): the levels
+      are the geometric rung levels counted up from ``grace_period`` (as in asynchronous
+      Hyperband) with ``max_t`` on top; bracket ``b`` starts at level ``b``, and with ``r`` rungs
+      below ``max_t`` and ``s_max + 1`` levels in bracket 0, rung ``k`` holds
+      ``ceil((s_max + 1) / (r + 1) * eta**(r - k))`` trials, the top one
+      ``ceil((s_max + 1) / (r + 1))``.
 
     >>> sync_hyperband_brackets(81, 1, 3)[1]
     [(34, 3), (11, 9), (3, 27), (1, 81)]
+    >>> sync_hyperband_brackets(200, 1, 3, rule="geometric")[1]  # Syne Tune's tutorial example
+    [(98, 3), (33, 9), (11, 27), (4, 81), (2, 200)]
     """
     max_t = check_positive_int("max_t", max_t)
     grace_period = _check_grace(grace_period, max_t)
     eta = check_reduction_factor(reduction_factor)
-    s_max = 0
-    while grace_period * eta ** (s_max + 1) <= max_t * (1 + _TOL):
-        s_max += 1
+    if rule not in BRACKET_RULES:
+        raise ValueError(
+            f"`bracket_rule` must be one of {list(BRACKET_RULES)}, but got bracket_rule={rule!r}"
+        )
+    if rule == "geometric":
+        levels = geometric_rung_levels(grace_period, eta, max_t)
+        s_max = len(levels)
+    else:
+        s_max = 0
+        while grace_period * eta ** (s_max + 1) <= max_t * (1 + _TOL):
+            s_max += 1
     if brackets is None:
         brackets = s_max + 1
     if not _is_int(brackets) or not 1 <= brackets <= s_max + 1:
@@ -350,6 +378,15 @@ def sync_hyperband_brackets(
         )
     out = []
     for s in range(s_max, s_max - brackets, -1):
+        if rule == "geometric":
+            first = s_max - s  # the bracket's first level; s rungs below max_t
+            share = (s_max + 1) / (s + 1)
+            rungs = [
+                (math.ceil(share * eta ** (s - k) - _TOL), levels[first + k]) for k in range(s)
+            ]
+            rungs.append((math.ceil(share - _TOL), max_t))
+            out.append(rungs)
+            continue
         n = math.ceil((s_max + 1) / (s + 1) * eta**s - _TOL)
         rungs = []
         for i in range(s + 1):

@@ -98,8 +98,10 @@ class SyncHyperband(Scheduler):
     resource ``r = max_t * eta**-s``, of which ``floor(n * eta**-i)`` go on to ``r * eta**i``;
     ``brackets`` keeps the first ones (``brackets=1``: successive halving). With ``max_t=81``,
     ``reduction_factor=3`` bracket ``s=3`` is ``[(34, 3), (11, 9), (3, 27), (1, 81)]``
-    (``scheduler.bracket_table`` lists them all). See the module docstring for how brackets share
-    the workers.
+    (``scheduler.bracket_table`` lists them all). ``bracket_rule="geometric"`` lays the
+    brackets out as Syne Tune does (levels counted up from ``grace_period``, ``max_t`` on top,
+    rung sizes rounded up; see :func:`~tunesmith.schedulers.rungs.sync_hyperband_brackets`).
+    See the module docstring for how brackets share the workers.
 
     Results must carry ``resource_attr`` (1-based, increasing); results at or below the level
     where a resumed trial paused (a trial without checkpoints starting over) are ignored.
@@ -116,6 +118,7 @@ class SyncHyperband(Scheduler):
         grace_period: int = 1,
         reduction_factor: float = 3,
         brackets: int | None = None,
+        bracket_rule: str = "paper",
         max_resource_attr: str | None = None,
         searcher: str | Searcher = "random",
         random_seed: int | None = None,
@@ -133,8 +136,9 @@ class SyncHyperband(Scheduler):
             self.config_space, max_t=max_t, max_resource_attr=max_resource_attr
         )
         self.bracket_table = sync_hyperband_brackets(
-            self.max_t, grace_period, reduction_factor, brackets
+            self.max_t, grace_period, reduction_factor, brackets, bracket_rule
         )
+        self.bracket_rule = bracket_rule
         self.brackets = len(self.bracket_table)
         self.searcher = make_searcher(
             searcher,
@@ -398,6 +402,7 @@ class SyncSuccessiveHalving(SyncHyperband):
         max_t: int | None = None,
         grace_period: int = 1,
         reduction_factor: float = 3,
+        bracket_rule: str = "paper",
         max_resource_attr: str | None = None,
         searcher: str | Searcher = "random",
         random_seed: int | None = None,
@@ -412,6 +417,7 @@ class SyncSuccessiveHalving(SyncHyperband):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             brackets=1,
+            bracket_rule=bracket_rule,
             max_resource_attr=max_resource_attr,
             searcher=searcher,
             random_seed=random_seed,
