@@ -35,6 +35,12 @@ class TestMedianStoppingOverASHAContract(SchedulerContract):
         return MedianStoppingRule(inner, grace_time=2, grace_population=3, rank_cutoff=0.3)
 
 
+class TestMedianStoppingRuleAllPopulationContract(SchedulerContract):
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        inner = RandomSearch(config_space, metric=metric, mode=mode, random_seed=random_seed)
+        return MedianStoppingRule(inner, grace_population=3, population="all")
+
+
 def make(**kwargs):
     kwargs = {"grace_time": 1, "grace_population": 2, "running_average": False, **kwargs}
     return MedianStoppingRule(RandomSearch(SPACE, metric="loss", random_seed=0), **kwargs)
