@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.spec",
             "tunesmith.logs",
             "tunesmith.bench",
+            "tunesmith.multiobjective",  # indicators: hypervolume, non-dominated sorting
             "tunesmith._lazy",  # the packages' lazy exports (PEP 562)
         ],
     ),

@@ -79,6 +79,7 @@ _EXPORTS = {
     "space_to_json": "tunesmith.space",
     "uniform": "tunesmith.space",
     "validate_config": "tunesmith.space",
+    "hypervolume": "tunesmith.multiobjective",
 }
 
 
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.callbacks import TunerCallback
     from tunesmith.logs import set_verbosity
+    from tunesmith.multiobjective import hypervolume
     from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report, trial_id
     from tunesmith.results import TuningResult
     from tunesmith.schedulers import (
@@ -197,6 +199,7 @@ __all__ = [
     "choice",
     "default_config",
     "finrange",
+    "hypervolume",
     "list_studies",
     "load_study",
     "logfinrange",
