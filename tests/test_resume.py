@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tunesmith import RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
 from tunesmith.callbacks import TunerCallback
-from tunesmith.resume import StudyMismatchError
+from tunesmith.resume import ReplayError, StudyMismatchError
 from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.store import Store
 from tunesmith.store.schema import owners, studies
@@ -351,3 +351,50 @@ def test_running_a_finished_study_again_says_so(caplog):
         "resuming study 'cut' after its last run was cut short (an error): 1 "
         "trials (0 completed, 0 failed), 3 results",
     ) in messages, messages
+
+
+def test_a_study_stored_before_an_argument_existed_says_what_to_pass(tmp_path):
+    """An ASHA study from before ``rung_quantiles`` (stored spec without it; it ran as "eta"
+    does): resumed with today's default, whose decisions differ at rung 9 of max_t=10, the
+    replay error says which argument to pass; passing it resumes the study."""
+    from tunesmith import ASHA
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    space = {"x": uniform(0, 1), "epochs": 10}
+
+    made = []
+
+    def trial(config, start):  # each trial better than all before until epoch 9, then worse
+        made.append(1)
+        for epoch in range(start + 1, config["epochs"] + 1):
+            yield {"epoch": epoch, "loss": len(made) * (1 if epoch >= 9 else -1)}
+
+    def run(n, **kwargs):
+        scheduler = ASHA(
+            space, metric="loss", max_t=10, resource_attr="epoch", random_seed=0, **kwargs
+        )
+        tuner = Tuner(
+            InlineBackend(trial),
+            scheduler,
+            StoppingCriterion(max_num_trials_started=n),
+            n_workers=1,
+            verbose=0,
+            name="old",
+            storage=url,
+            run_dir=tmp_path / "run",
+        )
+        return tuner.run()
+
+    # at rung 9, "eta" lets the top third go on, today's default the top 9/10
+    first = run(6, rung_quantiles="eta")
+    assert first.status_counts() == {"completed": 1, "stopped": 5}
+    with Store(url) as store, store._engine.begin() as conn:  # as an older version stored it
+        spec = json.loads(conn.execute(sa.select(studies.c.scheduler_spec)).scalar_one())
+        del spec["kwargs"]["rung_quantiles"]
+        conn.execute(sa.update(studies).values(scheduler_spec=json.dumps(spec)))
+    with pytest.raises(
+        ReplayError,
+        match=r"before rung_quantiles existed.*pass " r"rung_quantiles='eta' to the scheduler",
+    ):
+        run(8)
+    assert len(run(8, rung_quantiles="eta").trials) == 8

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.runstate import RunState, user_metrics
-from tunesmith.spec import diff_specs
+from tunesmith.spec import changed_since, diff_specs
 from tunesmith.store.home import home_directory
 
 logger = logging.getLogger("tunesmith")
@@ -220,7 +220,18 @@ def open_study(
         if "run_dir" in study.metadata and default_run_dir and not created:
             run_dir = stored_run_dir(study)
         scheduler.load_state_dict(study.metadata["scheduler_state"])
-        replay(scheduler, state, store.read_events(study))
+        try:
+            replay(scheduler, state, store.read_events(study))
+        except ReplayError as err:
+            changed = changed_since(study.scheduler_spec, spec)
+            if not changed:
+                raise
+            args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+            raise ReplayError(
+                f"{err}. The study was stored by an earlier tunesmith, before "
+                f"{', '.join(changed)} existed, and ran as {args} does now: pass {args} to "
+                "the scheduler to resume it as it ran"
+            ) from None
         if not created:
             _say_resumed(name, state)
         return store, study, lease, run_dir

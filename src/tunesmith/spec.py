@@ -314,6 +314,37 @@ def _with_added(old: Any, new: Any) -> Any:
     return {**old, "kwargs": kwargs}
 
 
+def changed_since(old: Any, new: Any) -> dict[str, Any]:
+    """The keyword arguments a class gained after ``old`` (a stored spec) was written whose
+    ``new`` value behaves otherwise than the class did before (its ``spec_added`` value), by
+    name, with that old value: what to pass to run a stored study as it ran. Nested specs
+    likewise."""
+    old, new = normalize_spec(old), normalize_spec(new)
+    out: dict[str, Any] = {}
+    _changed_since(old, new, out)
+    return out
+
+
+def _changed_since(old: Any, new: Any, out: dict[str, Any]) -> None:
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return
+    if "__spec__" in old and "__spec__" in new:
+        _changed_since(old["__spec__"], new["__spec__"], out)
+        return
+    old_kwargs, new_kwargs = old.get("kwargs"), new.get("kwargs")
+    if not isinstance(old_kwargs, Mapping) or not isinstance(new_kwargs, Mapping):
+        return
+    for key, value in old_kwargs.items():
+        _changed_since(value, new_kwargs.get(key), out)
+    try:
+        before = getattr(class_of(old["class"]), "spec_added", {})
+    except (ImportError, AttributeError, ValueError, TypeError, KeyError):
+        return
+    for key, value in before.items():
+        if key not in old_kwargs and new_kwargs.get(key, value) != _to_data(value):
+            out[key] = value
+
+
 def _diff(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         out = []
