@@ -17,7 +17,8 @@ from tunesmith.testing.backend_contract import live_descendants, pid_alive
 
 TUNER = textwrap.dedent(
     """
-    import pathlib, sys
+    import faulthandler, pathlib, signal, sys
+    faulthandler.register(signal.SIGUSR1)  # the test dumps the threads' stacks if it hangs
     from tunesmith.backends import LocalBackend, ScriptBackend
     from tunesmith.testing import trainables
     from tunesmith.trial import Trial
@@ -76,7 +77,17 @@ def test_killed_tuner_takes_its_processes_along(tmp_path):
 def test_ctrl_c_reaches_the_tuner_which_shuts_down(tmp_path):
     tuner, children = _start_tuner(tmp_path)
     os.killpg(tuner.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    out, err = tuner.communicate(timeout=60)
+    try:
+        out, err = tuner.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # say where it hangs, and leave nothing running
+        tuner.send_signal(signal.SIGUSR1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            tuner.wait(timeout=5)
+        for pid in [tuner.pid, *children]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        out, err = tuner.communicate()
+        pytest.fail(f"the tuner did not end within 60 s of a Ctrl-C; its stderr:\n{err}")
     assert "KeyboardInterrupt" in err
     assert out == "shut down\n"
     assert not any(pid_alive(pid) for pid in children)
