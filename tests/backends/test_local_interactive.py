@@ -172,6 +172,20 @@ def test_python_reading_the_script_from_stdin(tmp_path):
         _check_process(_run(["-"], tmp_path, stdin=stdin), tmp_path)
 
 
+def test_script_file_without_main_guard_with_import_main_false(tmp_path):
+    # a script file that tunes at top level (notebook-style code saved as a file): workers that
+    # imported it would run the tuning again, so with import_main=False they do not, and the
+    # function comes by value
+    program = _program(tmp_path, "train").replace(
+        "LocalBackend(train)", "LocalBackend(train, import_main=False)"
+    )
+    script = tmp_path / "tune.py"
+    script.write_text(program + "print('main ran in', os.getpid())\n")
+    proc = _run([str(script)], tmp_path)
+    _check_process(proc, tmp_path)
+    assert proc.stdout.count("main ran in") == 1
+
+
 def test_repl(tmp_path):
     # an interactive session fed line by line (-i forces the REPL although stdin is a pipe); a
     # failing statement there prints a traceback and goes on, hence the check of stderr

@@ -83,13 +83,14 @@ def main_is_importable() -> bool:
     return isinstance(path, str) and os.path.isfile(path)
 
 
-def pickle_function(fn: Callable[[dict[str, Any]], Any]) -> bytes:
+def pickle_function(fn: Callable[[dict[str, Any]], Any], *, by_value: bool = False) -> bytes:
     """The trial function as the workers get it: by reference (module and name, as pickle
     does) where they can import it, else by value with cloudpickle: its code and the globals it
-    uses, as they are now. A function that cannot be sent is a TypeError naming it and why."""
+    uses, as they are now (``by_value=True``: always by value, for workers that do not import
+    the user's script). A function that cannot be sent is a TypeError naming it and why."""
     if not callable(fn):
         raise TypeError(f"LocalBackend needs a function fn(config), but got {fn!r}")
-    if main_is_importable():
+    if not by_value and main_is_importable():
         try:
             return pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
@@ -153,11 +154,11 @@ def _unpicklable_parts(fn: Any, dumps: Callable[[Any], bytes]) -> list[str]:
     return parts
 
 
-def main_module_data() -> dict[str, Any]:
+def main_module_data(*, import_main: bool = True) -> dict[str, Any]:
     """What a worker needs to import the user's ``__main__`` module as ``__mp_main__`` (so
     functions defined in the user's script can be unpickled), for multiprocessing's
-    ``spawn.prepare``. Nothing to import where :func:`main_is_importable` is False (the trial
-    function then came by value)."""
+    ``spawn.prepare``. Nothing to import where :func:`main_is_importable` is False or
+    ``import_main`` is False (the trial function then came by value)."""
     cwd = os.getcwd()
     data: dict[str, Any] = {
         "sys_path": [path or cwd for path in sys.path],
@@ -167,7 +168,9 @@ def main_module_data() -> dict[str, Any]:
     main = sys.modules.get("__main__")
     spec_name = getattr(getattr(main, "__spec__", None), "name", None)
     path = getattr(main, "__file__", None)
-    if spec_name is not None:
+    if not import_main:
+        pass
+    elif spec_name is not None:
         data["init_main_from_name"] = spec_name
     elif isinstance(path, str) and os.path.isfile(path):
         data["init_main_from_path"] = os.path.abspath(path)

@@ -125,6 +125,10 @@ class LocalBackend(ProcessBackend):
             cap); a full log becomes ``stdout.log.1`` and a new one starts, keeping the tail.
         echo_output: also show the trials' output on the tuner's stdout/stderr, each line
             prefixed ``[trial N]``.
+        import_main: False: the workers do not import the script that runs the tuner, and
+            ``fn`` (with what it uses from that script) is always sent by value (cloudpickle).
+            For scripts that start tuning at top level, without ``if __name__ ==
+            "__main__":``, as notebook-style code does (the AutoGluon front end uses it).
     """
 
     def __init__(
@@ -137,9 +141,13 @@ class LocalBackend(ProcessBackend):
         start_timeout: float = 120.0,
         max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
         echo_output: bool = True,
+        import_main: bool = True,
     ) -> None:
         super().__init__()
-        self._fn = pickle_function(fn)
+        if not isinstance(import_main, bool):
+            raise TypeError(f"`import_main` must be True or False, but got {import_main!r}")
+        self.import_main = import_main
+        self._fn = pickle_function(fn, by_value=not import_main)
         self.resources = check_resources(resources)
         self.gpus = check_gpus(gpus)
         for name, value in (
@@ -186,7 +194,8 @@ class LocalBackend(ProcessBackend):
         for stale in self.run_dir.glob(".tunesmith-worker-*.pkl"):  # left by older versions
             with contextlib.suppress(OSError):
                 stale.unlink()
-        init = {"fn": self._fn, "metric": metric, "main": main_module_data()}
+        main = main_module_data(import_main=self.import_main)
+        init = {"fn": self._fn, "metric": metric, "main": main}
         self._init_frame = frame(("init", pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)))
         self._workers = [None] * n_workers
         self._setting_up = True
