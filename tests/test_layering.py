@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.experiments",
             "tunesmith.viz",
             "tunesmith.studies",  # load_study(): the results API on the store
+            "tunesmith.compat",  # other systems' APIs, translated to the native classes
         ],
     ),
     (

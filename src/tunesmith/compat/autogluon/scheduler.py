@@ -1,0 +1,466 @@
+"""``ag.scheduler``: AutoGluon's ``FIFOScheduler``, ``HyperbandScheduler`` and ``RLScheduler``,
+each a front for one native tunesmith scheduler (:attr:`native`) run by the native
+:class:`~tunesmith.Tuner` on a :class:`~tunesmith.LocalBackend`. They are not tunesmith
+schedulers themselves (the native classes keep their registered names).
+
+``run()`` runs the trials and returns when they have ended (AutoGluon's returns once the last
+one started); ``join_jobs()`` then has nothing left to wait for. The workers do not import the
+script (``LocalBackend(import_main=False)``), so the seeds' notebook-style scripts, which tune
+at top level without ``if __name__ == "__main__":``, run as written; the training function and
+what it uses from the script are sent by value.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections import OrderedDict
+from typing import Any
+
+from tunesmith.compat.autogluon._searchers import DEFAULT_SEED, make_searcher
+from tunesmith.compat.autogluon.decorator import SearchableFunction
+from tunesmith.compat.autogluon.errors import (
+    InvalidValue,
+    NotSupported,
+    check_arguments,
+)
+from tunesmith.compat.autogluon.history import (
+    HistoryCallback,
+    best_of,
+    clean_report,
+    plot_training_curves,
+)
+from tunesmith.compat.autogluon.reporter import FakeReporter, Reporter
+
+__all__ = ["FIFOScheduler", "HyperbandScheduler", "RLScheduler", "load", "save"]
+
+logger = logging.getLogger("tunesmith")
+
+_FIFO_KEYS = {
+    "args", "resource", "searcher", "search_options", "checkpoint", "resume", "num_trials",
+    "time_out", "max_reward", "reward_attr", "time_attr", "constraint_attr", "dist_ip_addrs",
+    "visualizer", "training_history_callback", "training_history_callback_delta_secs",
+    "training_history_searcher_info", "delay_get_config", "stop_jobs_after_time_out",
+}  # fmt: skip
+_HYPERBAND_KEYS = {
+    "max_t", "grace_period", "reduction_factor", "brackets", "type", "searcher_data",
+    "do_snapshots", "rung_system_per_bracket", "keep_size_ratios", "maxt_pending",
+    "random_seed", "rung_levels",
+}  # fmt: skip
+_RL_KEYS = {
+    "controller_lr", "ema_baseline_decay", "controller_resource", "controller_batch_size",
+    "sync", "random_seed",
+}  # fmt: skip
+_RAY = "not available yet: use RayBackend when it exists (tunesmith runs trials on this machine)"
+
+
+def save(obj: Any, path: str) -> None:
+    """``ag.save``: pickle ``obj`` (a ``state_dict()``) to ``path``."""
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(obj, f)
+
+
+def load(path: str) -> Any:
+    """``ag.load``: what :func:`save` wrote."""
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+class _TrialFunction:
+    """What the workers run: the decorated function with ``args`` built from the config and a
+    :class:`Reporter`. numpy's global generator is seeded with the task id + 1 first, as
+    AutoGluon seeds it before each call (so ``np.random`` in a training function is
+    reproducible)."""
+
+    def __init__(self, fn: SearchableFunction, base_args: Any):
+        self.fn, self.base_args = fn, base_args
+
+    def __call__(self, config: dict[str, Any]) -> None:
+        import numpy as np
+
+        import tunesmith
+
+        np.random.seed((tunesmith.trial_id() or 0) + 1)
+        self.fn.f(self.fn.build_args(config, self.base_args), reporter=Reporter())
+
+
+class FIFOScheduler:
+    """AutoGluon's ``FIFOScheduler(train_fn, **kwargs)``: every trial runs to its end; the
+    native scheduler is :class:`tunesmith.FIFOScheduler` with the searcher ``searcher`` names."""
+
+    _name = "FIFOScheduler"
+    _keys = _FIFO_KEYS
+
+    def __init__(self, train_fn: SearchableFunction, **kwargs: Any):
+        check_arguments(self._name, kwargs, self._keys)
+        if not isinstance(train_fn, SearchableFunction):
+            raise InvalidValue(
+                f"{self._name}: train_fn must be decorated with @ag.args(...), but got {train_fn!r}"
+            )
+        if kwargs.get("dist_ip_addrs"):
+            raise NotSupported(f"dist_ip_addrs: {_RAY}")
+        for key, ok in (("visualizer", "none"), ("constraint_attr", None)):
+            value = kwargs.get(key, ok)
+            if value is not None and value != ok and str(value).lower() != ok:
+                raise NotSupported(
+                    f"{key}={value!r} is not supported: "
+                    + (
+                        "tunesmith shows its live progress, the dashboard and tunesmith.viz"
+                        if key == "visualizer"
+                        else "use tunesmith.ConstrainedBayesianOptimization with the native Tuner"
+                    )
+                )
+        if kwargs.get("training_history_searcher_info"):
+            raise NotSupported(
+                "training_history_searcher_info=True is not supported: the searcher's state is "
+                "in scheduler.native.searcher.state_dict()"
+            )
+        self.train_fn = train_fn
+        self.args = kwargs.get("args")
+        self.resource = dict(kwargs.get("resource") or {"num_cpus": 1, "num_gpus": 0})
+        self.num_trials = kwargs.get("num_trials")
+        self.time_out = kwargs.get("time_out")
+        if self.num_trials is None and self.time_out is None:
+            raise InvalidValue("Need stopping criterion: Either num_trials or time_out")
+        self.max_reward = kwargs.get("max_reward")
+        self._reward_attr = kwargs.get("reward_attr", "accuracy")
+        self._time_attr = kwargs.get("time_attr", "epoch")
+        self._checkpoint = kwargs.get("checkpoint", self._default_checkpoint())
+        self._resume = bool(kwargs.get("resume", False))
+        if self._resume:
+            if self._checkpoint is None:
+                raise InvalidValue("Need checkpoint to be set if resume = True")
+            if not os.path.isfile(self._checkpoint):
+                raise FileExistsError(
+                    f"checkpoint path {self._checkpoint} is not available for resume."
+                )
+        self._stop_jobs_after_time_out = bool(kwargs.get("stop_jobs_after_time_out", True))
+        if not kwargs.get("delay_get_config", True):
+            logger.info(
+                "delay_get_config=False: tunesmith always asks the searcher when a worker is free"
+            )
+        self.training_history: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self.config_history: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._history_callback = kwargs.get("training_history_callback")
+        self._history_delta = kwargs.get("training_history_callback_delta_secs", 60)
+        self._offset = 0
+        self._ran = False
+        self.result = None
+        self.config_space = train_fn.config_space()
+        self.random_seed = int(kwargs.get("random_seed", DEFAULT_SEED))
+        self.searcher_arg = kwargs.get("searcher", "random")
+        self.search_options = kwargs.get("search_options")
+        self.native = self._make_native(kwargs)
+        self.searcher = self.native.searcher
+
+    def _default_checkpoint(self) -> str | None:
+        return None
+
+    def _searcher(self, searcher: Any = None) -> Any:
+        return make_searcher(
+            self.searcher_arg if searcher is None else searcher,
+            self.search_options,
+            config_space=self.config_space,
+            default_config=self.train_fn.default_config(),
+            metric=self._reward_attr,
+            random_seed=self.random_seed,
+        )
+
+    def _make_native(self, kwargs: dict[str, Any]) -> Any:
+        from tunesmith.schedulers import FIFOScheduler as NativeFIFO
+
+        return NativeFIFO(
+            self.config_space, searcher=self._searcher(), metric=self._reward_attr, mode="max"
+        )
+
+    # -- running ---------------------------------------------------------------------------
+    def _n_workers(self) -> int:
+        cpus = self.resource.get("num_cpus", 1) or 1
+        return max(1, (os.cpu_count() or 1) // int(cpus))
+
+    def _tuner(self, num_trials: int | None, time_out: float | None) -> Any:
+        from tunesmith import LocalBackend, StoppingCriterion, Tuner
+
+        backend = LocalBackend(
+            _TrialFunction(self.train_fn, self.args),
+            resources={
+                "cpus": int(self.resource.get("num_cpus", 1) or 1),
+                "gpus": int(self.resource.get("num_gpus", 0) or 0),
+            },
+            import_main=False,
+        )
+        stop = StoppingCriterion(
+            max_num_trials_started=num_trials,
+            max_wallclock_time=time_out,
+            max_metric_value=(
+                None if self.max_reward is None else {self._reward_attr: self.max_reward}
+            ),
+        )
+        callback = HistoryCallback(
+            self.training_history,
+            self.config_history,
+            offset=self._offset,
+            callback=self._history_callback,
+            delta_secs=self._history_delta,
+            on_task_end=self._on_task_end if self._checkpoint else None,
+        )
+        study: dict[str, Any] = {"storage": "memory"}
+        if self._checkpoint:
+            base = os.path.splitext(os.path.abspath(self._checkpoint))[0]
+            os.makedirs(os.path.dirname(base), exist_ok=True)
+            study = {
+                "storage": f"sqlite:///{base}.db",
+                "name": "autogluon",
+                "run_dir": base + "-trials",
+                "if_exists": "resume" if (self._resume or self._ran) else "overwrite",
+            }
+        return Tuner(
+            backend,
+            self.native,
+            stop,
+            n_workers=self._n_workers(),
+            callbacks=[callback],
+            max_failures=1.0,
+            wait_trial_completion_when_stopping=not self._stop_jobs_after_time_out,
+            **study,
+        )
+
+    def _on_task_end(self) -> None:
+        self.save()
+
+    def run(self, **kwargs: Any) -> None:
+        """Run ``num_trials`` trials (or until ``time_out`` seconds); ``num_trials`` and
+        ``time_out`` given here replace the constructor's. Returns when the trials ended."""
+        check_arguments(f"{self._name}.run", kwargs, {"num_trials", "time_out"})
+        if self._ran and not self._checkpoint:
+            raise RuntimeError(
+                f"{self._name}.run() already ran; pass checkpoint=... to the scheduler to run "
+                "more trials in the same experiment"
+            )
+        tuner = self._tuner(
+            kwargs.get("num_trials", self.num_trials), kwargs.get("time_out", self.time_out)
+        )
+        self.result = tuner.run()
+        self._ran = True
+        self._history_from(self.result)
+        if self._checkpoint:
+            self.save()
+
+    def _history_from(self, result: Any) -> None:
+        """The whole history from the run's result (a resumed run's earlier reports too)."""
+        history: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        for report in result.results:
+            key = str(report["trial_id"] + self._offset)
+            history.setdefault(key, []).append(clean_report(report))
+        for trial_id in sorted(result.trials):
+            key = str(trial_id + self._offset)
+            self.config_history.setdefault(key, dict(result.trials[trial_id].config))
+        self.training_history.clear()
+        self.training_history.update(history)
+
+    def join_jobs(self, timeout: float | None = None) -> None:
+        """Wait for all trials: ``run()`` already did."""
+
+    join_tasks = join_jobs
+
+    def shutdown(self) -> None:
+        """Nothing to shut down: the tuner ends its worker processes when ``run()`` returns."""
+
+    # -- results ---------------------------------------------------------------------------
+    @property
+    def num_finished_tasks(self) -> int:
+        if self.result is None:
+            return 0
+        from tunesmith.trial import TrialStatus
+
+        running = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.PAUSED)
+        return sum(1 for t in self.result.trials.values() if t.status not in running)
+
+    def _counted(self, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The reports of a task AutoGluon's searcher gets: its last one."""
+        return reports[-1:]
+
+    def get_best_task_id(self) -> str | None:
+        """The task with the best reward (ties, and equal configs: the first)."""
+        task, _ = best_of(self.training_history, self._reward_attr, self._counted)
+        if task is None:
+            return None
+        config = self.config_history[task]
+        return next(k for k, c in self.config_history.items() if c == config)
+
+    def get_best_config(self) -> dict[str, Any] | None:
+        task = self.get_best_task_id()
+        return None if task is None else dict(self.config_history[task])
+
+    def get_best_reward(self) -> float | None:
+        return best_of(self.training_history, self._reward_attr, self._counted)[1]
+
+    def get_training_curves(
+        self, filename: str | None = None, plot: bool = False, use_legend: bool = True
+    ) -> None:
+        if filename is None and not plot:
+            logger.warning("Please either provide filename or allow plot in get_training_curves")
+        plot_training_curves(
+            self.training_history,
+            reward_attr=self._reward_attr,
+            time_attr=self._time_attr,
+            filename=filename,
+            plot=plot,
+            use_legend=use_legend,
+        )
+
+    def run_with_config(self, config: dict[str, Any]) -> Any:
+        """Run the training function once, here, with ``config`` (e.g.
+        ``get_best_config()``) and the other arguments at their defaults; returns what it
+        returns. Its reports are not part of the experiment."""
+        return self.train_fn(self.args, config=config, reporter=FakeReporter())
+
+    # -- state -----------------------------------------------------------------------------
+    def state_dict(self, destination: dict[str, Any] | None = None) -> dict[str, Any]:
+        state = {} if destination is None else destination
+        state["training_history"] = {k: list(v) for k, v in self.training_history.items()}
+        state["config_history"] = dict(self.config_history)
+        state["scheduler"] = self.native.state_dict()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` into a new scheduler: history, best config and reward,
+        and the native scheduler's (searcher's) state. A later ``run()`` numbers its tasks
+        after the loaded ones. (``checkpoint=`` with ``resume=True`` resumes exactly instead.)"""
+        self.training_history.clear()
+        self.training_history.update(state_dict["training_history"])
+        self.config_history.clear()
+        self.config_history.update(state_dict["config_history"])
+        self.native.load_state_dict(state_dict["scheduler"])
+        keys = [int(k) for k in self.config_history] + [int(k) for k in self.training_history]
+        self._offset = max(keys, default=-1) + 1
+
+    def save(self, checkpoint: str | None = None) -> None:
+        """Write :meth:`state_dict` to ``checkpoint`` (default: the constructor's)."""
+        path = checkpoint or self._checkpoint
+        if path is not None:
+            save(self.state_dict(), path)
+
+    # -- AutoGluon internals the tuner does itself -------------------------------------------
+    def add_remote(self, ip_addrs: Any) -> None:
+        raise NotSupported(f"add_remote: {_RAY}")
+
+    def upload_files(self, files: Any, **kwargs: Any) -> None:
+        raise NotSupported(f"upload_files: {_RAY}")
+
+    def _internal(self, name: str) -> NotSupported:
+        return NotSupported(
+            f"{name} is not supported: tunesmith's Tuner starts the trials itself; use "
+            "run(num_trials=...) (and run_with_config(config) for one run with a given config)"
+        )
+
+    def schedule_next(self) -> None:
+        raise self._internal("schedule_next")
+
+    def add_job(self, task: Any, **kwargs: Any) -> None:
+        raise self._internal("add_job")
+
+    add_task = add_job
+
+    def run_job(self, task: Any) -> None:
+        raise self._internal("run_job")
+
+    def __repr__(self) -> str:
+        return f"ag.scheduler.{self._name}(native={self.native!r})"
+
+
+class HyperbandScheduler(FIFOScheduler):
+    """AutoGluon's ``HyperbandScheduler``: :class:`tunesmith.HyperbandScheduler` with the same
+    arguments (``time_attr`` is its ``resource_attr``; ``max_t`` inferred from ``args.epochs``
+    or ``args.max_t``)."""
+
+    _name = "HyperbandScheduler"
+    _keys = _FIFO_KEYS | _HYPERBAND_KEYS
+
+    def _make_native(self, kwargs: dict[str, Any]) -> Any:
+        from tunesmith.schedulers import HyperbandScheduler as NativeHyperband
+
+        if kwargs.get("do_snapshots"):
+            raise NotSupported(
+                "do_snapshots=True is not supported: the store keeps every result; read them "
+                "with tunesmith.load_study(...)"
+            )
+        defaults = self.train_fn.default_args(self.args)
+        inferred = defaults.get("epochs", defaults.get("max_t"))
+        max_t = kwargs.get("max_t", inferred)
+        if max_t is None:
+            raise InvalidValue(
+                "Either max_t must be specified, or it has to be specified via train_fn (as "
+                "train_fn.args.epochs or train_fn.args.max_t)"
+            )
+        if kwargs.get("rung_levels") is not None:
+            grace, eta = 1, 3  # ignored by the native scheduler when rung_levels is given
+        else:
+            grace, eta = kwargs.get("grace_period", 1), kwargs.get("reduction_factor", 3)
+        self.max_t = max_t
+        return NativeHyperband(
+            self.config_space,
+            searcher=self._searcher(),
+            metric=self._reward_attr,
+            mode="max",
+            resource_attr=self._time_attr,
+            max_t=max_t,
+            grace_period=grace,
+            reduction_factor=eta,
+            rung_levels=kwargs.get("rung_levels"),
+            brackets=kwargs.get("brackets", 1),
+            type=kwargs.get("type", "stopping"),
+            searcher_data=kwargs.get("searcher_data", "rungs"),
+            rung_system_per_bracket=kwargs.get("rung_system_per_bracket", True),
+            keep_size_ratios=kwargs.get("keep_size_ratios", False),
+            maxt_pending=kwargs.get("maxt_pending", False),
+            random_seed=self.random_seed,
+        )
+
+    def _counted(self, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The reports AutoGluon's searcher gets (``searcher_data``): at rung levels and
+        ``max_t``, all of them, or those plus the last."""
+        mode = self.native.searcher_data
+        if mode == "all":
+            return reports
+        levels = set(self.native.rung_levels) | {self.max_t}
+        out = [r for r in reports if r.get(self._time_attr) in levels]
+        if mode == "rungs_and_last" and reports and reports[-1] not in out:
+            out.append(reports[-1])
+        return out
+
+
+class RLScheduler(FIFOScheduler):
+    """AutoGluon's ``RLScheduler``: :class:`tunesmith.RLScheduler` (an LSTM controller trained
+    with REINFORCE; ``controller_batch_size``, ``controller_lr``, ``ema_baseline_decay``)."""
+
+    _name = "RLScheduler"
+    _keys = _FIFO_KEYS | _RL_KEYS
+
+    def _default_checkpoint(self) -> str | None:
+        return None  # AutoGluon's default './exp/checkpoint.ag': here only where asked for
+
+    def _make_native(self, kwargs: dict[str, Any]) -> Any:
+        from tunesmith.schedulers import RLScheduler as NativeRL
+        from tunesmith.searchers import RLSearcher
+
+        if "searcher" in kwargs and not isinstance(kwargs["searcher"], RLSearcher):
+            logger.warning(
+                "RLScheduler: argument 'searcher' must be an RLSearcher; ignoring it (AutoGluon "
+                "does the same)"
+            )
+        if not kwargs.get("sync", True):
+            logger.info("RLScheduler: sync=False: tunesmith's RL search is asynchronous anyway")
+        return NativeRL(
+            self.config_space,
+            metric=self._reward_attr,
+            mode="max",
+            controller_batch_size=kwargs.get("controller_batch_size", 1),
+            controller_lr=kwargs.get("controller_lr", 1e-3),
+            ema_baseline_decay=kwargs.get("ema_baseline_decay", 0.95),
+            random_seed=self.random_seed,
+        )
