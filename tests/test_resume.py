@@ -398,3 +398,79 @@ def test_a_study_stored_before_an_argument_existed_says_what_to_pass(tmp_path):
     ):
         run(8)
     assert len(run(8, rung_quantiles="eta").trials) == 8
+
+
+def two_objectives(config, start):
+    for epoch in range(start + 1, config["epochs"] + 1):
+        err = config["x"] + (config["c"] == "b") + 1.0 / epoch
+        yield {"epoch": epoch, "err": err, "latency": (1.0 - config["x"]) * epoch}
+
+
+class StopDominated(FIFOScheduler):
+    """Several objectives, decisions that depend on both: stops a trial at epoch 2 when a
+    completed trial's last point dominates its point."""
+
+    multi_objective = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.done = []
+
+    def on_trial_result(self, trial, result):
+        point = self.objectives(result)
+        if result["epoch"] == 2 and any(
+            all(d <= p for d, p in zip(done, point, strict=True)) and done != point
+            for done in self.done
+        ):
+            return Decision.STOP
+        return Decision.CONTINUE
+
+    def on_trial_complete(self, trial, result):
+        super().on_trial_complete(trial, result)
+        self.done.append(self.objectives(result))
+
+
+def test_a_multi_objective_study_resumes_after_crashes_to_the_same_decisions():
+    def make(name, callbacks=()):
+        scheduler = StopDominated(
+            SPACE, metric=["err", "latency"], mode=["min", "min"], random_seed=3
+        )
+        return Tuner(
+            InlineBackend(two_objectives),
+            scheduler,
+            StoppingCriterion(max_num_trials_started=8),
+            n_workers=2,
+            verbose=0,
+            name=name,
+            callbacks=list(callbacks),
+        )
+
+    reference_result = make("mo-reference").run()
+    reference = table("mo-reference")
+    assert any(row[0] == "trial_stopped" for row in reference)  # the decisions matter
+    with Store() as store:
+        stored = store.get_study("mo-reference")
+    assert (stored.metric, stored.mode) == (["err", "latency"], ["min", "min"])
+    front = [t.trial_id for t in reference_result.pareto_front()]
+    crashes = 0
+    for n in range(1, 60, 4):
+        name = f"mo-crashed-{n}"
+        try:
+            make(name, [CrashAfter(n)]).run()
+        except Crash:
+            crashes += 1
+        else:
+            break
+        result = make(name).run()
+        assert table(name) == reference, f"crash after {n} hook calls"
+        assert [t.trial_id for t in result.pareto_front()] == front
+    assert crashes >= 5
+    mismatch = r"mode: was \['min', 'min'\], now \['min', 'max'\]"
+    with pytest.raises(StudyMismatchError, match=mismatch):
+        Tuner(
+            InlineBackend(two_objectives),
+            StopDominated(SPACE, metric=["err", "latency"], mode=["min", "max"], random_seed=3),
+            StoppingCriterion(max_num_trials_started=9),
+            verbose=0,
+            name="mo-reference",
+        ).run()

@@ -381,3 +381,38 @@ def test_a_memory_run_leaves_no_folder_behind(tmp_path, monkeypatch):
     kept = make(storage="memory", run_dir=tmp_path / "mine")
     kept.run()
     assert (tmp_path / "mine" / "trials").is_dir()  # a run_dir given is the user's: kept
+
+
+def test_several_objectives_a_missing_or_nan_objective_fails_the_trial(tmp_path):
+    def two(config, start):
+        for epoch in range(start + 1, 3):
+            result = {"epoch": epoch, "err": config["x"], "latency": 1.0 - config["x"]}
+            if config["x"] < 0.3:
+                result["latency"] = math.nan
+            elif config["x"] > 0.7:
+                del result["err"]
+            yield result
+
+    scheduler = RandomSearch(SPACE, metric=["err", "latency"], mode="min", random_seed=0)
+    stop = StoppingCriterion(max_num_trials_started=12)
+    result = make(two, scheduler, stop, run_dir=tmp_path, max_failures=1.0).run()
+    assert (result.metric, result.mode) == (["err", "latency"], ["min", "min"])
+    for trial in result.trials.values():
+        x = trial.config["x"]
+        if 0.3 <= x <= 0.7:
+            assert trial.status is TrialStatus.COMPLETED
+        else:
+            assert (trial.status, trial.failure_reason) == (TrialStatus.FAILED, "invalid_metric")
+            expected = "metric 'latency' must be finite" if x < 0.3 else "no metric 'err'"
+            assert expected in trial.failure_detail
+    completed = result.trials_with_status(TrialStatus.COMPLETED)
+    assert completed and sorted(t.trial_id for t in result.pareto_front()) == sorted(
+        t.trial_id for t in completed
+    )  # err = x, latency = 1 - x: every completed trial is a trade-off
+    assert "on the Pareto front of err, latency" in result.summary()
+
+
+def test_several_objectives_a_trial_without_reports_names_them(tmp_path):
+    scheduler = RandomSearch(SPACE, metric=["err", "latency"], random_seed=0)
+    result = make(lambda c, s: iter([]), scheduler, run_dir=tmp_path, max_failures=1.0).run()
+    assert "without reporting metrics ['err', 'latency']" in result.trials[0].failure_detail

@@ -111,6 +111,11 @@ class AskTell:
         """
         return self._state.result.best_trial(scope)
 
+    def pareto_front(self, scope: str = DEFAULT_SCOPE) -> list[Trial]:
+        """With several objectives: the trials on the Pareto front (see
+        :meth:`~tunesmith.results.TuningResult.pareto_front`); :meth:`best` raises for them."""
+        return self._state.result.pareto_front(scope)
+
     def _apply(self, kind: str, trial_id: int, payload: dict[str, Any]) -> None:
         self._state.apply(kind, trial_id, payload)
 

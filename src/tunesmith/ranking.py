@@ -15,12 +15,24 @@ A trial whose chosen value is missing or not a finite number is not ranked. Unde
 (a reported value that must be ``<= 0``), feasible values come first (see
 :func:`constrained_key`); with ``"last"`` the constraint value is the one of that same report.
 Ties go to the lower trial id.
+
+Several objectives (``metric=[...]``, ``mode=[...]``): a trial is a *point*, one value per
+objective, and there is no single best trial but a Pareto front (:func:`pareto_ranked`):
+
+- ``"last"``: the trial's point is its last report that carries every objective;
+- ``"all"``: every report that carries every objective is a point, and a trial stands at its
+  best-ranked report (it is on the front when any of its reports is).
+
+A point with a missing or non-finite objective is not ranked. Points are ordered by their
+non-dominated front (0: the Pareto front), then within a front by decreasing crowding distance
+(NSGA-II's crowded comparison, Deb et al. 2002: the ends of a front and the isolated points
+first, as they cover the most of the trade-off), then by trial id.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -30,6 +42,7 @@ __all__ = [
     "SCOPE_WORDS",
     "check_scope",
     "constrained_key",
+    "pareto_ranked",
     "per_trial",
     "ranked",
     "score",
@@ -123,3 +136,48 @@ def per_trial(
 def ranked(chosen: Mapping[int, tuple[Key, Any]]) -> list[int]:
     """The trial ids of :func:`per_trial`'s answer, best first (ties: lower trial id)."""
     return sorted(chosen, key=lambda trial_id: (chosen[trial_id][0], trial_id))
+
+
+def pareto_ranked(
+    reports: Iterable[tuple[int, Mapping[str, Any]]],
+    metrics: Sequence[str],
+    modes: Sequence[str],
+    scope: str = DEFAULT_SCOPE,
+) -> list[tuple[int, Mapping[str, Any], int]]:
+    """With several objectives: ``(trial_id, report, front)`` of each ranked trial, best first
+    (see the module docstring), from ``reports`` given as ``(trial_id, metrics)`` in report
+    order; ``front`` 0 is the Pareto front."""
+    check_scope(scope)
+    points: list[tuple[int, Mapping[str, Any]]] = []
+    values: list[list[float]] = []
+    if scope == "last":
+        last: dict[int, Mapping[str, Any]] = {}
+        for trial_id, row in reports:
+            if all(m in row for m in metrics):
+                last[trial_id] = row
+        candidates: Iterable[tuple[int, Mapping[str, Any]]] = last.items()
+    else:
+        candidates = reports
+    for trial_id, row in candidates:
+        point = [score(row.get(m), d) for m, d in zip(metrics, modes, strict=True)]
+        if None not in point:
+            points.append((trial_id, row))
+            values.append(point)  # type: ignore[arg-type]
+    if not points:
+        return []
+    import numpy as np
+
+    from tunesmith.multiobjective import crowding_distance, non_dominated_sort
+
+    array = np.asarray(values, dtype=float)
+    fronts = non_dominated_sort(array)
+    crowding = crowding_distance(array, fronts)
+    ids = np.fromiter((tid for tid, _ in points), dtype=np.int64, count=len(points))
+    order = np.lexsort((ids, -crowding, fronts)).tolist()
+    out, seen = [], set()
+    for i in order:
+        trial_id, row = points[i]
+        if trial_id not in seen:
+            seen.add(trial_id)
+            out.append((trial_id, row, int(fronts[i])))
+    return out

@@ -10,6 +10,7 @@ from tunesmith.ranking import (
     DEFAULT_SCOPE,
     SCOPE_WORDS,
     constrained_key,
+    pareto_ranked,
     per_trial,
     ranked,
 )
@@ -46,10 +47,16 @@ class TuningResult:
     With ``constraint_attr`` (a reported value that must be ``<= 0``, as in constrained
     Bayesian optimization), the best result is the best *feasible* one; when no result is
     feasible, it is the least infeasible one (smallest constraint value), see
-    :func:`constrained_key`."""
+    :func:`constrained_key`.
 
-    metric: str
-    mode: str
+    With several objectives (``metric`` and ``mode`` lists) there is no single best trial:
+    :meth:`pareto_front` gives the trade-offs, :meth:`ranked_trials` all ranked trials by
+    non-dominated front then crowding distance, and :meth:`best_result`, :meth:`best_trial` and
+    :meth:`best_config` raise a ``ValueError`` that points to them (as Optuna's
+    ``study.best_trial`` does for a multi-objective study)."""
+
+    metric: str | list[str]
+    mode: str | list[str]
     trials: dict[int, Trial] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
@@ -60,13 +67,58 @@ class TuningResult:
     #: name of a reported value that must be ``<= 0`` (None: no constraint)
     constraint_attr: str | None = None
 
+    @property
+    def metrics(self) -> list[str]:
+        """The metric names, one per objective."""
+        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+
+    @property
+    def modes(self) -> list[str]:
+        """``"min"`` or ``"max"``, one per objective."""
+        return [self.mode] if isinstance(self.mode, str) else list(self.mode)
+
+    def ranked_trials(self, scope: str = DEFAULT_SCOPE) -> list[tuple[Trial, dict[str, Any], int]]:
+        """Several objectives: ``(trial, report, front)`` of every ranked trial, best first: by
+        non-dominated front (0: the Pareto front), then by decreasing crowding distance, then
+        trial id. ``scope="last"`` (default): each trial's point is its last report with every
+        objective; ``"all"``: every report is a point and a trial stands at its best-ranked
+        one. See :mod:`tunesmith.ranking`. With one metric: the trials by :meth:`best_result`'s
+        order, each its own front."""
+        reports = ((row["trial_id"], row) for row in self.results)
+        if isinstance(self.metric, str):
+            chosen = per_trial(reports, self.metric, self.mode, scope, self.constraint_attr)
+            return [
+                (self.trials[tid], dict(chosen[tid][1]), i) for i, tid in enumerate(ranked(chosen))
+            ]
+        return [
+            (self.trials[tid], dict(row), front)
+            for tid, row, front in pareto_ranked(reports, self.metrics, self.modes, scope)
+        ]
+
+    def pareto_front(self, scope: str = DEFAULT_SCOPE) -> list[Trial]:
+        """The trials on the Pareto front: no other trial's point is at least as good in every
+        objective and better in one (``scope`` as in :meth:`ranked_trials`), ordered by
+        decreasing crowding distance (the extremes first). With one metric: the best trial
+        (and no trial before any finite value)."""
+        return [trial for trial, _, front in self.ranked_trials(scope) if front == 0]
+
+    def _single_objective(self, method: str) -> None:
+        if not isinstance(self.metric, str):
+            raise ValueError(
+                f"{method}() needs a single metric, but this run has several objectives "
+                f"{self.metrics} (modes {self.modes}): no one trial is best in all of them; use "
+                "pareto_front() for the trials no other trial beats in every objective, or "
+                "ranked_trials() for all of them by non-dominated front and crowding distance"
+            )
+
     def best_result(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
         """The report the best trial is ranked by (None before any finite value of the metric).
 
         ``scope="last"`` (default) ranks each trial by its last report, ``"all"`` by its best
         one (see :mod:`tunesmith.ranking` for why the default is the last); under
         ``constraint_attr``, feasible results first (see the class docstring). Ties: the lower
-        trial id."""
+        trial id. Several objectives: a ``ValueError`` (see :meth:`pareto_front`)."""
+        self._single_objective("best_result")
         chosen = per_trial(
             ((row["trial_id"], row) for row in self.results),
             self.metric,
@@ -79,11 +131,13 @@ class TuningResult:
 
     def best_trial(self, scope: str = DEFAULT_SCOPE) -> Trial | None:
         """The trial of :meth:`best_result`."""
+        self._single_objective("best_trial")
         row = self.best_result(scope)
         return None if row is None else self.trials[row["trial_id"]]
 
     def best_config(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
         """The config of :meth:`best_trial` (feasible first under ``constraint_attr``)."""
+        self._single_objective("best_config")
         trial = self.best_trial(scope)
         return None if trial is None else dict(trial.config)
 
@@ -121,8 +175,13 @@ class TuningResult:
 
     def summary(self, scope: str = DEFAULT_SCOPE) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(self.status_counts().items()))
-        best = self.best_result(scope)
         text = f"{len(self.trials)} trials ({counts}) in {self.wallclock_time:.1f} s"
+        if not isinstance(self.metric, str):
+            front = self.pareto_front(scope)
+            text += f"; {len(front)} on the Pareto front of {', '.join(self.metrics)}"
+            text += f" ({SCOPE_WORDS[scope]})" if front else ""
+            return text + (f"; stopped: {self.stop_reason}" if self.stop_reason else "")
+        best = self.best_result(scope)
         if best is not None:
             text += (
                 f"; best {self.metric}={best[self.metric]:.6g} "

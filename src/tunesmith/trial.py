@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -95,15 +96,83 @@ class Suggestion:
         return cls(config=config, resume_trial_id=trial_id)
 
 
-def check_metric_mode(metric: Any, mode: Any) -> tuple[str, str]:
-    """Validate a ``metric``/``mode`` pair and return it."""
-    if not isinstance(metric, str) or not metric:
+def check_metric_mode(metric: Any, mode: Any, *, single: str | None = None) -> tuple[Any, Any]:
+    """Validate a ``metric``/``mode`` pair and return it: a metric name and ``"min"``/``"max"``,
+    or, for several objectives, a list of distinct names and a list of modes, one per metric
+    (``mode`` may also be one mode for all). A list of one name is that name.
+
+    ``single``: the name of a class that optimizes one metric only; several metrics are then a
+    ``ValueError`` that names it."""
+    if isinstance(metric, str) or not isinstance(metric, list | tuple):
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(
+                "`metric` must be the non-empty name of a reported metric (or a list of names "
+                f"for several objectives), but got metric={metric!r}"
+            )
+        if mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
+        return metric, mode
+    metrics, modes = check_objective_lists(metric, mode)
+    if len(metrics) == 1:
+        return metrics[0], modes[0]
+    if single is not None:
+        raise ValueError(single_metric_message(single, metrics))
+    return metrics, modes
+
+
+def single_metric_message(name: str, metrics: Any) -> str:
+    """The error for a class that optimizes one metric but was given several."""
+    return (
+        f"{name} optimizes a single metric, but got metric={list(metrics)!r}; pass one metric "
+        "name, or tune several objectives with RandomSearch, GridSearch or FIFOScheduler with "
+        "searcher='random' or 'grid' (see docs/multiobjective.md)"
+    )
+
+
+def check_objective_lists(metric: Any, mode: Any = "min") -> tuple[list[str], list[str]]:
+    """``(metrics, modes)`` as two lists of equal length, from ``metric`` (a name or a list of
+    distinct names) and ``mode`` (``"min"``, ``"max"``, or a list of them, one per metric; a
+    single mode applies to every metric), or a ``ValueError`` naming the bad value."""
+    names = (metric,) if isinstance(metric, str) else metric
+    if isinstance(names, Mapping) or not isinstance(names, Sequence) or not names:
         raise ValueError(
-            f"`metric` must be the non-empty name of a reported metric, but got metric={metric!r}"
+            "`metric` must be the name of a reported metric or a non-empty list of names, "
+            f"but got metric={metric!r}"
         )
-    if mode not in ("min", "max"):
-        raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
-    return metric, mode
+    names = list(names)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"`metric` must list non-empty names of reported metrics, but got {name!r} in "
+                f"metric={metric!r}"
+            )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"`metric` names {', '.join(map(repr, repeated))} more than once in "
+            f"metric={metric!r}; each objective must be a different metric"
+        )
+    if isinstance(mode, str):
+        modes = [mode] * len(names)
+    elif isinstance(mode, Sequence):
+        modes = list(mode)
+        if len(modes) != len(names):
+            raise ValueError(
+                f"`mode` must be 'min', 'max' or a list of them with one per metric "
+                f"({len(names)} for metric={names!r}), but got mode={mode!r} "
+                f"({len(modes)} value{'s' if len(modes) != 1 else ''})"
+            )
+    else:
+        raise ValueError(
+            f"`mode` must be 'min', 'max' or a list of them, one per metric, but got mode={mode!r}"
+        )
+    for name, one in zip(names, modes, strict=True):
+        if one not in ("min", "max"):
+            raise ValueError(
+                f"`mode` of metric {name!r} must be 'min' or 'max', but got {one!r} "
+                f"(mode={mode!r})"
+            )
+    return names, modes
 
 
 def metric_value(result: dict[str, Any], metric: str) -> float:

@@ -521,7 +521,7 @@ class Tuner:
     def _on_completed(self, trial: Trial, callbacks) -> None:
         if trial.last_result is None:
             detail = (
-                f"the trial ended without reporting metric {self.scheduler.metric!r}; "
+                f"the trial ended without reporting {_metric_words(self.scheduler.metric)}; "
                 "call tunesmith.report(...) or return the value"
             )
             self._on_failed(trial, FailureReason.INVALID_METRIC, detail, callbacks)
@@ -754,6 +754,10 @@ def _check_max_failures(value: Any) -> None:
             "`max_failures` must be an int >= 0 (a count) or a float in (0, 1] (a fraction of "
             f"finished trials), but got max_failures={value!r}"
         )
+
+
+def _metric_words(metric: str | list[str]) -> str:
+    return f"metric {metric!r}" if isinstance(metric, str) else f"metrics {metric!r}"
 
 
 def _last_line(text: str) -> str:

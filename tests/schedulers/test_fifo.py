@@ -106,3 +106,100 @@ def test_non_finite_metric_is_rejected():
     trial = at.ask()
     with pytest.raises(ValueError, match="metric 'loss' must be finite, but got nan"):
         at.report(trial, {"loss": float("nan")})
+
+
+# -- several objectives ------------------------------------------------------------------------
+TWO = ["err", "latency"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RandomSearch(SPACE, metric=TWO, mode=["min", "max"], random_seed=0),
+        lambda: GridSearch(SPACE, metric=TWO, mode=["min", "max"], random_seed=0),
+        lambda: FIFOScheduler(SPACE, searcher="random", metric=TWO, mode=["min", "max"]),
+        lambda: FIFOScheduler(SPACE, searcher="grid", metric=TWO, mode=["min", "max"]),
+        lambda: FIFOScheduler(
+            SPACE, searcher=RandomSearcher(SPACE), metric=TWO, mode=["min", "max"]
+        ),
+    ],
+)
+def test_random_and_grid_take_several_metrics(make):
+    scheduler = make()
+    assert (scheduler.metric, scheduler.mode) == (TWO, ["min", "max"])
+    assert (scheduler.metrics, scheduler.modes) == (TWO, ["min", "max"])
+    assert (scheduler.searcher.metric, scheduler.searcher.mode) == (TWO, ["min", "max"])
+    at = AskTell(scheduler)
+    trial = at.ask()
+    assert scheduler.objectives({"err": 0.5, "latency": 3.0}) == [0.5, -3.0]
+    assert scheduler.score({"err": 0.5, "latency": 3.0}) == 0.5  # the first objective
+    with pytest.raises(ValueError, match="the result has no metric 'latency'"):
+        scheduler.on_trial_result(trial, {"err": 0.5})
+    with pytest.raises(ValueError, match="metric 'latency' must be finite, but got nan"):
+        scheduler.on_trial_complete(trial, {"err": 0.5, "latency": float("nan")})
+    at.tell(trial, {"err": 0.5, "latency": 3.0})
+
+
+def test_one_mode_applies_to_every_metric_and_a_list_of_one_is_one_metric():
+    assert RandomSearch(SPACE, metric=TWO, mode="max").mode == ["max", "max"]
+    single = RandomSearch(SPACE, metric=["loss"], mode=["max"])
+    assert (single.metric, single.mode) == ("loss", "max")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"metric": ["a", "a"]}, r"`metric` names 'a' more than once in metric=\['a', 'a'\]"),
+        (
+            {"metric": ["a", "b"], "mode": ["min"]},
+            r"`mode` must be 'min', 'max' or a list of them with one per metric \(2 for "
+            r"metric=\['a', 'b'\]\), but got mode=\['min'\] \(1 value\)",
+        ),
+        ({"metric": ["a", "b"], "mode": ["min", "best"]}, "`mode` of metric 'b' must be 'min'"),
+        ({"metric": ["a", ""]}, "`metric` must list non-empty names"),
+        ({"metric": []}, "`metric` must be the name of a reported metric or a non-empty list"),
+    ],
+)
+def test_bad_metric_lists_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RandomSearch(SPACE, **kwargs)
+
+
+def _single_metric_classes():
+    import tunesmith.schedulers as schedulers
+    import tunesmith.searchers as searchers
+    from tunesmith.schedulers.base import Scheduler
+    from tunesmith.searchers.base import Searcher
+
+    several = {"FIFOScheduler", "RandomSearch", "GridSearch", "RandomSearcher", "GridSearcher"}
+    classes = [getattr(schedulers, n) for n in schedulers.__all__]
+    classes += [getattr(searchers, n) for n in searchers.__all__]
+    return [
+        c
+        for c in classes
+        if isinstance(c, type)
+        and issubclass(c, Scheduler | Searcher)
+        and c not in (Scheduler, Searcher)
+        and c.__name__ not in several
+    ]
+
+
+@pytest.mark.parametrize("cls", _single_metric_classes(), ids=lambda c: c.__name__)
+def test_schedulers_and_searchers_that_rank_by_one_value_refuse_several_metrics(cls):
+    with pytest.raises(ValueError) as info:
+        cls(SPACE, metric=TWO)
+    assert str(info.value).startswith(f"{cls.__name__} optimizes a single metric, but got ")
+    assert "metric=['err', 'latency']; pass one metric name" in str(info.value)
+
+
+def test_wrappers_and_named_searchers_refuse_several_metrics():
+    from tunesmith.schedulers import MedianStoppingRule
+
+    with pytest.raises(ValueError, match="^MedianStoppingRule optimizes a single metric"):
+        MedianStoppingRule(RandomSearch(SPACE, metric=TWO))
+    with pytest.raises(ValueError, match="^KDESearcher optimizes a single metric"):
+        FIFOScheduler(SPACE, searcher="kde", metric=TWO)
+    from tunesmith.searchers import KDESearcher
+
+    with pytest.raises(ValueError, match="^KDESearcher optimizes a single metric"):
+        FIFOScheduler(SPACE, searcher=KDESearcher(SPACE), metric=TWO)

@@ -222,9 +222,17 @@ class _WorkerChannel:
         pass  # the worker fails the trial when the function returns or raises
 
 
-def _as_metrics(value: Any, metric: str | None) -> Mapping[str, Any]:
+def _as_metrics(value: Any, metric: str | list[str] | None) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
+    if isinstance(metric, list):  # several objectives: a tuple of numbers, one per metric
+        if isinstance(value, list | tuple) and len(value) == len(metric):
+            return dict(zip(metric, value, strict=True))
+        raise InvalidMetricError(
+            f"the trial function returned {value!r}, but the tuner has several metrics "
+            f"{metric!r}; return a dict such as {dict.fromkeys(metric, 0.0)!r} or a tuple of "
+            f"{len(metric)} numbers in that order"
+        )
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         if metric is None:
             raise InvalidMetricError(
@@ -246,7 +254,7 @@ def _format(exc: BaseException) -> str:
 def run_trial(
     conn: _Connection,
     fn: Any,
-    metric: str | None,
+    metric: str | list[str] | None,
     trial_id: int,
     config: dict[str, Any],
     trial_dir: str,

@@ -96,11 +96,14 @@ class Backend(ABC):
         self.events: queue.Queue[TrialEvent] = queue.Queue()
         self.run_dir: Path | None = None
         self.n_workers = 1
-        self.metric: str | None = None
+        self.metric: str | list[str] | None = None
 
-    def setup(self, run_dir: Path, n_workers: int, *, metric: str | None = None) -> None:
+    def setup(
+        self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None
+    ) -> None:
         """Prepare ``n_workers`` workers writing under ``run_dir``. ``metric`` names the value
-        of a trial function that returns a plain number."""
+        of a trial function that returns a plain number (a list: the values of one that
+        returns a tuple, one per metric)."""
         self.run_dir = Path(run_dir)
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)

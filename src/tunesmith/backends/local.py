@@ -108,7 +108,8 @@ class LocalBackend(ProcessBackend):
     TypeError here, naming what it uses.
 
     ``fn`` reports with :func:`tunesmith.report`; its return value, if not None, is a final
-    report: a number is reported as the tuner's metric, a dict as it is.
+    report: a number is reported as the tuner's metric, a dict as it is (with several metrics,
+    a tuple of numbers is reported under them, in order).
 
     Args:
         fn: the trial function.
@@ -177,7 +178,9 @@ class LocalBackend(ProcessBackend):
         self._closed = False
 
     # -- setup ---------------------------------------------------------------------------------
-    def setup(self, run_dir: Path, n_workers: int, *, metric: str | None = None) -> None:
+    def setup(
+        self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None
+    ) -> None:
         if self._loop is not None:
             raise RuntimeError("LocalBackend.setup() was already called")
         if _worker.importing_main:

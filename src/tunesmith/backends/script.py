@@ -160,7 +160,9 @@ class ScriptBackend(ProcessBackend):
         self._runs: dict[int, _ScriptRun] = {}
         self._closed = False
 
-    def setup(self, run_dir: Path, n_workers: int, *, metric: str | None = None) -> None:
+    def setup(
+        self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None
+    ) -> None:
         if self._loop is not None:
             raise RuntimeError("ScriptBackend.setup() was already called")
         super().setup(run_dir, n_workers, metric=metric)

@@ -50,6 +50,11 @@ class ProgressCallback(TunerCallback):
             f"failed {s.num_trials_failed}",
             f"results {s.num_evaluations}",
         )
+        if not isinstance(tuner.result.metric, str):  # several objectives: no single best
+            front = tuner.result.pareto_front()
+            if front:
+                table.add_row("Pareto front (last report)", f"{len(front)} trials")
+            return table
         best = tuner.result.best_result()
         if best is not None:
             config = tuner.trials[best["trial_id"]].config

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from tunesmith.multiobjective._points import as_float_array, check_finite
-from tunesmith.trial import metric_value
+from tunesmith.trial import check_objective_lists, metric_value
 
 __all__ = ["check_objectives", "objective_array", "to_minimization"]
 
@@ -24,46 +24,8 @@ def check_objectives(metric: Any, mode: Any = "min") -> tuple[tuple[str, ...], t
     >>> check_objectives(["err", "latency"], "min")
     (('err', 'latency'), ('min', 'min'))
     """
-    names = (metric,) if isinstance(metric, str) else metric
-    if not isinstance(names, Sequence) or not names:
-        raise ValueError(
-            "`metric` must be the name of a reported metric or a non-empty list of names, "
-            f"but got metric={metric!r}"
-        )
-    names = tuple(names)
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise ValueError(
-                f"`metric` must list non-empty names of reported metrics, but got {name!r} in "
-                f"metric={metric!r}"
-            )
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ValueError(
-            f"`metric` names {', '.join(map(repr, repeated))} more than once in "
-            f"metric={metric!r}; each objective must be a different metric"
-        )
-    if isinstance(mode, str):
-        modes = (mode,) * len(names)
-    elif isinstance(mode, Sequence):
-        modes = tuple(mode)
-        if len(modes) != len(names):
-            raise ValueError(
-                f"`mode` must be 'min', 'max' or a list of them with one per metric "
-                f"({len(names)} for metric={list(names)!r}), but got mode={mode!r} "
-                f"({len(modes)} value{'s' if len(modes) != 1 else ''})"
-            )
-    else:
-        raise ValueError(
-            f"`mode` must be 'min', 'max' or a list of them, one per metric, but got mode={mode!r}"
-        )
-    for name, one in zip(names, modes, strict=True):
-        if one not in MODES:
-            raise ValueError(
-                f"`mode` of metric {name!r} must be 'min' or 'max', but got {one!r} "
-                f"(mode={mode!r})"
-            )
-    return names, modes
+    names, modes = check_objective_lists(metric, mode)
+    return tuple(names), tuple(modes)
 
 
 def _signs(modes: Sequence[str]) -> np.ndarray:

@@ -20,8 +20,8 @@ def make_searcher(
     searcher: str | Searcher,
     config_space: Mapping[str, Any],
     *,
-    metric: str,
-    mode: str,
+    metric: str | list[str],
+    mode: str | list[str],
     random_seed: int | None,
     points_to_evaluate: Sequence[Mapping[str, Any]] | None,
 ) -> Searcher:
@@ -64,15 +64,21 @@ class FIFOScheduler(Scheduler):
 
     ``searcher`` is a name (``"random"``, ``"grid"``) or a :class:`~tunesmith.searchers.Searcher`.
     The searcher sees each trial's last result when the trial completes.
+
+    Several objectives (``metric=[...]``, ``mode=[...]`` or one mode for all) work with a
+    searcher that takes them (``"random"``, ``"grid"``); a result lacking one of them, or with a
+    non-finite value, fails its trial.
     """
+
+    multi_objective = True
 
     def __init__(
         self,
         config_space: Mapping[str, Any],
         *,
         searcher: str | Searcher = "random",
-        metric: str,
-        mode: str = "min",
+        metric: str | list[str],
+        mode: str | list[str] = "min",
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
     ):
@@ -127,14 +133,18 @@ class RandomSearch(FIFOScheduler):
     >>> scheduler = RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0)
     >>> scheduler.suggest(0).config
     {'x': 0.6369616873214543}
+
+    Several objectives: ``RandomSearch(space, metric=["err", "latency"], mode="min")``.
     """
+
+    multi_objective = True
 
     def __init__(
         self,
         config_space: Mapping[str, Any],
         *,
-        metric: str,
-        mode: str = "min",
+        metric: str | list[str],
+        mode: str | list[str] = "min",
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         allow_duplicates: bool = False,
@@ -155,14 +165,17 @@ class RandomSearch(FIFOScheduler):
 class GridSearch(FIFOScheduler):
     """Grid search: every combination of finite domains and ``num_samples`` values of each
     continuous one (both ends included; ``centred=True``: Syne Tune's bin centres, see
-    :class:`~tunesmith.searchers.GridSearcher`), shuffled (``shuffle=True``) or in order."""
+    :class:`~tunesmith.searchers.GridSearcher`), shuffled (``shuffle=True``) or in order.
+    Takes several objectives, as :class:`RandomSearch` does."""
+
+    multi_objective = True
 
     def __init__(
         self,
         config_space: Mapping[str, Any],
         *,
-        metric: str,
-        mode: str = "min",
+        metric: str | list[str],
+        mode: str | list[str] = "min",
         num_samples: int | Mapping[str, int] = 5,
         shuffle: bool = True,
         centred: bool = False,

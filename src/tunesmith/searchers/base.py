@@ -17,11 +17,11 @@ import logging
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tunesmith.space import check_space, complete_config, config_key, hyperparameters
 from tunesmith.spec import Specified, spec_of
-from tunesmith.trial import check_metric_mode
+from tunesmith.trial import check_metric_mode, single_metric_message
 
 if TYPE_CHECKING:  # numpy is imported where it is used: a worker process importing the
     # user's script (and so the schedulers) does not load it unless a trial does
@@ -58,23 +58,37 @@ class Searcher(Specified, ABC):
     :meth:`_suggest_restricted`; searchers that rank candidates override it to rank these.
     """
 
+    #: whether the class takes several metrics (set in each class's own body: a subclass
+    #: that learns from one value does not inherit it); the others raise a ValueError naming it
+    multi_objective: ClassVar[bool] = False
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        metric = kwargs.get("metric")
+        if (
+            isinstance(metric, list | tuple)
+            and len(metric) > 1
+            and not cls.__dict__.get("multi_objective", False)
+        ):
+            raise ValueError(single_metric_message(cls.__name__, metric))
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(
         self,
         config_space: Mapping[str, Any],
         *,
-        metric: str | None = None,
-        mode: str = "min",
+        metric: str | list[str] | None = None,
+        mode: str | list[str] = "min",
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         random_seed: int | None = None,
         allow_duplicates: bool = False,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
         self.config_space = check_space(config_space)
-        self.metric: str | None = None
+        self.metric: str | list[str] | None = None
         self.mode = mode
         if metric is not None:
             self.configure(metric=metric, mode=mode)
-        elif mode not in ("min", "max"):
+        elif not isinstance(mode, str) or mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
         import numpy as np
 
@@ -101,9 +115,11 @@ class Searcher(Specified, ABC):
                     )
             self._restrict_seed = int(self.rng.integers(2**63))
 
-    def configure(self, *, metric: str, mode: str) -> None:
-        """Set the metric and mode (schedulers call this for searchers built without them)."""
-        self.metric, self.mode = check_metric_mode(metric, mode)
+    def configure(self, *, metric: str | list[str], mode: str | list[str]) -> None:
+        """Set the metric and mode (schedulers call this for searchers built without them); lists
+        of them only for a class with ``multi_objective = True`` of its own."""
+        single = None if type(self).__dict__.get("multi_objective", False) else type(self).__name__
+        self.metric, self.mode = check_metric_mode(metric, mode, single=single)
 
     # -- the contract ----------------------------------------------------------------------
     def suggest(self) -> dict[str, Any] | None:

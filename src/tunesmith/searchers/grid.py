@@ -27,6 +27,8 @@ class GridSearcher(Searcher):
     With ``restrict_configurations`` the grid is that list of configs (shuffled or in order).
     """
 
+    multi_objective = True  # never looks at results
+
     def __init__(
         self,
         config_space: Mapping[str, Any],

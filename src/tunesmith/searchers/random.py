@@ -26,6 +26,8 @@ class RandomSearcher(Searcher):
     With ``restrict_configurations`` it draws among those configs only.
     """
 
+    multi_objective = True  # never looks at results (subclasses that do: not inherited)
+
     def __init__(
         self,
         config_space: Mapping[str, Any],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,29 +64,9 @@ def check_study_name(name: Any) -> str:
 
 
 def check_metrics(metric: Any, mode: Any) -> tuple[str | list[str], str | list[str]]:
-    """Validate one metric/mode pair, or two equally long lists of them."""
-    if isinstance(metric, str):
-        return check_metric_mode(metric, mode)
-    if not isinstance(metric, Sequence) or not metric:
-        raise ValueError(
-            "`metric` must be a metric name or a non-empty list of names, but got "
-            f"metric={metric!r}"
-        )
-    metrics = list(metric)
-    if isinstance(mode, str):
-        modes = [mode] * len(metrics)
-    elif isinstance(mode, Sequence) and len(mode) == len(metrics):
-        modes = list(mode)
-    else:
-        raise ValueError(
-            f"`mode` must be 'min', 'max' or a list of them as long as `metric` ({len(metrics)}), "
-            f"but got mode={mode!r}"
-        )
-    for m, d in zip(metrics, modes, strict=True):
-        check_metric_mode(m, d)
-    if len(set(metrics)) != len(metrics):
-        raise ValueError(f"`metric` must not repeat a name, but got metric={metrics!r}")
-    return metrics, modes
+    """Validate one metric/mode pair, or a list of distinct metrics and their modes (a list of
+    modes as long as it, or one mode for all)."""
+    return check_metric_mode(metric, mode)
 
 
 def study_row(
