@@ -382,3 +382,58 @@ def test_curves_find_the_resource_when_the_scheduler_names_none():
     assert _resource_attr(study(), records) == "epoch"
     assert _resource_attr(study(), [{"trial_id": 0, "epoch": 1}, {"trial_id": 1}]) is None
     assert _resource_attr(study(), []) is None
+
+
+def two_objectives(config, start):
+    for epoch in range(start + 1, 3):
+        yield {"epoch": epoch, "err": config["x"] + 1.0 / epoch, "latency": 1.0 - config["x"]}
+
+
+@pytest.fixture(scope="module")
+def mo_url(tmp_path_factory):
+    """A store with one study of two objectives (err, latency: every trial on the front)."""
+    folder = tmp_path_factory.mktemp("cli-mo")
+    url = f"sqlite:///{folder}/s.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNESMITH_HOME", str(folder / "home"))
+        Tuner(
+            InlineBackend(two_objectives),
+            RandomSearch(SPACE, metric=["err", "latency"], mode="min", random_seed=0),
+            StoppingCriterion(max_num_trials_started=5),
+            verbose=0,
+            name="mo",
+            storage=url,
+        ).run()
+    return url
+
+
+def test_show_best_and_studies_print_the_pareto_front_of_several_metrics(mo_url, tmp_path):
+    with Store(mo_url) as store:
+        front = store.pareto_front("mo")
+    ids = [t["trial_id"] for t in front]
+    assert len(ids) == 5
+    summary = cli_json("show", "mo", "--top", "2", "--storage", mo_url)
+    assert summary["pareto_front"] == ids and [t["trial_id"] for t in summary["top"]] == ids[:2]
+    assert summary["metric"] == ["err", "latency"] and summary["best_config"] is None
+    text = cli("show", "mo", "--top", "2", "--storage", mo_url).stdout
+    assert "Pareto front  5 trials (last report)" in text
+    assert "Pareto front of err (min), latency (min): 2 of 5 (--top)" in text
+    assert "err (last report)" in text and "latency (last report)" in text
+    rows = cli_json("best", "mo", "--storage", mo_url)
+    assert [r["trial_id"] for r in rows] == ids and rows[0]["front"] == 0
+    assert [r["trial_id"] for r in cli_json("best", "mo", "--k", "1", "--storage", mo_url)] == ids[
+        :1
+    ]
+    assert (
+        "Pareto front of mo: err (min), latency (min)"
+        in cli("best", "mo", "--storage", mo_url).stdout
+    )
+    by_latency = cli_json("best", "mo", "--metric", "latency", "--storage", mo_url)
+    assert by_latency[0]["value"] == min(t["last_result"]["latency"] for t in front)
+    listed = cli_json("studies", "--storage", mo_url)
+    assert listed[0]["pareto_front"] == ids
+    assert "Pareto front: 5" in cli("studies", "--storage", mo_url).stdout
+    out = tmp_path / "mo.csv"
+    cli("export", "mo", "--out", str(out), "--storage", mo_url)
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"err", "latency"} <= set(header)

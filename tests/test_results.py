@@ -93,3 +93,42 @@ def test_the_default_scope_is_each_trials_last_report():
     assert result.best_config(scope="all") == {"x": 0}
     assert "best loss=0.2 (trial 1, last report)" in result.summary()
     assert "best loss=0.1 (trial 0, best report)" in result.summary(scope="all")
+
+
+def test_several_objectives_pareto_front_by_scope_and_no_single_best():
+    from tunesmith.trial import Trial
+
+    result = TuningResult(metric=["err", "ms"], mode=["min", "max"])
+    reports = {
+        0: [{"err": 0.1, "ms": 1.0}, {"err": 0.15, "ms": 2.0}],  # the lowest err, first
+        1: [{"err": 0.2, "ms": 5.0}],
+        2: [{"err": 0.4, "ms": 3.0}],  # dominated by trial 1
+        3: [{"err": 0.5, "ms": 9.0}],
+        4: [{"err": 0.05}],  # lacks an objective: not ranked
+        5: [{"err": float("nan"), "ms": 1.0}],  # not finite: not ranked
+    }
+    for tid, rows in reports.items():
+        result.trials[tid] = Trial(tid, {"x": tid})
+        result.results += [{"trial_id": tid, **row} for row in rows]
+    assert (result.metrics, result.modes) == (["err", "ms"], ["min", "max"])
+    assert [t.trial_id for t in result.pareto_front()] == [0, 3, 1]  # the extremes first
+    ranked = [(t.trial_id, front) for t, _, front in result.ranked_trials()]
+    assert ranked == [(0, 0), (3, 0), (1, 0), (2, 1)]
+    # scope="all": every report is a point; trial 0 stands at its first, an end of the front
+    assert [t.trial_id for t in result.pareto_front("all")] == [0, 3, 1]
+    assert result.ranked_trials("all")[0][1] == {"trial_id": 0, "err": 0.1, "ms": 1.0}
+    for method in (result.best_result, result.best_trial, result.best_config):
+        with pytest.raises(ValueError, match=r"needs a single metric.*pareto_front\(\)"):
+            method()
+    assert "3 on the Pareto front of err, ms (last report)" in result.summary()
+
+
+def test_one_metric_pareto_front_is_the_best_trial():
+    from tunesmith.trial import Trial
+
+    result = TuningResult(metric="loss", mode="min")
+    for tid, loss in enumerate([0.3, 0.1, 0.2]):
+        result.trials[tid] = Trial(tid, {})
+        result.results.append({"trial_id": tid, "loss": loss})
+    assert [t.trial_id for t in result.pareto_front()] == [1]
+    assert [t.trial_id for t, _, _ in result.ranked_trials()] == [1, 2, 0]

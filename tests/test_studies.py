@@ -130,3 +130,36 @@ def test_reading_a_store_that_does_not_exist_creates_nothing(tmp_path, monkeypat
         tunesmith.load_study("x", storage=url)
     assert tunesmith.list_studies(url) == []
     assert not default.exists() and os.listdir(tmp_path) == []
+
+
+def two_objectives(config, start):
+    for epoch in range(start + 1, 3):
+        yield {"epoch": epoch, "err": config["x"] + 1.0 / epoch, "latency": 1.0 - config["x"]}
+
+
+def test_a_study_with_several_metrics_ranks_by_front_and_gives_its_pareto_front():
+    result = Tuner(
+        InlineBackend(two_objectives),
+        RandomSearch({"x": uniform(0, 1)}, metric=["err", "latency"], mode="min", random_seed=0),
+        StoppingCriterion(max_num_trials_started=6),
+        verbose=0,
+        name="two-objectives",
+    ).run()
+    study = tunesmith.load_study("two-objectives")
+    assert (study.metric, study.mode) == (["err", "latency"], ["min", "min"])
+    front = study.pareto_front()
+    assert [t["trial_id"] for t in front] == [t.trial_id for t in result.pareto_front()]
+    assert len(front) == 6 and all(t["front"] == 0 for t in front)  # err and latency trade off
+    top = study.top(2)
+    assert [t["trial_id"] for t in top] == [t["trial_id"] for t in front[:2]]
+    assert top[0]["values"] == [top[0]["last_result"]["err"], top[0]["last_result"]["latency"]]
+    # the extremes of the front first: the lowest err and the lowest latency
+    xs = sorted(t.config["x"] for t in result.trials.values())
+    assert {t["config"]["x"] for t in top} == {xs[0], xs[-1]}
+    for method in (study.best_trial, study.best_config, result.best_config, result.best_trial):
+        with pytest.raises(
+            ValueError, match=r"several objectives \['err', 'latency'\].*pareto_front"
+        ):
+            method()
+    records = study.records()
+    assert len(records) == 12 and {"err", "latency"} <= records[0].keys()

@@ -5,6 +5,7 @@
     study = tunesmith.load_study("mnist-lr")          # default store, or storage="postgresql://..."
     study.best_config()
     study.top(5)                                       # the 5 best trials
+    study.pareto_front()                               # several metrics: the trade-offs
     study.dataframe()                                  # one row per report (needs pandas)
     study.export("mnist-lr.csv")
     tunesmith.list_studies()
@@ -116,16 +117,38 @@ class StoredStudy:
 
         In a constrained study (see :attr:`constraint_attr`) the trials with a feasible result
         (constraint value ``<= 0``) come first; then the others, least infeasible first (see
-        :func:`tunesmith.ranking.constrained_key`)."""
+        :func:`tunesmith.ranking.constrained_key`).
+
+        Several metrics: the trials by non-dominated front (0: the Pareto front), then by
+        decreasing crowding distance (NSGA-II's order: the extremes and the isolated trade-offs
+        first), then trial id, each with ``values`` (one per metric) and ``front`` instead of
+        ``value``."""
+        if len(self.study.metrics) > 1:
+            return self._query("best", k, scope=scope)
         return self._query("best", k, scope=scope, constraint_attr=self.constraint_attr)
 
+    def pareto_front(self, scope: str = DEFAULT_SCOPE) -> list[dict[str, Any]]:
+        """The trials on the Pareto front of the study's metrics, as :meth:`top` gives them
+        (``scope="last"``: each trial's last report is its point; ``"all"``: every report is a
+        point, and a trial is on the front when one of its reports is)."""
+        return self._query("pareto_front", scope=scope)
+
     def best_trial(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
-        """The first of :meth:`top`, or None before any finite value of the metric."""
+        """The first of :meth:`top`, or None before any finite value of the metric. Several
+        metrics: a ``ValueError`` pointing to :meth:`pareto_front` (no one trial is best in
+        every objective)."""
+        if len(self.study.metrics) > 1:
+            raise ValueError(
+                f"study {self.name!r} has several objectives {self.study.metrics} (modes "
+                f"{self.study.modes}): no one trial is best in all of them; use pareto_front() "
+                "for the trials no other trial beats in every objective, or top(k) for the "
+                "trials by non-dominated front and crowding distance"
+            )
         best = self.top(1, scope)
         return best[0] if best else None
 
     def best_config(self, scope: str = DEFAULT_SCOPE) -> dict[str, Any] | None:
-        """The config of :meth:`best_trial`."""
+        """The config of :meth:`best_trial` (several metrics: a ``ValueError``, as there)."""
         best = self.best_trial(scope)
         return None if best is None else dict(best["config"])
 

@@ -41,8 +41,11 @@ _MAX_COLUMNS = 6
 
 
 def ranked_top(store: Any, study: Any, k: int, scope: str) -> list[dict[str, Any]]:
-    """The ``k`` best trials of ``study`` by its first metric, ranked as the library ranks them
-    (each with ``value``; feasible first in a constrained study)."""
+    """The ``k`` best trials of ``study`` by its metric, ranked as the library ranks them
+    (each with ``value``; feasible first in a constrained study). Several metrics: by
+    non-dominated front, then crowding distance (each with ``values`` and ``front``)."""
+    if len(study.metrics) > 1:
+        return store.best(study, k, scope=scope)
     return store.best(
         study,
         k,
@@ -53,10 +56,30 @@ def ranked_top(store: Any, study: Any, k: int, scope: str) -> list[dict[str, Any
     )
 
 
+def _summary_top(store: Any, study: Any, scope: str) -> list[dict[str, Any]]:
+    """The best trial, or with several metrics the whole Pareto front."""
+    if len(study.metrics) > 1:
+        return store.pareto_front(study, scope=scope)
+    return ranked_top(store, study, 1, scope)
+
+
 def study_summary(
     study: Any, trials: list[dict[str, Any]], top: list[dict[str, Any]], scope: str
 ) -> dict[str, Any]:
-    """What ``tunesmith studies`` shows of one study (``top``: its best trials, best first)."""
+    """What ``tunesmith studies`` shows of one study (``top``: its best trials, best first;
+    with several metrics, ``pareto_front``: the ids of the trials on its front)."""
+    if len(study.metrics) > 1:
+        return {
+            "name": study.name,
+            "created": iso_time(study.created_time),
+            "created_time": study.created_time,
+            "metric": study.metric,
+            "mode": study.mode,
+            "num_trials": len(trials),
+            "trials_by_status": status_counts(trials),
+            "pareto_front": [t["trial_id"] for t in top if t["front"] == 0],
+            "scope": scope,
+        }
     return {
         "name": study.name,
         "created": iso_time(study.created_time),
@@ -75,13 +98,14 @@ def _trials_table(
     title: str,
     rows: list[dict[str, Any]],
     names: list[str],
-    metric: str,
+    metric: str | list[str],
     *,
     rank: bool,
     scope: str,
 ):
     """A rich table of ranked trials: rank, id, status, the value of ``metric`` each is ranked
-    by (of its last or best report, as ``scope`` says), results, hyperparameters."""
+    by (of its last or best report, as ``scope`` says), results, hyperparameters. Several
+    metrics: a column per metric (the rows' ``values``) and the non-dominated ``front``."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -89,7 +113,11 @@ def _trials_table(
         table.add_column("#", justify="right")
     table.add_column("trial", justify="right")
     table.add_column("status")
-    table.add_column(f"{metric} ({SCOPE_WORDS[scope]})", justify="right")
+    several = not isinstance(metric, str)
+    for name in metric if several else [metric]:
+        table.add_column(f"{name} ({SCOPE_WORDS[scope]})", justify="right")
+    if several:
+        table.add_column("front", justify="right")
     table.add_column("results", justify="right")
     wide = len(names) <= _MAX_COLUMNS
     for name in names if wide else ["config"]:
@@ -103,7 +131,11 @@ def _trials_table(
             *([str(i)] if rank else []),
             str(trial["trial_id"]),
             trial["status"],
-            format_value(trial["value"]),
+            *(
+                [format_value(v) for v in trial["values"]] + [str(trial["front"])]
+                if several
+                else [format_value(trial["value"])]
+            ),
             str(trial["num_results"]),
             *cells,
         )
@@ -127,7 +159,7 @@ def studies(scope: str, storage: str | None, as_json: bool) -> None:
         return
     with store:
         found = [
-            (s, study_summary(s, store.trials(s), ranked_top(store, s, 1, scope), scope))
+            (s, study_summary(s, store.trials(s), _summary_top(store, s, scope), scope))
             for s in store.list_studies()
         ]
         location = where(store)
@@ -153,7 +185,9 @@ def studies(scope: str, storage: str | None, as_json: bool) -> None:
             metric_label(study),
             str(row["num_trials"]),
             format_counts(row["trials_by_status"]),
-            format_value(row["best_value"]),
+            format_value(row["best_value"])
+            if "best_value" in row
+            else f"Pareto front: {len(row['pareto_front'])}",
         )
     common.console().print(table)
 
@@ -176,9 +210,13 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
     """Summarize study NAME: trials by status, failures by reason, best value and config,
     number of results, time span, and a table of the best trials."""
     store, study = study_or_error(storage, name)
+    several = len(study.metrics) > 1
     with store:
         trials = store.trials(study)
-        top = ranked_top(store, study, top_k, scope)
+        # several metrics: the whole front (the summary lists it), of which --top are shown
+        top = (
+            _summary_top(store, study, scope) if several else ranked_top(store, study, top_k, scope)
+        )
         location = where(store)
     failures = Counter(
         t["failure_reason"] or "unknown" for t in trials if t["status"] == TrialStatus.FAILED.value
@@ -195,8 +233,8 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
         first_time=first,
         last_time=last,
         duration=None if first is None else last - first,
-        best_config=top[0]["config"] if top else None,
-        top=top,
+        best_config=top[0]["config"] if top and not several else None,
+        top=top[:top_k],
     )
     if as_json:
         emit_json(summary)
@@ -224,7 +262,15 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
             "time span",
             f"{format_time(first)} to {format_time(last)} ({format_duration(last - first)})",
         )
-    if top:
+    if several:
+        front = summary["pareto_front"]
+        facts.add_row(
+            "Pareto front",
+            f"{len(front)} trials ({SCOPE_WORDS[scope]})"
+            if front
+            else f"no trial has reported finite values of all of {study.metrics} yet",
+        )
+    elif top:
         facts.add_row(
             "best",
             f"{study.metrics[0]} = {format_value(top[0]['value'])} "
@@ -235,7 +281,14 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
         facts.add_row("best", f"no finite value of {study.metrics[0]!r} reported yet")
     out = common.console()
     out.print(facts)
-    if top:
+    if several and top:
+        out.print()
+        shown = summary["top"]
+        title = f"Pareto front of {metric_label(study)}"
+        if len(shown) < len(top):
+            title += f": {len(shown)} of {len(top)} (--top), the extremes first"
+        out.print(_trials_table(title, shown, names, study.metrics, rank=True, scope=scope))
+    elif top:
         out.print()
         title = f"Top {len(top)} by {study.metrics[0]} ({study.modes[0]})"
         out.print(_trials_table(title, top, names, study.metrics[0], rank=True, scope=scope))
@@ -304,10 +357,9 @@ def trials(name: str, statuses: tuple[str, ...], storage: str | None, as_json: b
 @click.option(
     "--k",
     "k",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="How many of the best configs to list.",
+    help="How many of the best configs to list [default: 1; several metrics: the whole front].",
 )
 @click.option("--metric", default=None, help="Rank by this metric [default: the study's first].")
 @click.option(
@@ -322,15 +374,35 @@ def trials(name: str, statuses: tuple[str, ...], storage: str | None, as_json: b
 @friendly_errors
 def best(
     name: str,
-    k: int,
+    k: int | None,
     metric: str | None,
     mode: str | None,
     scope: str,
     storage: str | None,
     as_json: bool,
 ) -> None:
-    """Print the best config(s) of study NAME, best first."""
+    """Print the best config(s) of study NAME, best first. For a study with several metrics
+    (unless --metric picks one): its Pareto front, the extremes first (all of it unless --k
+    is given)."""
     store, study = study_or_error(storage, name)
+    if metric is None and len(study.metrics) > 1:
+        with store:
+            rows = store.pareto_front(study, scope=scope)
+            names = hyperparameter_names(study, rows)
+        rows = rows if k is None else rows[:k]
+        if as_json:
+            emit_json(rows)
+        elif not rows:
+            click.echo(
+                f"No trial of study {name!r} has reported finite values of all of "
+                f"{study.metrics} yet."
+            )
+        else:
+            title = f"Pareto front of {name}: {metric_label(study)}"
+            table = _trials_table(title, rows, names, study.metrics, rank=True, scope=scope)
+            common.console().print(table)
+        return
+    k = 1 if k is None else k
     with store:
         metric = metric or study.metrics[0]
         if mode is None and metric not in study.metrics:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tunesmith.ranking import DEFAULT_SCOPE
+from tunesmith.ranking import DEFAULT_SCOPE, check_scope
 from tunesmith.results import import_pandas
 from tunesmith.store import journal, queries
 from tunesmith.store.engine import (
@@ -298,7 +298,11 @@ class Store:
         not one of the study's), best first, as :meth:`trials` dicts with ``value``, the value
         each is ranked by: its last report's (``scope="last"``, the default) or its best
         report's (``"all"``); feasible results first under ``constraint_attr``. See
-        :mod:`tunesmith.ranking`."""
+        :mod:`tunesmith.ranking`.
+
+        A study with several metrics, without ``metric``: the trials by non-dominated front,
+        then crowding distance (see :meth:`pareto_front`), each with ``values`` (one per
+        metric) and ``front`` (0: the Pareto front) instead of ``value``."""
         study = self._resolve(study)
         with self._engine.connect() as conn:
             return queries.best_trials(
@@ -310,3 +314,17 @@ class Store:
                 scope=scope,
                 constraint_attr=constraint_attr,
             )
+
+    def pareto_front(
+        self, study: Study | str, *, scope: str = DEFAULT_SCOPE
+    ) -> list[dict[str, Any]]:
+        """The trials on the Pareto front of the study's metrics (no other trial's point is at
+        least as good in every objective and better in one), as :meth:`best` gives them with
+        several metrics (``values``, ``front``), the extremes of the front first. ``scope``:
+        each trial's last report (default) or every report as a point (``"all"``; see
+        :func:`tunesmith.ranking.pareto_ranked`). With one metric: the trials of the best value."""
+        study = self._resolve(study)
+        check_scope(scope)
+        with self._engine.connect() as conn:
+            rows = queries.pareto_trials(conn, study, k=None, scope=scope)
+        return [row for row in rows if row["front"] == 0]

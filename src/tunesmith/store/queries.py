@@ -17,14 +17,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tunesmith.ranking import DEFAULT_SCOPE, check_scope, per_trial, ranked
+from tunesmith.ranking import DEFAULT_SCOPE, check_scope, pareto_ranked, per_trial, ranked
 from tunesmith.store.schema import results, trials
 from tunesmith.store.study import Study
 from tunesmith.trial import check_metric_mode
 
 logger = logging.getLogger("tunesmith")
 
-__all__ = ["EXPORT_FORMATS", "best_trials", "export_records", "records", "trial_dicts"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "best_trials",
+    "export_records",
+    "pareto_trials",
+    "records",
+    "trial_dicts",
+]
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
@@ -111,10 +118,7 @@ def best_trials(
     check_scope(scope)
     if metric is None:
         if len(study.metrics) > 1:
-            raise ValueError(
-                f"study {study.name!r} has several metrics {study.metrics}; pass metric=... "
-                "to say which one ranks the trials"
-            )
+            return pareto_trials(conn, study, k=k, scope=scope)
         metric = study.metrics[0]
     if mode is None:
         if metric not in study.metrics:
@@ -147,6 +151,29 @@ def best_trials(
         query = base.where(_T.trial_id.in_(top))
         trials = {row.trial_id: _trial_dict(row) for row in conn.execute(query)}
     return [{**trials[tid], "value": float(chosen[tid][1][metric])} for tid in top]
+
+
+def pareto_trials(
+    conn: Connection, study: Study, *, k: int | None, scope: str = DEFAULT_SCOPE
+) -> list[dict[str, Any]]:
+    """A study with several metrics: the ``k`` first trials (all with None) by non-dominated
+    front, then crowding distance, then trial id (:func:`tunesmith.ranking.pareto_ranked`), each
+    a trial dict with ``values`` (the objectives of the report it is ranked by, in the study's
+    metric order) and ``front`` (0: the Pareto front)."""
+    metrics = study.metrics
+    trials = {t["trial_id"]: t for t in trial_dicts(conn, study.study_id)}
+    if scope == "last":  # each trial's last report is stored with it
+        reports = [(tid, t["last_result"]) for tid, t in trials.items() if t["last_result"]]
+        lacking = {tid for tid, row in reports if not all(m in row for m in metrics)}
+        reports = [(tid, row) for tid, row in reports if tid not in lacking]
+        reports += _reports(conn, study, sorted(lacking)) if lacking else []
+    else:
+        reports = _reports(conn, study, None)
+    order = pareto_ranked(reports, metrics, study.modes, scope)
+    return [
+        {**trials[tid], "values": [float(row[m]) for m in metrics], "front": front}
+        for tid, row, front in (order if k is None else order[:k])
+    ]
 
 
 def _reports(

@@ -226,8 +226,10 @@ class StoreContract:
         store = self.make_store(tmp_path)
         with pytest.raises(ValueError, match="`mode` must be 'min' or 'max', but got mode='low'"):
             new_study(store, mode="low")
-        with pytest.raises(ValueError, match=r"`mode` must be .* as long as `metric` \(2\)"):
+        with pytest.raises(ValueError, match=r"`mode` must be .* one per metric \(2 for metric"):
             new_study(store, metric=["a", "b"], mode=["min"])
+        with pytest.raises(ValueError, match=r"`metric` names 'a' more than once"):
+            new_study(store, metric=["a", "a"])
         with pytest.raises(ValueError, match="`seed` must be an int or None, but got seed=1.5"):
             new_study(store, seed=1.5)
         with pytest.raises(ValueError, match="`config_space_json` must be JSON text"):
@@ -395,9 +397,30 @@ class StoreContract:
         with pytest.raises(ValueError, match="`k` must be an int >= 1, but got k=0"):
             store.best(study, k=0)
         multi = new_study(store, metric=["loss", "acc"], mode=["min", "max"])
-        with pytest.raises(ValueError, match=r"has several metrics \['loss', 'acc'\]; pass metric"):
-            store.best(multi)
+        assert store.best(multi) == [] and store.pareto_front(multi) == []
         assert store.best(multi, metric="acc") == []
+        # several metrics: by non-dominated front, then crowding distance (the extremes first)
+        points = [(0.2, 0.5), (0.1, 0.4), (0.3, 0.9), (0.4, 0.3), (0.5, 0.2)]
+        events = []
+        for tid, (loss, acc) in enumerate(points):
+            events += [
+                Event("trial_created", trial_id=tid, payload={"lr": 0.1, "act": "relu"}),
+                Event("trial_started", trial_id=tid, payload={"resume": False}),
+                Event("result", trial_id=tid, payload={"step": 1, "loss": loss, "acc": acc}),
+                Event("trial_completed", trial_id=tid),
+            ]
+        # trial 4's first report beats every other (scope="all"), its last one is the worst
+        first = Event("result", trial_id=4, payload={"step": 0, "loss": 0.05, "acc": 1.0})
+        events.insert(-2, first)
+        store.append(multi, events)
+        ranked = store.best(multi, k=5)
+        fronts = [(t["trial_id"], t["front"]) for t in ranked]
+        assert fronts == [(1, 0), (2, 0), (0, 0), (3, 1), (4, 2)]
+        assert ranked[0]["values"] == [0.1, 0.4] and "value" not in ranked[0]
+        assert [t["trial_id"] for t in store.pareto_front(multi)] == [1, 2, 0]
+        assert [t["trial_id"] for t in store.pareto_front(multi, scope="all")] == [4]
+        assert [t["trial_id"] for t in store.best(multi, k=2, scope="all")] == [4, 1]
+        assert store.best(multi, metric="acc")[0]["trial_id"] == 2
 
     def test_records_dataframe_and_export(self, tmp_path):
         store = self.make_store(tmp_path)
