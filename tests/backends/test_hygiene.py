@@ -19,6 +19,9 @@ TUNER = textwrap.dedent(
     """
     import faulthandler, pathlib, signal, sys
     faulthandler.register(signal.SIGUSR1)  # the test dumps the threads' stacks if it hangs
+    # Ctrl-C raises, as in a terminal, also when the tests run as a background job (which
+    # starts with SIGINT ignored, and a child inherits that)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from tunesmith.backends import LocalBackend, ScriptBackend
     from tunesmith.testing import trainables
     from tunesmith.trial import Trial
