@@ -14,7 +14,7 @@ from tunesmith.ranking import (
     per_trial,
     ranked,
 )
-from tunesmith.trial import Trial, TrialStatus
+from tunesmith.trial import Trial, TrialStatus, as_list
 
 __all__ = ["TuningResult", "constrained_key", "constraint_attr_of", "import_pandas"]
 
@@ -70,12 +70,12 @@ class TuningResult:
     @property
     def metrics(self) -> list[str]:
         """The metric names, one per objective."""
-        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+        return as_list(self.metric)
 
     @property
     def modes(self) -> list[str]:
         """``"min"`` or ``"max"``, one per objective."""
-        return [self.mode] if isinstance(self.mode, str) else list(self.mode)
+        return as_list(self.mode)
 
     def ranked_trials(self, scope: str = DEFAULT_SCOPE) -> list[tuple[Trial, dict[str, Any], int]]:
         """Several objectives: ``(trial, report, front)`` of every ranked trial, best first: by

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-__all__ = ["Decision", "Suggestion", "Trial", "TrialStatus", "check_metric_mode"]
+__all__ = ["Decision", "Suggestion", "Trial", "TrialStatus", "as_list", "check_metric_mode"]
 
 
 class TrialStatus(str, Enum):
@@ -94,6 +94,11 @@ class Suggestion:
     @classmethod
     def resume(cls, trial_id: int, config: dict[str, Any] | None = None) -> Suggestion:
         return cls(config=config, resume_trial_id=trial_id)
+
+
+def as_list(names: str | list[str]) -> list[str]:
+    """A metric (or mode) given as one name or a list of them, as a list: one per objective."""
+    return [names] if isinstance(names, str) else list(names)
 
 
 def check_metric_mode(metric: Any, mode: Any, *, single: str | None = None) -> tuple[Any, Any]:

@@ -68,19 +68,7 @@ def study_summary(
 ) -> dict[str, Any]:
     """What ``tunesmith studies`` shows of one study (``top``: its best trials, best first;
     with several metrics, ``pareto_front``: the ids of the trials on its front)."""
-    if len(study.metrics) > 1:
-        return {
-            "name": study.name,
-            "created": iso_time(study.created_time),
-            "created_time": study.created_time,
-            "metric": study.metric,
-            "mode": study.mode,
-            "num_trials": len(trials),
-            "trials_by_status": status_counts(trials),
-            "pareto_front": [t["trial_id"] for t in top if t["front"] == 0],
-            "scope": scope,
-        }
-    return {
+    summary = {
         "name": study.name,
         "created": iso_time(study.created_time),
         "created_time": study.created_time,
@@ -88,10 +76,14 @@ def study_summary(
         "mode": study.mode,
         "num_trials": len(trials),
         "trials_by_status": status_counts(trials),
-        "best_value": top[0]["value"] if top else None,
-        "best_trial_id": top[0]["trial_id"] if top else None,
-        "scope": scope,
     }
+    if len(study.metrics) > 1:
+        summary["pareto_front"] = [t["trial_id"] for t in top if t["front"] == 0]
+    else:
+        summary["best_value"] = top[0]["value"] if top else None
+        summary["best_trial_id"] = top[0]["trial_id"] if top else None
+    summary["scope"] = scope
+    return summary
 
 
 def _trials_table(

@@ -30,6 +30,7 @@ from tunesmith.trial import (
     Decision,
     Suggestion,
     Trial,
+    as_list,
     check_metric_mode,
     metric_value,
     single_metric_message,
@@ -72,12 +73,12 @@ class Scheduler(Specified, ABC):
     @property
     def metrics(self) -> list[str]:
         """The metric names, one per objective."""
-        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+        return as_list(self.metric)
 
     @property
     def modes(self) -> list[str]:
         """``"min"`` or ``"max"``, one per objective."""
-        return [self.mode] if isinstance(self.mode, str) else list(self.mode)
+        return as_list(self.mode)
 
     @abstractmethod
     def suggest(self, trial_id: int) -> Suggestion | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunesmith.store.events import to_json
-from tunesmith.trial import check_metric_mode
+from tunesmith.trial import as_list, check_metric_mode
 
 __all__ = ["Study", "StudyExistsError", "StudyNotFoundError", "check_study_name"]
 
@@ -49,11 +49,11 @@ class Study:
 
     @property
     def metrics(self) -> list[str]:
-        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+        return as_list(self.metric)
 
     @property
     def modes(self) -> list[str]:
-        return [self.mode] if isinstance(self.mode, str) else list(self.mode)
+        return as_list(self.mode)
 
 
 def check_study_name(name: Any) -> str:
