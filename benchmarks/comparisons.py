@@ -13,7 +13,7 @@ lower than a reference method's. Runs are seeded, so the numbers are the same on
         [--figures docs/figures] [--processes N]
 
 On a loaded 2-core machine: ``random-asha`` takes a few minutes, ``surrogate`` about 15,
-``restricted`` (1,600 runs) over an hour.
+``restricted`` (3,600 runs) over an hour.
 """
 
 from __future__ import annotations
@@ -25,28 +25,28 @@ from pathlib import Path
 TABLES = ["gbm-breast_cancer", "gbm-breast_cancer-loss", "mlp-digits", "mlp-digits-loss"]
 SCHEDULERS = ["ASHA", "SyncHyperband", "BOHB", "DEHB"]
 
-#: name -> what is run, the reference methods of the tests, the figure
+#: name -> what is run ((methods, benchmarks, number of seeds) groups), whether the methods are
+#: restricted to the tables' configs, the reference methods of the tests, the figure
 COMPARISONS = {
     "random-asha": {
-        "methods": ["RandomSearch", "ASHA"],
-        "benchmarks": ["mlp-digits", "gbm-breast_cancer", "hartmann6-mf"],
-        "seeds": 10,
+        "runs": [
+            (["RandomSearch", "ASHA"], ["mlp-digits", "gbm-breast_cancer", "hartmann6-mf"], 10)
+        ],
         "restrict": False,
         "versus": ["RandomSearch"],
         "figure": "asha-vs-random.png",
     },
     "restricted": {
-        "methods": SCHEDULERS,
-        "benchmarks": TABLES,
-        "seeds": 100,
+        "runs": [
+            (SCHEDULERS, TABLES, 200),
+            (["SyncHyperband", "DEHB"], ["gbm-breast_cancer"], 400),
+        ],
         "restrict": True,
         "versus": ["ASHA+restricted", "SyncHyperband+restricted"],
         "figure": "bohb-dehb.png",
     },
     "surrogate": {
-        "methods": SCHEDULERS,
-        "benchmarks": TABLES,
-        "seeds": 20,
+        "runs": [(SCHEDULERS, TABLES, 20)],
         "restrict": False,
         "versus": ["ASHA", "SyncHyperband"],
         "figure": "bohb-dehb-surrogate.png",
@@ -63,16 +63,17 @@ def run_comparison(
 
     spec = COMPARISONS[name]
     storage = f"sqlite:///{(folder / f'{name}.db').resolve()}"
-    run_experiments(
-        spec["methods"],
-        spec["benchmarks"],
-        list(range(spec["seeds"])),
-        budget=None,
-        n_workers=4,
-        storage=storage,
-        processes=processes,
-        restrict=spec["restrict"],
-    )
+    for methods, benchmarks, seeds in spec["runs"]:
+        run_experiments(
+            methods,
+            benchmarks,
+            list(range(seeds)),
+            budget=None,
+            n_workers=4,
+            storage=storage,
+            processes=processes,
+            restrict=spec["restrict"],
+        )
     comparison = compare(storage)
     table = rank_table(comparison, FRACTIONS)
     if figures is not None:
