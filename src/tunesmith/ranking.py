@@ -42,6 +42,7 @@ __all__ = [
     "SCOPE_WORDS",
     "check_scope",
     "constrained_key",
+    "finite_number",
     "pareto_ranked",
     "per_trial",
     "ranked",
@@ -68,13 +69,19 @@ def check_scope(scope: Any) -> str:
     return scope
 
 
-def score(value: Any, mode: str) -> float | None:
-    """``value`` as a number to minimize (negated for ``mode="max"``), or None when it is not a
-    finite real number (bools are not numbers here)."""
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (bools, text, NaN and infinities are no numbers)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         return None
     value = float(value)
-    if not math.isfinite(value):
+    return value if math.isfinite(value) else None
+
+
+def score(value: Any, mode: str) -> float | None:
+    """``value`` as a number to minimize (negated for ``mode="max"``), or None when it is not a
+    finite real number (see :func:`finite_number`)."""
+    value = finite_number(value)
+    if value is None:
         return None
     return value if mode == "min" else -value
 

@@ -12,16 +12,15 @@ one transaction: all of its events (and their effect on the trials/results table
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
-from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
+from tunesmith.ranking import finite_number
 from tunesmith.store.errors import StoreCorruptedError
 from tunesmith.store.events import Event, EventKind, to_json
 from tunesmith.store.schema import events, owners, results, studies, trials
@@ -98,13 +97,6 @@ def _result_update(mode: str | None) -> sa.Update:
 
 _RESULT_UPDATES = {mode: _result_update(mode) for mode in ("min", "max", None)}
 _READ_NUM_RESULTS = sa.select(_T.num_results).where(_KEY)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Event, float, str]]:
@@ -288,7 +280,7 @@ def _materialize(
         if not kind.needs_trial:
             continue
         if kind is EventKind.RESULT:
-            value = _number(ev.payload.get(study.metrics[0]))
+            value = finite_number(ev.payload.get(study.metrics[0]))
             waiting = pending.get(trial_id)
             if waiting is None:
                 waiting = pending[trial_id] = _Pending(i)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from numbers import Real
 from typing import Any
+
+from tunesmith.ranking import finite_number
 
 __all__ = [
     "MATPLOTLIB_INSTALL",
@@ -57,12 +57,8 @@ def new_axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
     return figure, figure.add_subplot()
 
 
-def as_number(value: Any) -> float | None:
-    """``value`` as a finite float, or None (bools, text, NaN and infinities are no numbers)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+#: ``value`` as a finite float, or None (bools, text, NaN and infinities are no numbers)
+as_number = finite_number
 
 
 def check_mode(mode: Any) -> str:
