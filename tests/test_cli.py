@@ -437,3 +437,21 @@ def test_show_best_and_studies_print_the_pareto_front_of_several_metrics(mo_url,
     cli("export", "mo", "--out", str(out), "--storage", mo_url)
     header = out.read_text().splitlines()[0].split(",")
     assert {"err", "latency"} <= set(header)
+
+
+def test_plot_pareto_and_hypervolume_of_several_metrics(mo_url, url, tmp_path):
+    out = cli("plot", "mo", "--kind", "pareto", "--storage", mo_url, cwd=tmp_path)
+    assert "(5 of 5 points on the front) to mo-pareto.png" in out.stdout
+    assert (tmp_path / "mo-pareto.png").read_bytes().startswith(b"\x89PNG")
+    out = cli("plot", "mo", "--kind", "pareto", "--scope", "all", "--storage", mo_url, cwd=tmp_path)
+    assert "of 10 points on the front" in out.stdout
+    target = tmp_path / "hv.svg"
+    out = cli("plot", "mo", "--kind", "hypervolume", "--out", str(target), "--storage", mo_url)
+    assert "(10 results)" in out.stdout and target.read_text().lstrip().startswith("<?xml")
+    out = cli(
+        "plot", "mo", "--kind", "hypervolume", "--x", "trials", "--storage", mo_url, cwd=tmp_path
+    )
+    assert "(10 results)" in out.stdout
+    out = cli("plot", "demo", "--kind", "pareto", "--storage", url, check=2)
+    assert "--kind pareto needs a study with several metrics" in out.stderr
+    assert "has one ('loss')" in out.stderr

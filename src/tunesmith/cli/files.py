@@ -7,12 +7,18 @@ from typing import Any
 
 import click
 
-from tunesmith.cli.common import CLIError, friendly_errors, storage_option, study_or_error
+from tunesmith.cli.common import (
+    CLIError,
+    friendly_errors,
+    scope_option,
+    storage_option,
+    study_or_error,
+)
 
 __all__ = ["export", "plot"]
 
 _FORMATS = ("csv", "parquet", "json")
-_KINDS = ("curves", "best", "parallel")
+_KINDS = ("curves", "best", "parallel", "pareto", "hypervolume")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
 
 
@@ -82,7 +88,9 @@ def _resource_attr(study: Any, records: list[dict[str, Any]]) -> str | None:
     default="curves",
     show_default=True,
     help="curves: the metric of every trial against the resource; best: best value so far; "
-    "parallel: parallel coordinates of the configs, colored by the metric.",
+    "parallel: parallel coordinates of the configs, colored by the metric; pareto (several "
+    "metrics): the Pareto front of the trials; hypervolume (several metrics): the "
+    "hypervolume of the results so far.",
 )
 @click.option(
     "--out",
@@ -109,10 +117,12 @@ def _resource_attr(study: Any, records: list[dict[str, Any]]) -> str | None:
     type=click.Choice(["time", "trials"]),
     default="time",
     show_default=True,
-    help="x axis of --kind best: seconds since the study began, or number of trials.",
+    help="x axis of --kind best: seconds since the study began, or number of trials (for "
+    "--kind hypervolume: of results).",
 )
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis (curves, best).")
 @click.option("--dpi", default=120, show_default=True, type=click.IntRange(min=10))
+@scope_option
 @storage_option
 @friendly_errors
 def plot(
@@ -125,6 +135,7 @@ def plot(
     x_axis: str,
     log_y: bool,
     dpi: int,
+    scope: str,
     storage: str | None,
 ) -> None:
     """Plot study NAME to an image file (needs pip install "tunesmith[plot]")."""
@@ -134,6 +145,12 @@ def plot(
     out = out or Path(f"{name}-{kind}.png")
     store, study = study_or_error(storage, name)
     with store:
+        if kind in ("pareto", "hypervolume"):
+            figure, what = _several_objectives(store, study, kind, x_axis, scope)
+            figure.suptitle(f"{name}", fontsize=10)
+            figure.savefig(out, dpi=dpi)
+            click.echo(f"Wrote the {kind} plot of study {name!r} ({what}) to {out}.")
+            return
         metric = metric or study.metrics[0]
         if mode is None:
             if metric in study.metrics:
@@ -168,3 +185,26 @@ def plot(
     figure.suptitle(f"{name}", fontsize=10)
     figure.savefig(out, dpi=dpi)
     click.echo(f"Wrote the {kind} plot of study {name!r} ({what}) to {out}.")
+
+
+def _several_objectives(store: Any, study: Any, kind: str, x_axis: str, scope: str):
+    """The figure and a few words on it for ``--kind pareto`` or ``hypervolume``."""
+    from tunesmith import viz
+
+    if len(study.metrics) < 2:
+        raise CLIError(
+            f"--kind {kind} needs a study with several metrics, but study {study.name!r} has "
+            f"one ({study.metrics[0]!r}); use --kind best or curves"
+        )
+    if kind == "pareto":
+        data = viz.pareto_points(store.records(study), study.metrics, study.modes, scope=scope)
+        front = int(data.on_front.sum())
+        return viz.plot_pareto_front(data), f"{front} of {len(data.values)} points on the front"
+    if x_axis == "time":
+        rows = viz.timed_results(store.read_events(study))
+    else:
+        rows = store.records(study)
+    data = viz.hypervolume_over_time(
+        rows, study.metrics, study.modes, x="time" if x_axis == "time" else "results"
+    )
+    return viz.plot_hypervolume(data), f"{data.num_results} results"
