@@ -17,6 +17,13 @@ _EXPORTS = {
     "BOHB": ".model_based",
     "DEHB": ".model_based",
     "MOBSTER": ".bayesian",
+    "MOASHA": ".moasha",
+    "MOREA": ".multiobjective",
+    "NSGA2": ".multiobjective",
+    "EpsilonNetPriority": ".moasha",
+    "LinearScalarizationPriority": ".moasha",
+    "LinearScalarizedScheduler": ".scalarized",
+    "NonDominatedPriority": ".moasha",
     "PASHA": ".hyperband",
     "REA": ".model_based",
     "TPE": ".model_based",
@@ -50,25 +57,40 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.schedulers.fifo import FIFOScheduler, GridSearch, RandomSearch
     from tunesmith.schedulers.hyperband import ASHA, PASHA, HyperbandScheduler
     from tunesmith.schedulers.median import MedianStoppingRule
+    from tunesmith.schedulers.moasha import (
+        MOASHA,
+        EpsilonNetPriority,
+        LinearScalarizationPriority,
+        NonDominatedPriority,
+    )
     from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
+    from tunesmith.schedulers.multiobjective import MOREA, NSGA2
     from tunesmith.schedulers.rl import RLScheduler
+    from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
 
 __all__ = [
     "ASHA",
     "BOHB",
     "DEHB",
+    "MOASHA",
     "MOBSTER",
+    "MOREA",
+    "NSGA2",
     "PASHA",
     "REA",
     "TPE",
     "BayesianOptimization",
     "ConstrainedBayesianOptimization",
     "CostAwareBayesianOptimization",
+    "EpsilonNetPriority",
     "FIFOScheduler",
     "GridSearch",
     "HyperbandScheduler",
+    "LinearScalarizationPriority",
+    "LinearScalarizedScheduler",
     "MedianStoppingRule",
+    "NonDominatedPriority",
     "RLScheduler",
     "RandomSearch",
     "Scheduler",

@@ -16,6 +16,8 @@ _EXPORTS = {
     "GPSearcher": ".bayesopt",
     "GridSearcher": ".grid",
     "KDESearcher": ".kde",
+    "MultiObjectiveRegularizedEvolution": ".morea",
+    "NSGA2Searcher": ".nsga2",
     "RLSearcher": ".rl",
     "RandomSearcher": ".random",
     "RegularizedEvolution": ".evolution",
@@ -62,6 +64,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.evolution import RegularizedEvolution
     from tunesmith.searchers.grid import GridSearcher
     from tunesmith.searchers.kde import KDESearcher
+    from tunesmith.searchers.morea import MultiObjectiveRegularizedEvolution
+    from tunesmith.searchers.nsga2 import NSGA2Searcher
     from tunesmith.searchers.random import RandomSearcher
     from tunesmith.searchers.rl import RLSearcher
 
@@ -75,6 +79,8 @@ __all__ = [
     "GPSearcher",
     "GridSearcher",
     "KDESearcher",
+    "MultiObjectiveRegularizedEvolution",
+    "NSGA2Searcher",
     "RLSearcher",
     "RandomSearcher",
     "RegularizedEvolution",

@@ -8,6 +8,10 @@ The scheduler is driven by :func:`drive`, a deterministic simulation of asynchro
 which every trial reports ``epoch`` = 1, 2, ... up to ``max_epochs`` and ``loss``, and by the
 :class:`~tunesmith.tuner.Tuner` on an :class:`~tunesmith.testing.inline_backend.InlineBackend`
 (resume of a named study after a crash).
+
+A class that takes several metrics sets ``metrics = ("loss", "cost")`` in its test class: the
+contract then builds it with ``metric=["loss", "cost"]`` (one mode for both) and every result
+also carries ``cost`` (:func:`~tunesmith.testing.spaces.cost`, in conflict with ``loss``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from tunesmith.space import config_errors
 from tunesmith.stopping import StoppingCriterion
 from tunesmith.store import Store
 from tunesmith.testing.inline_backend import InlineBackend
-from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, objective
+from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, cost, objective
 from tunesmith.trial import Decision, Trial, TrialStatus
 from tunesmith.tuner import Tuner
 
@@ -41,13 +45,15 @@ def drive(
     n_workers: int = 3,
     max_epochs: int = 9,
     fail_every: int = 0,
+    with_cost: bool = False,
 ) -> list[tuple]:
     """Run trials round robin on ``n_workers`` simulated workers; return the log of
     ``(event, trial_id, epoch or config, decision)`` tuples.
 
     As the tuner does, a free worker asks again after ``ask()`` returned None (a scheduler may
     have nothing to run now but more later); the run ends when nothing runs and ``ask()`` is
-    None. A resumed trial continues after the last epoch it reported."""
+    None. A resumed trial continues after the last epoch it reported. ``with_cost``: results
+    also carry a second metric, ``cost``."""
     log: list[tuple] = []
     running: dict[int, tuple[Trial, int]] = {}  # slot -> (trial, next epoch)
     started = 0
@@ -75,6 +81,8 @@ def drive(
                 del running[slot]
                 continue
             result = {"epoch": epoch, "loss": objective(trial.config, space, epoch)}
+            if with_cost:
+                result["cost"] = cost(trial.config, space, epoch)
             progress[trial.trial_id] = epoch
             if epoch == max_epochs:
                 at.tell(trial, result)
@@ -97,6 +105,12 @@ def learning_curve(config: Mapping[str, Any], start_step: int):
         if epoch == 2 and config["dropout"] > 0.8:
             raise RuntimeError("this config fails at epoch 2")
         yield {"epoch": epoch, "loss": objective(config, MIXED_SPACE, epoch)}
+
+
+def two_objective_curve(config: Mapping[str, Any], start_step: int):
+    """:func:`learning_curve` whose results also carry ``cost``."""
+    for result in learning_curve(config, start_step):
+        yield {**result, "cost": cost(config, MIXED_SPACE, result["epoch"])}
 
 
 class Crash(BaseException):
@@ -155,18 +169,36 @@ def study_journal(storage: str, name: str) -> list[tuple]:
 class SchedulerContract:
     #: the scheduler returns None once a finite space is exhausted
     exhausts_finite_space: bool = True
+    #: the metrics the scheduler is built with: ``("loss",)``, or ``("loss", "cost")`` for a
+    #: class that takes several (see the module docstring)
+    metrics: tuple[str, ...] = ("loss",)
 
     def make_scheduler(
-        self, config_space: Mapping[str, Any], *, metric: str, mode: str, random_seed: int
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str | list[str],
+        mode: str,
+        random_seed: int,
     ) -> Scheduler:
         raise NotImplementedError
 
+    def _metric(self) -> str | list[str]:
+        return self.metrics[0] if len(self.metrics) == 1 else list(self.metrics)
+
     def _make(self, space=MIXED_SPACE, mode="min", seed=0) -> Scheduler:
-        return self.make_scheduler(space, metric="loss", mode=mode, random_seed=seed)
+        return self.make_scheduler(space, metric=self._metric(), mode=mode, random_seed=seed)
+
+    def _drive(self, at: AskTell, space: Mapping[str, Any], **kwargs: Any) -> list[tuple]:
+        return drive(at, space, with_cost="cost" in self.metrics, **kwargs)
 
     def test_metric_and_mode(self):
         scheduler = self._make(mode="max")
-        assert (scheduler.metric, scheduler.mode) == ("loss", "max")
+        if len(self.metrics) == 1:
+            assert (scheduler.metric, scheduler.mode) == ("loss", "max")
+        else:
+            assert scheduler.metrics == list(self.metrics)
+            assert scheduler.modes == ["max"] * len(self.metrics)
 
     def test_bad_metric_and_mode_rejected(self):
         with pytest.raises(ValueError, match="`mode` must be 'min' or 'max', but got mode='low'"):
@@ -176,7 +208,7 @@ class SchedulerContract:
 
     def test_suggestions_are_valid_and_decisions_typed(self):
         at = AskTell(self._make())
-        log = drive(at, MIXED_SPACE, max_trials=20)
+        log = self._drive(at, MIXED_SPACE, max_trials=20)
         starts = [entry for entry in log if entry[0] == "start"]
         assert len({entry[1] for entry in starts}) == 20
         for entry in starts:
@@ -187,7 +219,9 @@ class SchedulerContract:
     @pytest.mark.parametrize("mode", ["min", "max"])
     def test_same_seed_same_decisions(self, mode):
         logs = [
-            drive(AskTell(self._make(mode=mode, seed=5)), MIXED_SPACE, max_trials=25, fail_every=7)
+            self._drive(
+                AskTell(self._make(mode=mode, seed=5)), MIXED_SPACE, max_trials=25, fail_every=7
+            )
             for _ in range(2)
         ]
         assert logs[0] == logs[1]
@@ -195,18 +229,18 @@ class SchedulerContract:
     @pytest.mark.parametrize("split", [1, 10])
     def test_state_dict_round_trip_continues_identically(self, split):
         original = AskTell(self._make(seed=2))
-        drive(original, MIXED_SPACE, max_trials=split, n_workers=1)
+        self._drive(original, MIXED_SPACE, max_trials=split, n_workers=1)
         state = json.loads(json.dumps(original.scheduler.state_dict()))
         clone = AskTell(self._make(seed=2))
         clone.scheduler.load_state_dict(state)
         clone.trials = copy.deepcopy(original.trials)
-        a = drive(original, MIXED_SPACE, max_trials=12, n_workers=1)
-        b = drive(clone, MIXED_SPACE, max_trials=12, n_workers=1)
+        a = self._drive(original, MIXED_SPACE, max_trials=12, n_workers=1)
+        b = self._drive(clone, MIXED_SPACE, max_trials=12, n_workers=1)
         assert a == b
 
     def test_exhaustion(self):
         at = AskTell(self._make(space=FINITE_SPACE))
-        drive(at, FINITE_SPACE, max_trials=1000, max_epochs=2)
+        self._drive(at, FINITE_SPACE, max_trials=1000, max_epochs=2)
         if self.exhausts_finite_space:
             assert len(at.trials) == 24
             assert at.ask() is None
@@ -216,6 +250,14 @@ class SchedulerContract:
         trial = at.ask()
         with pytest.raises(ValueError, match="the result has no metric 'loss'"):
             at.tell(trial, {"accuracy": 0.5})
+
+    def test_missing_second_metric_is_a_value_error(self):
+        if len(self.metrics) == 1:
+            pytest.skip("a single metric")
+        at = AskTell(self._make())
+        trial = at.ask()
+        with pytest.raises(ValueError, match="the result has no metric 'cost'"):
+            at.tell(trial, {"epoch": 1, "loss": 0.5})
 
     def test_error_and_remove_hooks(self):
         scheduler = self._make()
@@ -232,7 +274,7 @@ class SchedulerContract:
 
         def run(name: str, crash: CrashAfter) -> None:
             Tuner(
-                InlineBackend(learning_curve),
+                InlineBackend(learning_curve if len(self.metrics) == 1 else two_objective_curve),
                 self._make(seed=3),
                 StoppingCriterion(max_num_trials_started=10),
                 n_workers=2,

@@ -4,7 +4,9 @@
         def make_searcher(self, config_space, **kwargs):
             return MySearcher(config_space, metric="loss", **kwargs)
 
-Class attributes say which optional behaviours the searcher has.
+Class attributes say which optional behaviours the searcher has. A searcher built with several
+metrics sets ``metrics = ("loss", "cost")``: its observations then also carry ``cost``
+(:func:`~tunesmith.testing.spaces.cost`, in conflict with ``loss``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 
 from tunesmith.searchers.base import Searcher
 from tunesmith.space import config_errors, config_key, hyperparameters
-from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, objective
+from tunesmith.testing.spaces import FINITE_SPACE, MIXED_SPACE, cost, objective
 
 __all__ = ["SearcherContract"]
 
@@ -27,6 +29,8 @@ class SearcherContract:
     exhausts_finite_space: bool = True
     #: the searcher accepts ``points_to_evaluate``
     supports_points_to_evaluate: bool = True
+    #: the metrics each observation carries (the searcher is built by :meth:`make_searcher`)
+    metrics: tuple[str, ...] = ("loss",)
 
     def make_searcher(
         self, config_space: Mapping[str, Any], *, random_seed: int, **kwargs: Any
@@ -45,7 +49,10 @@ class SearcherContract:
             if i % 5 == 4:
                 searcher.failed(config)
             else:
-                searcher.observe(config, {"loss": objective(config, space)})
+                metrics = {"loss": objective(config, space)}
+                if "cost" in self.metrics:
+                    metrics["cost"] = cost(config, space)
+                searcher.observe(config, metrics)
             out.append(config)
         return out
 

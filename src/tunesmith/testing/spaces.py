@@ -18,7 +18,7 @@ from tunesmith.space import (
     uniform,
 )
 
-__all__ = ["FINITE_SPACE", "MIXED_SPACE", "objective"]
+__all__ = ["FINITE_SPACE", "MIXED_SPACE", "cost", "objective"]
 
 #: a 6-parameter mixed space (plus a constant), as used by the overhead benchmark
 MIXED_SPACE: dict[str, Any] = {
@@ -50,3 +50,14 @@ def objective(config: Mapping[str, Any], space: Mapping[str, Any], step: int = 1
         x = domain.encode(config[name])
         total += (i + 1) * sum((v - 0.3) ** 2 for v in x)
     return total + 1.0 / math.sqrt(step)
+
+
+def cost(config: Mapping[str, Any], space: Mapping[str, Any], step: int = 1) -> float:
+    """A second deterministic objective, in conflict with :func:`objective` (its optimum is at
+    the other end of each encoded value) and growing with ``step`` (time spent): the contract
+    suites' second metric, ``"cost"``, for classes that take several metrics."""
+    total = 0.0
+    for i, (name, domain) in enumerate(hyperparameters(space).items()):
+        x = domain.encode(config[name])
+        total += sum((v - 0.8) ** 2 for v in x) / (i + 1)
+    return total + 0.01 * step

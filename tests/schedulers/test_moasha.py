@@ -1,0 +1,261 @@
+import doctest
+import json
+
+import numpy as np
+import pytest
+
+import tunesmith
+import tunesmith.schedulers.moasha as moasha_module
+from tunesmith import AskTell, Decision, uniform
+from tunesmith.multiobjective import non_dominated_ranking, non_dominated_sort
+from tunesmith.schedulers import (
+    ASHA,
+    MOASHA,
+    EpsilonNetPriority,
+    LinearScalarizationPriority,
+    NonDominatedPriority,
+)
+from tunesmith.schedulers.moasha import _FrontRung
+from tunesmith.searchers import MultiObjectiveRegularizedEvolution, NSGA2Searcher
+from tunesmith.spec import build
+from tunesmith.testing.scheduler_contract import SchedulerContract
+
+SPACE = {"x": uniform(0, 1), "epochs": 9}  # rungs [1, 3], quantiles 1/3 and 3/9
+C, S = Decision.CONTINUE, Decision.STOP
+
+
+# -- the contract -------------------------------------------------------------------------------
+class TestMOASHAContract(SchedulerContract):
+    metrics = ("loss", "cost")
+
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return MOASHA(config_space, metric=metric, mode=mode, max_t=9, random_seed=random_seed)
+
+
+class TestMOASHAEpsilonNetBracketsContract(SchedulerContract):
+    metrics = ("loss", "cost")
+
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return MOASHA(
+            config_space,
+            metric=metric,
+            mode=mode,
+            max_t=9,
+            brackets=2,
+            multiobjective_priority=EpsilonNetPriority(start=1),
+            random_seed=random_seed,
+        )
+
+
+class TestMOASHALinearScalarizationContract(SchedulerContract):
+    metrics = ("loss", "cost")
+
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return MOASHA(
+            config_space,
+            metric=metric,
+            mode=mode,
+            max_t=9,
+            reduction_factor=2,
+            multiobjective_priority=LinearScalarizationPriority([1.0, 2.0]),
+            random_seed=random_seed,
+        )
+
+
+class TestMOASHAWithNSGA2SearcherContract(SchedulerContract):
+    metrics = ("loss", "cost")
+
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        searcher = NSGA2Searcher(
+            config_space, metric=metric, mode=mode, random_seed=random_seed, population_size=4
+        )
+        return MOASHA(config_space, metric=metric, mode=mode, max_t=9, searcher=searcher)
+
+
+class TestMOASHASingleMetricContract(SchedulerContract):
+    # one metric is allowed (fronts of one objective: ASHA's ranking)
+    def make_scheduler(self, config_space, *, metric, mode, random_seed):
+        return MOASHA(config_space, metric=metric, mode=mode, max_t=9, random_seed=random_seed)
+
+
+def test_doctest():
+    assert doctest.testmod(moasha_module).failed == 0
+
+
+def test_public_names():
+    assert tunesmith.MOASHA is MOASHA
+    assert tunesmith.NonDominatedPriority is NonDominatedPriority
+    assert tunesmith.EpsilonNetPriority is EpsilonNetPriority
+    assert tunesmith.LinearScalarizationPriority is LinearScalarizationPriority
+
+
+# -- behaviour ----------------------------------------------------------------------------------
+def run_rung(scheduler, points):
+    """Start one trial per point and report it at epoch 1 (rung 1); return the decisions."""
+    at = AskTell(scheduler)
+    decisions = []
+    for a, b in points:
+        trial = at.ask()
+        decisions.append(at.report(trial, {"epoch": 1, "err": a, "ms": b}))
+    return decisions
+
+
+def test_a_rung_goes_on_by_non_dominated_front():
+    scheduler = MOASHA(SPACE, metric=["err", "ms"], random_seed=0)
+    assert scheduler.rung_levels == [1, 3]
+    # front 0, then dominated by it (1 before it of 2), two more of front 0, then front 2
+    points = [(1, 1), (2, 2), (0.5, 3), (3, 0.5), (5, 5), (0.9, 0.9)]
+    # (0.9, 0.9) dominates (1, 1): it joins front 0, whose other entries tie with it
+    assert run_rung(scheduler, points) == [C, S, C, C, S, C]
+
+
+def test_ties_within_a_front_go_the_newcomers_way_and_the_epsilon_net_breaks_them():
+    trade_offs = [(i, 10 - i) for i in range(10)]  # one front
+    nd = MOASHA(SPACE, metric=["err", "ms"], random_seed=0)
+    assert run_rung(nd, trade_offs) == [C] * 10
+    net = MOASHA(
+        SPACE, metric=["err", "ms"], multiobjective_priority=EpsilonNetPriority(), random_seed=0
+    )
+    decisions = run_rung(net, trade_offs)
+    for n in range(1, 11):  # the newcomer's place in the epsilon-net order of the first n
+        position = non_dominated_ranking(np.array(trade_offs[:n], dtype=float))[-1]
+        assert decisions[n - 1] == (C if position * 3 < n else S)
+    assert S in decisions
+
+
+def test_modes_are_applied_before_ranking():
+    scheduler = MOASHA(SPACE, metric=["err", "ms"], mode=["max", "min"], random_seed=0)
+    # err is maximized: (2, 1) dominates (1, 1)
+    assert run_rung(scheduler, [(2, 1), (1, 1)]) == [C, S]
+
+
+def test_linear_scalarization_priority_decides_as_asha_on_the_weighted_sum():
+    rng = np.random.default_rng(0)
+    points = rng.random((40, 2)).tolist()
+    mo = MOASHA(
+        SPACE,
+        metric=["err", "ms"],
+        multiobjective_priority=LinearScalarizationPriority([1.0, 3.0]),
+        random_seed=0,
+    )
+    asha = ASHA(SPACE, metric="total", max_t=9, random_seed=0)
+    at = AskTell(asha)
+    expected = []
+    for a, b in points:
+        trial = at.ask()
+        expected.append(at.report(trial, {"epoch": 1, "total": a + 3.0 * b}))
+    assert run_rung(mo, points) == expected
+
+
+@pytest.mark.parametrize("kind", ["uniform", "grid"])
+def test_incremental_fronts_match_a_full_non_dominated_sort(kind):
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        if kind == "grid":  # duplicates and ties on one objective
+            points = rng.integers(0, 5, size=(40, 2)).astype(float)
+        else:
+            points = rng.random((40, 2))
+        rung = _FrontRung(1, (1, 3))
+        for i, point in enumerate(points.tolist()):
+            before = rung.add(point)
+            ranks = non_dominated_sort(points[: i + 1])
+            assert before == int((ranks < ranks[-1]).sum())
+        got = sorted((x, y, k) for k, (xs, ys) in enumerate(rung.fronts) for x, y in zip(xs, ys))
+        want = sorted((*map(float, p), int(k)) for p, k in zip(points, ranks))
+        assert got == want
+
+
+def test_three_objectives_rank_by_fronts():
+    scheduler = MOASHA(SPACE, metric=["a", "b", "c"], random_seed=0)
+    at = AskTell(scheduler)
+    decisions = []
+    for point in [(1, 1, 1), (2, 2, 2), (0, 3, 1), (3, 3, 3)]:
+        trial = at.ask()
+        decisions.append(at.report(trial, dict(zip("abc", point), epoch=1)))
+    assert decisions == [C, S, C, S]
+
+
+def test_searchers_inside_moasha_see_rung_results():
+    searcher = MultiObjectiveRegularizedEvolution(
+        SPACE, metric=["err", "ms"], population_size=3, sample_size=2, random_seed=0
+    )
+    scheduler = MOASHA(SPACE, metric=["err", "ms"], searcher=searcher)
+    run_rung(scheduler, [(1, 1), (2, 2), (0.5, 3)])
+    assert [level for _, level, _ in searcher.population] == [1, 1, 1]
+
+
+def test_spec_rebuilds_with_its_priority():
+    scheduler = MOASHA(
+        SPACE,
+        metric=["err", "ms"],
+        multiobjective_priority=LinearScalarizationPriority([1, 2]),
+        random_seed=4,
+    )
+    spec = json.loads(json.dumps(scheduler.spec()))
+    rebuilt = build(spec)
+    assert rebuilt.multiobjective_priority == LinearScalarizationPriority([1.0, 2.0])
+    assert rebuilt.spec() == scheduler.spec()
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"multiobjective_priority": "nd"},
+            TypeError,
+            r"`multiobjective_priority` must be NonDominatedPriority\(\), .* but got 'nd'",
+        ),
+        (
+            {"multiobjective_priority": EpsilonNetPriority(start=2)},
+            ValueError,
+            r"`start` must be the index of an objective \(0 to 1\), but got start=2",
+        ),
+        (
+            {"multiobjective_priority": LinearScalarizationPriority([1.0])},
+            ValueError,
+            r"`weights` must have one weight per objective \(2\), but got weights=\[1.0\]",
+        ),
+        (
+            {"resource_attr": ""},
+            ValueError,
+            "`resource_attr` must be the non-empty name of the reported resource, but got "
+            "resource_attr=''",
+        ),
+        ({"mode": ["min", "low"]}, ValueError, "`mode`"),
+        ({"reduction_factor": 1}, ValueError, "`reduction_factor` must be a number >= 2"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        MOASHA(SPACE, **{"metric": ["err", "ms"], **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: EpsilonNetPriority(start=-1), r"`start` must be the index .* start=-1"),
+        (lambda: EpsilonNetPriority(start=True), r"`start` must be .* start=True"),
+        (
+            lambda: LinearScalarizationPriority([1.0, -2.0]),
+            r"`weights` must be positive finite numbers, .* but got -2.0 in weights=\[1.0, -2.0\]",
+        ),
+        (
+            lambda: LinearScalarizationPriority("ab"),
+            r"`weights` must be a list of positive finite numbers, .* weights='ab'",
+        ),
+    ],
+)
+def test_bad_priorities(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_result_lacking_an_objective_names_it():
+    at = AskTell(MOASHA(SPACE, metric=["err", "ms"], random_seed=0))
+    trial = at.ask()
+    with pytest.raises(ValueError, match="the result has no metric 'ms'"):
+        at.report(trial, {"epoch": 1, "err": 0.3})
+    trial = at.ask()
+    with pytest.raises(ValueError, match="metric 'ms' must be finite, but got nan"):
+        at.report(trial, {"epoch": 1, "err": 0.3, "ms": float("nan")})
