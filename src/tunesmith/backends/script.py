@@ -4,7 +4,9 @@ The config reaches the program twice: as ``--name value`` arguments appended to 
 and as JSON in ``<trial_dir>/config.json`` (path in ``$TUNESMITH_CONFIG``). The program reports
 either with :func:`tunesmith.report` (Python; acknowledged through two pipes whose descriptors
 are in ``$TUNESMITH_REPORT_FD`` and ``$TUNESMITH_ACK_FD``) or, in any language, by printing
-lines such as ``[tunesmith] {"epoch": 2, "loss": 0.3}`` on stdout (not acknowledged).
+lines such as ``[tunesmith] {"epoch": 2, "loss": 0.3}`` on stdout (not acknowledged). Lines in
+Syne Tune's format, ``[tune-metric]: {"epoch": 2, "loss": 0.3}`` (what its ``Reporter`` and
+``tunesmith.compat.synetune.Reporter`` print), are read the same way.
 
 Other environment variables: ``TUNESMITH_TRIAL_ID``, ``TUNESMITH_TRIAL_DIR``,
 ``TUNESMITH_CHECKPOINT_DIR`` (empty on a fresh start, kept when a paused trial is resumed),
@@ -54,7 +56,7 @@ from tunesmith.backends.base import EventKind, FailureReason, TrialEvent, folder
 from tunesmith.reporting import LINE_PREFIX, check_metrics
 from tunesmith.trial import Decision, Trial
 
-__all__ = ["ScriptBackend", "config_arguments"]
+__all__ = ["SYNETUNE_LINE_PREFIX", "ScriptBackend", "config_arguments"]
 
 logger = logging.getLogger("tunesmith")
 
@@ -62,6 +64,10 @@ _MAX_LINE = 1 << 20  # longer stdout lines are logged but not parsed
 _STDOUT_EOF_WAIT = 0.5  # seconds to wait for the last output after the process exited
 _STDERR_TAIL = 4000  # bytes of stderr kept for the failure detail
 _PREFIX = LINE_PREFIX.encode()
+#: the prefix of Syne Tune's result lines (its ``Reporter`` prints ``[tune-metric]: {...}``)
+SYNETUNE_LINE_PREFIX = "[tune-metric]:"
+#: the result-line prefixes read on stdout: tunesmith's and Syne Tune's
+_PREFIXES = (_PREFIX, SYNETUNE_LINE_PREFIX.encode())
 #: program names that mean "the Python running the tuner"
 _PYTHONS = ("python", "python3")
 
@@ -323,11 +329,13 @@ class ScriptBackend(ProcessBackend):
             if run.stdout_log is not None:
                 run.stdout_log.write(data)
             for line in _lines(run.stdout_buffer, data):
-                if line.startswith(_PREFIX):
-                    self._on_line(run, line[len(_PREFIX) :])
+                found = _payload(line)
+                if found is not None:
+                    self._on_line(run, *found)
         if eof:
-            if run.stdout_buffer.startswith(_PREFIX):  # a last line without a newline
-                self._on_line(run, bytes(run.stdout_buffer[len(_PREFIX) :]))
+            found = _payload(bytes(run.stdout_buffer))  # a last line without a newline
+            if found is not None:
+                self._on_line(run, *found)
             run.stdout_buffer.clear()
             self._close_fd(run, "stdout_fd")
             if run.reaped and run.stderr_fd is None:
@@ -345,12 +353,12 @@ class ScriptBackend(ProcessBackend):
             if run.reaped and run.stdout_fd is None:
                 self._finish_exited(run)
 
-    def _on_line(self, run: _ScriptRun, payload: bytes) -> None:
+    def _on_line(self, run: _ScriptRun, prefix: bytes, payload: bytes) -> None:
         try:
             result = check_metrics(json.loads(payload))
         except (ValueError, UnicodeDecodeError) as exc:  # InvalidMetricError is a ValueError
             text = payload.decode(errors="replace").strip()
-            detail = f"bad result line {LINE_PREFIX} {text[:200]}: {exc}"
+            detail = f"bad result line {prefix.decode()} {text[:200]}: {exc}"
             with self._lock:
                 if run.add_request(EventKind.FAILED, FailureReason.INVALID_METRIC, detail):
                     self._signal(run)
@@ -553,6 +561,15 @@ def _lines(buffer: bytearray, data: bytes) -> list[bytes]:
     *lines, rest = bytes(buffer).split(b"\n")
     buffer[:] = rest
     return [line.rstrip(b"\r") for line in lines]
+
+
+def _payload(line: bytes) -> tuple[bytes, bytes] | None:
+    """The result-line prefix (one of :data:`_PREFIXES`) of ``line`` and the JSON after it, or
+    None for another line."""
+    for prefix in _PREFIXES:
+        if line.startswith(prefix):
+            return prefix, line[len(prefix) :]
+    return None
 
 
 def _tail(data: bytes | bytearray, lines: int = 20) -> str:

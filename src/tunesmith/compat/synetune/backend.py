@@ -1,0 +1,134 @@
+"""``syne_tune.backend``: ``LocalBackend(entry_point=...)`` runs a training script per trial
+(tunesmith's :class:`~tunesmith.ScriptBackend`), ``PythonBackend(tune_function, config_space)``
+a function (tunesmith's :class:`~tunesmith.LocalBackend`, whose workers do not import the
+launcher, so a launcher without ``if __name__ == "__main__":`` runs as written).
+
+A script gets the config as Syne Tune passes it, ``--name value`` per entry (or
+``--st_config_json_filename FILE`` with ``pass_args_as_json=True``), plus
+``--st_checkpoint_dir DIR``, its trial's checkpoint folder (kept when a paused trial resumes).
+It reports with :class:`~tunesmith.compat.synetune.Reporter` (``[tune-metric]: {...}`` lines),
+or with :func:`tunesmith.report`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tunesmith.backends.local import LocalBackend as _NativeLocal
+from tunesmith.backends.script import ScriptBackend
+from tunesmith.compat.synetune.constants import ST_CHECKPOINT_DIR
+from tunesmith.compat.synetune.errors import NotSupported
+
+__all__ = ["LocalBackend", "PythonBackend"]
+
+logger = logging.getLogger("tunesmith")
+
+
+def _check_gpus(num_gpus_per_trial: int, gpus_to_use: Any) -> None:
+    if num_gpus_per_trial != 1 or gpus_to_use is not None:
+        raise NotSupported(
+            "num_gpus_per_trial and gpus_to_use are not supported by the script backend yet: "
+            "for GPUs per trial, tune a function with tunesmith.LocalBackend(fn, gpus=...), or "
+            "set CUDA_VISIBLE_DEVICES in the script"
+        )
+
+
+class _TrialPaths:
+    """``trial_path`` and ``checkpoint_trial_path`` of Syne Tune's backends (valid once the
+    tuner has set the run folder, that is during and after ``tuner.run()``)."""
+
+    run_dir: Path | None
+
+    def trial_path(self, trial_id: int) -> Path:
+        if self.run_dir is None:
+            raise RuntimeError("the trial folders are known once tuner.run() has started")
+        return Path(self.run_dir) / "trials" / str(int(trial_id))
+
+    def checkpoint_trial_path(self, trial_id: int) -> Path:
+        return self.trial_path(trial_id) / "checkpoint"
+
+
+class LocalBackend(_TrialPaths, ScriptBackend):
+    """Syne Tune's ``LocalBackend``: run ``python entry_point --name value ...`` per trial."""
+
+    def __init__(
+        self,
+        entry_point: str,
+        delete_checkpoints: bool = False,
+        pass_args_as_json: bool = False,
+        rotate_gpus: bool = True,
+        num_gpus_per_trial: int = 1,
+        gpus_to_use: list[int] | None = None,
+    ) -> None:
+        _check_gpus(num_gpus_per_trial, gpus_to_use)
+        path = Path(entry_point)
+        if not path.is_file():
+            raise ValueError(f"entry_point {entry_point!r} is not a file")
+        self.entry_point = str(path.resolve())
+        self.delete_checkpoints = bool(delete_checkpoints)
+        self.pass_args_as_json = bool(pass_args_as_json)
+        self.rotate_gpus = bool(rotate_gpus)
+        launcher = [sys.executable, "-m", "tunesmith.compat.synetune._entry"]
+        if self.pass_args_as_json:
+            launcher.append("--json")
+        super().__init__([*launcher, self.entry_point])
+
+    @property
+    def default_tuner_name(self) -> str:
+        return Path(self.entry_point).stem
+
+    def __repr__(self) -> str:
+        return f"LocalBackend(entry_point={self.entry_point!r})"
+
+
+class _CallWithArguments:
+    """What the worker runs: ``tune_function`` with the config entries it has parameters for
+    (and ``st_checkpoint_dir``: the trial's checkpoint folder, if it takes it)."""
+
+    def __init__(self, tune_function: Callable[..., Any]) -> None:
+        self.tune_function = tune_function
+        parameters = inspect.signature(tune_function).parameters
+        self.takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        self.names = set(parameters)
+
+    def __call__(self, config: Mapping[str, Any]) -> Any:
+        import tunesmith
+
+        kwargs = {k: v for k, v in config.items() if self.takes_all or k in self.names}
+        if self.takes_all or ST_CHECKPOINT_DIR in self.names:
+            folder = tunesmith.checkpoint_dir()
+            kwargs[ST_CHECKPOINT_DIR] = None if folder is None else str(folder)
+        return self.tune_function(**kwargs)
+
+
+class PythonBackend(_TrialPaths, _NativeLocal):
+    """Syne Tune's ``PythonBackend``: run ``tune_function(**config)`` per trial (the entries
+    of the config it has parameters for). It reports with ``Reporter`` (or
+    ``tunesmith.report``)."""
+
+    def __init__(
+        self,
+        tune_function: Callable[..., Any],
+        config_space: dict[str, Any],
+        rotate_gpus: bool = True,
+        delete_checkpoints: bool = False,
+    ) -> None:
+        if not callable(tune_function):
+            raise TypeError(f"tune_function must be callable, but got {tune_function!r}")
+        self.tune_function = tune_function
+        self.config_space = config_space
+        self.rotate_gpus = bool(rotate_gpus)
+        self.delete_checkpoints = bool(delete_checkpoints)
+        super().__init__(_CallWithArguments(tune_function), import_main=False)
+
+    @property
+    def default_tuner_name(self) -> str:
+        return getattr(self.tune_function, "__name__", "python-backend")
+
+    def __repr__(self) -> str:
+        return f"PythonBackend(tune_function={self.tune_function!r})"

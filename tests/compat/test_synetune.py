@@ -1,0 +1,527 @@
+"""tunesmith.compat.synetune: Syne Tune's first example (training script + launcher) runs with
+only its import lines changed, as top-level code; Reporter's ``[tune-metric]:`` lines reach the
+script backend; every mapped baseline makes the decisions of the native call it maps to; the
+names tunesmith lacks, and arguments Syne Tune lacks, are clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import tunesmith
+from tunesmith import AskTell, Decision
+from tunesmith.compat.synetune import Reporter, StoppingCriterion, Tuner
+from tunesmith.compat.synetune import config_space as cs
+from tunesmith.compat.synetune.backend import LocalBackend, PythonBackend
+from tunesmith.compat.synetune.errors import InvalidArgument, NotSupported
+from tunesmith.compat.synetune.experiments import load_experiment
+from tunesmith.compat.synetune.optimizer import baselines as bl
+from tunesmith.compat.synetune.optimizer import schedulers as st_schedulers
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "synetune"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return dict(os.environ, TUNESMITH_HOME=str(tmp_path / "home"), MPLBACKEND="Agg")
+
+
+# -- Syne Tune's first example ----------------------------------------------------------------
+
+
+def test_first_example_runs_with_only_its_imports_changed(tmp_path):
+    """The launcher and script of examples/synetune as written (top-level code), with fewer
+    epochs and a trial cap so that the test is short."""
+    shutil.copytree(EXAMPLE, tmp_path / "synetune")
+    launcher = tmp_path / "synetune" / "launch_height_simple.py"
+    code = launcher.read_text()
+    for old, new in (
+        ('"epochs": 100', '"epochs": 4'),
+        ("max_wallclock_time=30)", "max_wallclock_time=120, max_num_trials_started=5)"),
+        ("n_workers=4,", "n_workers=2,"),
+    ):
+        assert old in code
+        code = code.replace(old, new)
+    code += textwrap.dedent(
+        """
+        from tunesmith.compat.synetune.experiments import load_experiment
+        trial_id, config = tuner.best_config()
+        exp = load_experiment(tuner.name)
+        print("RESULT", json.dumps({
+            "name": tuner.name, "best": [trial_id, config], "exp_best": exp.best_config(),
+            "rows": len(exp.results), "metadata": exp.metadata,
+            "trials": sorted(tuner.result.trials),
+        }))
+        """
+    )
+    launcher.write_text("import json\n" + code)
+    proc = subprocess.run(
+        [sys.executable, str(launcher)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
+    out = json.loads(line[len("RESULT ") :])
+    assert out["name"].startswith("train-height-simple-")
+    assert out["trials"] == [0, 1, 2, 3, 4]
+    trial_id, config = out["best"]
+    assert set(config) == {"width", "height", "epochs"} and config["epochs"] == 4
+    assert out["exp_best"]["trial_id"] == trial_id
+    assert out["metadata"]["metric_names"] == ["mean_loss"]
+    assert 5 <= out["rows"] <= 20
+    trial_dir = tmp_path / "home" / out["name"] / "trials" / "0"
+    assert "[tune-metric]: {" in (trial_dir / "stdout.log").read_text()
+
+
+# -- Reporter, LocalBackend and the script backend --------------------------------------------
+
+SCRIPT = """
+import argparse, json, os
+from tunesmith.compat.synetune import Reporter
+from tunesmith.compat.synetune.constants import ST_CHECKPOINT_DIR
+parser = argparse.ArgumentParser()
+parser.add_argument("--x", type=float)
+parser.add_argument("--epochs", type=int)
+parser.add_argument(f"--{ST_CHECKPOINT_DIR}", type=str)
+parser.add_argument("--st_config_json_filename", type=str)
+args, _ = parser.parse_known_args()
+if args.st_config_json_filename:
+    with open(args.st_config_json_filename) as f:
+        config = json.load(f)
+    x, epochs = config["x"], config["epochs"]
+else:
+    x, epochs = args.x, args.epochs
+ckpt = getattr(args, ST_CHECKPOINT_DIR)
+report = Reporter()
+for epoch in range(1, epochs + 1):
+    report(epoch=epoch, loss=x * epoch, ckpt=int(ckpt is not None and os.path.isdir(ckpt)))
+"""
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_local_backend_passes_config_and_checkpoint_dir_and_reads_reporter_lines(tmp_path, as_json):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    space = {"x": cs.uniform(0, 1), "epochs": 3}
+    backend = LocalBackend(entry_point=str(script), pass_args_as_json=as_json)
+    tuner = Tuner(
+        trial_backend=backend,
+        scheduler=bl.RandomSearch(space, metric="loss", random_seed=3),
+        stop_criterion=StoppingCriterion(max_num_trials_started=2),
+        n_workers=1,
+        tuner_name="json" if as_json else "args",
+        trial_backend_path=str(tmp_path / "run"),
+    )
+    tuner.run()
+    results = tuner.result.results
+    assert len(results) == 6
+    for r in results:
+        x = tuner.result.trials[r["trial_id"]].config["x"]
+        assert r["loss"] == pytest.approx(x * r["epoch"])
+        assert r["ckpt"] == 1 and r["st_worker_iter"] == r["epoch"] - 1
+        assert "st_worker_time" in r and "st_worker_timestamp" in r
+    assert tuner.result.trials[0].config["x"] == pytest.approx(0.5)  # Syne Tune's midpoint first
+    assert backend.checkpoint_trial_path(1) == tmp_path / "run" / "trials" / "1" / "checkpoint"
+    trial_id, config = tuner.best_config()
+    assert config["x"] == min(t.config["x"] for t in tuner.result.trials.values())
+
+
+def test_native_script_backend_reads_tune_metric_lines_and_its_own(tmp_path):
+    script = tmp_path / "both.py"
+    script.write_text(
+        'import json\nprint("[tune-metric]: " + json.dumps({"epoch": 1, "loss": 2.0}))\n'
+        'print("[tunesmith] " + json.dumps({"epoch": 2, "loss": 1.0}))\n'
+        'print("[tune-metric]:" + json.dumps({"epoch": 3, "loss": 0.5}), end="")\n'
+    )
+    result = tunesmith.Tuner(
+        tunesmith.ScriptBackend(f"python {script}"),
+        tunesmith.RandomSearch({"x": tunesmith.uniform(0, 1)}, metric="loss", random_seed=0),
+        tunesmith.StoppingCriterion(max_num_trials_started=1),
+        storage="memory",
+        verbose=0,
+    ).run()
+    assert [(r["epoch"], r["loss"]) for r in result.results] == [(1, 2.0), (2, 1.0), (3, 0.5)]
+
+
+def test_bad_tune_metric_line_fails_the_trial(tmp_path):
+    script = tmp_path / "bad.py"
+    script.write_text('print("[tune-metric]: {not json}")\n')
+    result = tunesmith.Tuner(
+        tunesmith.ScriptBackend(f"python {script}"),
+        tunesmith.RandomSearch({"x": tunesmith.uniform(0, 1)}, metric="loss", random_seed=0),
+        tunesmith.StoppingCriterion(max_num_trials_started=1),
+        storage="memory",
+        verbose=0,
+        max_failures=1,
+    ).run()
+    trial = result.trials[0]
+    assert trial.status.value == "failed"
+    assert "[tune-metric]:" in (trial.failure_detail or "")
+
+
+def tune_function(x, epochs):
+    from tunesmith.compat.synetune import Reporter
+
+    reporter = Reporter()
+    for i in range(epochs):
+        reporter(epoch=i + 1, y=x + i)
+
+
+def test_python_backend_runs_a_function_with_its_arguments(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
+    space = {"x": cs.uniform(-10, 10), "epochs": 3, "unused": 1}
+    tuner = Tuner(
+        trial_backend=PythonBackend(tune_function=tune_function, config_space=space),
+        scheduler=bl.ASHA(space, metric="y", resource_attr="epoch", random_seed=1),
+        stop_criterion=StoppingCriterion(max_num_trials_started=3),
+        n_workers=1,
+        tuner_name="python-backend",
+        suffix_tuner_name=False,
+        metadata={"purpose": "test"},
+    )
+    tuner.run()
+    assert len(tuner.result.trials) == 3
+    first = [r for r in tuner.result.results if r["trial_id"] == 0]
+    assert [r["y"] for r in first] == [0.0, 1.0, 2.0]  # x = 0.0, the midpoint, first
+    assert json.loads((tuner.tuner_path / "metadata.json").read_text())["purpose"] == "test"
+
+
+def test_reporter_outside_a_trial_prints_syne_tune_lines(capsys):
+    report = Reporter()
+    report(epoch=1, loss=0.5)
+    report(epoch=2, loss=0.25)
+    lines = capsys.readouterr().out.splitlines()
+    payloads = [json.loads(line.split(": ", 1)[1]) for line in lines]
+    assert all(line.startswith("[tune-metric]: ") for line in lines)
+    assert [p["st_worker_iter"] for p in payloads] == [0, 1]
+    assert payloads[1]["loss"] == 0.25 and "st_worker_time" in payloads[1]
+
+
+def test_load_experiment_reads_the_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
+    space = {"x": cs.uniform(-10, 10), "epochs": 2}
+    tuner = Tuner(
+        trial_backend=PythonBackend(tune_function, space),
+        scheduler=bl.RandomSearch(space, metric="y", mode="max", random_seed=0),
+        stop_criterion=StoppingCriterion(max_num_trials_started=3),
+        n_workers=1,
+    )
+    tuner.run()
+    exp = load_experiment(tuner.name)
+    best = exp.best_config()
+    trial_id, config = tuner.best_config()
+    assert best == {"trial_id": trial_id, **{k: config[k] for k in ("x", "epochs")}}
+    assert len(exp.results) == 6 and exp.metadata["metric_mode"] == "max"
+    with pytest.raises(NotSupported, match="load_tuner"):
+        load_experiment(tuner.name, load_tuner=True)
+
+
+# -- decisions: the same as the native calls --------------------------------------------------
+
+SPACE = {"lr": cs.loguniform(1e-3, 1e-1), "units": cs.randint(4, 64), "epochs": 9}
+
+
+def _loss(config, epoch):
+    return (config["lr"] - 0.02) ** 2 * 100 + 1.0 / (config["units"] * epoch)
+
+
+def _drive(scheduler, steps: int = 14, max_t: int = 9):
+    """Run the scheduler on _loss with one worker, by hand: what it suggested and decided."""
+    at = AskTell(scheduler)
+    progress: dict[int, int] = {}
+    log = []
+    for _ in range(steps):
+        trial = at.ask()
+        if trial is None:
+            break
+        start = progress.get(trial.trial_id, 0) + 1
+        for epoch in range(start, max_t + 1):
+            result = {"epoch": epoch, "loss": _loss(trial.config, epoch)}
+            progress[trial.trial_id] = epoch
+            if epoch == max_t:
+                at.tell(trial, result)
+                log.append((trial.trial_id, dict(trial.config), epoch, "done"))
+                break
+            decision = at.report(trial, result)
+            if decision is not Decision.CONTINUE:
+                log.append((trial.trial_id, dict(trial.config), epoch, decision.value))
+                break
+    return log
+
+
+def _single(scheduler, steps: int = 8):
+    at = AskTell(scheduler)
+    log = []
+    for _ in range(steps):
+        trial = at.ask()
+        if trial is None:
+            break
+        at.tell(trial, {"epoch": 9, "loss": _loss(trial.config, 9)})
+        log.append(dict(trial.config))
+    return log
+
+
+HB = {"resource_attr": "epoch", "max_t": 9, "random_seed": 7, "points_to_evaluate": [{}]}
+ASYNC = {**HB, "cutoff": "interpolated"}
+ASYNC_KW = {"mode": "min", "grace_period": 1, "reduction_factor": 3}
+
+#: (baseline call, the native call it maps to, multi-fidelity)
+CASES = {
+    "RandomSearch": (
+        lambda: bl.RandomSearch(SPACE, metric="loss", random_seed=7),
+        lambda: tunesmith.RandomSearch(
+            SPACE, metric="loss", random_seed=7, points_to_evaluate=[{}]
+        ),
+        False,
+    ),
+    "GridSearch": (
+        lambda: bl.GridSearch(SPACE, metric="loss", random_seed=7),
+        lambda: tunesmith.GridSearch(
+            SPACE, metric="loss", random_seed=7, points_to_evaluate=[{}], centred=True
+        ),
+        False,
+    ),
+    "BayesianOptimization": (
+        lambda: bl.BayesianOptimization(
+            SPACE, metric="loss", random_seed=7, search_options={"num_init_random": 3}
+        ),
+        lambda: tunesmith.BayesianOptimization(
+            SPACE, metric="loss", random_seed=7, points_to_evaluate=[{}], num_init_random=3
+        ),
+        False,
+    ),
+    "KDE": (
+        lambda: bl.KDE(SPACE, metric="loss", search_options={"random_seed": 7}),
+        lambda: tunesmith.TPE(SPACE, metric="loss", random_seed=7, points_to_evaluate=[{}]),
+        False,
+    ),
+    "REA": (
+        lambda: bl.REA(SPACE, metric="loss", population_size=4, sample_size=2, random_seed=7),
+        lambda: tunesmith.REA(
+            SPACE,
+            metric="loss",
+            population_size=4,
+            sample_size=2,
+            random_seed=7,
+            points_to_evaluate=[{}],
+        ),
+        False,
+    ),
+    "ConstrainedBayesianOptimization": (
+        lambda: bl.ConstrainedBayesianOptimization(
+            SPACE, metric="loss", constraint_attr="epoch", random_seed=7
+        ),
+        lambda: tunesmith.ConstrainedBayesianOptimization(
+            SPACE, metric="loss", constraint_attr="epoch", random_seed=7, points_to_evaluate=[{}]
+        ),
+        False,
+    ),
+    "ASHA": (
+        lambda: bl.ASHA(SPACE, "loss", "epoch", max_t=9, random_seed=7),
+        lambda: tunesmith.ASHA(SPACE, metric="loss", **ASYNC_KW, **ASYNC),
+        True,
+    ),
+    "ASHA-brackets": (
+        lambda: bl.ASHA(SPACE, "loss", "epoch", max_t=9, random_seed=7, brackets=2),
+        lambda: tunesmith.HyperbandScheduler(
+            SPACE, metric="loss", brackets=2, rung_system_per_bracket=False, **ASYNC_KW, **ASYNC
+        ),
+        True,
+    ),
+    "MOBSTER": (
+        lambda: bl.MOBSTER(
+            SPACE,
+            "loss",
+            "epoch",
+            max_t=9,
+            random_seed=7,
+            search_options={"model": "gp_independent", "num_init_random": 3},
+        ),
+        lambda: tunesmith.MOBSTER(
+            SPACE, metric="loss", model="independent", num_init_random=3, **ASYNC_KW, **HB
+        ),
+        True,
+    ),
+    "PASHA": (
+        lambda: bl.PASHA(SPACE, "loss", "epoch", max_t=9, random_seed=7),
+        lambda: tunesmith.PASHA(SPACE, metric="loss", **ASYNC_KW, **ASYNC),
+        True,
+    ),
+    "BOHB": (
+        lambda: bl.BOHB(SPACE, "loss", "epoch", max_t=9, random_seed=7),
+        lambda: tunesmith.BOHB(SPACE, metric="loss", **ASYNC_KW, **HB),
+        True,
+    ),
+    "SyncHyperband": (
+        lambda: bl.SyncHyperband(SPACE, "loss", "epoch", max_resource_level=9, random_seed=7),
+        lambda: tunesmith.SyncHyperband(SPACE, metric="loss", bracket_rule="geometric", **HB),
+        True,
+    ),
+    "SyncBOHB": (
+        lambda: bl.SyncBOHB(SPACE, "loss", "epoch", max_resource_attr="epochs", random_seed=7),
+        lambda: tunesmith.SyncBOHB(
+            SPACE,
+            metric="loss",
+            resource_attr="epoch",
+            max_resource_attr="epochs",
+            random_seed=7,
+            points_to_evaluate=[{}],
+        ),
+        True,
+    ),
+    "DEHB": (
+        lambda: bl.DEHB(SPACE, "loss", "epoch", max_t=9, random_seed=7),
+        lambda: tunesmith.DEHB(SPACE, metric="loss", **HB),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_baseline_makes_the_decisions_of_the_native_call(case):
+    make_compat, make_native, multi_fidelity = CASES[case]
+    compat, native = make_compat(), make_native()
+    assert type(compat) is type(native)
+    assert compat.spec() == native.spec()
+    run = _drive if multi_fidelity else _single
+    got, want = run(compat), run(native)
+    assert got == want and len(got) >= 5
+    if multi_fidelity and case.startswith("ASHA"):
+        assert {entry[3] for entry in got} >= {"stop", "done"}  # it did stop trials early
+
+
+def test_schedulers_with_searcher_names_build_the_baselines():
+    asha = st_schedulers.HyperbandScheduler(
+        SPACE, searcher="random", metric="loss", max_t=9, random_seed=1
+    )
+    assert asha.spec() == bl.ASHA(SPACE, "loss", "epoch", max_t=9, random_seed=1).spec()
+    mobster = st_schedulers.HyperbandScheduler(
+        SPACE, searcher="bayesopt", metric="loss", max_t=9, random_seed=1
+    )
+    assert type(mobster).__name__ == "MOBSTER"
+    fifo = st_schedulers.FIFOScheduler(SPACE, searcher="kde", metric="loss", random_seed=1)
+    assert fifo.spec() == bl.KDE(SPACE, "loss", random_seed=1).spec()
+    median = st_schedulers.MedianStoppingRule(fifo, resource_attr="epoch", grace_time=2)
+    assert median.spec()["kwargs"]["grace_time"] == 1
+    assert median.spec()["kwargs"]["population"] == "all"
+    with pytest.raises(NotSupported, match="MOBSTER"):
+        st_schedulers.HyperbandScheduler(SPACE, searcher="hypertune", metric="loss")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "HyperTune", "DyHPO", "SyncMOBSTER", "BORE", "ASHABORE", "BoTorch", "CQR", "ASHACQR",
+        "MORandomScalarizationBayesOpt", "MOLinearScalarizationBayesOpt", "NSGA2", "MOREA",
+        "ZeroShotTransfer", "ASHACTS", "create_gaussian_process_estimator",
+    ],
+)  # fmt: skip
+def test_missing_baselines_name_the_closest_tunesmith_method(name):
+    with pytest.raises(NotSupported, match=r"closest method is tunesmith\.\w+"):
+        getattr(bl, name)(SPACE, metric="loss", resource_attr="epoch")
+
+
+def test_unknown_arguments_are_type_errors_as_in_syne_tune():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'max_epochs'"):
+        bl.ASHA(SPACE, "loss", "epoch", max_epochs=9)
+    with pytest.raises(InvalidArgument, match="unexpected keyword argument 'foo'"):
+        bl.RandomSearch(SPACE, "loss", foo=1)
+    with pytest.raises(InvalidArgument, match="search_options got an unexpected key 'bar'"):
+        bl.BayesianOptimization(SPACE, "loss", search_options={"bar": 1})
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        Tuner(None, None, None, 1, not_an_argument=1)
+    with pytest.raises(TypeError):
+        StoppingCriterion(max_trials=3)
+    with pytest.raises(TypeError, match="multiple values for argument 'searcher'"):
+        bl.ASHA(SPACE, "loss", "epoch", searcher="kde")
+    with pytest.raises(NotSupported, match="type='dyhpo'"):
+        bl.ASHA(SPACE, "loss", "epoch", max_t=9, type="dyhpo")
+    with pytest.raises(NotSupported, match="rung_levels"):
+        bl.BOHB(SPACE, "loss", "epoch", max_t=9, rung_levels=[1, 3])
+    with pytest.raises(NotSupported, match="gp_issm"):
+        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, search_options={"model": "gp_issm"})
+
+
+def test_stopping_criterion_takes_syne_tunes_order_and_cost_field():
+    crit = StoppingCriterion(10, 100, 5)  # max_wallclock_time, max_num_evaluations, started
+    assert crit.max_wallclock_time == 10 and crit.max_num_evaluations == 100
+    assert crit.max_num_trials_started == 5 and crit.cost_attr == "st_worker_cost"
+
+
+# -- config space -----------------------------------------------------------------------------
+
+
+def test_config_space_functions_map_to_tunesmith_domains():
+    assert cs.randint(1, 20) == tunesmith.randint(1, 20)
+    assert cs.finrange(0, 1, 5) == tunesmith.finrange(0, 1, 5)
+    assert cs.ordinal(["a", "b"]) == tunesmith.ordinal(["a", "b"])
+    assert cs.ordinal([1, 2, 5], kind="equal") == tunesmith.ordinal([1, 2, 5])
+    assert cs.ordinal([1, 2, 3]) == tunesmith.finrange(1, 3, 3, cast_int=True)  # kind="nn"
+    assert cs.logordinal([1, 10, 100]) == tunesmith.logfinrange(1, 100, 3, cast_int=True)
+    assert cs.logordinal([1, 2, 5]) == tunesmith.ordinal([1, 2, 5])
+    assert cs.quniform(0.1, 1.0, 0.05).values[:3] == [0.1, 0.15, 0.2]
+    assert cs.qrandint(0, 100, 10).values == list(range(0, 101, 10))
+    assert cs.qloguniform(1, 3, 0.5).categories == [1.0, 1.5, 2.0, 2.5, 3.0]
+    assert cs.qlograndint(4, 64) == tunesmith.lograndint(4, 64)
+    with pytest.raises(NotSupported, match="loguniform"):
+        cs.reverseloguniform(0.9, 0.999)
+    with pytest.raises(ValueError, match="kind"):
+        cs.ordinal([1, 2], kind="bad")
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    space = {"a": cs.uniform(0, 1), "b": cs.randint(1, 3), "c": cs.choice(["x", "y"]), "e": 3}
+    cs.add_to_argparse(parser, space)
+    args = parser.parse_args(["--a", "0.5", "--b", "2", "--c", "y"])
+    assert (args.a, args.b, args.c) == (0.5, 2, "y")
+    assert cs.config_space_size({"b": cs.randint(1, 3), "c": cs.choice(["x", "y"])}) == 6
+    assert cs.non_constant_hyperparameter_keys(space) == ["a", "b", "c"]
+
+
+def test_streamline_config_space_follows_syne_tunes_example():
+    from tunesmith.compat.synetune.utils import streamline_config_space
+
+    space = {
+        "n_units": cs.randint(4, 1024),
+        "dropout": cs.uniform(0, 0.9),
+        "learning_rate": cs.uniform(1e-6, 1),
+        "weight_decay": cs.choice([0.001, 0.01, 0.1, 1.0]),
+        "magic_constant": cs.choice([1, 2, 5, 10, 15, 30]),
+        "steps": cs.choice([1, 2, 5, 10, 20, 50]),
+    }
+    new = streamline_config_space(space, exclude_names=["dropout"])
+    assert new["n_units"] == tunesmith.lograndint(4, 1024)
+    assert new["dropout"] == space["dropout"]
+    assert new["learning_rate"] == tunesmith.loguniform(1e-6, 1)
+    assert new["weight_decay"] == tunesmith.logfinrange(0.001, 1.0, 4)
+    assert new["magic_constant"] == tunesmith.ordinal([1, 2, 5, 10, 15, 30])  # logordinal
+    assert new["steps"].values == [1, 2, 5, 10, 22, 47]  # Syne Tune's docs: ..., 22, 48
+
+
+def test_importing_the_front_end_loads_no_heavy_module():
+    code = textwrap.dedent(
+        """
+        import sys
+        import tunesmith
+        assert "tunesmith.compat" not in sys.modules
+        from tunesmith.compat.synetune import Reporter
+        heavy = {"numpy", "scipy", "sqlalchemy", "matplotlib", "pandas", "cloudpickle"}
+        print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
