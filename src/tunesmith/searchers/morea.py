@@ -36,8 +36,8 @@ def tournament_winner(points: Any) -> int:
     contribution (reference point: the worst value of each objective plus a tenth of its range,
     1 where the range is 0), ties to the lowest index.
 
-    >>> tournament_winner([[3.0, 3.0], [1.0, 2.0], [2.0, 1.0], [0.0, 5.0]])
-    2
+    >>> tournament_winner([[3.0, 3.0], [1.0, 2.0], [2.0, 1.0], [0.0, 5.0]])  # adds 3 (of 4.7)
+    1
     """
     from tunesmith.multiobjective import hypervolume_improvement, non_dominated_sort
 
