@@ -351,6 +351,9 @@ class SearchStrategy:
     """
 
     _tag = "optimization"
+    #: whether the native scheduler itself stops a job at ``max_iteration_per_job`` (Hyperband's
+    #: ``max_t``); else a job past it is stopped by a thin wrapper around the native scheduler
+    stops_at_max_t = False
 
     def __init__(
         self,
@@ -472,7 +475,7 @@ class SearchStrategy:
     def _scheduler(self) -> Scheduler:
         native = self.make_native()
         self.native = native
-        if self.max_iteration_per_job and not getattr(native, "stops_at_max_t", False):
+        if self.max_iteration_per_job and not self.stops_at_max_t:
             return _IterationLimit(native, self.max_iteration_per_job)
         return native
 
