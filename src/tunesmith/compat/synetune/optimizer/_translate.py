@@ -171,7 +171,7 @@ def hyperband(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if kwargs.get("early_checkpoint_removal_kwargs"):
         raise NotSupported(
             f"{name}: early_checkpoint_removal_kwargs is not supported yet: add "
-            "tunesmith.callbacks.checkpoint_removal's callback to the tuner's callbacks"
+            "tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback to the callbacks"
         )
     if kwargs.get("register_pending_myopic"):
         logger.debug("%s: register_pending_myopic has nothing to set in tunesmith", name)
