@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.resume",
             "tunesmith.runstate",
             "tunesmith.interrupts",
+            "tunesmith.exploits",  # PBT's exploits: the donor's checkpoint copied, crash-safe
         ],
     ),
     ("backends", ["tunesmith.backends"]),

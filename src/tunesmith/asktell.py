@@ -63,7 +63,11 @@ class AskTell:
         if suggestion.is_resume:
             trial = self._get(suggestion.resume_trial_id)
             config = trial.config if suggestion.config is None else suggestion.config
-            self._apply("trial_started", trial.trial_id, {"resume": True, "config": dict(config)})
+            payload: dict[str, Any] = {"resume": True, "config": dict(config)}
+            if suggestion.checkpoint_from is not None:  # PBT: see trial.metadata
+                payload.update(checkpoint_from=suggestion.checkpoint_from)
+                payload.update(previous_config=dict(trial.config))
+            self._apply("trial_started", trial.trial_id, payload)
             return trial
         self._apply("trial_created", trial_id, dict(suggestion.config))
         trial = self.trials[trial_id]

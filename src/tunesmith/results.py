@@ -16,7 +16,15 @@ from tunesmith.ranking import (
 )
 from tunesmith.trial import Trial, TrialStatus, as_list
 
-__all__ = ["TuningResult", "constrained_key", "constraint_attr_of", "import_pandas"]
+__all__ = [
+    "Exploit",
+    "TuningResult",
+    "constrained_key",
+    "constraint_attr_of",
+    "exploit_of",
+    "import_pandas",
+    "lineage_of",
+]
 
 
 def import_pandas():
@@ -37,6 +45,80 @@ def constraint_attr_of(scheduler: Any) -> str | None:
         if isinstance(attr, str) and attr:
             return attr
     return None
+
+
+@dataclass(frozen=True)
+class Exploit:
+    """One exploit of population based training: trial ``trial_id`` dropped its model and went
+    on from a copy of trial ``donor``'s checkpoint with ``config`` (the donor's config,
+    perturbed) instead of ``previous_config``. ``donor_result`` is the donor's last report then
+    (without the ``ts_`` fields); ``number`` counts the study's exploits from 0, in order;
+    ``time`` is when it happened (the tuner's clock)."""
+
+    number: int
+    trial_id: int
+    donor: int
+    previous_config: dict[str, Any]
+    config: dict[str, Any]
+    donor_result: dict[str, Any] | None = None
+    time: float | None = None
+
+    def describe(self, metric: str | None = None) -> str:
+        """One line: who took whose checkpoint, at which report, and what changed."""
+        changed = {
+            k: (self.previous_config.get(k), v)
+            for k, v in self.config.items()
+            if self.previous_config.get(k) != v
+        }
+        at = ""
+        if self.donor_result:
+            shown = {k: v for k, v in self.donor_result.items() if metric is None or k == metric}
+            at = " at " + ", ".join(f"{k}={_short(v)}" for k, v in shown.items())
+        what = ", ".join(f"{k}: {_short(a)} -> {_short(b)}" for k, (a, b) in changed.items())
+        return f"trial {self.trial_id} <- trial {self.donor}{at}; {what or 'config unchanged'}"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+
+
+def exploit_of(
+    number: int, trial_id: int, payload: dict[str, Any], time: float | None = None
+) -> Exploit | None:
+    """The :class:`Exploit` a ``trial_started`` event's payload records, or None (a start that
+    is no exploit). The one reading of such payloads: the run state and the stored study's
+    :meth:`~tunesmith.studies.StoredStudy.lineage` both use it."""
+    donor = payload.get("checkpoint_from")
+    if donor is None or payload.get("restart"):
+        return None
+    donor_result = payload.get("donor_result")
+    return Exploit(
+        number=number,
+        trial_id=trial_id,
+        donor=int(donor),
+        previous_config=dict(payload.get("previous_config") or {}),
+        config=dict(payload.get("config") or {}),
+        donor_result=None if donor_result is None else dict(donor_result),
+        time=time,
+    )
+
+
+def lineage_of(exploits: list[Exploit], trial_id: int) -> list[Exploit]:
+    """The exploits that made ``trial_id``'s final model, oldest first: its last exploit (from a
+    donor), the donor's last exploit before that, and so on back to a trial that trained from
+    scratch. Empty when the trial never exploited."""
+    chain: list[Exploit] = []
+    tid, before = trial_id, None
+    by_trial: dict[int, list[Exploit]] = {}
+    for e in exploits:
+        by_trial.setdefault(e.trial_id, []).append(e)
+    while True:
+        candidates = [e for e in by_trial.get(tid, ()) if before is None or e.number < before]
+        if not candidates:
+            return chain[::-1]
+        last = max(candidates, key=lambda e: e.number)
+        chain.append(last)
+        tid, before = last.donor, last.number
 
 
 @dataclass
@@ -66,6 +148,8 @@ class TuningResult:
     storage: str | None = None
     #: name of a reported value that must be ``<= 0`` (None: no constraint)
     constraint_attr: str | None = None
+    #: population based training's exploits, in order (see :meth:`lineage`)
+    exploits: list[Exploit] = field(default_factory=list)
 
     @property
     def metrics(self) -> list[str]:
@@ -140,6 +224,17 @@ class TuningResult:
         self._single_objective("best_config")
         trial = self.best_trial(scope)
         return None if trial is None else dict(trial.config)
+
+    def lineage(self, trial_id: int | None = None) -> list[Exploit]:
+        """How ``trial_id``'s model (default: the best trial's) came to be under population
+        based training: the exploits that made it, oldest first (see :func:`lineage_of`);
+        ``[e.describe() for e in result.lineage()]`` prints it."""
+        if trial_id is None:
+            best = self.best_trial()
+            if best is None:
+                return []
+            trial_id = best.trial_id
+        return lineage_of(self.exploits, trial_id)
 
     def trials_with_status(self, *statuses: TrialStatus) -> list[Trial]:
         return [t for t in self.trials.values() if t.status in statuses]

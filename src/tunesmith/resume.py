@@ -9,7 +9,8 @@ event                               scheduler calls replayed
 ==================================  ==========================================================
 trial_created                       ``suggest(trial_id)`` -> start that config; ``on_trial_add``
 trial_started, resume (not restart)  ``suggest(next_id)`` (or ``suggest_resume()`` when
-                                    ``via="suggest_resume"``) -> resume that trial
+                                    ``via="suggest_resume"``) -> resume that trial (with
+                                    that config and ``checkpoint_from``, when recorded)
 scheduler_call ``suggest`` / None   ``suggest(trial_id)`` (or ``suggest_resume()``) -> None
 decision, by ``scheduler``          ``on_trial_result`` (must give the same decision)
 decision, by ``invalid``            ``on_trial_result`` raising ``ValueError``
@@ -126,10 +127,20 @@ def _before(scheduler: Scheduler, state: RunState, event: Event) -> None:
             suggestion = scheduler.suggest_resume()
         else:
             suggestion = scheduler.suggest(len(state.trials))
-        if suggestion is None or suggestion.resume_trial_id != tid:
+        if (
+            suggestion is None
+            or suggestion.resume_trial_id != tid
+            or suggestion.checkpoint_from != payload.get("checkpoint_from")
+            or not (suggestion.config is None or _same(suggestion.config, payload.get("config")))
+        ):
             raise ReplayError(
                 f"at {where} the scheduler suggested {suggestion} but the journal resumed "
-                f"trial {tid}"
+                f"trial {tid} with config {payload.get('config')}"
+                + (
+                    f" from the checkpoint of trial {payload['checkpoint_from']}"
+                    if payload.get("checkpoint_from") is not None
+                    else ""
+                )
             )
     elif kind == "scheduler_call" and payload.get("call") in ("suggest", "suggest_resume"):
         if payload["call"] == "suggest":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunesmith.backends.base import FailureReason
-from tunesmith.results import TuningResult
+from tunesmith.results import TuningResult, exploit_of
 from tunesmith.stopping import TuningStatus
 from tunesmith.trial import Trial, TrialStatus
 
@@ -62,6 +62,9 @@ class RunState:
     since_start: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: per trial, the position (count of events applied) of its last start or result
     last_active: dict[int, int] = field(default_factory=dict)
+    #: per trial whose last start (restarts aside) was an exploit (PBT), that exploit's number
+    #: in ``result.exploits``: a restart first makes sure the donor's checkpoint was copied
+    exploited_at_start: dict[int, int] = field(default_factory=dict)
     #: seconds the study ran in the runs before this one (set when a replay ends)
     previous_time: float = 0.0
     #: the ``run_ended`` payload of the journal's last run, None if it did not end (a crash)
@@ -71,6 +74,7 @@ class RunState:
     _run_start: float | None = None
     _last_time: float | None = None
     _earlier: float = 0.0
+    _event_time: float | None = None
 
     @property
     def trials(self) -> dict[int, Trial]:
@@ -79,6 +83,7 @@ class RunState:
     def apply(self, kind: str, trial_id: int | None, payload: dict[str, Any], time=None) -> None:
         """Apply one event (its kind's value, trial id, payload and time)."""
         self._position += 1
+        self._event_time = time
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, trial_id, payload)
@@ -127,6 +132,15 @@ class RunState:
         restart = bool(payload.get("restart"))
         if payload.get("resume") and not restart:
             self.status.num_trials_paused -= 1
+        if not restart:
+            exploit = exploit_of(len(self.result.exploits), tid, payload, self._event_time)
+            if exploit is not None:
+                self.result.exploits.append(exploit)
+                self.exploited_at_start[tid] = exploit.number
+                trial.metadata["checkpoint_from"] = exploit.donor
+            else:
+                self.exploited_at_start.pop(tid, None)
+                trial.metadata.pop("checkpoint_from", None)
         if "config" in payload:
             trial.config = dict(payload["config"])
         trial.status = TrialStatus.RUNNING

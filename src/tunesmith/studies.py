@@ -8,6 +8,7 @@
     study.pareto_front()                               # several metrics: the trade-offs
     study.dataframe()                                  # one row per report (needs pandas)
     study.export("mnist-lr.csv")
+    study.lineage()                                    # PBT: the exploits behind the best trial
     tunesmith.list_studies()
 
 Each call reads the store afresh: nothing is cached, nothing is written.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.ranking import DEFAULT_SCOPE
+from tunesmith.results import Exploit, exploit_of, lineage_of
 from tunesmith.store import Store, Study, StudyNotFoundError
 from tunesmith.store.engine import sqlite_file
 
@@ -151,6 +153,27 @@ class StoredStudy:
         """The config of :meth:`best_trial` (several metrics: a ``ValueError``, as there)."""
         best = self.best_trial(scope)
         return None if best is None else dict(best["config"])
+
+    def exploits(self) -> list[Exploit]:
+        """Population based training's exploits, in order (see
+        :class:`~tunesmith.results.Exploit`), read from the study's journal."""
+        out: list[Exploit] = []
+        for event in self._query("read_events"):
+            if event.kind.value == "trial_started":
+                exploit = exploit_of(len(out), event.trial_id, event.payload, event.time)
+                if exploit is not None:
+                    out.append(exploit)
+        return out
+
+    def lineage(self, trial_id: int | None = None) -> list[Exploit]:
+        """The exploits that made ``trial_id``'s model (default: the best trial's), oldest
+        first, as :meth:`TuningResult.lineage <tunesmith.results.TuningResult.lineage>`."""
+        if trial_id is None:
+            best = self.best_trial()
+            if best is None:
+                return []
+            trial_id = best["trial_id"]
+        return lineage_of(self.exploits(), trial_id)
 
     def __repr__(self) -> str:
         return f"StoredStudy(name={self.name!r}, metric={self.metric!r}, mode={self.mode!r})"

@@ -74,14 +74,27 @@ class Trial:
 @dataclass(frozen=True)
 class Suggestion:
     """A scheduler's answer to "a worker is free": start ``config`` as a new trial, or resume the
-    paused trial ``resume_trial_id`` (optionally with a changed ``config``, as PBT does)."""
+    paused trial ``resume_trial_id`` (optionally with a changed ``config``, as PBT does).
+
+    ``checkpoint_from``: resume from a copy of that trial's checkpoint instead of the trial's own
+    (PBT's exploit: the tuner copies the donor's checkpoint folder into the trial's before it
+    resumes it, and records the exploit in the study)."""
 
     config: dict[str, Any] | None = None
     resume_trial_id: int | None = None
+    checkpoint_from: int | None = None
 
     def __post_init__(self) -> None:
         if self.config is None and self.resume_trial_id is None:
             raise ValueError("a Suggestion needs a config to start or a trial id to resume")
+        if self.checkpoint_from is not None and (
+            self.resume_trial_id is None or self.checkpoint_from == self.resume_trial_id
+        ):
+            raise ValueError(
+                "`checkpoint_from` needs the id of another trial to resume (resume_trial_id), "
+                f"but got checkpoint_from={self.checkpoint_from!r}, "
+                f"resume_trial_id={self.resume_trial_id!r}"
+            )
 
     @property
     def is_resume(self) -> bool:
@@ -92,8 +105,14 @@ class Suggestion:
         return cls(config=config)
 
     @classmethod
-    def resume(cls, trial_id: int, config: dict[str, Any] | None = None) -> Suggestion:
-        return cls(config=config, resume_trial_id=trial_id)
+    def resume(
+        cls,
+        trial_id: int,
+        config: dict[str, Any] | None = None,
+        *,
+        checkpoint_from: int | None = None,
+    ) -> Suggestion:
+        return cls(config=config, resume_trial_id=trial_id, checkpoint_from=checkpoint_from)
 
 
 def as_list(names: str | list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.callbacks.base import TunerCallback
+from tunesmith.exploits import copy_donor_checkpoint, exploit_payload, flags_checkpoints
 from tunesmith.interrupts import Interrupts
 from tunesmith.reporting import RESERVED_NAMES, reserved_name_message
 from tunesmith.results import TuningResult, constraint_attr_of
@@ -238,6 +239,7 @@ class Tuner:
         #: the journal's events with ``storage="memory"`` (else None: they are in the store)
         self.journal: list | None = [] if storage == MEMORY else None
         self._simulated = bool(getattr(backend, "simulated_clock", False))
+        self._flag_checkpoints = flags_checkpoints(scheduler)  # PBT: see tunesmith.exploits
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
@@ -370,7 +372,7 @@ class Tuner:
                 trial = self.trials[suggestion.resume_trial_id]
                 config = trial.config if suggestion.config is None else suggestion.config
                 self._resume_via = call
-                self._start(trial, True, callbacks, config=config)
+                self._start(trial, True, callbacks, config=config, donor=suggestion.checkpoint_from)
             else:
                 self._journal("trial_created", trial_id, dict(suggestion.config))
                 trial = self.trials[trial_id]
@@ -384,8 +386,9 @@ class Tuner:
         """Start again the trials a crash or an interrupt left running, as workers free up."""
         while self._to_restart and len(self._running) < self.n_workers:
             trial = self.trials[self._to_restart.pop(0)]
-            checkpoint = self.backend.trial_dir(trial.trial_id) / "checkpoint"
-            resume = self.restart_from_checkpoint and any(checkpoint.glob("*"))
+            if self.restart_from_checkpoint:  # an exploit's copy may not have finished
+                copy_donor_checkpoint(self.backend, self.state, trial.trial_id, restart=True)
+            resume = self.restart_from_checkpoint and self.backend.has_checkpoint(trial.trial_id)
             self._start(trial, resume, callbacks, restart=True)
 
     def _start(
@@ -396,6 +399,7 @@ class Tuner:
         *,
         restart: bool = False,
         config: dict[str, Any] | None = None,
+        donor: int | None = None,
     ) -> None:
         payload: dict[str, Any] = {"resume": resumed}
         if restart:
@@ -403,8 +407,12 @@ class Tuner:
         elif resumed:
             payload["config"] = dict(config if config is not None else trial.config)
             payload["via"] = self._resume_via
+            if donor is not None:  # an exploit: journaled before the donor's checkpoint is copied
+                payload.update(exploit_payload(self.state, trial, donor))
         self._journal("trial_started", trial.trial_id, payload)
         self._flush()
+        if donor is not None:
+            copy_donor_checkpoint(self.backend, self.state, trial.trial_id, restart=False)
         self._running.add(trial.trial_id)
         count = self._starts.get(trial.trial_id, 0) + 1
         self._starts[trial.trial_id] = count
@@ -473,6 +481,8 @@ class Tuner:
             self._request(tid, Request("fail", FailureReason.INVALID_METRIC, detail))
             self.backend.reply(tid, Decision.STOP)
             return
+        if self._flag_checkpoints:
+            result = {**result, "ts_checkpoint": self.backend.has_checkpoint(tid)}
         self._journal("result", tid, result)
         invalid = None
         request = self._request_of(tid)

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import queue
+import shutil
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -137,6 +138,53 @@ class Backend(ABC):
         except OSError as exc:
             raise folder_error(path, exc) from exc
         return path
+
+    def has_checkpoint(self, trial_id: int) -> bool:
+        """Whether the trial's checkpoint folder holds anything now."""
+        folder = self.trial_dir(trial_id) / "checkpoint"
+        try:
+            return any(folder.iterdir())
+        except OSError:
+            return False
+
+    def copy_checkpoint(
+        self,
+        source_id: int,
+        target_id: int,
+        *,
+        token: str,
+        source_result: dict[str, Any] | None = None,
+    ) -> bool:
+        """Make trial ``target_id``'s checkpoint a copy of trial ``source_id``'s (an exploit of
+        population based training), before ``target_id`` is resumed; False when the source
+        has no checkpoint (the target keeps its own). ``source_result``: the source's last
+        report when it was chosen (a simulated backend restores from it).
+
+        Crash-safe and done once per ``token``: the copy goes to a side folder that replaces
+        the target's checkpoint folder by renames, then a marker with ``token`` is written in
+        the target's trial folder; a call with the token of a finished copy does nothing (the
+        trial may have trained on since), one after a crash in the middle copies again."""
+        target_dir = self.trial_dir(target_id)
+        marker = target_dir / ".checkpoint-source"
+        with contextlib.suppress(OSError):
+            if marker.read_text() == token:
+                return True
+        source = self.trial_dir(source_id) / "checkpoint"
+        if not self.has_checkpoint(source_id):
+            return False
+        incoming, replaced = target_dir / ".checkpoint-incoming", target_dir / ".checkpoint-old"
+        shutil.rmtree(incoming, ignore_errors=True)
+        shutil.rmtree(replaced, ignore_errors=True)
+        shutil.copytree(source, incoming)
+        checkpoint = target_dir / "checkpoint"
+        if checkpoint.exists():
+            os.replace(checkpoint, replaced)
+        os.replace(incoming, checkpoint)
+        partial = marker.with_name(".checkpoint-source.tmp")
+        partial.write_text(token)
+        os.replace(partial, marker)
+        shutil.rmtree(replaced, ignore_errors=True)
+        return True
 
     @abstractmethod
     def start(self, trial: Trial, *, resume: bool = False) -> None:

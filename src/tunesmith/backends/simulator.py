@@ -136,6 +136,8 @@ class SimulatorBackend(Backend):
         self._queue: list[tuple[float, int, int, int, int, Any]] = []
         self._seq = 0
         self._runs: dict[int, _Run] = {}
+        #: trials to resume from another trial's checkpoint: id -> that trial's last report
+        self._copied: dict[int, dict[str, Any]] = {}
         self._fast = getattr(blackbox, "curve", None)
         self._curves: dict[int, Any] = {}  # running and paused trials' curves, as read
         self._metric_names = list(blackbox.metrics)
@@ -201,20 +203,45 @@ class SimulatorBackend(Backend):
                 return i
         return 0
 
+    def has_checkpoint(self, trial_id: int) -> bool:
+        run = self._runs.get(trial_id)
+        copied = trial_id in self._copied
+        return self.checkpointing and (copied or (run is not None and run.step > 0))
+
+    def copy_checkpoint(
+        self,
+        source_id: int,
+        target_id: int,
+        *,
+        token: str,
+        source_result: dict[str, Any] | None = None,
+    ) -> bool:
+        """The target resumes at the fidelity after ``source_result``'s (the source's report
+        when it was chosen), with its own config: the simulated checkpoint of the source."""
+        fidelity = None if source_result is None else source_result.get(self.resource_attr)
+        if not self.checkpointing or self._fid_pos.get(fidelity) is None:
+            return False
+        self._copied[target_id] = dict(source_result)
+        return True
+
     def start(self, trial: Trial, *, resume: bool = False) -> None:
         tid = trial.trial_id
         run = self._runs.get(tid)
         config = dict(trial.config)
+        copied = self._copied.pop(tid, None)
         if run is None:
             run = self._runs[tid] = _Run(config, self._seed_of(tid), self._last_step(config))
             if resume:  # paused in an earlier run of the study: continue after its last result
-                self._restore(run, trial.last_result)
+                self._restore(run, copied or trial.last_result)
         else:
             run.generation += 1
             if run.config != config:  # a changed config (as PBT does) is another curve
                 self._curves.pop(tid, None)
             run.config = config
             run.stop_at = self._last_step(config)
+            if copied is not None:  # continues from another trial's checkpoint
+                run.step, run.elapsed = 0, 0.0
+                self._restore(run, copied)
         if not (resume and self.checkpointing):
             run.step, run.elapsed = 0, 0.0
         run.running, run.ending = True, False

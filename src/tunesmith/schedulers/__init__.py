@@ -25,6 +25,7 @@ _EXPORTS = {
     "LinearScalarizedScheduler": ".scalarized",
     "NonDominatedPriority": ".moasha",
     "PASHA": ".hyperband",
+    "PopulationBasedTraining": ".pbt",
     "REA": ".model_based",
     "TPE": ".model_based",
     "BayesianOptimization": ".bayesian",
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     )
     from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
     from tunesmith.schedulers.multiobjective import MOREA, NSGA2
+    from tunesmith.schedulers.pbt import PopulationBasedTraining
     from tunesmith.schedulers.rl import RLScheduler
     from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
@@ -91,6 +93,7 @@ __all__ = [
     "LinearScalarizedScheduler",
     "MedianStoppingRule",
     "NonDominatedPriority",
+    "PopulationBasedTraining",
     "RLScheduler",
     "RandomSearch",
     "Scheduler",

@@ -8,7 +8,9 @@ Every event has a ``kind``, an optional ``trial_id``, a JSON-serializable ``payl
 kind               trial_id    payload
 =================  ==========  ===========================================================
 trial_created      required    the trial's config
-trial_started      required    ``{"resume": bool}``, optionally ``"config"`` (a changed config)
+trial_started      required    ``{"resume": bool}``, optionally ``"config"`` (a changed config);
+                               an exploit (PBT) adds ``"checkpoint_from"`` (the donor trial),
+                               ``"previous_config"`` and ``"donor_result"``
 result             required    the reported metrics
 decision           required    ``{"decision": "continue" | "pause" | "stop"}``
 trial_completed    required    free-form
@@ -140,6 +142,12 @@ def _check_payload(kind: EventKind, payload: dict[str, Any]) -> None:
             raise ValueError(
                 "the 'config' of a 'trial_started' event must be a dict, but got "
                 f"config={payload['config']!r}"
+            )
+        donor = payload.get("checkpoint_from")
+        if donor is not None and (isinstance(donor, bool) or not isinstance(donor, int)):
+            raise ValueError(
+                "the 'checkpoint_from' of a 'trial_started' event must be a trial id (an int), "
+                f"but got checkpoint_from={donor!r}"
             )
 
 
