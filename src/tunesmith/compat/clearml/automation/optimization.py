@@ -27,6 +27,7 @@ from typing import Any
 from tunesmith.callbacks.base import TunerCallback
 from tunesmith.compat.clearml._errors import InvalidValue, NotSupported
 from tunesmith.compat.clearml.automation.parameters import Parameter, ParameterSet, RandomSeed
+from tunesmith.compat.clearml.task import _LOCK as _TASK_LOCK
 from tunesmith.compat.clearml.task import Task, add_task, base_task, job_id
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.trial import Decision
@@ -566,11 +567,11 @@ class SearchStrategy:
             metric = self._objective_metric.metric
             if metric in result:
                 title, series = self._objective_metric.get_objective_metric()
-                points = job.task._logger.scalars.setdefault(title, {}).setdefault(
-                    series, {"x": [], "y": []}
-                )
-                points["x"].append(result.get("iteration", -1))
-                points["y"].append(result[metric])
+                with _TASK_LOCK:  # get_reported_scalars() copies them from other threads
+                    scalars = job.task._logger.scalars
+                    points = scalars.setdefault(title, {}).setdefault(series, {"x": [], "y": []})
+                    points["x"].append(result.get("iteration", -1))
+                    points["y"].append(result[metric])
                 if self.max_iteration_per_job:
                     self.budget.iterations.update(job.task_id(), result.get("iteration"))
 
