@@ -10,12 +10,13 @@ from tunesmith.space import uniform
 
 GENERATED = ["gbm-breast_cancer", "mlp-digits"]
 LOSS_VARIANTS = ["gbm-breast_cancer-loss", "mlp-digits-loss"]
+COST_VARIANTS = ["gbm-breast_cancer-cost", "mlp-digits-cost"]
 
 
 def test_names_and_kinds():
     names = bench.names()
-    assert len(names) == 15 + 2 + 2 + 6
-    assert bench.names("generated") == sorted(GENERATED + LOSS_VARIANTS)
+    assert len(names) == 15 + 7 + 2 + 2 + 2 + 6  # tables and their two-objective variants
+    assert bench.names("generated") == sorted(GENERATED + LOSS_VARIANTS + COST_VARIANTS)
     assert bench.names("function") == [
         "branin",
         "branin-mf",
@@ -27,11 +28,16 @@ def test_names_and_kinds():
     tables = bench.names("table")
     assert [n for n in tables if n.startswith("fcnet-")] == [
         "fcnet-naval",
+        "fcnet-naval-size",
         "fcnet-parkinsons",
+        "fcnet-parkinsons-size",
         "fcnet-protein",
+        "fcnet-protein-size",
         "fcnet-slice",
+        "fcnet-slice-size",
     ]
-    assert len([n for n in tables if n.startswith("nas201-")]) == 3
+    assert len([n for n in tables if n.startswith("nas201-")]) == 6
+    assert "nas201-cifar10-latency" in tables
     assert len([n for n in tables if n.startswith("hpobench-mlp-")]) == 8
 
 

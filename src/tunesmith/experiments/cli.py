@@ -106,7 +106,8 @@ def run(
 @click.option("--storage", default=None, help="Store URL (default: $TUNESMITH_HOME/bench.db).")
 @friendly_errors
 def plot(out, methods, benchmarks, storage) -> None:
-    """Normalized regret (IQM over seeds, bootstrap band) against simulated time."""
+    """Normalized regret (IQM over seeds, bootstrap band) against simulated time (hypervolume
+    regret for benchmarks with several objectives)."""
     from tunesmith.experiments.compare import compare
     from tunesmith.experiments.plot import plot_comparison
     from tunesmith.experiments.runner import default_storage
@@ -140,8 +141,9 @@ def plot(out, methods, benchmarks, storage) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @friendly_errors
 def table(budgets, methods, benchmarks, versus, storage, as_json) -> None:
-    """Normalized regret (IQM over seeds) and average ranks at budget fractions; with
-    --versus, one-sided Mann-Whitney tests against a method."""
+    """Normalized regret (IQM over seeds; hypervolume regret for benchmarks with several
+    objectives) and average ranks at budget fractions; with --versus, one-sided Mann-Whitney
+    tests against a method."""
     from tunesmith.experiments.compare import compare, rank_table
     from tunesmith.experiments.runner import default_storage
 

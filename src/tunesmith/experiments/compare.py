@@ -2,6 +2,14 @@
 regret, interquartile mean (IQM) with bootstrap confidence bands, average ranks, and one-sided
 Mann-Whitney tests of the seeds' anytime values against a reference method.
 
+A benchmark with several objectives is compared by the *hypervolume regret* of the results so
+far: ``1 - HV / HV*``, where ``HV`` is the hypervolume of the run's results (scored by their
+seed-averaged values, every objective minimized) and ``HV*`` that of the table's own Pareto
+front over all its configs and fidelities, both against a reference point just beyond the
+nadir of that front (:func:`hypervolume_reference`). It is 1 before any result (or while no
+result improves on the nadir) and 0 when the run has found the table's front; the rest (IQM,
+bands, ranks, tests) is as for one objective.
+
 Everything here computes plain data from the experiments' store; :mod:`.plot` draws it.
 """
 
@@ -18,8 +26,10 @@ from scipy.stats import rankdata
 __all__ = [
     "Comparison",
     "Curve",
+    "HypervolumeReference",
     "anytime_tests",
     "compare",
+    "hypervolume_reference",
     "iqm",
     "parse_study_name",
     "rank_table",
@@ -93,6 +103,8 @@ class Comparison:
     methods: list[str]
     budgets: dict[str, float] = field(default_factory=dict)  # simulated seconds, per benchmark
     normalized: dict[str, bool] = field(default_factory=dict)  # per benchmark
+    #: per benchmark: several objectives, compared by the hypervolume regret
+    several_objectives: dict[str, bool] = field(default_factory=dict)
     curves: dict[str, dict[str, Curve]] = field(default_factory=dict)  # benchmark -> method
 
     def value_at(self, benchmark: str, method: str, time: float) -> float:
@@ -133,22 +145,21 @@ def _best_so_far(
 def noise_free_value(blackbox: Any, config: dict[str, Any], result: dict[str, Any], value: Any):
     """The objective of ``config`` averaged over the blackbox's seeds, at the fidelity of
     ``result`` (the largest when it names none); ``value`` when the blackbox cannot answer."""
-    fidelity = result.get(blackbox.fidelity_name) if blackbox.fidelity_name else None
-    try:
-        return blackbox.evaluate(config, fidelity, None)[blackbox.objective]
-    except (KeyError, ValueError):
-        return value
+    return noise_free_metrics(blackbox, config, result).get(blackbox.objective, value)
 
 
 def reference_values(benchmark: str) -> tuple[float, float] | None:
     """``(best, worst)`` seed-averaged objective values of a tabulated benchmark over all its
-    configs and fidelities, or None for a benchmark without a table."""
+    configs and fidelities, or None for a benchmark without a table. With several objectives:
+    ``(0.0, 1.0)``, the range of the hypervolume regret, which is normalized already."""
     from tunesmith import bench
     from tunesmith.bench.tabular import TabularBlackbox
 
     blackbox = bench.load(benchmark)
     if not isinstance(blackbox, TabularBlackbox):
         return None
+    if not isinstance(blackbox.objective, str):
+        return 0.0, 1.0
     m = list(blackbox.metrics).index(blackbox.objective)
     values = blackbox.values[:, :, :, m].mean(axis=1)
     values = values[np.isfinite(values)]
@@ -157,7 +168,98 @@ def reference_values(benchmark: str) -> tuple[float, float] | None:
     return float(values.max()), float(values.min())
 
 
-def _scoring_blackbox(benchmark: str, metric: str) -> Any:
+@dataclass(frozen=True)
+class HypervolumeReference:
+    """What the hypervolume regret of a benchmark with several objectives is measured against:
+    the reference point and the hypervolume ``best`` of the table's Pareto front, every
+    objective minimized (``signs``: -1 where the objective's mode is ``"max"``)."""
+
+    metrics: list[str]
+    signs: np.ndarray
+    point: np.ndarray
+    best: float
+
+
+#: how far beyond the nadir of a table's front its reference point lies, in units of the front's
+#: range along each objective
+REFERENCE_MARGIN = 0.1
+
+
+def hypervolume_reference(benchmark: str) -> HypervolumeReference:
+    """The :class:`HypervolumeReference` of a tabulated benchmark with several objectives: the
+    table's Pareto front over its configs and fidelities (seed-averaged values), the reference
+    point just beyond the front's nadir (its worst value along each objective, plus
+    :data:`REFERENCE_MARGIN` of the front's range), and the front's hypervolume against it.
+    A reference point at the table's worst values instead would make the volume almost all
+    the box that any result dominates, and the regret blind to the front's shape."""
+    from tunesmith import bench
+    from tunesmith.bench.tabular import TabularBlackbox
+    from tunesmith.multiobjective import hypervolume, pareto_front_mask
+
+    blackbox = bench.load(benchmark)
+    if not isinstance(blackbox, TabularBlackbox) or isinstance(blackbox.objective, str):
+        raise ValueError(
+            f"benchmark {benchmark!r} is not a table with several objectives; the hypervolume "
+            "regret needs the table's own Pareto front"
+        )
+    columns = [list(blackbox.metrics).index(m) for m in blackbox.objectives]
+    signs = np.array([1.0 if m == "min" else -1.0 for m in blackbox.mode])
+    points = blackbox.values[:, :, :, columns].mean(axis=1).reshape(-1, len(columns)) * signs
+    points = points[np.all(np.isfinite(points), axis=1)]
+    front = points[pareto_front_mask(points)]
+    ideal, nadir = front.min(axis=0), front.max(axis=0)
+    point = nadir + REFERENCE_MARGIN * np.where(nadir > ideal, nadir - ideal, 1.0)
+    best = hypervolume(front, point)
+    return HypervolumeReference(list(blackbox.objectives), signs, point, float(best))
+
+
+def _hypervolume_regret_so_far(
+    events: list[Any], reference: HypervolumeReference, blackbox: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times at which the hypervolume of the results so far grew, and the hypervolume regret
+    (``1 - HV / reference.best``) then; results are scored as in :func:`_best_so_far`."""
+    from tunesmith.multiobjective import hypervolume, pareto_front_mask
+
+    times, regrets = [], []
+    configs: dict[int, dict[str, Any]] = {}
+    front = np.empty((0, len(reference.metrics)))
+    for event in events:
+        kind = event.kind.value
+        if kind == "trial_created":
+            configs[event.trial_id] = event.payload
+            continue
+        if kind != "result":
+            continue
+        scored = event.payload
+        if blackbox is not None and event.trial_id in configs:
+            scored = noise_free_metrics(blackbox, configs[event.trial_id], event.payload)
+        values = [scored.get(m) for m in reference.metrics]
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+            continue
+        point = np.asarray(values, dtype=float) * reference.signs
+        if not np.all(point < reference.point):
+            continue  # on or beyond the reference point: adds no volume
+        if len(front) and np.any(np.all(front <= point, axis=1)):
+            continue  # dominated (or equalled) by a result before it
+        both = np.vstack([front, point])
+        front = both[pareto_front_mask(both)]
+        regret = 1.0 - hypervolume(front, reference.point) / max(reference.best, 1e-300)
+        times.append(float(event.time or 0.0))
+        regrets.append(max(regret, 0.0))
+    return np.asarray(times), np.asarray(regrets)
+
+
+def noise_free_metrics(blackbox: Any, config: dict[str, Any], result: dict[str, Any]):
+    """Every metric of ``config`` averaged over the blackbox's seeds, at the fidelity of
+    ``result``; ``result`` itself when the blackbox cannot answer."""
+    fidelity = result.get(blackbox.fidelity_name) if blackbox.fidelity_name else None
+    try:
+        return blackbox.evaluate(config, fidelity, None)
+    except (KeyError, ValueError):
+        return result
+
+
+def _scoring_blackbox(benchmark: str, metric: str | list[str]) -> Any:
     """The blackbox whose seed-averaged values score the results of ``benchmark`` (as the
     experiments ran it), or None when it is not in the catalogue or optimizes another metric."""
     from tunesmith import bench
@@ -184,6 +286,7 @@ def compare(
     runs: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = defaultdict(list)
     modes: dict[str, str] = {}
     blackboxes: dict[str, Any] = {}
+    references: dict[str, HypervolumeReference] = {}
     budgets: dict[str, float] = defaultdict(float)
     with Store(storage) as store:
         for study in store.list_studies():
@@ -194,14 +297,24 @@ def compare(
             if (benchmarks and benchmark not in benchmarks) or (methods and method not in methods):
                 continue
             events = store.read_events(study)
+            several = len(study.metrics) > 1
             if benchmark not in blackboxes:
-                blackboxes[benchmark] = _scoring_blackbox(benchmark, study.metrics[0])
-            times, best = _best_so_far(
-                events, study.metrics[0], study.modes[0], blackboxes[benchmark]
-            )
+                blackboxes[benchmark] = _scoring_blackbox(
+                    benchmark, study.metrics if several else study.metrics[0]
+                )
+            if several:
+                if benchmark not in references:
+                    references[benchmark] = hypervolume_reference(benchmark)
+                times, best = _hypervolume_regret_so_far(
+                    events, references[benchmark], blackboxes[benchmark]
+                )
+            else:
+                times, best = _best_so_far(
+                    events, study.metrics[0], study.modes[0], blackboxes[benchmark]
+                )
             last = max((e.time or 0.0 for e in events), default=0.0)
             budgets[benchmark] = max(budgets[benchmark], last)
-            modes[benchmark] = study.modes[0]
+            modes[benchmark] = "min" if several else study.modes[0]
             runs[(benchmark, method)].append((run_seed, times, best))
     if not runs:
         raise ValueError(
@@ -218,6 +331,7 @@ def compare(
         grid = np.linspace(0.0, budgets[benchmark], num_times)
         reference = reference_values(benchmark)
         out.normalized[benchmark] = reference is not None
+        out.several_objectives[benchmark] = benchmark in references
         out.curves[benchmark] = {}
         for method in found_methods:
             seeds_runs = sorted(runs.get((benchmark, method), []), key=lambda r: r[0])

@@ -87,6 +87,27 @@ def check_restrictable(name: str) -> None:
         )
 
 
+def check_several_objectives(methods: list[str], benchmark: str) -> None:
+    """Raise ValueError naming the methods that cannot optimize the several objectives of
+    ``benchmark``, and those that can."""
+    from tunesmith.schedulers.base import takes_several_metrics
+
+    refused = [m for m in methods if not _takes_several(m, takes_several_metrics)]
+    if refused:
+        able = sorted(m for m in METHODS if _takes_several(m, takes_several_metrics))
+        raise ValueError(
+            f"benchmark {benchmark!r} has several objectives, which the methods {refused} "
+            f"cannot optimize; methods that can are {able}"
+        )
+
+
+def _takes_several(name: str, takes_several_metrics: Any) -> bool:
+    try:
+        return takes_several_metrics(_scheduler_class(name))
+    except ValueError:  # not available in this version
+        return False
+
+
 def make_method(name: str, blackbox: Any, seed: int, *, restrict: bool = False):
     """The scheduler ``name`` for ``blackbox``, seeded with ``seed``. With ``restrict`` it
     suggests only the configs of the benchmark's table (``blackbox.configurations()``): those

@@ -41,7 +41,8 @@ def plot_comparison(comparison: Comparison, path: str | Path | None = None, *, d
             ax.fill_between(curve.times, lower, upper, color=colors[method], alpha=0.2)
         if normalized:
             ax.set_yscale("log")
-            ax.set_ylabel("normalized regret (IQM)")
+            several = comparison.several_objectives.get(benchmark, False)
+            ax.set_ylabel(f"{'hypervolume' if several else 'normalized'} regret (IQM)")
         else:
             ax.set_ylabel("best value (IQM)")
         if uneven:

@@ -11,7 +11,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tunesmith.experiments.methods import check_method, check_restrictable, method_label
+from tunesmith.experiments.methods import (
+    check_method,
+    check_restrictable,
+    check_several_objectives,
+    method_label,
+)
 
 logger = logging.getLogger("tunesmith")
 
@@ -196,6 +201,8 @@ def run_experiments(
     for benchmark in benchmarks:
         if benchmark not in known:
             raise ValueError(f"unknown benchmark {benchmark!r}; valid names are {sorted(known)}")
+        if not isinstance(bench.describe(benchmark).get("objective", ""), str):
+            check_several_objectives(methods, benchmark)
         if restrict and bench.describe(benchmark).get("configurations") is None:
             tables = [n for n in sorted(known) if bench.describe(n).get("configurations")]
             raise ValueError(
