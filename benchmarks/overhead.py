@@ -19,6 +19,11 @@ Schedulers: ``RandomSearch`` (one result per trial; 100 to 10,000 trials), ``ASH
 ``ASHA-promotion`` (``max_t`` 9 epochs from the space's ``epochs``, rungs 1 and 3; 1,000 to
 100,000 trials).
 
+``PBT`` (``measure_pbt``): a population of 100 or 1,000 trials (``--trials``) reporting round
+robin, ranked at every report (``perturbation_interval=1``, the worst case), 5 epochs each;
+figures over all calls, i.e. with 100 or 1,000 observations in the ranking (target: under 50 us
+per decision).
+
 It also measures the tuner's overhead per trial with the LocalBackend (``tuner``): the time from a
 trivial trial's last line to the next trial's first line on the same worker.
 """
@@ -114,6 +119,60 @@ def _quantile_us(at: list[int], ns: list[int], lo: int, hi: int, q: float) -> fl
     return round(value / 1000, 2)
 
 
+def measure_pbt(sizes: list[int], epochs: int = 5) -> dict:
+    """``PopulationBasedTraining`` with a population of each size, round robin, ranked at every
+    report: median and 90th percentile ``suggest`` and ``on_trial_result`` times (us)."""
+    from tunesmith import PopulationBasedTraining
+
+    clock = time.perf_counter_ns
+    out = {}
+    for size in sizes:
+        scheduler = PopulationBasedTraining(
+            MIXED_SPACE,
+            metric="loss",
+            population_size=size,
+            perturbation_interval=1,
+            random_seed=0,
+        )
+        suggest_ns, result_ns = [], []
+        trials: dict[int, list] = {}  # trial id -> [trial, base loss, epochs done]
+        order: list[int] = []
+        while True:  # the population starts
+            t0 = clock()
+            suggestion = scheduler.suggest(len(trials))
+            suggest_ns.append(clock() - t0)
+            if suggestion is None:
+                break
+            trial = Trial(len(trials), suggestion.config, TrialStatus.RUNNING)
+            scheduler.on_trial_add(trial)
+            trials[trial.trial_id] = [trial, objective(trial.config, MIXED_SPACE) - 1.0, 0]
+            order.append(trial.trial_id)
+        for _ in range(epochs):
+            for tid in order:
+                trial, base, done = trials[tid]
+                epoch = done + 1
+                result = {"epoch": epoch, "loss": base + epoch**-0.5}
+                t0 = clock()
+                decision = scheduler.on_trial_result(trial, result)
+                result_ns.append(clock() - t0)
+                trials[tid][2] = epoch
+                if decision is Decision.PAUSE:  # exploit at once, as a free worker would
+                    t0 = clock()
+                    suggestion = scheduler.suggest(len(trials))
+                    suggest_ns.append(clock() - t0)
+                    donor = trials[suggestion.checkpoint_from]
+                    trial.config = suggestion.config
+                    trials[tid][1:] = donor[1:]
+        everything = list(range(len(result_ns)))
+        out[str(size)] = {
+            "suggest_us": _quantile_us(list(range(len(suggest_ns))), suggest_ns, 0, 10**9, 0.5),
+            "on_trial_result_us": _quantile_us(everything, result_ns, 0, 10**9, 0.5),
+            "suggest_p90_us": _quantile_us(list(range(len(suggest_ns))), suggest_ns, 0, 10**9, 0.9),
+            "on_trial_result_p90_us": _quantile_us(everything, result_ns, 0, 10**9, 0.9),
+        }
+    return out
+
+
 def measure_tuner(n_trials: int = 200) -> dict:
     """Tuner overhead per trial with the LocalBackend and trivial trials: on one worker, the
     time from a trial's last line to the first line of the next trial."""
@@ -206,6 +265,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.only and name not in args.only:
             continue
         figures["schedulers"][name] = measure_scheduler(make, sorted(args.trials or sizes), epochs)
+    if not args.only or "PBT" in args.only:
+        figures["schedulers"]["PBT"] = measure_pbt(sorted(args.trials or [100, 1000]))
     figures["schedulers"].update(measure_model_based(args.only, args.trials))
     figures["schedulers"].update(measure_gp(args.only, args.trials))
     if not args.only or "tuner" in args.only:

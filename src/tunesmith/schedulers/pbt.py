@@ -28,6 +28,7 @@ Ask/tell users copy the checkpoint themselves: a trial that ``ask()`` returns wi
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -175,6 +176,10 @@ class PopulationBasedTraining(Scheduler):
         self._last: dict[int, list] = {}
         self._checked_at: dict[int, float] = {}  # resource at the trial's last ranking
         self._queue: list[list[int]] = []  # [trial, donor]: paused, to exploit
+        #: (score, trial id) of the ranked trials (scored, neither out, done nor waiting to
+        #: exploit), sorted: kept up to date, so a decision costs O(log n), not a sort
+        self._ranking: list[tuple[float, int]] = []
+        self._keys: dict[int, tuple[float, int]] = {}
 
     # -- the scheduler contract ----------------------------------------------------------------
     def suggest(self, trial_id: int) -> Suggestion | None:
@@ -199,23 +204,31 @@ class PopulationBasedTraining(Scheduler):
         t = self._record(trial, result)
         if self.max_t is not None and t >= self.max_t:
             self._done.add(tid)
+            self._rerank(tid)
             return Decision.STOP
         if t - self._checked_at.get(tid, 0.0) < self.perturbation_interval:
             return Decision.CONTINUE
         self._checked_at[tid] = t
-        top, bottom = self._quantiles()
-        if tid not in bottom:
+        ranking = self._ranking
+        m = len(ranking)
+        if m < 2 or tid not in self._keys:
             return Decision.CONTINUE
-        donors = [d for d in top if d != tid and self._last[d][2]]
+        n = min(max(1, math.ceil(m * self.quantile_fraction)), m // 2)
+        if bisect_left(ranking, self._keys[tid]) < m - n:  # not in the bottom quantile
+            return Decision.CONTINUE
+        last = self._last
+        donors = [d for _, d in ranking[:n] if d != tid and last[d][2]]
         if not donors:  # no top trial has a checkpoint yet: nothing to exploit
             return Decision.CONTINUE
         donor = donors[int(self._rng.integers(len(donors)))]
         self._queue.append([tid, donor])
+        self._rerank(tid)
         return Decision.PAUSE
 
     def on_trial_complete(self, trial: Trial, result: Mapping[str, Any]) -> None:
         self._record(trial, result)
         self._done.add(trial.trial_id)
+        self._rerank(trial.trial_id)
         self.searcher.observe(trial.config, result)
 
     def on_trial_error(self, trial: Trial) -> None:
@@ -241,24 +254,23 @@ class PopulationBasedTraining(Scheduler):
         checkpointed = bool(result.get("ts_checkpoint", True))
         self._last[trial.trial_id] = [score, t, checkpointed]
         self._configs[trial.trial_id] = dict(trial.config)
+        self._rerank(trial.trial_id)
         return t
 
-    def _quantiles(self) -> tuple[list[int], list[int]]:
-        """The top and the bottom trials of the ranked population (best first)."""
-        waiting = {tid for tid, _ in self._queue}
-        ranked = sorted(
-            (self._last[tid][0], tid)
-            for tid in self._members
-            if tid in self._last
+    def _rerank(self, tid: int) -> None:
+        """Put ``tid`` where it belongs in the ranking now, or take it out of it."""
+        old = self._keys.pop(tid, None)
+        if old is not None:
+            del self._ranking[bisect_left(self._ranking, old)]
+        if (
+            tid in self._last
             and tid not in self._out
             and tid not in self._done
-            and tid not in waiting
-        )
-        if len(ranked) < 2:
-            return [], []
-        n = min(max(1, math.ceil(len(ranked) * self.quantile_fraction)), len(ranked) // 2)
-        ids = [tid for _, tid in ranked]
-        return ids[:n], ids[-n:]
+            and all(entry[0] != tid for entry in self._queue)
+        ):
+            key = (self._last[tid][0], tid)
+            insort(self._ranking, key)
+            self._keys[tid] = key
 
     def _next_exploit(self) -> Suggestion | None:
         while self._queue:
@@ -266,12 +278,14 @@ class PopulationBasedTraining(Scheduler):
             if tid in self._out:
                 continue
             if donor in self._out or donor in self._done:  # (meanwhile): go on unchanged
+                self._rerank(tid)
                 return Suggestion.resume(tid)
             config = self._explore(self._configs[donor])
             self._configs[tid] = config
             score, t, _ = self._last[donor]
             self._last[tid] = [score, t, True]  # the donor's model, until it reports
             self._checked_at[tid] = t
+            self._rerank(tid)
             return Suggestion.resume(tid, config, checkpoint_from=donor)
         return None
 
@@ -290,6 +304,7 @@ class PopulationBasedTraining(Scheduler):
     def _drop(self, trial: Trial) -> None:
         self._out.add(trial.trial_id)
         self._queue = [entry for entry in self._queue if entry[0] != trial.trial_id]
+        self._rerank(trial.trial_id)
 
     # -- persistence ---------------------------------------------------------------------------
     def spec(self, **overrides: Any) -> dict[str, Any]:
@@ -323,6 +338,9 @@ class PopulationBasedTraining(Scheduler):
         self._last = {int(tid): [float(s), float(t), bool(c)] for tid, s, t, c in state["last"]}
         self._checked_at = {int(tid): float(t) for tid, t in state["checked_at"]}
         self._queue = [[int(a), int(b)] for a, b in state["queue"]]
+        self._ranking, self._keys = [], {}
+        for tid in self._last:
+            self._rerank(tid)
 
     def __repr__(self) -> str:
         return (
