@@ -147,22 +147,53 @@ def test_linear_scalarization_priority_decides_as_asha_on_the_weighted_sum():
     assert run_rung(mo, points) == expected
 
 
-@pytest.mark.parametrize("kind", ["uniform", "grid"])
-def test_incremental_fronts_match_a_full_non_dominated_sort(kind):
+def sample(kind, rng, n):
+    if kind == "grid":  # duplicates and ties on one objective
+        return rng.integers(0, 5, size=(n, 2)).astype(float)
+    if kind == "chain":  # one point per front
+        a = rng.random(n)
+        return np.c_[a, 2 * a]
+    if kind == "correlated":
+        a = rng.random(n)
+        return np.c_[a, a + 0.1 * rng.random(n)]
+    return rng.random((n, 2))
+
+
+@pytest.mark.parametrize("kind", ["uniform", "grid", "chain", "correlated"])
+@pytest.mark.parametrize(
+    ("quantile", "n", "runs"), [((1, 3), 40, 20), ((9, 10), 40, 5), ((1, 3), 1500, 1)]
+)
+def test_incremental_fronts_match_a_full_non_dominated_sort(kind, quantile, n, runs):
     rng = np.random.default_rng(1)
-    for _ in range(30):
-        if kind == "grid":  # duplicates and ties on one objective
-            points = rng.integers(0, 5, size=(40, 2)).astype(float)
-        else:
-            points = rng.random((40, 2))
-        rung = _FrontRung(1, (1, 3))
+    for _ in range(runs):
+        points = sample(kind, rng, n)
+        rung = _FrontRung(1, quantile)
+        num, den = quantile
         for i, point in enumerate(points.tolist()):
             before = rung.add(point)
             ranks = non_dominated_sort(points[: i + 1])
-            assert before == int((ranks < ranks[-1]).sum())
-        got = sorted((x, y, k) for k, (xs, ys) in enumerate(rung.fronts) for x, y in zip(xs, ys))
-        want = sorted((*map(float, p), int(k)) for p, k in zip(points, ranks))
-        assert got == want
+            want = int((ranks < ranks[-1]).sum())
+            goes_on = want * den < (i + 1) * num
+            assert (before * den < (i + 1) * num) == goes_on
+            if goes_on:
+                assert before == want
+        # the exact fronts are the first fronts; the overflow holds the points of the rest
+        exact = sorted(
+            (x, y, k) for k, (xs, ys) in enumerate(rung.fronts) for x, y in zip(xs, ys, strict=True)
+        )
+        assert exact == sorted(
+            (*map(float, p), int(k))
+            for p, k in zip(points, ranks, strict=True)
+            if k < len(rung.fronts)
+        )
+        overflow = sorted([p for front in rung.stored for p in front] + rung.added)
+        assert overflow == sorted(
+            tuple(map(float, p))
+            for p, k in zip(points, ranks, strict=True)
+            if k >= len(rung.fronts)
+        )
+        assert rung.sizes == [len(xs) for xs, _ in rung.fronts]
+        assert rung.exact == sum(rung.sizes)
 
 
 def test_three_objectives_rank_by_fronts():
@@ -171,7 +202,7 @@ def test_three_objectives_rank_by_fronts():
     decisions = []
     for point in [(1, 1, 1), (2, 2, 2), (0, 3, 1), (3, 3, 3)]:
         trial = at.ask()
-        decisions.append(at.report(trial, dict(zip("abc", point), epoch=1)))
+        decisions.append(at.report(trial, dict(zip("abc", point, strict=False), epoch=1)))
     assert decisions == [C, S, C, S]
 
 

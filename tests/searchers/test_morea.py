@@ -126,3 +126,20 @@ def test_a_missing_objective_is_named():
     rea = MultiObjectiveRegularizedEvolution(GRID, metric=["f", "g"])
     with pytest.raises(ValueError, match="the result has no metric 'g'"):
         rea.observe({"x": 1, "y": 1}, {"f": 1})
+
+
+def test_two_objective_contributions_match_the_hypervolume():
+    from tunesmith.multiobjective import hypervolume_improvement, non_dominated_sort
+    from tunesmith.searchers.morea import _contributions_2d
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        points = rng.integers(0, 6, size=(8, 2)).astype(float)  # ties and duplicates
+        front = points[non_dominated_sort(points) == 0]
+        reference = points.max(axis=0) + 1.0
+        want = [
+            hypervolume_improvement(front[i], np.delete(front, i, axis=0), reference)
+            for i in range(len(front))
+        ]
+        got = _contributions_2d(front.tolist(), reference.tolist())
+        assert got == pytest.approx(want)

@@ -48,11 +48,27 @@ def tournament_winner(points: Any) -> int:
     span = pts.max(axis=0) - pts.min(axis=0)
     reference = pts.max(axis=0) + np.where(span > 0, span / 10, 1.0)
     members = pts[front]
-    gains = [
-        float(hypervolume_improvement(members[i], np.delete(members, i, axis=0), reference))
-        for i in range(len(front))
-    ]
+    if pts.shape[1] == 2:
+        gains = _contributions_2d(members.tolist(), reference.tolist())
+    else:
+        gains = [
+            float(hypervolume_improvement(members[i], np.delete(members, i, axis=0), reference))
+            for i in range(len(front))
+        ]
     return int(front[int(np.argmax(gains))])
+
+
+def _contributions_2d(front: list[list[float]], reference: list[float]) -> list[float]:
+    """Each point's exclusive hypervolume on a 2-D front (no point dominates another): sorted by
+    the first objective, point ``i`` alone covers ``(x[i+1] - x[i]) * (y[i-1] - y[i])``, with the
+    reference point's values at the ends (duplicates: 0 for each)."""
+    order = sorted(range(len(front)), key=lambda i: (front[i][0], front[i][1], i))
+    xs = [front[i][0] for i in order] + [reference[0]]
+    ys = [reference[1]] + [front[i][1] for i in order]
+    gains = [0.0] * len(front)
+    for k, i in enumerate(order):
+        gains[i] = (xs[k + 1] - xs[k]) * (ys[k] - ys[k + 1])
+    return gains
 
 
 class MultiObjectiveRegularizedEvolution(RegularizedEvolution):
