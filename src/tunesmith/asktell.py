@@ -7,7 +7,7 @@ from typing import Any
 
 from tunesmith.ranking import DEFAULT_SCOPE
 from tunesmith.results import TuningResult, constraint_attr_of
-from tunesmith.runstate import RunState
+from tunesmith.runstate import RunState, user_metrics
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import TuningStatus
 from tunesmith.trial import Decision, Trial, TrialStatus
@@ -28,7 +28,9 @@ class AskTell:
     ``report(trial, result)`` passes an intermediate result and returns the scheduler's
     :class:`~tunesmith.trial.Decision` (a paused trial may later come back from ``ask()``).
     The trials' statuses, results and counts are kept by the same run state as the tuner's
-    (:class:`~tunesmith.runstate.RunState`), fed with the same events.
+    (:class:`~tunesmith.runstate.RunState`), fed with the same events. A trial that ``ask()``
+    returns with ``trial.metadata["checkpoint_from"]`` set (population based training) is to go
+    on from a copy of that trial's checkpoint, with its new config.
     """
 
     def __init__(self, scheduler: Scheduler):
@@ -64,9 +66,11 @@ class AskTell:
             trial = self._get(suggestion.resume_trial_id)
             config = trial.config if suggestion.config is None else suggestion.config
             payload: dict[str, Any] = {"resume": True, "config": dict(config)}
-            if suggestion.checkpoint_from is not None:  # PBT: see trial.metadata
-                payload.update(checkpoint_from=suggestion.checkpoint_from)
-                payload.update(previous_config=dict(trial.config))
+            donor = suggestion.checkpoint_from
+            if donor is not None:  # PBT: trial.metadata["checkpoint_from"] tells the caller
+                last = self._get(donor).last_result
+                payload.update(checkpoint_from=donor, previous_config=dict(trial.config))
+                payload.update(donor_result=None if last is None else user_metrics(last))
             self._apply("trial_started", trial.trial_id, payload)
             return trial
         self._apply("trial_created", trial_id, dict(suggestion.config))

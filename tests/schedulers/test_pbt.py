@@ -79,9 +79,27 @@ def pbt(**kwargs):
     return PopulationBasedTraining(space, **args)
 
 
-def inline_tuner(tmp_path, scheduler, *, name=None, storage=None, callbacks=(), trials=4):
+class UnevenInlineBackend(InlineBackend):
+    """Odd trials get every other turn only: they fall behind, so an exploiting trial is at
+    another epoch than its donor, and going on from the donor's checkpoint shows. (Not for
+    crash tests: a resumed run's turns would not be those of the uninterrupted one.)"""
+
+    def __init__(self, fn):
+        super().__init__(fn)
+        self._turn = 0
+
+    def next_event(self, timeout=None):
+        self._turn += 1
+        if self._order and self._order[0] % 2 == 1 and self._turn % 2 and len(self._order) > 1:
+            self._order.rotate(-1)
+        return super().next_event(timeout)
+
+
+def inline_tuner(
+    tmp_path, scheduler, *, name=None, storage=None, callbacks=(), trials=4, backend=InlineBackend
+):
     return Tuner(
-        InlineBackend(learning_curve),
+        backend(learning_curve),
         scheduler,
         StoppingCriterion(max_num_trials_started=trials),
         n_workers=2,
@@ -114,11 +132,18 @@ def first_reports_after_exploits(journal):
 
 
 def test_an_exploiting_trial_continues_the_donors_curve(tmp_path):
-    tuner = inline_tuner(tmp_path, pbt())
+    tuner = inline_tuner(tmp_path, pbt(), backend=UnevenInlineBackend)
     result = tuner.run()
     assert result.exploits, "the run made no exploit"
     pairs = first_reports_after_exploits(tuner.journal)
     assert pairs
+    own_epoch = {}  # the exploiting trial's last epoch before the exploit
+    for event in tuner.journal:
+        if event.kind.value == "result":
+            own_epoch[event.trial_id] = event.payload["epoch"]
+        elif event.kind.value == "trial_started" and "checkpoint_from" in event.payload:
+            event.payload["own_epoch"] = own_epoch[event.trial_id]
+    assert any(start["own_epoch"] != start["donor_result"]["epoch"] for start, _ in pairs)
     for start, first in pairs:
         # the trial's first report after the exploit is the donor's next epoch, with the
         # perturbed config: it went on from the donor's checkpoint
@@ -429,3 +454,42 @@ def test_exploits_copy_real_checkpoints(tmp_path, kind):
         assert first["start"] in (saved, saved + 1)
         assert first["epoch"] == first["start"] + 1
         assert first["loss"] == pytest.approx(start["config"]["x"] + 1.0 / first["epoch"])
+
+
+def test_an_overwritten_study_copies_its_own_exploits_again(tmp_path, monkeypatch):
+    """Every exploit copies, also in a study run again under its name with
+    if_exists="overwrite" in the same folders (whose markers of finished copies name the
+    exploit and its time, so an earlier study's marker is never taken for this one's)."""
+    import shutil
+
+    import tunesmith.backends.base as base
+    from tunesmith.store import Store
+
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    copies = []
+    real = shutil.copytree
+
+    def counting_copytree(*args, **kwargs):
+        copies.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(base.shutil, "copytree", counting_copytree)
+    for _ in range(2):
+        copies.clear()
+        result = Tuner(
+            UnevenInlineBackend(learning_curve),
+            pbt(),
+            StoppingCriterion(max_num_trials_started=4),
+            n_workers=2,
+            verbose=0,
+            name="again",
+            storage=storage,
+            if_exists="overwrite",
+            run_dir=tmp_path / "again",
+        ).run()
+        assert len(copies) == len(result.exploits) > 0
+        with Store(storage) as store:
+            pairs = first_reports_after_exploits(store.read_events("again"))
+        assert pairs
+        for start, first in pairs:
+            assert first["epoch"] == start["donor_result"]["epoch"] + 1
