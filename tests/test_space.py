@@ -20,6 +20,7 @@ from tunesmith.space import (
     loguniform,
     ordinal,
     randint,
+    reverseloguniform,
     sample_config,
     space_from_json,
     space_to_json,
@@ -58,11 +59,19 @@ def _distinct(values):
     return out
 
 
+@st.composite
+def below_one_bounds(draw):
+    lower = draw(st.floats(min_value=0.0, max_value=0.999))
+    upper = draw(st.floats(min_value=lower + 1e-6, max_value=0.999999))
+    return lower, upper
+
+
 categories = st.lists(category, min_size=1, max_size=6).map(_distinct)
 
 domains = st.one_of(
     float_bounds().map(lambda b: uniform(*b)),
     float_bounds(positive=True).map(lambda b: loguniform(*b)),
+    below_one_bounds().map(lambda b: reverseloguniform(*b)),
     int_bounds().map(lambda b: randint(*b)),
     int_bounds(positive=True).map(lambda b: lograndint(*b)),
     categories.map(choice),
@@ -263,6 +272,21 @@ def test_choice_is_one_hot_and_ordinal_is_one_number():
     assert o.decode([0.3]) == "b"
 
 
+def test_reverseloguniform_is_log_uniform_in_one_minus_x():
+    d = reverseloguniform(0.9, 0.9999)
+    assert d.value_at(0.0) == pytest.approx(0.9) and d.value_at(1.0) == pytest.approx(0.9999)
+    # each decade of 1 - x gets a third of the mass: 0.99 and 0.999 at the thirds
+    assert d.value_at(1 / 3) == pytest.approx(0.99) and d.value_at(2 / 3) == pytest.approx(0.999)
+    assert d.encode(0.99) == [pytest.approx(1 / 3)]
+    assert d.default() == pytest.approx(1 - math.sqrt(0.1 * 0.0001))
+    values = np.asarray(d.sample(np.random.default_rng(0), size=3000))
+    counts = np.histogram(-np.log10(1 - values), bins=[1, 2, 3, 4])[0]
+    assert counts.min() > 900  # about 1000 in each decade
+    assert d.to_dict() == {"type": "reverseloguniform", "lower": 0.9, "upper": 0.9999}
+    assert space_from_json(space_to_json({"beta": d})) == {"beta": d}
+    assert d != sp.uniform(0.9, 0.9999) and d.describe().endswith("log-scale in 1 - x")
+
+
 # -- bad input -----------------------------------------------------------------------------
 
 BAD = [
@@ -271,6 +295,13 @@ BAD = [
     (lambda: loguniform(0, 1), ValueError, "loguniform: a log domain needs `lower > 0`, but got"),
     (lambda: lograndint(-1, 5), ValueError, "lograndint: a log domain needs `lower > 0`"),
     (lambda: logfinrange(0.0, 1.0, 3), ValueError, "logfinrange: a log domain needs `lower > 0`"),
+    (
+        lambda: reverseloguniform(0.9, 1.0),
+        ValueError,
+        r"reverseloguniform: `0 <= lower < upper < 1` must hold, but got \(lower=0.9, upper=1.0\)",
+    ),
+    (lambda: reverseloguniform(-0.5, 0.5), ValueError, r"but got \(lower=-0.5, upper=0.5\)"),
+    (lambda: reverseloguniform(0.99, 0.9), ValueError, "reverseloguniform: `lower < upper`"),
     (lambda: randint(0.5, 3), TypeError, r"randint: `lower` must be an int, but got lower=0.5"),
     (lambda: randint(0, 3.0), TypeError, r"randint: `upper` must be an int, but got upper=3.0"),
     (lambda: uniform(0, float("inf")), TypeError, "`upper` must be a finite number"),

@@ -14,7 +14,15 @@ if TYPE_CHECKING:  # numpy is imported where it is used: worker processes, which
     # user's script and so tunesmith's names, do not load it unless a trial does
     import numpy as np
 
-__all__ = ["Categorical", "Domain", "FiniteRange", "Float", "Integer", "Ordinal"]
+__all__ = [
+    "Categorical",
+    "Domain",
+    "FiniteRange",
+    "Float",
+    "Integer",
+    "Ordinal",
+    "ReverseLogFloat",
+]
 
 _CATEGORY_TYPES = (str, int, float, bool, type(None))
 
@@ -177,6 +185,39 @@ class Float(Domain):
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, "lower": self.lower, "upper": self.upper}
+
+
+class ReverseLogFloat(Float):
+    """Real values in ``[lower, upper]`` with ``0 <= lower < upper < 1``, log-uniform in
+    ``1 - x``: ``-log(1 - x)`` is uniform, so values close to 1 (a momentum, Adam's beta2)
+    are as finely spread as a log scale spreads values close to 0. ``reverseloguniform(0.9,
+    0.9999)`` is as likely in ``[0.9, 0.99]`` as in ``[0.99, 0.999]`` and ``[0.999, 0.9999]``."""
+
+    def __init__(self, lower: float, upper: float):
+        kind = "reverseloguniform"
+        _check_bounds(kind, lower, upper, log=False, integer=False)
+        if not (lower >= 0 and upper < 1):
+            raise ValueError(
+                f"{kind}: `0 <= lower < upper < 1` must hold, but got (lower={lower}, "
+                f"upper={upper}); it is log-uniform in 1 - x, for values just below 1"
+            )
+        self.kind = kind
+        self.lower, self.upper, self.log = float(lower), float(upper), False
+        # z = -log(1 - x) is uniform in [lo, hi]
+        self._lo, self._hi = -math.log1p(-self.lower), -math.log1p(-self.upper)
+        self._width = self._hi - self._lo
+
+    def value_at(self, u: float) -> float:
+        value = -math.expm1(-(self._lo + u * self._width))  # 1 - exp(-z)
+        return min(max(value, self.lower), self.upper)
+
+    def describe(self) -> str:
+        return f"a real number in [{self.lower:g}, {self.upper:g}], log-scale in 1 - x"
+
+    def encode(self, value: Any) -> list[float]:
+        value = float(value)
+        z = -math.log1p(-value) if value < 1 else self._hi
+        return [min(max((z - self._lo) / self._width, 0.0), 1.0)]
 
 
 class Integer(Domain):

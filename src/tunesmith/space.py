@@ -13,7 +13,8 @@ any other JSON-serializable value (a constant, passed unchanged into every confi
 Every domain maps its values to and from the unit interval. The encoding is what model-based
 searchers work on, and sampling a domain is decoding a uniform draw:
 
-* ``uniform``/``loguniform``: one number, linear (or log) position between the bounds.
+* ``uniform``/``loguniform``: one number, linear (or log) position between the bounds;
+  ``reverseloguniform``: the position of ``-log(1 - x)``.
 * ``randint``/``lograndint``: one number; value ``v`` of ``n`` integers owns the interval
   ``[(i)/n, (i+1)/n)`` (in log space for ``lograndint``, whose bounds are widened by 0.5 so that
   both ends are as likely as their neighbours); encoding gives the interval's centre.
@@ -32,7 +33,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.domains import Categorical, Domain, FiniteRange, Float, Integer, Ordinal
+from tunesmith.domains import (
+    Categorical,
+    Domain,
+    FiniteRange,
+    Float,
+    Integer,
+    Ordinal,
+    ReverseLogFloat,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +53,7 @@ __all__ = [
     "Float",
     "Integer",
     "Ordinal",
+    "ReverseLogFloat",
     "check_space",
     "choice",
     "complete_config",
@@ -60,6 +70,7 @@ __all__ = [
     "loguniform",
     "ordinal",
     "randint",
+    "reverseloguniform",
     "sample_config",
     "space_from_json",
     "space_to_json",
@@ -79,6 +90,13 @@ def uniform(lower: float, upper: float) -> Float:
 def loguniform(lower: float, upper: float) -> Float:
     """Real value, uniform in ``[log(lower), log(upper)]``; needs ``lower > 0``."""
     return Float(lower, upper, log=True)
+
+
+def reverseloguniform(lower: float, upper: float) -> ReverseLogFloat:
+    """Real value in ``[lower, upper]`` (``0 <= lower < upper < 1``), uniform in
+    ``[-log(1 - lower), -log(1 - upper)]``: log-uniform in ``1 - x``, for values close to 1
+    such as a momentum or Adam's ``beta2`` (``reverseloguniform(0.9, 0.9999)``)."""
+    return ReverseLogFloat(lower, upper)
 
 
 def randint(lower: int, upper: int) -> Integer:
@@ -116,6 +134,7 @@ def logfinrange(lower: float, upper: float, size: int, *, cast_int: bool = False
 _FROM_DICT = {
     "uniform": lambda d: uniform(d["lower"], d["upper"]),
     "loguniform": lambda d: loguniform(d["lower"], d["upper"]),
+    "reverseloguniform": lambda d: reverseloguniform(d["lower"], d["upper"]),
     "randint": lambda d: randint(d["lower"], d["upper"]),
     "lograndint": lambda d: lograndint(d["lower"], d["upper"]),
     "choice": lambda d: choice(d["categories"]),

@@ -1,12 +1,12 @@
 """``syne_tune.config_space``: the domain functions, building tunesmith domains
 (:mod:`tunesmith.space`), and the helpers scripts use (``add_to_argparse``, ...).
 
-Same: ``uniform``, ``loguniform``, ``randint``, ``lograndint``, ``choice``, ``finrange``,
-``logfinrange``, ``ordinal(kind="equal")``. Mapped: ``ordinal(kind="nn")`` / ``"nn-log"`` and
-``logordinal`` (equally spaced values: ``finrange`` / ``logfinrange``, the same domain; other
-values: ``ordinal``, each value equally likely), ``quniform`` / ``qrandint`` (``finrange`` of
-the multiples of ``q``), ``qloguniform`` / ``qlograndint`` (``ordinal`` of the multiples of
-``q``). Not supported: ``reverseloguniform`` (tunesmith has no ``1 - x`` log domain yet).
+Same: ``uniform``, ``loguniform``, ``reverseloguniform``, ``randint``, ``lograndint``,
+``choice``, ``finrange``, ``logfinrange``, ``ordinal(kind="equal")``. Mapped:
+``ordinal(kind="nn")`` / ``"nn-log"`` and ``logordinal`` (equally spaced values: ``finrange`` /
+``logfinrange``, the same domain; other values: ``ordinal``, each value equally likely),
+``quniform`` / ``qrandint`` (``finrange`` of the multiples of ``q``), ``qloguniform`` /
+``qlograndint`` (``ordinal`` of the multiples of ``q``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from numbers import Integral, Real
 from typing import Any
 
 from tunesmith import space as _space
-from tunesmith.compat.synetune.errors import NotSupported
 from tunesmith.domains import Categorical, Domain, FiniteRange, Float, Integer, Ordinal
 
 __all__ = [
@@ -175,12 +174,8 @@ def qlograndint(lower: int, upper: int, q: int = 1) -> Domain:
     return _space.ordinal([k * q for k in ks])
 
 
-def reverseloguniform(lower: float, upper: float) -> Domain:
-    raise NotSupported(
-        "reverseloguniform is not supported: tunesmith has no domain that is log-uniform in "
-        f"1 - x yet; tune y = 1 - x with loguniform({1 - upper:g}, {1 - lower:g}) and use "
-        "1 - y in the script, or use uniform(lower, upper)"
-    )
+def reverseloguniform(lower: float, upper: float) -> Float:
+    return _space.reverseloguniform(lower, upper)
 
 
 def is_log_space(domain: Domain) -> bool:
