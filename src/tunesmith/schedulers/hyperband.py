@@ -288,11 +288,14 @@ class HyperbandScheduler(Scheduler):
         config = self.searcher.suggest()
         if config is None:
             return None
-        bracket = 0
-        if self.brackets > 1:
-            bracket = int(self._rng.choice(self.brackets, p=self.bracket_probabilities))
-        self._new_brackets[trial_id] = bracket
+        self._new_brackets[trial_id] = self._draw_bracket()
         return Suggestion.start(config)
+
+    def _draw_bracket(self) -> int:
+        """The bracket of a new trial (subclasses may draw from another distribution)."""
+        if self.brackets == 1:
+            return 0
+        return int(self._rng.choice(self.brackets, p=self.bracket_probabilities))
 
     def suggest_resume(self) -> Suggestion | None:
         """The promotion :meth:`suggest` would make now, or None (never a new config)."""
