@@ -24,6 +24,8 @@ _EXPORTS = {
     "LinearScalarizationPriority": ".moasha",
     "LinearScalarizedScheduler": ".scalarized",
     "NonDominatedPriority": ".moasha",
+    "MOLinearScalarizationBayesOpt": ".mobo",
+    "MORandomScalarizationBayesOpt": ".mobo",
     "PASHA": ".hyperband",
     "PopulationBasedTraining": ".pbt",
     "REA": ".model_based",
@@ -64,6 +66,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         LinearScalarizationPriority,
         NonDominatedPriority,
     )
+    from tunesmith.schedulers.mobo import (
+        MOLinearScalarizationBayesOpt,
+        MORandomScalarizationBayesOpt,
+    )
     from tunesmith.schedulers.model_based import BOHB, DEHB, REA, TPE, SyncBOHB
     from tunesmith.schedulers.multiobjective import MOREA, NSGA2
     from tunesmith.schedulers.pbt import PopulationBasedTraining
@@ -91,6 +97,8 @@ __all__ = [
     "HyperbandScheduler",
     "LinearScalarizationPriority",
     "LinearScalarizedScheduler",
+    "MOLinearScalarizationBayesOpt",
+    "MORandomScalarizationBayesOpt",
     "MedianStoppingRule",
     "NonDominatedPriority",
     "PopulationBasedTraining",

@@ -18,6 +18,7 @@ _EXPORTS = {
     "KDESearcher": ".kde",
     "MultiObjectiveRegularizedEvolution": ".morea",
     "NSGA2Searcher": ".nsga2",
+    "RandomScalarizationGPSearcher": ".mobo",
     "RLSearcher": ".rl",
     "RandomSearcher": ".random",
     "RegularizedEvolution": ".evolution",
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.evolution import RegularizedEvolution
     from tunesmith.searchers.grid import GridSearcher
     from tunesmith.searchers.kde import KDESearcher
+    from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
     from tunesmith.searchers.morea import MultiObjectiveRegularizedEvolution
     from tunesmith.searchers.nsga2 import NSGA2Searcher
     from tunesmith.searchers.random import RandomSearcher
@@ -82,6 +84,7 @@ __all__ = [
     "MultiObjectiveRegularizedEvolution",
     "NSGA2Searcher",
     "RLSearcher",
+    "RandomScalarizationGPSearcher",
     "RandomSearcher",
     "RegularizedEvolution",
     "Searcher",

@@ -1,0 +1,84 @@
+"""Multi-objective Bayesian optimization as schedulers: random scalarization of one GP per
+objective (:class:`MORandomScalarizationBayesOpt`) and a GP on a fixed weighted sum
+(:class:`MOLinearScalarizationBayesOpt`); Syne Tune's baselines of these names (seed 002)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
+from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
+
+__all__ = ["MOLinearScalarizationBayesOpt", "MORandomScalarizationBayesOpt"]
+
+
+class MORandomScalarizationBayesOpt(FIFOScheduler):
+    """FIFO scheduling of :class:`~tunesmith.searchers.RandomScalarizationGPSearcher`: one GP
+    per objective; each new config maximizes the lower confidence bound of a linear
+    scalarization with weights drawn uniformly from the simplex (Paria et al., 2019).
+
+    >>> from tunesmith import uniform
+    >>> scheduler = MORandomScalarizationBayesOpt(
+    ...     {"x": uniform(0, 1)}, metric=["err", "ms"], random_seed=0
+    ... )
+    >>> scheduler.suggest(0).config
+    {'x': 0.6369616873214543}
+    """
+
+    multi_objective = True
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str | list[str],
+        mode: str | list[str] = "min",
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        num_init_random: int = 5,
+        kappa: float = 1.0,
+        max_size_data_for_model: int | None = 1000,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = RandomScalarizationGPSearcher(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            num_init_random=num_init_random,
+            kappa=kappa,
+            max_size_data_for_model=max_size_data_for_model,
+            restrict_configurations=restrict_configurations,
+        )
+        super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
+
+
+class MOLinearScalarizationBayesOpt(LinearScalarizedScheduler):
+    """:class:`~tunesmith.schedulers.LinearScalarizedScheduler` around
+    :class:`~tunesmith.schedulers.BayesianOptimization`: one GP on the weighted sum
+    ``sum(w_i * y_i)`` of the objectives (``"max"`` ones negated); ``scalarization_weights``
+    (default all 1) and the other keyword arguments of ``BayesianOptimization``
+    (``random_seed``, ``num_init_random``, ``acquisition``, ...)."""
+
+    multi_objective = True
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str | list[str],
+        mode: str | list[str] = "min",
+        scalarization_weights: Sequence[float] | None = None,
+        **bayesopt_kwargs: Any,
+    ):
+        super().__init__(
+            config_space,
+            metric=metric,
+            mode=mode,
+            scalarization_weights=scalarization_weights,
+            base_scheduler="BayesianOptimization",
+            **bayesopt_kwargs,
+        )
