@@ -172,6 +172,17 @@ def _single_metric_classes():
     from tunesmith.searchers.base import Searcher
 
     several = {"FIFOScheduler", "RandomSearch", "GridSearch", "RandomSearcher", "GridSearcher"}
+    several |= {  # the multi-objective methods (tests/schedulers/test_moasha.py and others)
+        "MOASHA",
+        "NSGA2",
+        "MOREA",
+        "LinearScalarizedScheduler",
+        "MORandomScalarizationBayesOpt",
+        "MOLinearScalarizationBayesOpt",
+        "NSGA2Searcher",
+        "MultiObjectiveRegularizedEvolution",
+        "RandomScalarizationGPSearcher",
+    }
     classes = [getattr(schedulers, n) for n in schedulers.__all__]
     classes += [getattr(searchers, n) for n in searchers.__all__]
     return [
