@@ -41,6 +41,7 @@ from tunesmith.schedulers import (
     NSGA2,
     LinearScalarizationPriority,
     LinearScalarizedScheduler,
+    MORandomScalarizationBayesOpt,
 )
 from tunesmith.testing.spaces import MIXED_SPACE, cost, objective
 from tunesmith.trial import Decision, Trial, TrialStatus
@@ -147,6 +148,9 @@ QUALITY: dict[str, Callable[[int], object]] = {
     "NSGA2": lambda s: NSGA2(ZDT_SPACE, metric=["f1", "f2"], random_seed=s),
     "MOREA": lambda s: MOREA(
         ZDT_SPACE, metric=["f1", "f2"], population_size=20, sample_size=5, random_seed=s
+    ),
+    "MORandomScalarizationBayesOpt": lambda s: MORandomScalarizationBayesOpt(
+        ZDT_SPACE, metric=["f1", "f2"], random_seed=s
     ),
     "LinearScalarized-ASHA": lambda s: LinearScalarizedScheduler(
         ZDT_SPACE, metric=["f1", "f2"], base_scheduler="ASHA", max_t=ZDT_EPOCHS, random_seed=s
