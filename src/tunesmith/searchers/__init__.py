@@ -18,11 +18,14 @@ _EXPORTS = {
     "KDESearcher": ".kde",
     "MultiObjectiveRegularizedEvolution": ".morea",
     "NSGA2Searcher": ".nsga2",
+    "QuantileBasedSurrogateSearcher": ".quantile",
     "RandomScalarizationGPSearcher": ".mobo",
     "RLSearcher": ".rl",
     "RandomSearcher": ".random",
     "RegularizedEvolution": ".evolution",
     "Searcher": ".base",
+    "TransferLearningTaskEvaluations": ".transfer",
+    "ZeroShotSearcher": ".transfer",
 }
 
 #: names accepted wherever a searcher may be given as a string, and the class each one means
@@ -68,8 +71,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
     from tunesmith.searchers.morea import MultiObjectiveRegularizedEvolution
     from tunesmith.searchers.nsga2 import NSGA2Searcher
+    from tunesmith.searchers.quantile import QuantileBasedSurrogateSearcher
     from tunesmith.searchers.random import RandomSearcher
     from tunesmith.searchers.rl import RLSearcher
+    from tunesmith.searchers.transfer import TransferLearningTaskEvaluations, ZeroShotSearcher
 
     #: searcher name -> class (see :data:`SEARCHER_NAMES`)
     SEARCHERS: dict[str, type[Searcher]]
@@ -83,10 +88,13 @@ __all__ = [
     "KDESearcher",
     "MultiObjectiveRegularizedEvolution",
     "NSGA2Searcher",
+    "QuantileBasedSurrogateSearcher",
     "RLSearcher",
     "RandomScalarizationGPSearcher",
     "RandomSearcher",
     "RegularizedEvolution",
     "Searcher",
+    "TransferLearningTaskEvaluations",
+    "ZeroShotSearcher",
     "searcher_class",
 ]
