@@ -41,7 +41,7 @@ from tunesmith.trial import Decision, Suggestion, Trial
 
 __all__ = ["ASHA", "PASHA", "HyperbandScheduler"]
 
-TYPES = ("stopping", "promotion", "pasha", "cost_promotion")
+TYPES = ("stopping", "promotion", "pasha", "cost_promotion", "rush_stopping", "rush_promotion")
 SEARCHER_DATA = ("rungs", "all", "rungs_and_last")
 
 
@@ -97,6 +97,10 @@ class HyperbandScheduler(Scheduler):
       ``keep_size_ratios=True`` (AutoGluon) also caps the promotions from a rung at
       ``floor(q * n)``.
     * ``"pasha"``: see :class:`PASHA`; ``pasha_epsilon`` fixes its soft-ranking threshold.
+    * ``"rush_stopping"``, ``"rush_promotion"``: RUSH (:mod:`tunesmith.schedulers.rush`):
+      earlier tasks' best configs (``transfer_learning_evaluations``, the best
+      ``num_hyperparameters_per_task`` of each; ``custom_rush_points``) run first and set a
+      threshold at each rung that other trials must also clear to go on or be promoted.
     * ``"cost_promotion"``: promotion where a paused trial may be promoted iff the trials ranked
       up to it cost at most ``q`` of the rung's total cost (``cost_attr``: each result's total
       cost of the trial so far, as :class:`~tunesmith.stopping.StoppingCriterion` reads it).
@@ -155,6 +159,9 @@ class HyperbandScheduler(Scheduler):
         pasha_epsilon: float | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        transfer_learning_evaluations: Mapping[str, Any] | None = None,
+        num_hyperparameters_per_task: int = 1,
+        custom_rush_points: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(metric=metric, mode=mode)
         self.config_space = check_space(config_space)
@@ -190,6 +197,18 @@ class HyperbandScheduler(Scheduler):
         self.maxt_pending = bool(maxt_pending)
         self._check_type_options(cost_attr, pasha_epsilon)
         self.cost_attr = cost_attr
+        self._rush = None  # RUSH's hurdles (tunesmith.schedulers.rush), for the rush_* types
+        if self.type.startswith("rush_") or transfer_learning_evaluations or custom_rush_points:
+            from tunesmith.schedulers.rush import setup_rush
+
+            self._rush, points_to_evaluate = setup_rush(
+                self,
+                searcher,
+                points_to_evaluate,
+                transfer_learning_evaluations=transfer_learning_evaluations,
+                num_hyperparameters_per_task=num_hyperparameters_per_task,
+                custom_rush_points=custom_rush_points,
+            )
         self.searcher = make_searcher(
             searcher,
             self.config_space,
@@ -200,7 +219,7 @@ class HyperbandScheduler(Scheduler):
         )
         self.random_seed = self.searcher.random_seed
         self._rng = np.random.default_rng([self.random_seed, 1])
-        self.pauses = self.type != "stopping"
+        self.pauses = self.type not in ("stopping", "rush_stopping")
         self._level_set = frozenset(self.rung_levels)
         self._build_rungs()
         self._trials: dict[int, _TrialState] = {}
@@ -212,10 +231,10 @@ class HyperbandScheduler(Scheduler):
         )
 
     def _check_type_options(self, cost_attr: Any, pasha_epsilon: Any) -> None:
-        if self.keep_size_ratios and self.type == "stopping":
+        if self.keep_size_ratios and self.type in ("stopping", "rush_stopping"):
             raise ValueError(
                 "`keep_size_ratios` caps promotions, so it applies to the pause-and-resume types "
-                "('promotion', 'pasha', 'cost_promotion'), but got type='stopping'"
+                f"('promotion', 'pasha', 'cost_promotion'), but got type={self.type!r}"
             )
         if self.type == "cost_promotion" and self.cutoff != "rank":
             raise ValueError(
@@ -313,7 +332,10 @@ class HyperbandScheduler(Scheduler):
             best = None
             best_rung = None
             for rung in rungs:
-                entry = rung.promotable(**options)
+                if self._rush is None:
+                    entry = rung.promotable(**options)
+                else:
+                    entry = self._rush.promotable(rung, self._configs, options)
                 if entry is not None and (best is None or entry < best):
                     best, best_rung = entry, rung
             if best is not None:
@@ -416,8 +438,13 @@ class HyperbandScheduler(Scheduler):
         return rung
 
     def _decide(self, trial_id: int, state: _TrialState, rung: Rung, score: float) -> Decision:
+        if self._rush is not None:
+            self._rush.record(self._configs[trial_id], rung.level, score)
         if not self.pauses:
-            return Decision.CONTINUE if rung.in_top_fraction(score) else Decision.STOP
+            go_on = rung.in_top_fraction(score)
+            if go_on and self._rush is not None:
+                go_on = self._rush.meets(self._configs[trial_id], rung.level, score)
+            return Decision.CONTINUE if go_on else Decision.STOP
         rung.wait(trial_id)
         state.waiting = state.bracket + state.next - 1
         return Decision.PAUSE
@@ -528,6 +555,7 @@ class HyperbandScheduler(Scheduler):
             "configs": [[tid, config] for tid, config in self._configs.items()],
             "new_brackets": [[tid, b] for tid, b in self._new_brackets.items()],
             "pasha": None if self._pasha is None else self._pasha.state(),
+            **({} if self._rush is None else {"rush": self._rush.state()}),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -542,6 +570,8 @@ class HyperbandScheduler(Scheduler):
         self._new_brackets = {int(tid): int(b) for tid, b in state["new_brackets"]}
         if self._pasha is not None:
             self._pasha.load(state["pasha"])
+        if self._rush is not None:
+            self._rush.load(state["rush"])
 
     def __repr__(self) -> str:
         return (
