@@ -17,7 +17,8 @@ so a cost that grows with the study shows as growing figures.
 
 Schedulers: ``RandomSearch`` (one result per trial; 100 to 10,000 trials), ``ASHA-stopping`` and
 ``ASHA-promotion`` (``max_t`` 9 epochs from the space's ``epochs``, rungs 1 and 3; 1,000 to
-100,000 trials).
+100,000 trials), ``RUSH-stopping`` and ``ASHA-CTS`` (the same rungs, with two earlier tasks of
+200 configs; 100 and 1,000 trials; target: under 50 us per ``on_trial_result`` decision).
 
 ``PBT`` (``measure_pbt``): a population of 100 or 1,000 trials (``--trials``) reporting round
 robin, ranked at every report (``perturbation_interval=1``, the worst case), 5 epochs each;
@@ -59,7 +60,36 @@ SCHEDULERS: dict[str, tuple[Callable[[], object], int, list[int]]] = {
         9,
         LARGE,
     ),
+    # transfer learning: two earlier tasks of 200 configs each (see _transfer)
+    "RUSH-stopping": (lambda: _transfer("RUSH"), 9, [100, 1000]),
+    "ASHA-CTS": (lambda: _transfer("ASHACTS"), 9, [100, 1000]),
 }
+
+
+def _transfer(name: str) -> object:
+    """RUSH or ASHA-CTS on MIXED_SPACE, with two earlier tasks of 200 configs each (the
+    contract suites' objective, shifted by 0.1 per task)."""
+    import numpy as np
+
+    from tunesmith import schedulers
+    from tunesmith.searchers import TransferLearningTaskEvaluations
+    from tunesmith.space import sample_config
+
+    rng = np.random.default_rng(0)
+    configs = [sample_config(MIXED_SPACE, rng) for _ in range(200)]
+    tasks = {
+        f"task{t}": TransferLearningTaskEvaluations(
+            MIXED_SPACE,
+            configs,
+            ["loss"],
+            np.array(
+                [[[[objective(c, MIXED_SPACE, s) + 0.1 * t] for s in (1, 3, 9)]] for c in configs]
+            ),
+        )
+        for t in range(2)
+    }
+    cls = getattr(schedulers, name)
+    return cls(MIXED_SPACE, metric="loss", transfer_learning_evaluations=tasks, random_seed=0)
 
 
 def measure_scheduler(make, sizes: list[int], epochs: int = 1) -> dict:

@@ -31,6 +31,11 @@ _EXPORTS = {
     "RLSearcher": "tunesmith.searchers",
     "SimulatorBackend": "tunesmith.backends.simulator",
     "ASHA": "tunesmith.schedulers",
+    "ASHACTS": "tunesmith.schedulers",
+    "BoundingBox": "tunesmith.schedulers",
+    "RUSH": "tunesmith.schedulers",
+    "TransferLearningTaskEvaluations": "tunesmith.searchers",
+    "ZeroShotTransfer": "tunesmith.schedulers",
     "AskTell": "tunesmith.asktell",
     "Decision": "tunesmith.trial",
     "Domain": "tunesmith.space",
@@ -111,6 +116,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.results import TuningResult
     from tunesmith.schedulers import (
         ASHA,
+        ASHACTS,
         BOHB,
         DEHB,
         MOASHA,
@@ -119,8 +125,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         NSGA2,
         PASHA,
         REA,
+        RUSH,
         TPE,
         BayesianOptimization,
+        BoundingBox,
         ConstrainedBayesianOptimization,
         CostAwareBayesianOptimization,
         EpsilonNetPriority,
@@ -140,6 +148,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         SyncBOHB,
         SyncHyperband,
         SyncSuccessiveHalving,
+        ZeroShotTransfer,
     )
     from tunesmith.searchers import (
         DifferentialEvolution,
@@ -153,6 +162,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         RegularizedEvolution,
         RLSearcher,
         Searcher,
+        TransferLearningTaskEvaluations,
     )
     from tunesmith.space import (
         Domain,
@@ -178,6 +188,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
 
 __all__ = [
     "ASHA",
+    "ASHACTS",
     "BOHB",
     "DEHB",
     "MOASHA",
@@ -186,9 +197,11 @@ __all__ = [
     "NSGA2",
     "PASHA",
     "REA",
+    "RUSH",
     "TPE",
     "AskTell",
     "BayesianOptimization",
+    "BoundingBox",
     "ConstrainedBayesianOptimization",
     "CostAwareBayesianOptimization",
     "Decision",
@@ -228,6 +241,7 @@ __all__ = [
     "SyncHyperband",
     "SyncSuccessiveHalving",
     "TooManyFailuresError",
+    "TransferLearningTaskEvaluations",
     "Trial",
     "TrialPaused",
     "TrialStatus",
@@ -236,6 +250,7 @@ __all__ = [
     "TunerCallback",
     "TuningResult",
     "TuningStatus",
+    "ZeroShotTransfer",
     "checkpoint_dir",
     "choice",
     "default_config",

@@ -14,6 +14,10 @@ from tunesmith._lazy import lazy_exports
 #: public name -> the module of this package that defines it
 _EXPORTS = {
     "ASHA": ".hyperband",
+    "ASHACTS": ".transfer_learning",
+    "BoundingBox": ".transfer_learning",
+    "RUSH": ".transfer_learning",
+    "ZeroShotTransfer": ".transfer_learning",
     "BOHB": ".model_based",
     "DEHB": ".model_based",
     "MOBSTER": ".bayesian",
@@ -76,9 +80,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.schedulers.rl import RLScheduler
     from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
+    from tunesmith.schedulers.transfer_learning import ASHACTS, RUSH, BoundingBox, ZeroShotTransfer
 
 __all__ = [
     "ASHA",
+    "ASHACTS",
     "BOHB",
     "DEHB",
     "MOASHA",
@@ -87,8 +93,10 @@ __all__ = [
     "NSGA2",
     "PASHA",
     "REA",
+    "RUSH",
     "TPE",
     "BayesianOptimization",
+    "BoundingBox",
     "ConstrainedBayesianOptimization",
     "CostAwareBayesianOptimization",
     "EpsilonNetPriority",
@@ -108,4 +116,5 @@ __all__ = [
     "SyncBOHB",
     "SyncHyperband",
     "SyncSuccessiveHalving",
+    "ZeroShotTransfer",
 ]
