@@ -741,3 +741,38 @@ def test_drive_runs_promotion_to_the_end():
     completed = [entry for entry in log if entry[0] == "complete"]
     assert completed  # some trials were promoted all the way to max_t
     assert all(entry[2] == 9 for entry in completed)
+
+
+# -- early checkpoint removal (the tuner builds the callback, tests/test_tuner.py) ----------
+def test_early_checkpoint_removal_kwargs_are_kept_for_the_tuner():
+    kwargs = {"max_num_checkpoints": 3}
+    for scheduler in (
+        HyperbandScheduler(
+            SPACE, metric="loss", type="promotion", early_checkpoint_removal_kwargs=kwargs
+        ),
+        ASHA(SPACE, metric="loss", type="promotion", early_checkpoint_removal_kwargs=kwargs),
+        PASHA(SPACE, metric="loss", early_checkpoint_removal_kwargs=kwargs),
+    ):
+        assert scheduler.early_checkpoint_removal_kwargs == kwargs
+        assert scheduler.spec()["kwargs"]["early_checkpoint_removal_kwargs"] == kwargs
+    assert ASHA(SPACE, metric="loss").early_checkpoint_removal_kwargs is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"type": "stopping", "early_checkpoint_removal_kwargs": {"max_num_checkpoints": 3}},
+            r"needs a type that pauses \('promotion', 'pasha', 'cost_promotion'\), but got "
+            r"type='stopping'",
+        ),
+        (
+            {"type": "promotion", "early_checkpoint_removal_kwargs": {"strategy": "random"}},
+            r"must be None or a dict with 'max_num_checkpoints', but got "
+            r"early_checkpoint_removal_kwargs=\{'strategy': 'random'\}",
+        ),
+    ],
+)
+def test_bad_early_checkpoint_removal_kwargs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        HyperbandScheduler(SPACE, metric="loss", **kwargs)

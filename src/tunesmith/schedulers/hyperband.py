@@ -45,6 +45,25 @@ TYPES = ("stopping", "promotion", "pasha", "cost_promotion", "rush_stopping", "r
 SEARCHER_DATA = ("rungs", "all", "rungs_and_last")
 
 
+def _removal_kwargs(kwargs: Any, pauses: bool, type: str) -> dict[str, Any] | None:
+    """``early_checkpoint_removal_kwargs`` as stored (the tuner builds the callback from it and
+    checks its keys), after the checks that need the scheduler."""
+    if kwargs is None:
+        return None
+    if not isinstance(kwargs, Mapping) or "max_num_checkpoints" not in kwargs:
+        raise ValueError(
+            "`early_checkpoint_removal_kwargs` must be None or a dict with "
+            f"'max_num_checkpoints', but got early_checkpoint_removal_kwargs={kwargs!r}"
+        )
+    if not pauses:
+        raise ValueError(
+            "`early_checkpoint_removal_kwargs` removes checkpoints of paused trials, so it "
+            "needs a type that pauses ('promotion', 'pasha', 'cost_promotion'), but got "
+            f"type={type!r}"
+        )
+    return dict(kwargs)
+
+
 def _choose(name: str, value: Any, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise ValueError(f"`{name}` must be one of {list(allowed)}, but got {name}={value!r}")
@@ -126,6 +145,11 @@ class HyperbandScheduler(Scheduler):
     ``max_t``, and final results), ``"all"``, or ``"rungs_and_last"`` (rungs, plus a trial's last
     result once it stops running). Pending evaluations are registered at the trial's next
     milestone, or at ``max_t`` with ``maxt_pending=True`` (AutoGluon).
+
+    ``early_checkpoint_removal_kwargs`` (pause-and-resume types; Syne Tune's argument): the
+    arguments of a :class:`~tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback`
+    (``max_num_checkpoints`` is needed), which :class:`~tunesmith.tuner.Tuner` then adds to
+    its callbacks, keeping at most that many checkpoints of paused trials.
     """
 
     #: studies stored before ``rung_quantiles`` existed had 1/eta at geometric rungs (and the
@@ -157,6 +181,7 @@ class HyperbandScheduler(Scheduler):
         maxt_pending: bool = False,
         cost_attr: str | None = None,
         pasha_epsilon: float | None = None,
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         transfer_learning_evaluations: Mapping[str, Any] | None = None,
@@ -220,6 +245,9 @@ class HyperbandScheduler(Scheduler):
         self.random_seed = self.searcher.random_seed
         self._rng = np.random.default_rng([self.random_seed, 1])
         self.pauses = self.type not in ("stopping", "rush_stopping")
+        self.early_checkpoint_removal_kwargs = _removal_kwargs(
+            early_checkpoint_removal_kwargs, self.pauses, self.type
+        )
         self._level_set = frozenset(self.rung_levels)
         self._build_rungs()
         self._trials: dict[int, _TrialState] = {}
@@ -607,6 +635,7 @@ class ASHA(HyperbandScheduler):
         max_resource_attr: str | None = None,
         searcher: str | Searcher = "random",
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
     ):
@@ -629,6 +658,7 @@ class ASHA(HyperbandScheduler):
             max_resource_attr=max_resource_attr,
             type=type,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
             random_seed=random_seed,
             points_to_evaluate=points_to_evaluate,
         )
@@ -665,6 +695,7 @@ class PASHA(HyperbandScheduler):
         epsilon: float | None = None,
         searcher: str | Searcher = "random",
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
     ):
@@ -683,6 +714,7 @@ class PASHA(HyperbandScheduler):
             max_resource_attr=max_resource_attr,
             type="pasha",
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
             pasha_epsilon=epsilon,
             random_seed=random_seed,
             points_to_evaluate=points_to_evaluate,

@@ -135,6 +135,7 @@ class BOHB(HyperbandScheduler):
     least ``num_min_data_points`` results (Falkner, Klein, Hutter, 2018: "BOHB: Robust and
     Efficient Hyperparameter Optimization at Scale"; asynchronous as Syne Tune's ``BOHB``).
     Running trials are pending evaluations of the model at their next rung.
+    ``early_checkpoint_removal_kwargs``: see :class:`~tunesmith.schedulers.HyperbandScheduler`.
     """
 
     def __init__(
@@ -151,6 +152,7 @@ class BOHB(HyperbandScheduler):
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         gamma: float = 0.15,
         num_min_data_points: int | None = None,
         num_candidates: int = 64,
@@ -188,6 +190,7 @@ class BOHB(HyperbandScheduler):
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )
 
 
