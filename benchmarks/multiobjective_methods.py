@@ -10,6 +10,15 @@ MOASHA the mean of the calls that recorded a value at a rung (the decisions that
     python benchmarks/multiobjective_methods.py                       # cost, JSON
     python benchmarks/multiobjective_methods.py --only MOASHA --trials 1000 10000 100000
     python benchmarks/multiobjective_methods.py --quality --seeds 20  # hypervolume vs random
+    python benchmarks/multiobjective_methods.py --tabular mlp-digits-cost gbm-breast_cancer-cost
+
+Tables (``--tabular``): the two-objective tables of ``tunesmith.bench`` (``val_error`` and
+``train_cost``), every method restricted to the table's configs, 4 workers on the simulator
+for a simulated time of ``--budget-full`` (40) median full trainings; each result is scored by
+the table's seed-averaged values at its fidelity, and the figure is the hypervolume regret
+(1 - HV / HV of the table's own front, reference point just beyond the front's nadir, as
+``tunesmith bench`` measures it) at a quarter, half and all of the budget, mean and 95%
+bootstrap interval over the seeds.
 
 Quality (``--quality``): the *analytic* two-objective function ZDT1 (Zitzler, Deb, Thiele,
 2000) on 6 continuous inputs, a full evaluation at 9 epochs, the first objective exact and the
@@ -34,7 +43,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tunesmith import RandomSearch, uniform
+from tunesmith import RandomSearch, TunerCallback, uniform
 from tunesmith.schedulers import (
     MOASHA,
     MOREA,
@@ -184,9 +193,116 @@ def run_quality(make: Callable[[int], object], seed: int, budget: int) -> float:
     return hypervolume(np.array(points).reshape(-1, 2), REFERENCE)
 
 
-def bootstrap(values: list[float], rng: np.random.Generator) -> list[float]:
+def bootstrap(values: list[float], rng: np.random.Generator, digits: int = 3) -> list[float]:
     means = rng.choice(values, size=(2000, len(values))).mean(axis=1)
-    return [round(float(np.quantile(means, 0.025)), 3), round(float(np.quantile(means, 0.975)), 3)]
+    low, high = np.quantile(means, 0.025), np.quantile(means, 0.975)
+    return [round(float(low), digits), round(float(high), digits)]
+
+
+# -- tabulated benchmarks with two objectives --------------------------------------------------
+def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], object]]:
+    """The methods compared on a table, each restricted to the table's configs."""
+    from tunesmith.searchers import RandomSearcher
+
+    space = blackbox.config_space
+    configs = blackbox.configurations()
+    metric, mode = list(blackbox.objectives), list(blackbox.mode)
+    resource = {"resource_attr": blackbox.fidelity_name, "max_t": int(blackbox.fidelities[-1])}
+
+    def restricted_random() -> RandomSearcher:
+        return RandomSearcher(space, restrict_configurations=configs, random_seed=seed)
+
+    common = {"metric": metric, "mode": mode, "restrict_configurations": configs}
+    return {
+        "RandomSearch": lambda: RandomSearch(space, random_seed=seed, **common),
+        "MOASHA": lambda: MOASHA(
+            space, metric=metric, mode=mode, searcher=restricted_random(), **resource
+        ),
+        "NSGA2": lambda: NSGA2(space, random_seed=seed, **common),
+        "MOREA": lambda: MOREA(
+            space, population_size=20, sample_size=5, random_seed=seed, **common
+        ),
+        "MORandomScalarizationBayesOpt": lambda: MORandomScalarizationBayesOpt(
+            space, random_seed=seed, **common
+        ),
+    }
+
+
+def noise_free_metrics(blackbox: object, config: dict, result: dict) -> dict:
+    from tunesmith.experiments.compare import noise_free_metrics as scored
+
+    return scored(blackbox, config, result)
+
+
+class _Clock(TunerCallback):
+    """A tuner callback recording each result's objectives and the simulated time it came at."""
+
+    def __init__(self, blackbox: object, metrics: list[str]):
+        self.blackbox, self.metrics, self.tuner = blackbox, metrics, None
+        self.points: list[list[float]] = []
+        self.times: list[float] = []
+
+    def on_trial_result(self, trial, result, decision) -> None:
+        # scored without the seed's noise (the table's values averaged over its seeds, at the
+        # result's fidelity), as `tunesmith bench` scores runs
+        scored = noise_free_metrics(self.blackbox, trial.config, result)
+        if all(m in scored for m in self.metrics):
+            self.points.append([float(scored[m]) for m in self.metrics])
+            self.times.append(float(self.tuner.elapsed))
+
+
+def run_tabular(name: str, seeds: int, budget_full: float, n_workers: int) -> dict:
+    """Hypervolume regret (``1 - HV / HV of the table's front``, reference point just beyond
+    the front's nadir: tunesmith.experiments.compare.hypervolume_reference) of every result
+    reported, at a quarter, half and all of a simulated-time budget of ``budget_full`` times
+    the median full training time per worker."""
+    from tunesmith import StoppingCriterion, Tuner, bench
+    from tunesmith.backends.simulator import SimulatorBackend
+    from tunesmith.experiments.compare import hypervolume_reference
+    from tunesmith.multiobjective import hypervolume
+
+    blackbox = bench.load(name)
+    reference = hypervolume_reference(name)
+    full = [blackbox.evaluate(c)[blackbox.time_attr] for c in blackbox.configurations()[:200]]
+    budget = budget_full * float(np.median(full))
+    checkpoints = [budget / 4, budget / 2, budget]
+    out: dict = {"budget_seconds": round(budget, 3), "n_workers": n_workers, "methods": {}}
+    rng = np.random.default_rng(0)
+    for method in tabular_methods(blackbox, 0):
+        regrets = []
+        for seed in range(seeds):
+            scheduler = tabular_methods(blackbox, seed)[method]()
+            clock = _Clock(blackbox, reference.metrics)
+            tuner = Tuner(
+                SimulatorBackend(blackbox, seed=seed),
+                scheduler,
+                StoppingCriterion(max_wallclock_time=budget),
+                n_workers=n_workers,
+                storage="memory",
+                verbose=0,
+                callbacks=[clock],
+            )
+            clock.tuner = tuner
+            tuner.run()
+            points = np.array(clock.points, dtype=float).reshape(-1, len(reference.metrics))
+            points = points * reference.signs
+            times = np.array(clock.times)
+            row = []
+            for t in checkpoints:
+                seen = points[times <= t]
+                seen = seen[np.all(seen < reference.point, axis=1)]
+                volume = hypervolume(seen, reference.point) if len(seen) else 0.0
+                row.append(1.0 - volume / reference.best)
+            regrets.append(row)
+        values = np.array(regrets)
+        out["methods"][method] = {
+            f"regret_at_{share}": {
+                "mean": round(float(values[:, k].mean()), 4),
+                "interval_95": bootstrap(values[:, k].tolist(), rng, digits=4),
+            }
+            for k, share in enumerate(("quarter", "half", "end"))
+        }
+    return out
 
 
 def main() -> None:
@@ -196,9 +312,19 @@ def main() -> None:
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=int, default=900, help="epochs per run (--quality)")
+    parser.add_argument("--tabular", nargs="+", help="two-objective tables to compare on")
+    parser.add_argument(
+        "--budget-full",
+        type=float,
+        default=40.0,
+        help="--tabular: simulated time, in median full trainings per worker",
+    )
     args = parser.parse_args()
     out: dict = {"python": platform.python_version(), "machine": platform.machine()}
-    if args.quality:
+    if args.tabular:
+        for name in args.tabular:
+            out[name] = run_tabular(name, args.seeds, args.budget_full, n_workers=4)
+    elif args.quality:
         rng = np.random.default_rng(0)
         table = {}
         for name, make in QUALITY.items():
