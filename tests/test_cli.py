@@ -455,3 +455,22 @@ def test_plot_pareto_and_hypervolume_of_several_metrics(mo_url, url, tmp_path):
     out = cli("plot", "demo", "--kind", "pareto", "--storage", url, check=2)
     assert "--kind pareto needs a study with several metrics" in out.stderr
     assert "has one ('loss')" in out.stderr
+
+
+def test_show_prints_the_study_metadata(tmp_path):
+    url = f"sqlite:///{tmp_path}/m.db"
+    Tuner(
+        InlineBackend(lambda config, start: iter([{"loss": config["x"]}])),
+        RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=2),
+        verbose=0,
+        name="with-metadata",
+        storage=url,
+        run_dir=tmp_path / "run",
+        metadata={"dataset": "mnist", "commit": "abc123"},
+    ).run()
+    assert cli_json("show", "with-metadata", "--storage", url)["metadata"] == {
+        "dataset": "mnist",
+        "commit": "abc123",
+    }
+    assert "dataset=mnist, commit=abc123" in cli("show", "with-metadata", "--storage", url).stdout

@@ -132,3 +132,22 @@ def test_one_metric_pareto_front_is_the_best_trial():
         result.results.append({"trial_id": tid, "loss": loss})
     assert [t.trial_id for t in result.pareto_front()] == [1]
     assert [t.trial_id for t, _, _ in result.ranked_trials()] == [1, 2, 0]
+
+
+def test_history_groups_the_reports_by_trial_in_order():
+    result = TuningResult(metric="loss", mode="min")
+    for tid in (0, 1, 2):
+        result.trials[tid] = Trial(tid, {"x": tid})
+    arrivals = [(1, 1, 0.5), (0, 1, 0.9), (1, 2, 0.4), (0, 2, 0.8), (1, 3, 0.3)]
+    for tid, epoch, loss in arrivals:
+        result.results.append({"trial_id": tid, "epoch": epoch, "loss": loss, "ts_time": 1.0})
+    history = result.history()
+    assert list(history) == [1, 0]  # by first report; trial 2 never reported
+    assert history[1] == [
+        {"epoch": 1, "loss": 0.5},
+        {"epoch": 2, "loss": 0.4},
+        {"epoch": 3, "loss": 0.3},
+    ]
+    assert history[0] == [{"epoch": 1, "loss": 0.9}, {"epoch": 2, "loss": 0.8}]
+    assert result.history(ts_fields=True)[0][0] == {"epoch": 1, "loss": 0.9, "ts_time": 1.0}
+    assert TuningResult(metric="loss", mode="min").history() == {}

@@ -163,3 +163,20 @@ def test_a_study_with_several_metrics_ranks_by_front_and_gives_its_pareto_front(
             method()
     records = study.records()
     assert len(records) == 12 and {"err", "latency"} <= records[0].keys()
+
+
+def test_stored_history_and_metadata_match_the_run():
+    result = Tuner(
+        InlineBackend(curve),
+        RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=4),
+        n_workers=2,
+        verbose=0,
+        name="with-history",
+        metadata={"dataset": "toy"},
+    ).run()
+    study = tunesmith.load_study("with-history")
+    assert study.history() == result.history()
+    assert list(study.history()[0][0]) == ["epoch", "loss"]
+    assert study.history(ts_fields=True) == result.history(ts_fields=True)
+    assert study.metadata == {"dataset": "toy"}

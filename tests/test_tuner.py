@@ -416,3 +416,126 @@ def test_several_objectives_a_trial_without_reports_names_them(tmp_path):
     scheduler = RandomSearch(SPACE, metric=["err", "latency"], random_seed=0)
     result = make(lambda c, s: iter([]), scheduler, run_dir=tmp_path, max_failures=1.0).run()
     assert "without reporting metrics ['err', 'latency']" in result.trials[0].failure_detail
+
+
+# -- metadata ---------------------------------------------------------------------------------
+def test_metadata_is_stored_with_the_study(tmp_path, caplog):
+    import tunesmith
+    from tunesmith.store import Store
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    metadata = {"dataset": "mnist", "commit": "abc123", "sizes": [1, 2], "lr": 0.1}
+    result = make(storage=url, name="md", run_dir=tmp_path / "run", metadata=metadata).run()
+    assert result.metadata == metadata
+    assert tunesmith.load_study("md", storage=url).metadata == metadata
+    with Store(url) as store:
+        stored = store.get_study("md").metadata
+    assert stored["dataset"] == "mnist" and "scheduler_state" in stored  # beside tunesmith's
+    # a resumed study keeps what it was created with, and says so when given other metadata
+    again = make(
+        storage=url,
+        name="md",
+        run_dir=tmp_path / "run",
+        metadata={"dataset": "cifar", "commit": "abc123"},
+        stop=StoppingCriterion(max_num_trials_started=7),
+    ).run()
+    assert again.metadata == metadata
+    assert "differing keys: dataset, lr, sizes" in caplog.text
+
+
+def test_metadata_in_memory_and_none():
+    assert make(storage="memory", metadata={"a": {"b": [1, None]}}).run().metadata == {
+        "a": {"b": [1, None]}
+    }
+    assert make(storage="memory").run().metadata == {}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "error", "message"),
+    [
+        ({"ok": 1, "model": object()}, TypeError, r"`metadata\['model'\]` must be JSON-serial"),
+        ({"loss": math.nan}, TypeError, r"`metadata\['loss'\]` must be JSON-serializable .*NaN"),
+        ({"run_dir": "/tmp"}, ValueError, "`metadata` may not use the key 'run_dir'"),
+        ({1: "a"}, TypeError, "`metadata` keys must be non-empty strings, but got key 1"),
+        (["a"], TypeError, r"`metadata` must be a dict .* but got metadata=\['a'\]"),
+    ],
+)
+def test_bad_metadata_fails_fast_naming_the_key(metadata, error, message):
+    with pytest.raises(error, match=message):
+        make(storage="memory", metadata=metadata)
+
+
+# -- stop() from another thread ----------------------------------------------------------------
+def forever(config, start):
+    epoch = start
+    while True:
+        epoch += 1
+        yield {"epoch": epoch, "loss": config["x"] + 1.0 / epoch}
+
+
+def test_stop_from_another_thread_ends_the_run_cleanly(tmp_path):
+    import threading
+
+    from _wait import wait_for
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    tuner = make(forever, stop=None, storage=url, name="stopped", run_dir=tmp_path / "r")
+    out = {}
+    thread = threading.Thread(target=lambda: out.update(result=tuner.run()))
+    thread.start()
+    wait_for(lambda: len(tuner.result.results) >= 10, "ten results")
+    tuner.stop("the controller said so")
+    tuner.stop("a second call changes nothing")
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    result = out["result"]
+    assert result.stop_reason == "the controller said so"
+    assert {t.status for t in result.trials.values()} == {TrialStatus.STOPPED}
+    import tunesmith
+
+    # nothing lost, nothing twice: every result the run has is stored once
+    stored = tunesmith.load_study("stopped", storage=url).history()
+    assert stored == result.history() and sum(map(len, stored.values())) == len(result.results)
+
+
+def test_stop_before_run_ends_the_run_at_once():
+    tuner = make(stop=StoppingCriterion(max_num_trials_started=2), storage="memory")
+    tuner.stop()
+    first = tuner.run()
+    assert first.stop_reason == "stop() was called" and len(first.trials) == 0
+
+
+# -- checkpoint removal from the scheduler ---------------------------------------------------
+def test_early_checkpoint_removal_kwargs_add_the_callback(tmp_path):
+    from tunesmith import ASHA
+    from tunesmith.callbacks.checkpoint_removal import RemoveCheckpointsCallback
+
+    space = {"x": uniform(0, 1), "epochs": 9}
+    kwargs = {"max_num_checkpoints": 2, "strategy": "by_level"}
+    asha = ASHA(
+        space,
+        metric="loss",
+        type="promotion",
+        random_seed=0,
+        early_checkpoint_removal_kwargs=kwargs,
+    )
+    tuner = make(
+        scheduler=asha, stop=StoppingCriterion(max_num_trials_started=12), run_dir=tmp_path
+    )
+    assert isinstance(tuner.checkpoint_removal, RemoveCheckpointsCallback)
+    assert tuner.checkpoint_removal.strategy == "by_level"
+    tuner.run()
+    assert tuner.checkpoint_removal.num_checkpoints_removed > 0
+    assert tuner.checkpoint_removal.num_checkpoints <= 2
+    assert make(stop=None).checkpoint_removal is None
+    with pytest.raises(ValueError, match=r"`early_checkpoint_removal_kwargs` has unknown keys"):
+        make(
+            scheduler=ASHA(
+                space,
+                metric="loss",
+                type="promotion",
+                early_checkpoint_removal_kwargs={"max_num_checkpoints": 2, "approx_steps": 5},
+            )
+        )
+    with pytest.raises(ValueError, match="both remove checkpoints; keep one of them"):
+        make(scheduler=asha, callbacks=[RemoveCheckpointsCallback(3)])

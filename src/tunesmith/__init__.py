@@ -82,6 +82,7 @@ _EXPORTS = {
     "load_study": "tunesmith.studies",
     "sample_config": "tunesmith.space",
     "set_verbosity": "tunesmith.logs",
+    "retrain": "tunesmith.retrain",
     "space_from_json": "tunesmith.space",
     "space_to_json": "tunesmith.space",
     "uniform": "tunesmith.space",
@@ -119,6 +120,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         ASHACTS,
         BOHB,
         DEHB,
+    from tunesmith.retrain import retrain
         MOASHA,
         MOBSTER,
         MOREA,
@@ -273,3 +275,4 @@ __all__ = [
     "uniform",
     "validate_config",
 ]
+    "retrain",

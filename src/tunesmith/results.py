@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "constrained_key",
     "constraint_attr_of",
     "exploit_of",
+    "history_of",
     "import_pandas",
     "lineage_of",
 ]
@@ -103,6 +105,23 @@ def exploit_of(
     )
 
 
+def history_of(
+    reports: Iterable[tuple[int, Mapping[str, Any]]], *, ts_fields: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """``{trial_id: [report, ...]}`` from ``(trial_id, report)`` pairs in report order (see
+    :meth:`TuningResult.history`); the one grouping the run's result and a stored study's
+    :meth:`~tunesmith.studies.StoredStudy.history` share."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for trial_id, report in reports:
+        kept = {
+            k: v
+            for k, v in report.items()
+            if k != "trial_id" and (ts_fields or not k.startswith("ts_"))
+        }
+        out.setdefault(int(trial_id), []).append(kept)
+    return out
+
+
 def lineage_of(exploits: list[Exploit], trial_id: int) -> list[Exploit]:
     """The exploits that made ``trial_id``'s final model, oldest first: its last exploit (from a
     donor), the donor's last exploit before that, and so on back to a trial that trained from
@@ -150,6 +169,8 @@ class TuningResult:
     constraint_attr: str | None = None
     #: population based training's exploits, in order (see :meth:`lineage`)
     exploits: list[Exploit] = field(default_factory=list)
+    #: the user's metadata stored with the study (``Tuner(metadata=...)``)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def metrics(self) -> list[str]:
@@ -235,6 +256,14 @@ class TuningResult:
                 return []
             trial_id = best.trial_id
         return lineage_of(self.exploits, trial_id)
+
+    def history(self, *, ts_fields: bool = False) -> dict[int, list[dict[str, Any]]]:
+        """The reports grouped by trial: ``{trial_id: [report, ...]}``, each trial's reports in
+        the order they came, the trials in the order of their first report (trials that never
+        reported are left out). A report is what the trial reported, without its
+        ``trial_id`` and, unless ``ts_fields=True``, without tunesmith's ``ts_`` fields."""
+        pairs = ((row["trial_id"], row) for row in self.results)
+        return history_of(pairs, ts_fields=ts_fields)
 
     def trials_with_status(self, *statuses: TrialStatus) -> list[Trial]:
         return [t for t in self.trials.values() if t.status in statuses]

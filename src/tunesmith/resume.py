@@ -54,13 +54,18 @@ if TYPE_CHECKING:
 __all__ = [
     "ReplayError",
     "StudyMismatchError",
+    "check_stored_metadata",
     "home",
     "mismatches",
     "open_study",
     "replay",
     "stored_run_dir",
+    "user_metadata",
     "user_metrics",
 ]
+
+#: the keys of a study's stored metadata that tunesmith writes (the user's are the others)
+STUDY_KEYS = ("scheduler_state", "run_dir")
 
 
 def home() -> Path:
@@ -188,12 +193,14 @@ def open_study(
     if_exists: str,
     run_dir: Path,
     default_run_dir: bool,
+    metadata: dict[str, Any] | None = None,
 ) -> tuple[Store, Study, Lease, Path]:
     """Open ``storage`` and take the study ``name`` for this driver
     (:class:`~tunesmith.store.StudyLockedError` if another driver runs it); create it, or
     check the stored one and replay its journal into ``scheduler`` and ``state``. Returns the
     store, the study, the driver's lease on it and the run folder (the stored one when
-    ``default_run_dir``: the tuner was not given one)."""
+    ``default_run_dir``: the tuner was not given one). A new study stores ``metadata`` (the
+    user's, see :func:`user_metadata`); a stored one keeps its own."""
     from tunesmith.store import Store, StudyExistsError
 
     store = Store(storage)
@@ -212,7 +219,8 @@ def open_study(
         created = False
         if study is None:
             try:
-                study, created = _create(store, name, scheduler, spec, run_dir), True
+                study = _create(store, name, scheduler, spec, run_dir, metadata or {})
+                created = True
             except StudyExistsError:  # another driver created it just now
                 if if_exists == "error":
                     raise StudyMismatchError(
@@ -245,6 +253,7 @@ def open_study(
             ) from None
         if not created:
             _say_resumed(name, state)
+            check_stored_metadata(study, metadata or {})
         return store, study, lease, run_dir
     except BaseException:
         if lease is not None:
@@ -280,7 +289,35 @@ def _say_resumed(name: str, state: RunState) -> None:
     )
 
 
-def _create(store: Store, name: str, scheduler: Scheduler, spec: dict, run_dir: Path) -> Study:
+def user_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The user's part of a study's stored metadata (``Tuner(metadata=...)``): all but the
+    keys tunesmith writes itself (:data:`STUDY_KEYS`)."""
+    return {k: v for k, v in metadata.items() if k not in STUDY_KEYS}
+
+
+def check_stored_metadata(study: Study, metadata: dict[str, Any]) -> None:
+    """Log a warning when a resumed study was created with other user metadata than this run
+    passes: the stored metadata stays (it describes the study since its first run)."""
+    stored = user_metadata(study.metadata)
+    if not metadata or metadata == stored:
+        return
+    keys = sorted(k for k in set(stored) | set(metadata) if stored.get(k) != metadata.get(k))
+    logger.warning(
+        "study %r was created with other metadata (differing keys: %s); it keeps the stored "
+        "metadata. Use another name, or if_exists='overwrite', to store the new one",
+        study.name,
+        ", ".join(keys),
+    )
+
+
+def _create(
+    store: Store,
+    name: str,
+    scheduler: Scheduler,
+    spec: dict,
+    run_dir: Path,
+    metadata: dict[str, Any],
+) -> Study:
     from tunesmith.space import space_to_json
 
     space = getattr(scheduler, "config_space", None)
@@ -291,7 +328,11 @@ def _create(store: Store, name: str, scheduler: Scheduler, spec: dict, run_dir: 
         metric=scheduler.metric,
         mode=scheduler.mode,
         seed=getattr(scheduler, "random_seed", None),
-        metadata={"scheduler_state": scheduler.state_dict(), "run_dir": str(run_dir.resolve())},
+        metadata={
+            **metadata,
+            "scheduler_state": scheduler.state_dict(),
+            "run_dir": str(run_dir.resolve()),
+        },
     )
 
 

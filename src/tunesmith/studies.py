@@ -9,6 +9,8 @@
     study.dataframe()                                  # one row per report (needs pandas)
     study.export("mnist-lr.csv")
     study.lineage()                                    # PBT: the exploits behind the best trial
+    study.history()                                    # {trial_id: [report, ...]}
+    study.metadata                                     # Tuner(metadata=...)
     tunesmith.list_studies()
 
 Each call reads the store afresh: nothing is cached, nothing is written.
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.ranking import DEFAULT_SCOPE
-from tunesmith.results import Exploit, exploit_of, lineage_of
+from tunesmith.results import Exploit, exploit_of, history_of, lineage_of
 from tunesmith.store import Store, Study, StudyNotFoundError
 from tunesmith.store.engine import sqlite_file
 
@@ -88,6 +90,24 @@ class StoredStudy:
     @property
     def scheduler_spec(self) -> dict[str, Any]:
         return self.study.scheduler_spec
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The metadata the study was created with (``Tuner(metadata=...)``); ``{}`` if none.
+        (``Store.get_study(name).metadata`` holds it too, beside tunesmith's own keys.)"""
+        from tunesmith.resume import user_metadata
+
+        return user_metadata(self.study.metadata)
+
+    def history(self, *, ts_fields: bool = False) -> dict[int, list[dict[str, Any]]]:
+        """The stored reports grouped by trial, as
+        :meth:`TuningResult.history <tunesmith.results.TuningResult.history>` gives them:
+        ``{trial_id: [report, ...]}``."""
+        events = self._query("read_events")
+        return history_of(
+            ((e.trial_id, e.payload) for e in events if e.kind.value == "result"),
+            ts_fields=ts_fields,
+        )
 
     def trials(self) -> list[dict[str, Any]]:
         """One dict per trial: ``trial_id``, ``status``, ``config``, ``last_result``,

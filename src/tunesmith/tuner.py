@@ -13,10 +13,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,12 @@ from tunesmith.exploits import copy_donor_checkpoint, exploit_payload, flags_che
 from tunesmith.interrupts import Interrupts
 from tunesmith.reporting import RESERVED_NAMES, reserved_name_message
 from tunesmith.results import TuningResult, constraint_attr_of
-from tunesmith.resume import home, open_study
+from tunesmith.resume import home, open_study, user_metadata
 from tunesmith.runstate import Request, RunState, user_metrics
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.stopping import StoppingCriterion, TuningStatus
 from tunesmith.trial import Decision, Trial
+from tunesmith.tuner_args import check_metadata, check_tuner_arguments, checkpoint_removal_of
 
 logger = logging.getLogger("tunesmith")
 
@@ -103,6 +104,14 @@ class Tuner:
     in batches of up to :attr:`journal_batch` events, and completely when the run ends.
     ``delete_checkpoints=True`` deletes the checkpoint folder of every trial that ends stopped
     or failed (paused and completed trials keep theirs); ``num_checkpoints_deleted`` counts them.
+    A scheduler built with ``early_checkpoint_removal_kwargs`` (Hyperband's promotion types)
+    gets its :class:`~tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback` added
+    here (:attr:`checkpoint_removal`).
+
+    ``metadata``: a dict of JSON data (dataset, git commit, ...) stored with a new study:
+    ``load_study(name).metadata``, ``tunesmith show`` and :attr:`TuningResult.metadata
+    <tunesmith.results.TuningResult.metadata>` give it back (a resumed study keeps what it was
+    created with). :meth:`stop` ends a run from another thread.
     """
 
     tick_interval = 1.0
@@ -130,51 +139,26 @@ class Tuner:
         restart_from_checkpoint: bool = True,
         run_dir: str | Path | None = None,
         delete_checkpoints: bool = False,
+        metadata: Mapping[str, Any] | None = None,
     ):
-        if not isinstance(backend, Backend):
-            raise TypeError(
-                f"`backend` must be a Backend (LocalBackend, ScriptBackend, ...), but got "
-                f"{backend!r}"
-            )
-        if not isinstance(scheduler, Scheduler):
-            raise TypeError(
-                f"`scheduler` must be a Scheduler (RandomSearch, ASHA, ...), but got {scheduler!r}"
-            )
-        if stop_criterion is not None and not callable(stop_criterion):
-            raise TypeError(
-                "`stop_criterion` must be a StoppingCriterion, a callable(status) -> bool or "
-                f"None, but got {stop_criterion!r}"
-            )
-        if not isinstance(n_workers, int) or isinstance(n_workers, bool) or n_workers < 1:
-            raise ValueError(f"`n_workers` must be an int >= 1, but got n_workers={n_workers!r}")
-        if max_trial_time is not None and (
-            not isinstance(max_trial_time, Real) or not max_trial_time > 0
-        ):
-            raise ValueError(
-                f"`max_trial_time` must be a positive number of seconds or None, but got "
-                f"max_trial_time={max_trial_time!r}"
-            )
-        _check_max_failures(max_failures)
         callbacks = list(callbacks or [])
-        for cb in callbacks:
-            if not isinstance(cb, TunerCallback):
-                raise TypeError(f"every callback must be a TunerCallback, but got {cb!r}")
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"`verbose` must be 0, 1 or 2, but got verbose={verbose!r}")
-        if if_exists not in ("resume", "error", "overwrite"):
-            raise ValueError(
-                "`if_exists` must be 'resume', 'error' or 'overwrite', but got "
-                f"if_exists={if_exists!r}"
-            )
-        if not isinstance(delete_checkpoints, bool):
-            raise ValueError(
-                "`delete_checkpoints` must be True or False, but got "
-                f"delete_checkpoints={delete_checkpoints!r}"
-            )
-        if name is not None:
-            from tunesmith.store.study import check_study_name
-
-            check_study_name(name)
+        check_tuner_arguments(
+            backend=backend,
+            scheduler=scheduler,
+            stop_criterion=stop_criterion,
+            n_workers=n_workers,
+            max_trial_time=max_trial_time,
+            max_failures=max_failures,
+            callbacks=callbacks,
+            verbose=verbose,
+            if_exists=if_exists,
+            delete_checkpoints=delete_checkpoints,
+            name=name,
+        )
+        #: the user's metadata, stored with the study (see :attr:`TuningResult.metadata`)
+        self.metadata = check_metadata(metadata)
+        #: the callback ``early_checkpoint_removal_kwargs`` of the scheduler made, or None
+        self.checkpoint_removal = checkpoint_removal_of(scheduler, callbacks)
         self.backend = backend
         self.scheduler = scheduler
         self.stop_criterion = stop_criterion
@@ -240,6 +224,21 @@ class Tuner:
         self.journal: list | None = [] if storage == MEMORY else None
         self._simulated = bool(getattr(backend, "simulated_clock", False))
         self._flag_checkpoints = flags_checkpoints(scheduler)  # PBT: see tunesmith.exploits
+        #: why :meth:`stop` asked the run to end (set from any thread, read by the loop)
+        self._stop_asked: str | None = None
+        self._stop_lock = threading.Lock()
+
+    def stop(self, reason: str | None = None) -> None:
+        """Ask the run to end, from any thread (a controller, a UI, a signal handler of
+        your own): the loop ends it at its next turn (within :attr:`tick_interval` seconds of
+        a real clock) as a met stopping criterion would: running trials are stopped (or
+        finish, with ``wait_trial_completion_when_stopping=True``), everything they reported
+        is stored, and ``result.stop_reason`` is ``reason`` (default ``"stop() was called"``).
+        Called before :meth:`run`, the run ends at once."""
+        text = "stop() was called" if reason is None else str(reason)
+        with self._stop_lock:
+            if self._stop_asked is None:
+                self._stop_asked = text
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
@@ -251,6 +250,8 @@ class Tuner:
         been interrupted: interrupted trials restart, from their checkpoint if they have one,
         as after a crash."""
         callbacks = self._default_callbacks() + self.callbacks
+        if self.checkpoint_removal is not None:
+            callbacks.append(self.checkpoint_removal)
         clean = False  # whether the run got to its end without an exception
         with self._interrupts:
             self._open_study()
@@ -269,6 +270,8 @@ class Tuner:
                     self._drain(callbacks)
                 clean = True
             finally:
+                with self._stop_lock:
+                    self._stop_asked = None
                 self._end_run(clean)
         if self._interrupts.count > 1:
             logger.warning("interrupted twice: trials were killed without waiting")
@@ -580,6 +583,7 @@ class Tuner:
         """Open the store; create the study, or check and replay the stored one."""
         if self.journal is not None:
             self._store, self._study = _MemoryJournal(self.journal), self.name
+            self.result.metadata = dict(self.metadata)
             if self._temporary_run_dir:
                 prefix = f"tunesmith-{self.name[:40]}-".replace(os.sep, "-")
                 self.run_dir = Path(tempfile.mkdtemp(prefix=prefix))
@@ -592,7 +596,9 @@ class Tuner:
             if_exists=self.if_exists,
             run_dir=self.run_dir,
             default_run_dir=self.run_dir == home() / self.name,
+            metadata=self.metadata,
         )
+        self.result.metadata = user_metadata(self._study.metadata)
 
     def _settle_running(self) -> None:
         """Trials the journal left running or interrupted: settle those the scheduler had
@@ -674,7 +680,14 @@ class Tuner:
                 self._to_restart.clear()
 
     def _check_stop_criterion(self) -> None:
-        if self._stopping or self.stop_criterion is None:
+        if self._stopping:
+            return
+        with self._stop_lock:
+            asked = self._stop_asked
+        if asked is not None:
+            self._begin_stopping(asked)
+            return
+        if self.stop_criterion is None:
             return
         self.status.wallclock_time = self._elapsed()
         if isinstance(self.stop_criterion, StoppingCriterion):
@@ -748,22 +761,6 @@ class Tuner:
     @property
     def elapsed(self) -> float:
         return self._elapsed()
-
-
-def _check_max_failures(value: Any) -> None:
-    if isinstance(value, bool):
-        ok = False
-    elif isinstance(value, int):
-        ok = value >= 0
-    elif isinstance(value, float):
-        ok = 0.0 < value <= 1.0
-    else:
-        ok = False
-    if not ok:
-        raise ValueError(
-            "`max_failures` must be an int >= 0 (a count) or a float in (0, 1] (a fraction of "
-            f"finished trials), but got max_failures={value!r}"
-        )
 
 
 def _metric_words(metric: str | list[str]) -> str:

@@ -376,8 +376,12 @@ def test_history_callback_checkpoint_resume_and_state(tmp_path):
     assert loaded.get_best_config() == first.get_best_config()
     assert loaded.get_best_reward() == first.get_best_reward()
 
-    out = resumed.run_with_config(resumed.get_best_config())
-    assert out is None
+    best = resumed.get_best_config()
+    reports = resumed.run_with_config(best)  # tunesmith.retrain: a trial on the same backend
+    assert [r["epoch"] for r in reports] == list(range(1, 10))
+    task = resumed.get_best_task_id()
+    assert reports == resumed.training_history[str(task)]  # deterministic: the same curve
+    assert resumed.num_finished_tasks == 5  # outside the experiment
     resumed.get_training_curves(filename=str(tmp_path / "curves.png"))
     assert (tmp_path / "curves.png").stat().st_size > 0
 

@@ -195,6 +195,26 @@ def test_python_backend_runs_a_function_with_its_arguments(tmp_path, monkeypatch
     first = [r for r in tuner.result.results if r["trial_id"] == 0]
     assert [r["y"] for r in first] == [0.0, 1.0, 2.0]  # x = 0.0, the midpoint, first
     assert json.loads((tuner.tuner_path / "metadata.json").read_text())["purpose"] == "test"
+    assert tunesmith.load_study("python-backend").metadata == {"purpose": "test"}  # the study's
+    (tuner.tuner_path / "metadata.json").unlink()
+    assert load_experiment("python-backend").metadata == {"purpose": "test"}
+
+
+def test_early_checkpoint_removal_kwargs_make_the_native_callback():
+    space = {"x": cs.uniform(0, 1), "epochs": 9}
+    removal = {"max_num_checkpoints": 4, "approx_steps": 25, "prior_beta_mean": 0.25}
+    asha = bl.ASHA(
+        space,
+        metric="loss",
+        resource_attr="epoch",
+        type="promotion",
+        early_checkpoint_removal_kwargs=removal,
+    )
+    # approx_steps has nothing to set: the resume probability is exact
+    assert asha.early_checkpoint_removal_kwargs == {
+        "max_num_checkpoints": 4,
+        "prior_beta_mean": 0.25,
+    }
 
 
 def test_reporter_outside_a_trial_prints_syne_tune_lines(capsys):

@@ -31,6 +31,7 @@ import logging
 import math
 import random
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -123,6 +124,10 @@ class RemoveCheckpointsCallback(TunerCallback):
 
         callback = RemoveCheckpointsCallback(20)
         Tuner(backend, ASHA(space, metric="loss", type="promotion"), stop, callbacks=[callback])
+
+    or, as Syne Tune has it, ``ASHA(..., type="promotion",
+    early_checkpoint_removal_kwargs={"max_num_checkpoints": 20})``: the tuner adds the
+    callback (``tuner.checkpoint_removal``).
     """
 
     def __init__(
@@ -160,6 +165,31 @@ class RemoveCheckpointsCallback(TunerCallback):
         self.min_data_at_rung = int(min_data_at_rung)
         self.random_seed = random_seed
         self._reset()
+
+    #: the keyword arguments :meth:`from_kwargs` takes
+    KWARGS = (
+        "max_num_checkpoints",
+        "strategy",
+        "prior_beta_mean",
+        "prior_beta_size",
+        "min_data_at_rung",
+        "random_seed",
+    )
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Any) -> RemoveCheckpointsCallback:
+        """The callback of a scheduler's ``early_checkpoint_removal_kwargs`` (a dict with
+        ``max_num_checkpoints`` and any other of :attr:`KWARGS`), as the tuner builds it."""
+        what = "early_checkpoint_removal_kwargs"
+        if not isinstance(kwargs, Mapping) or "max_num_checkpoints" not in kwargs:
+            raise ValueError(
+                f"`{what}` must be a dict with 'max_num_checkpoints' (and optionally "
+                f"{', '.join(repr(k) for k in cls.KWARGS[1:])}), but got {what}={kwargs!r}"
+            )
+        unknown = sorted(str(k) for k in kwargs if k not in cls.KWARGS)
+        if unknown:
+            raise ValueError(f"`{what}` has unknown keys {unknown}; allowed are {list(cls.KWARGS)}")
+        return cls(**kwargs)
 
     def _reset(self) -> None:
         self._tuner: Tuner | None = None

@@ -31,6 +31,7 @@ from tunesmith.cli.common import (
     where,
 )
 from tunesmith.ranking import SCOPE_WORDS
+from tunesmith.resume import user_metadata
 from tunesmith.studies import constraint_attr_of_spec
 from tunesmith.trial import TrialStatus
 
@@ -227,6 +228,7 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
         duration=None if first is None else last - first,
         best_config=top[0]["config"] if top and not several else None,
         top=top[:top_k],
+        metadata=user_metadata(study.metadata),
     )
     if as_json:
         emit_json(summary)
@@ -239,6 +241,8 @@ def show(name: str, top_k: int, scope: str, storage: str | None, as_json: bool) 
     facts.add_column(overflow="fold")
     facts.add_row("study", f"{study.name}  ({location})")
     facts.add_row("created", format_time(study.created_time))
+    if summary["metadata"]:
+        facts.add_row("metadata", format_items(summary["metadata"]))
     facts.add_row("metric", metric_label(study))
     if summary["scheduler"]:
         seed = "" if study.seed is None else f" (seed {study.seed})"

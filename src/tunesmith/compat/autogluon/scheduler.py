@@ -28,10 +28,9 @@ from tunesmith.compat.autogluon.errors import (
 from tunesmith.compat.autogluon.history import (
     HistoryCallback,
     best_of,
-    clean_report,
     plot_training_curves,
 )
-from tunesmith.compat.autogluon.reporter import FakeReporter, Reporter
+from tunesmith.compat.autogluon.reporter import Reporter
 
 __all__ = ["FIFOScheduler", "HyperbandScheduler", "RLScheduler", "load", "save"]
 
@@ -182,10 +181,10 @@ class FIFOScheduler:
         cpus = self.resource.get("num_cpus", 1) or 1
         return max(1, (os.cpu_count() or 1) // int(cpus))
 
-    def _tuner(self, num_trials: int | None, time_out: float | None) -> Any:
-        from tunesmith import LocalBackend, StoppingCriterion, Tuner
+    def _backend(self) -> Any:
+        from tunesmith import LocalBackend
 
-        backend = LocalBackend(
+        return LocalBackend(
             _TrialFunction(self.train_fn, self.args),
             resources={
                 "cpus": int(self.resource.get("num_cpus", 1) or 1),
@@ -193,6 +192,11 @@ class FIFOScheduler:
             },
             import_main=False,
         )
+
+    def _tuner(self, num_trials: int | None, time_out: float | None) -> Any:
+        from tunesmith import StoppingCriterion, Tuner
+
+        backend = self._backend()
         stop = StoppingCriterion(
             max_num_trials_started=num_trials,
             max_wallclock_time=time_out,
@@ -252,10 +256,10 @@ class FIFOScheduler:
 
     def _history_from(self, result: Any) -> None:
         """The whole history from the run's result (a resumed run's earlier reports too)."""
-        history: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        for report in result.results:
-            key = str(report["trial_id"] + self._offset)
-            history.setdefault(key, []).append(clean_report(report))
+        history: OrderedDict[str, list[dict[str, Any]]] = OrderedDict(
+            (str(trial_id + self._offset), reports)
+            for trial_id, reports in result.history().items()  # grouped by trial, in order
+        )
         for trial_id in sorted(result.trials):
             key = str(trial_id + self._offset)
             self.config_history.setdefault(key, dict(result.trials[trial_id].config))
@@ -313,11 +317,24 @@ class FIFOScheduler:
             use_legend=use_legend,
         )
 
-    def run_with_config(self, config: dict[str, Any]) -> Any:
-        """Run the training function once, here, with ``config`` (e.g.
-        ``get_best_config()``) and the other arguments at their defaults; returns what it
-        returns. Its reports are not part of the experiment."""
-        return self.train_fn(self.args, config=config, reporter=FakeReporter())
+    def run_with_config(self, config: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run the training function once with ``config`` (e.g. ``get_best_config()``) and the
+        other arguments at their defaults, to its end: a trial on the same backend as the
+        experiment's (a worker process with the scheduler's resources), outside the experiment
+        (:func:`tunesmith.retrain`). Returns its reports, in order (AutoGluon returns what the
+        function returns: a worker process cannot hand objects back; save a model to a file
+        or ``tunesmith.checkpoint_dir()``)."""
+        from tunesmith.retrain import retrain
+
+        run = retrain(
+            self._backend(),
+            config,
+            metric=self._reward_attr,
+            mode="max",
+            storage="memory",
+            run_dir=None,
+        )
+        return run.reports
 
     # -- state -----------------------------------------------------------------------------
     def state_dict(self, destination: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def load_experiment(
     storage = f"sqlite:///{folder / DB_FILENAME}" if local_path else None
     study = load_study(tuner_name, storage)
     path = folder / tuner_name
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = dict(study.metadata)  # Tuner(metadata=...), as stored
     if (path / ST_METADATA_FILENAME).is_file():
         metadata = json.loads((path / ST_METADATA_FILENAME).read_text())
     return ExperimentResult(

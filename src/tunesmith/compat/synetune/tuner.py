@@ -3,6 +3,8 @@ scheduler (a tunesmith scheduler, as ``optimizer.baselines`` builds them) and th
 criterion it is given. The experiment is a tunesmith study named ``tuner.name`` in the default
 store (``$TUNESMITH_HOME``, default ``./tunesmith-results``), its trial folders and
 ``metadata.json`` in ``tuner.tuner_path``; ``experiments.load_experiment(tuner.name)`` reads it.
+The ``metadata`` is stored with the study too (``Tuner(metadata=...)`` of the native tuner:
+``tunesmith.load_study(name).metadata``, ``tunesmith show``).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class Tuner:
         self.max_failures = max_failures
         self.asynchronous_scheduling = bool(asynchronous_scheduling)
         self.wait_trial_completion_when_stopping = bool(wait_trial_completion_when_stopping)
-        self.metadata = dict(metadata or {})
+        self.metadata = dict(metadata or {})  # checked by the native tuner (JSON, keys)
         name = tuner_name or getattr(trial_backend, "default_tuner_name", None) or "tuner"
         name = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") if tuner_name is None else name
         if not _NAME.match(name or ""):
@@ -113,6 +115,7 @@ class Tuner:
             name=name,
             run_dir=trial_backend_path,
             delete_checkpoints=bool(getattr(trial_backend, "delete_checkpoints", False)),
+            metadata=self.metadata,
         )
         self.result: Any = None
 
@@ -133,6 +136,7 @@ class Tuner:
             "st_tuner_creation_timestamp": time.time(),
         }
         self.tuner_path.mkdir(parents=True, exist_ok=True)
+        # Syne Tune's file, for scripts that read it (the study stores the user's part)
         (self.tuner_path / ST_METADATA_FILENAME).write_text(json.dumps(metadata, default=str))
 
     def run(self) -> None:

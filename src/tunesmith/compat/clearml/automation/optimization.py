@@ -512,8 +512,12 @@ class SearchStrategy:
 
     def stop(self) -> None:
         """Ask the running optimization to stop (from another thread); running jobs are
-        aborted."""
+        aborted. The native tuner's thread-safe :meth:`tunesmith.Tuner.stop` ends its run at
+        the next loop turn (before the tuner exists, the stop criterion sees the request)."""
         self._stop_event.set()
+        tuner = self.tuner
+        if tuner is not None:
+            tuner.stop("stopped")
 
     def _stop_reason_now(self) -> str | None:
         if self._stop_event.is_set():

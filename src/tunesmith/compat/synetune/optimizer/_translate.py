@@ -168,16 +168,30 @@ def hyperband(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
             f"{name}: rung_system_kwargs are not supported (they configure RUSH and DyHPO, "
             "which tunesmith does not have)"
         )
-    if kwargs.get("early_checkpoint_removal_kwargs"):
-        raise NotSupported(
-            f"{name}: early_checkpoint_removal_kwargs is not supported yet: add "
-            "tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback to the callbacks"
-        )
+    removal = kwargs.get("early_checkpoint_removal_kwargs")
+    if removal:
+        out["early_checkpoint_removal_kwargs"] = checkpoint_removal(name, removal)
     if kwargs.get("register_pending_myopic"):
         logger.debug("%s: register_pending_myopic has nothing to set in tunesmith", name)
     if out["type"] != "cost_promotion":
         out["cutoff"] = "interpolated"  # the seeds' rule (docs/schedulers.md)
     return out
+
+
+#: Syne Tune's early_checkpoint_removal_kwargs that have nothing to set here: the resume
+#: probability is computed exactly (no steps to approximate it by), and the time budget is read
+#: from the tuner's stopping criterion
+_REMOVAL_MOOT = ("approx_steps", "max_wallclock_time")
+
+
+def checkpoint_removal(name: str, removal: Any) -> Any:
+    """Syne Tune's ``early_checkpoint_removal_kwargs`` as the native schedulers take them."""
+    if not isinstance(removal, Mapping):
+        return removal  # the native scheduler's error names it
+    for key in _REMOVAL_MOOT:
+        if key in removal:
+            logger.debug("%s: early_checkpoint_removal_kwargs[%r] has nothing to set", name, key)
+    return {k: v for k, v in removal.items() if k not in _REMOVAL_MOOT}
 
 
 def sync(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
