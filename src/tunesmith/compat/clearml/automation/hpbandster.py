@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tunesmith.compat.clearml.automation.optimization import Objective, SearchStrategy, _positive
+from tunesmith.compat.clearml.automation.objective import Objective, _positive
 from tunesmith.compat.clearml.automation.parameters import Parameter
+from tunesmith.compat.clearml.automation.strategy import SearchStrategy
 
 __all__ = ["OptimizerBOHB"]
 

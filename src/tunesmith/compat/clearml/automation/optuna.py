@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tunesmith.compat.clearml._errors import NotSupported
-from tunesmith.compat.clearml.automation.optimization import Objective, SearchStrategy, _positive
+from tunesmith.compat.clearml.automation.objective import Objective, _positive
 from tunesmith.compat.clearml.automation.parameters import Parameter
+from tunesmith.compat.clearml.automation.strategy import SearchStrategy
 
 __all__ = ["OptimizerOptuna"]
 
