@@ -25,6 +25,9 @@ robin, ranked at every report (``perturbation_interval=1``, the worst case), 5 e
 figures over all calls, i.e. with 100 or 1,000 observations in the ranking (target: under 50 us
 per decision).
 
+``MOBSTER``, ``HyperTune``, ``DyHPO`` (``measure_multi_fidelity_gp``): sizes are the searcher's
+observations (100 and 1,000), not trials.
+
 It also measures the tuner's overhead per trial with the LocalBackend (``tuner``): the time from a
 trivial trial's last line to the next trial's first line on the same worker.
 """
@@ -92,21 +95,26 @@ def _transfer(name: str) -> object:
     return cls(MIXED_SPACE, metric="loss", transfer_learning_evaluations=tasks, random_seed=0)
 
 
-def measure_scheduler(make, sizes: list[int], epochs: int = 1) -> dict:
-    """Median ``suggest`` and ``on_trial_result`` times (us) at each study size."""
+def measure_scheduler(make, sizes: list[int], epochs: int = 1, size_of=None) -> dict:
+    """Median ``suggest`` and ``on_trial_result`` times (us) at each study size.
+
+    ``size_of(scheduler, trials started)``: the study's size (default: the trials started;
+    :func:`measure_multi_fidelity_gp` counts the searcher's observations)."""
     scheduler = make()
     n = max(sizes)
     clock = time.perf_counter_ns
     suggest_at, suggest_ns, result_at, result_ns = [], [], [], []
     paused: dict[int, tuple[Trial, float, int]] = {}  # trial_id -> (trial, base loss, epoch done)
     started = 0
-    while started < n:
+    size_of = size_of or (lambda _, started: started)
+    while size_of(scheduler, started) < n:
+        at = size_of(scheduler, started)
         t0 = clock()
         suggestion = scheduler.suggest(started)
         elapsed = clock() - t0
         if suggestion is None:
             break
-        suggest_at.append(started)
+        suggest_at.append(at)
         suggest_ns.append(elapsed)
         if suggestion.is_resume:
             trial, base, done = paused.pop(suggestion.resume_trial_id)
@@ -120,7 +128,7 @@ def measure_scheduler(make, sizes: list[int], epochs: int = 1) -> dict:
             t0 = clock()
             decision = scheduler.on_trial_result(trial, result)
             result_ns.append(clock() - t0)
-            result_at.append(started)
+            result_at.append(size_of(scheduler, started))
             if epoch == epochs:
                 scheduler.on_trial_complete(trial, result)
             elif decision is Decision.PAUSE:
@@ -281,6 +289,36 @@ def measure_gp(only: list[str] | None, trials: list[int] | None) -> dict:
     return {"BayesianOptimization": measure_scheduler(_bayesopt, sizes)}
 
 
+# -- multi-fidelity GP schedulers (Hyper-Tune, DyHPO), by the searcher's observations -----------
+
+
+def _multi_fidelity_gp(name: str) -> object:
+    from tunesmith.schedulers import MOBSTER, DyHPO, HyperTune
+
+    cls = {"MOBSTER": MOBSTER, "HyperTune": HyperTune, "DyHPO": DyHPO}[name]
+    return cls(MIXED_SPACE, metric="loss", random_seed=0)
+
+
+def measure_multi_fidelity_gp(only: list[str] | None, trials: list[int] | None) -> dict:
+    """``MOBSTER``, ``HyperTune`` and ``DyHPO`` (default options, ``max_t`` 9 from the space's
+    ``epochs``): ``suggest`` and ``on_trial_result`` times with N observations in the searcher
+    (results at rung levels: a trial gives one per rung it reaches), measured as
+    :func:`measure_scheduler` does. DyHPO's ``suggest`` is a model decision for resumes too.
+    Target: median under 50 ms at 100 and under 250 ms at 1,000 observations (the GP
+    searcher's)."""
+    out = {}
+    for name in ("MOBSTER", "HyperTune", "DyHPO"):
+        if only and name not in only:
+            continue
+        out[name] = measure_scheduler(
+            lambda name=name: _multi_fidelity_gp(name),
+            sorted(trials or [100, 1000]),
+            9,
+            size_of=lambda scheduler, _: scheduler.searcher.num_observations,
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
@@ -299,6 +337,7 @@ def main(argv: list[str] | None = None) -> dict:
         figures["schedulers"]["PBT"] = measure_pbt(sorted(args.trials or [100, 1000]))
     figures["schedulers"].update(measure_model_based(args.only, args.trials))
     figures["schedulers"].update(measure_gp(args.only, args.trials))
+    figures["schedulers"].update(measure_multi_fidelity_gp(args.only, args.trials))
     if not args.only or "tuner" in args.only:
         figures["tuner_local_backend_per_trial"] = measure_tuner()
     if args.json:

@@ -373,6 +373,36 @@ CASES = {
         ),
         True,
     ),
+    "HyperTune": (
+        lambda: bl.HyperTune(
+            SPACE,
+            "loss",
+            "epoch",
+            max_t=9,
+            brackets=2,
+            random_seed=7,
+            search_options={"num_init_random": 3},
+        ),
+        lambda: tunesmith.HyperTune(
+            SPACE, metric="loss", brackets=2, num_init_random=3, **ASYNC_KW, **HB
+        ),
+        True,
+    ),
+    "DyHPO": (
+        lambda: bl.DyHPO(
+            SPACE,
+            "loss",
+            "epoch",
+            max_t=9,
+            probability_sh=0.5,
+            random_seed=7,
+            search_options={"num_init_random": 3},
+        ),
+        lambda: tunesmith.DyHPO(
+            SPACE, metric="loss", probability_sh=0.5, num_init_random=3, grace_period=1, **HB
+        ),
+        True,
+    ),
     "PASHA": (
         lambda: bl.PASHA(SPACE, "loss", "epoch", max_t=9, random_seed=7),
         lambda: tunesmith.PASHA(SPACE, metric="loss", **ASYNC_KW, **ASYNC),
@@ -397,6 +427,20 @@ CASES = {
             max_resource_attr="epochs",
             random_seed=7,
             points_to_evaluate=[{}],
+        ),
+        True,
+    ),
+    "SyncMOBSTER": (
+        lambda: bl.SyncMOBSTER(
+            SPACE,
+            "loss",
+            "epoch",
+            max_resource_level=9,
+            random_seed=7,
+            search_options={"num_init_random": 3},
+        ),
+        lambda: tunesmith.SyncMOBSTER(
+            SPACE, metric="loss", bracket_rule="geometric", num_init_random=3, **HB
         ),
         True,
     ),
@@ -445,7 +489,7 @@ def test_schedulers_with_searcher_names_build_the_baselines():
 @pytest.mark.parametrize(
     "name",
     [
-        "HyperTune", "DyHPO", "SyncMOBSTER", "BORE", "ASHABORE", "BoTorch", "CQR", "ASHACQR",
+        "BORE", "ASHABORE", "BoTorch", "CQR", "ASHACQR",
         "MORandomScalarizationBayesOpt", "MOLinearScalarizationBayesOpt", "NSGA2", "MOREA",
         "ZeroShotTransfer", "ASHACTS", "create_gaussian_process_estimator",
     ],

@@ -48,6 +48,9 @@ METHODS: dict[str, Method] = {
     "BOHB": Method(f"{_S}:BOHB", multi_fidelity=True),
     "SyncBOHB": Method(f"{_S}:SyncBOHB", multi_fidelity=True),
     "DEHB": Method(f"{_S}:DEHB", multi_fidelity=True),
+    "HyperTune": Method(f"{_S}.hypertune:HyperTune", multi_fidelity=True),
+    "DyHPO": Method(f"{_S}.dyhpo:DyHPO", multi_fidelity=True),
+    "SyncMOBSTER": Method(f"{_S}.sync_mobster:SyncMOBSTER", multi_fidelity=True),
 }
 
 

@@ -21,6 +21,9 @@ _EXPORTS = {
     "BOHB": ".model_based",
     "DEHB": ".model_based",
     "MOBSTER": ".bayesian",
+    "DyHPO": ".dyhpo",
+    "HyperTune": ".hypertune",
+    "SyncMOBSTER": ".sync_mobster",
     "MOASHA": ".moasha",
     "MOREA": ".multiobjective",
     "NSGA2": ".multiobjective",
@@ -61,8 +64,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         ConstrainedBayesianOptimization,
         CostAwareBayesianOptimization,
     )
+    from tunesmith.schedulers.dyhpo import DyHPO
     from tunesmith.schedulers.fifo import FIFOScheduler, GridSearch, RandomSearch
     from tunesmith.schedulers.hyperband import ASHA, PASHA, HyperbandScheduler
+    from tunesmith.schedulers.hypertune import HyperTune
     from tunesmith.schedulers.median import MedianStoppingRule
     from tunesmith.schedulers.moasha import (
         MOASHA,
@@ -79,6 +84,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.schedulers.pbt import PopulationBasedTraining
     from tunesmith.schedulers.rl import RLScheduler
     from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
+    from tunesmith.schedulers.sync_mobster import SyncMOBSTER
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
     from tunesmith.schedulers.transfer_learning import ASHACTS, RUSH, BoundingBox, ZeroShotTransfer
 
@@ -99,9 +105,11 @@ __all__ = [
     "BoundingBox",
     "ConstrainedBayesianOptimization",
     "CostAwareBayesianOptimization",
+    "DyHPO",
     "EpsilonNetPriority",
     "FIFOScheduler",
     "GridSearch",
+    "HyperTune",
     "HyperbandScheduler",
     "LinearScalarizationPriority",
     "LinearScalarizedScheduler",
@@ -115,6 +123,7 @@ __all__ = [
     "Scheduler",
     "SyncBOHB",
     "SyncHyperband",
+    "SyncMOBSTER",
     "SyncSuccessiveHalving",
     "ZeroShotTransfer",
 ]

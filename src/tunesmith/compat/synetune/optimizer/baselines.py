@@ -4,10 +4,10 @@ to (``ASHA(...)`` returns a :class:`tunesmith.ASHA`), to pass to
 
 Mapped: ``RandomSearch``, ``GridSearch``, ``BayesianOptimization``, ``KDE`` (``TPE``), ``REA``,
 ``ConstrainedBayesianOptimization``, ``ASHA`` (``HyperbandScheduler`` where ASHA's arguments
-do not suffice, e.g. ``brackets > 1``), ``MOBSTER``, ``PASHA``, ``BOHB``, ``SyncHyperband``,
-``SyncBOHB``, ``DEHB``. The other names raise :class:`NotSupported` naming the closest
-tunesmith method. Arguments, their translation and Syne Tune's defaults:
-:mod:`._translate` and docs/migrate-synetune.md.
+do not suffice, e.g. ``brackets > 1``), ``MOBSTER``, ``HyperTune``, ``DyHPO``, ``PASHA``,
+``BOHB``, ``SyncHyperband``, ``SyncBOHB``, ``SyncMOBSTER``, ``DEHB``. The other names raise
+:class:`NotSupported` naming the closest tunesmith method. Arguments, their translation and
+Syne Tune's defaults: :mod:`._translate` and docs/migrate-synetune.md.
 """
 
 from __future__ import annotations
@@ -196,6 +196,34 @@ def MOBSTER(config_space: dict[str, Any], metric: Any, resource_attr: str, **kwa
     return cls(config_space, **_fit("MOBSTER", cls, kw))
 
 
+def HyperTune(config_space: dict[str, Any], metric: Any, resource_attr: str, **kwargs: Any) -> Any:
+    """Hyper-Tune: :class:`tunesmith.HyperTune` (``search_options["model"]``:
+    ``"gp_independent"``, the default, or ``"gp_multitask"``, its ``"joint"``)."""
+    cls = _native("HyperTune")
+    kw = _hb("HyperTune", metric, resource_attr, kwargs, "mobster")
+    return cls(config_space, **_fit("HyperTune", cls, kw))
+
+
+def DyHPO(
+    config_space: dict[str, Any],
+    metric: Any,
+    resource_attr: str,
+    probability_sh: float | None = None,
+    **kwargs: Any,
+) -> Any:
+    """DyHPO (GP surrogate, Syne Tune's hybrid rule): :class:`tunesmith.DyHPO`; linear rungs
+    (``rung_increment``, default 2), so ``reduction_factor`` is not taken."""
+    cls = _native("DyHPO")
+    kw = _hb("DyHPO", metric, resource_attr, kwargs, "mobster")
+    if "reduction_factor" not in kwargs:
+        kw.pop("reduction_factor", None)
+    if kw.get("rung_increment") is None:
+        kw.pop("rung_increment", None)  # tunesmith's DyHPO has Syne Tune's default, 2
+    if probability_sh is not None:
+        kw["probability_sh"] = probability_sh
+    return cls(config_space, **_fit("DyHPO", cls, kw))
+
+
 def PASHA(config_space: dict[str, Any], metric: Any, resource_attr: str, **kwargs: Any) -> Any:
     """Progressive ASHA: :class:`tunesmith.PASHA`."""
     cls = _native("PASHA")
@@ -231,6 +259,16 @@ def SyncBOHB(config_space: dict[str, Any], metric: Any, resource_attr: str, **kw
     return _native("SyncBOHB")(config_space, **kw)
 
 
+def SyncMOBSTER(
+    config_space: dict[str, Any], metric: Any, resource_attr: str, **kwargs: Any
+) -> Any:
+    """Synchronous MOBSTER: :class:`tunesmith.SyncMOBSTER` with Syne Tune's bracket layout
+    (``bracket_rule="geometric"``)."""
+    cls = _native("SyncMOBSTER")
+    kw = _sync("SyncMOBSTER", metric, resource_attr, kwargs, "mobster")
+    return cls(config_space, bracket_rule="geometric", **_fit("SyncMOBSTER", cls, kw))
+
+
 def DEHB(config_space: dict[str, Any], metric: Any, resource_attr: str, **kwargs: Any) -> Any:
     """Differential evolution Hyperband: :class:`tunesmith.DEHB`."""
     kw = _sync("DEHB", metric, resource_attr, kwargs, "none")
@@ -252,13 +290,6 @@ def _missing(name: str, closest: str) -> Any:
 _MO = (
     "tunesmith.RandomSearch or tunesmith.GridSearch with metric and mode lists (multi-objective "
     "random or grid search; docs/multiobjective.md)"
-)
-HyperTune = _missing(
-    "HyperTune", "tunesmith.MOBSTER with brackets > 1 (model-based Hyperband with brackets)"
-)
-DyHPO = _missing("DyHPO", "tunesmith.MOBSTER(type='promotion') (model-based pause and resume)")
-SyncMOBSTER = _missing(
-    "SyncMOBSTER", "tunesmith.SyncBOHB (synchronous, model-based) or the asynchronous MOBSTER"
 )
 BORE = _missing("BORE", "tunesmith.TPE (density-ratio based) or tunesmith.BayesianOptimization")
 ASHABORE = _missing("ASHABORE", "tunesmith.BOHB (ASHA with a density-based model)")
