@@ -35,9 +35,14 @@ class DyHPO(HyperbandScheduler):
     ``probability_sh=0`` is DyHPO as published, which tends to start many trials before
     resuming any (all paused trials score poorly while higher levels have no data); the
     default 0.25 is Syne Tune's. ``rung_increment=2`` is Syne Tune's default too.
-    ``suggest_resume()`` (no new trial may start) resumes the paused trial the same rule
-    prefers among the paused ones. Decision costs: a model step at every free worker once the
-    first ``num_init_random`` configs ran (see ``benchmarks/overhead.py``).
+    The model is used at every free worker, not only for new configs, so it is refitted less
+    often than MOBSTER's (as Syne Tune's ``opt_skip_period=3`` does): at every result up to
+    ``refit_until=20`` results, then when their number grew by ``refit_growth=0.3`` (30 %), on
+    at most ``max_size_data_for_model=500`` results (Syne Tune's default); between refits, new
+    results extend the GP's factor. ``suggest_resume()`` (no new trial may start) resumes the
+    paused trial the same rule prefers among the paused ones. Decision costs: a model step at
+    every free worker once the first ``num_init_random`` configs ran (see
+    ``benchmarks/overhead.py``).
 
     >>> from tunesmith import uniform
     >>> DyHPO({"lr": uniform(0, 1), "epochs": 9}, metric="loss", random_seed=0).rung_levels
@@ -61,7 +66,9 @@ class DyHPO(HyperbandScheduler):
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         num_init_random: int = 5,
         num_new_candidates: int = 250,
-        max_size_data_for_model: int | None = 1000,
+        max_size_data_for_model: int | None = 500,
+        refit_until: int = 20,
+        refit_growth: float = 0.3,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         target_transform: str | None = None,
     ):
@@ -88,6 +95,8 @@ class DyHPO(HyperbandScheduler):
             points_to_evaluate=points_to_evaluate,
             num_init_random=num_init_random,
             max_size_data_for_model=max_size_data_for_model,
+            refit_until=refit_until,
+            refit_growth=refit_growth,
             restrict_configurations=restrict_configurations,
             target_transform=target_transform,
         )
