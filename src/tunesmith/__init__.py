@@ -26,6 +26,11 @@ _EXPORTS = {
     "BOHB": "tunesmith.schedulers",
     "SyncBOHB": "tunesmith.schedulers",
     "DEHB": "tunesmith.schedulers",
+    "BORE": "tunesmith.schedulers",
+    "ASHABORE": "tunesmith.schedulers",
+    "CQR": "tunesmith.schedulers",
+    "ASHACQR": "tunesmith.schedulers",
+    "SKLearnSurrogateSearcher": "tunesmith.searchers",
     "GPSearcher": "tunesmith.searchers",
     "KDESearcher": "tunesmith.searchers",
     "RegularizedEvolution": "tunesmith.searchers",
@@ -121,8 +126,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.retrain import retrain
     from tunesmith.schedulers import (
         ASHA,
+        ASHABORE,
+        ASHACQR,
         ASHACTS,
         BOHB,
+        BORE,
+        CQR,
         DEHB,
         MOASHA,
         MOBSTER,
@@ -170,6 +179,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         RegularizedEvolution,
         RLSearcher,
         Searcher,
+        SKLearnSurrogateSearcher,
         TransferLearningTaskEvaluations,
     )
     from tunesmith.space import (
@@ -196,8 +206,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs
 
 __all__ = [
     "ASHA",
+    "ASHABORE",
+    "ASHACQR",
     "ASHACTS",
     "BOHB",
+    "BORE",
+    "CQR",
     "DEHB",
     "MOASHA",
     "MOBSTER",
@@ -241,6 +255,7 @@ __all__ = [
     "RandomSearch",
     "RandomSearcher",
     "RegularizedEvolution",
+    "SKLearnSurrogateSearcher",
     "Scheduler",
     "ScriptBackend",
     "Searcher",

@@ -14,6 +14,10 @@ from tunesmith._lazy import lazy_exports
 #: public name -> the module of this package that defines it
 _EXPORTS = {
     "ASHA": ".hyperband",
+    "ASHABORE": ".surrogate",
+    "ASHACQR": ".surrogate",
+    "BORE": ".surrogate",
+    "CQR": ".surrogate",
     "ASHACTS": ".transfer_learning",
     "BoundingBox": ".transfer_learning",
     "RUSH": ".transfer_learning",
@@ -84,14 +88,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.schedulers.pbt import PopulationBasedTraining
     from tunesmith.schedulers.rl import RLScheduler
     from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
+    from tunesmith.schedulers.surrogate import ASHABORE, ASHACQR, BORE, CQR
     from tunesmith.schedulers.sync_mobster import SyncMOBSTER
     from tunesmith.schedulers.synchronous import SyncHyperband, SyncSuccessiveHalving
     from tunesmith.schedulers.transfer_learning import ASHACTS, RUSH, BoundingBox, ZeroShotTransfer
 
 __all__ = [
     "ASHA",
+    "ASHABORE",
+    "ASHACQR",
     "ASHACTS",
     "BOHB",
+    "BORE",
+    "CQR",
     "DEHB",
     "MOASHA",
     "MOBSTER",

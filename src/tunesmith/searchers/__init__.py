@@ -12,6 +12,9 @@ from tunesmith._lazy import lazy_exports
 
 #: public name -> the module of this package that defines it
 _EXPORTS = {
+    "BORESearcher": ".bore",
+    "CQRSearcher": ".cqr",
+    "SKLearnSurrogateSearcher": ".sklearn_surrogate",
     "DifferentialEvolution": ".de",
     "GPSearcher": ".bayesopt",
     "GridSearcher": ".grid",
@@ -37,6 +40,8 @@ SEARCHER_NAMES: dict[str, str] = {
     "kde": "KDESearcher",
     "rea": "RegularizedEvolution",
     "rl": "RLSearcher",
+    "bore": "BORESearcher",
+    "cqr": "CQRSearcher",
 }
 
 
@@ -64,6 +69,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.base import Searcher
     from tunesmith.searchers.bayesopt import GPSearcher
+    from tunesmith.searchers.bore import BORESearcher
+    from tunesmith.searchers.cqr import CQRSearcher
     from tunesmith.searchers.de import DifferentialEvolution
     from tunesmith.searchers.evolution import RegularizedEvolution
     from tunesmith.searchers.grid import GridSearcher
@@ -74,6 +81,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.quantile import QuantileBasedSurrogateSearcher
     from tunesmith.searchers.random import RandomSearcher
     from tunesmith.searchers.rl import RLSearcher
+    from tunesmith.searchers.sklearn_surrogate import SKLearnSurrogateSearcher
     from tunesmith.searchers.transfer import TransferLearningTaskEvaluations, ZeroShotSearcher
 
     #: searcher name -> class (see :data:`SEARCHER_NAMES`)
@@ -82,6 +90,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs
 __all__ = [
     "SEARCHERS",
     "SEARCHER_NAMES",
+    "BORESearcher",
+    "CQRSearcher",
     "DifferentialEvolution",
     "GPSearcher",
     "GridSearcher",
@@ -93,6 +103,7 @@ __all__ = [
     "RandomScalarizationGPSearcher",
     "RandomSearcher",
     "RegularizedEvolution",
+    "SKLearnSurrogateSearcher",
     "Searcher",
     "TransferLearningTaskEvaluations",
     "ZeroShotSearcher",
