@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "tunesmith.tuner",
             "tunesmith.stopping",
+            "tunesmith.termination",  # automatic termination: regret bound, improvement
             "tunesmith.callbacks",
             "tunesmith.asktell",
             "tunesmith.resume",

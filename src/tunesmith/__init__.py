@@ -56,6 +56,8 @@ _EXPORTS = {
     "PASHA": "tunesmith.schedulers",
     "PopulationBasedTraining": "tunesmith.schedulers",
     "PlateauStopper": "tunesmith.stopping",
+    "ImprovementStopper": "tunesmith.termination",
+    "RegretBoundStopper": "tunesmith.termination",
     "RandomSearch": "tunesmith.schedulers",
     "RandomSearcher": "tunesmith.searchers",
     "Scheduler": "tunesmith.schedulers",
@@ -201,6 +203,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     )
     from tunesmith.stopping import PlateauStopper, StoppingCriterion, TuningStatus
     from tunesmith.studies import list_studies, load_study
+    from tunesmith.termination import ImprovementStopper, RegretBoundStopper
     from tunesmith.trial import Decision, Suggestion, Trial, TrialStatus
     from tunesmith.tuner import TooManyFailuresError, Tuner
 
@@ -237,6 +240,7 @@ __all__ = [
     "GridSearcher",
     "HyperTune",
     "HyperbandScheduler",
+    "ImprovementStopper",
     "KDESearcher",
     "LinearScalarizationPriority",
     "LinearScalarizedScheduler",
@@ -254,6 +258,7 @@ __all__ = [
     "RandomScalarizationGPSearcher",
     "RandomSearch",
     "RandomSearcher",
+    "RegretBoundStopper",
     "RegularizedEvolution",
     "SKLearnSurrogateSearcher",
     "Scheduler",

@@ -1,0 +1,221 @@
+"""Automatic termination on the quality benchmark: how many evaluations a stopper saves, and
+how much of the run's regret improvement it gives up (issue 20, item 5).
+
+Each run is a Tuner on the SimulatorBackend (one worker, so trial n is the n-th evaluation; the
+table seed is drawn per trial, as in a real noisy run) with a budget of ``--evaluations`` trials.
+The stopper watches the run and records the first trial count at which it says stop, but the
+run goes on to the budget: the searchers do not depend on the stopper, so the stopped run is
+exactly the first trials of the full one (tests/test_termination.py checks that a stopped run
+ends there). Regret after n trials: the seed-averaged table value (at the largest fidelity) of
+the config with the best observed value among the first n, minus the table's best.
+
+Per dataset, method and stopper (over the seeds):
+* ``saved``: 1 - mean(trials at the stop) / budget (runs that never stop count the budget);
+* ``lost``: (mean regret at the stop - mean final regret) / (mean regret after the first
+  trial - mean final regret), the share of the full run's regret improvement given up;
+* ``lost_per_run``: the median of that share per run; ``never_stopped``: runs that ran to the
+  budget.
+
+    python benchmarks/termination.py --seeds 20 --methods RandomSearch > termination-rs.json
+    python benchmarks/termination.py --seeds 8 --methods BayesianOptimization > termination-bo.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+DATASETS = ["mlp-digits", "gbm-breast_cancer", "fcnet-naval", "fcnet-protein"]
+METHODS = ["BayesianOptimization", "RandomSearch"]
+STOPPERS = ["RegretBoundStopper", "ImprovementStopper"]
+
+
+def table_noise(dataset: str) -> float:
+    """The objective's noise near the optimum: the standard deviation over the table's seeds,
+    averaged over its best 5 % of configs (of up to 3,000 drawn with seed 0). It stands for
+    what a user knows of their objective (the spread of a cross-validation estimate, as in
+    Makarova et al.): the stoppers get it as ``threshold`` with ``--noise table``."""
+    import numpy as np
+
+    from tunesmith import bench
+
+    table = bench.load(dataset)
+    configs = table.configurations()
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(configs), size=min(len(configs), 3000), replace=False)
+    values = np.array(
+        [
+            [table.evaluate(configs[i], seed=s)[table.objective] for s in range(table.num_seeds)]
+            for i in rows
+        ]
+    )
+    mean = values.mean(axis=1) * (1.0 if table.mode == "min" else -1.0)
+    best = np.argsort(mean)[: max(10, len(mean) // 20)]
+    return float(values[best].std(axis=1, ddof=1).mean())
+
+
+def _stopper(name: str, blackbox, threshold: float | None):
+    from tunesmith import ImprovementStopper, RegretBoundStopper
+
+    cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}
+    return cls[name](
+        blackbox.config_space, metric=blackbox.objective, mode=blackbox.mode, threshold=threshold
+    )
+
+
+class _Watch:
+    """Asks each stopper after every event, records when it first says stop, never stops."""
+
+    def __init__(self, stoppers):
+        self.stoppers = stoppers
+        self.stopped_at: dict[str, int | None] = {name: None for name in stoppers}
+        self.seconds = dict.fromkeys(stoppers, 0.0)
+
+    def __call__(self, status) -> bool:
+        for name, stopper in self.stoppers.items():
+            if self.stopped_at[name] is None:
+                t0 = time.perf_counter()
+                if stopper(status):
+                    self.stopped_at[name] = status.num_trials_completed
+                self.seconds[name] += time.perf_counter() - t0
+        return False
+
+
+def one_run(args: tuple[str, str, int, int, list[str], float | None]) -> dict:
+    method, dataset, seed, evaluations, stoppers, threshold = args
+    from tunesmith import bench
+    from tunesmith.backends.simulator import SimulatorBackend
+    from tunesmith.experiments import make_method
+    from tunesmith.experiments.runner import SCHEDULER_SEED_OFFSET, load_benchmark
+    from tunesmith.stopping import StoppingCriterion
+    from tunesmith.tuner import Tuner
+
+    blackbox = load_benchmark(dataset)
+    _, optimum = bench.load(dataset).best()  # the table's (a surrogate answers off it)
+    sign = 1.0 if blackbox.mode == "min" else -1.0
+    watch = _Watch({name: _stopper(name, blackbox, threshold) for name in stoppers})
+    limit = StoppingCriterion(max_num_trials_completed=evaluations)
+    t0 = time.perf_counter()
+    result = Tuner(
+        SimulatorBackend(blackbox, seed=seed),
+        make_method(method, blackbox, seed + SCHEDULER_SEED_OFFSET),
+        lambda status: limit(status) or watch(status),
+        n_workers=1,
+        verbose=0,
+        storage="memory",
+        callbacks=list(watch.stoppers.values()),
+        name=f"termination.{dataset}.{method}.{seed}",
+    ).run()
+    seconds = time.perf_counter() - t0
+    trials = [result.trials[i] for i in sorted(result.trials)]
+    scored = [t for t in trials if t.last_result and blackbox.objective in t.last_result]
+    regret, best, incumbent = [], None, None
+    for trial in scored:  # regret after each trial
+        value = sign * trial.last_result[blackbox.objective]
+        if best is None or value < best:
+            best = value
+            mean = blackbox.evaluate(trial.config)[blackbox.objective]
+            incumbent = max(sign * (mean - optimum), 0.0)
+        regret.append(incumbent)
+    return {
+        "method": method,
+        "dataset": dataset,
+        "seed": seed,
+        "trials": len(scored),
+        "regret": regret,
+        "configs": [t.config for t in scored],
+        "values": [t.last_result[blackbox.objective] for t in scored],
+        "stopped_at": watch.stopped_at,
+        "stopper_seconds": {k: round(v, 2) for k, v in watch.seconds.items()},
+        "seconds": round(seconds, 2),
+    }
+
+
+def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
+    out: dict = {}
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["method"]), []).append(run)
+    for (dataset, method), group in groups.items():
+        first = statistics.mean(r["regret"][0] for r in group)
+        final = statistics.mean(r["regret"][-1] for r in group)
+        for name in stoppers:
+            at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
+            at_regret = [r["regret"][n - 1] for r, n in zip(group, at, strict=True)]
+            per_run = [
+                (r["regret"][n - 1] - r["regret"][-1]) / (r["regret"][0] - r["regret"][-1])
+                for r, n in zip(group, at, strict=True)
+                if r["regret"][0] > r["regret"][-1]
+            ]
+            gain = first - final
+            out.setdefault(dataset, {}).setdefault(method, {})[name] = {
+                "saved": round(1.0 - statistics.mean(at) / evaluations, 3),
+                "lost": round((statistics.mean(at_regret) - final) / gain, 3) if gain else 0.0,
+                "lost_per_run": round(statistics.median(per_run), 3) if per_run else 0.0,
+                "never_stopped": sum(r["stopped_at"][name] is None for r in group),
+                "mean_stop": round(statistics.mean(at), 1),
+                "regret_first_stop_final": [
+                    round(first, 5),
+                    round(statistics.mean(at_regret), 5),
+                    round(final, 5),
+                ],
+                "stopper_seconds_per_run": round(
+                    statistics.mean(r["stopper_seconds"][name] for r in group), 2
+                ),
+            }
+    return out
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--evaluations", type=int, default=100)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--stoppers", default=",".join(STOPPERS))
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument(
+        "--noise",
+        choices=["table", "estimated"],
+        default="table",
+        help="the stoppers' noise level: the table's seed spread near its optimum (threshold), "
+        "or their own estimates (the GP's noise; nearby configs)",
+    )
+    parser.add_argument("--runs", help="also write every run's figures to this JSON file")
+    args = parser.parse_args(argv)
+    stoppers = args.stoppers.split(",")
+    datasets = args.datasets.split(",")
+    noise = {d: table_noise(d) if args.noise == "table" else None for d in datasets}
+    jobs = [
+        (m, d, s, args.evaluations, stoppers, noise[d])
+        for d in datasets
+        for m in args.methods.split(",")
+        for s in range(args.seeds)
+    ]
+    t0 = time.perf_counter()
+    if args.processes == 1:
+        runs = [one_run(job) for job in jobs]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(args.processes, mp_context=ctx) as pool:
+            runs = list(pool.map(one_run, jobs))
+    if args.runs:
+        with open(args.runs, "w") as f:
+            json.dump(runs, f)
+    figures = {
+        "seeds": args.seeds,
+        "evaluations": args.evaluations,
+        "noise": noise,
+        "results": summarize(runs, args.evaluations, stoppers),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
