@@ -316,3 +316,31 @@ def test_a_study_extended_over_runs_counts_all_their_time(tmp_path):
     # other workers: the study is resumed with them, not taken as finished
     row = run_experiments(["ASHA"], ["branin-mf"], [0], budget=400.0, **{**options, "n_workers": 3})
     assert not row[0]["skipped"]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ctrl_c_stops_bench_run_not_only_its_current_study(tmp_path, processes):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) ends the whole command:
+    the studies running then stop cleanly and the queued experiments do not start."""
+    storage = f"sqlite:///{tmp_path / 'bench.db'}"
+    cmd = [sys.executable, "-m", "tunesmith.cli", "bench", "run", "--methods", "ASHA"]
+    cmd += ["--benchmarks", "hartmann6-mf", "--seeds", "6", "--budget", "1e9"]
+    cmd += ["--processes", str(processes), "--storage", storage]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        wait_for(lambda: len(_studies(storage)) >= processes, "the first experiments to begin")
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    if processes == 1:
+        assert "Interrupted: interrupted (Ctrl-C): experiment bench.hartmann6-mf.ASHA." in err
+        assert "run the same command again to resume it" in err
+    else:  # this process is interrupted too, while it waits for the pool
+        assert "Interrupted" in err and "Traceback" not in err
+    assert len(_studies(storage)) == processes  # the 4 or 5 others never started

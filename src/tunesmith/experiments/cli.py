@@ -76,19 +76,23 @@ def run(
     methods, benchmarks, seeds, budget, max_trials, workers, processes, restrict, storage, as_json
 ):
     """Run every METHOD x BENCHMARK x SEED on the simulator (resumable: studies are named)."""
-    from tunesmith.experiments.runner import run_experiments
+    from tunesmith.experiments.runner import ExperimentsInterrupted, run_experiments
 
-    rows = run_experiments(
-        _names(methods),
-        _names(benchmarks),
-        list(range(seeds)),
-        budget=budget,
-        n_workers=workers,
-        storage=storage,
-        processes=processes,
-        max_trials=max_trials,
-        restrict=restrict,
-    )
+    try:
+        rows = run_experiments(
+            _names(methods),
+            _names(benchmarks),
+            list(range(seeds)),
+            budget=budget,
+            n_workers=workers,
+            storage=storage,
+            processes=processes,
+            max_trials=max_trials,
+            restrict=restrict,
+        )
+    except (ExperimentsInterrupted, KeyboardInterrupt) as err:
+        click.echo(f"Interrupted: {err or 'Ctrl-C'}", err=True)
+        raise SystemExit(130) from None
     if as_json:
         emit_json(rows)
         return

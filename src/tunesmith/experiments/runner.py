@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tunesmith.backends._procs import _die_with_parent
 from tunesmith.experiments.methods import (
     check_method,
     check_restrictable,
@@ -20,7 +22,14 @@ from tunesmith.experiments.methods import (
 
 logger = logging.getLogger("tunesmith")
 
-__all__ = ["Experiment", "default_storage", "run_experiment", "run_experiments", "study_name"]
+__all__ = [
+    "Experiment",
+    "ExperimentsInterrupted",
+    "default_storage",
+    "run_experiment",
+    "run_experiments",
+    "study_name",
+]
 
 
 def default_storage() -> str:
@@ -159,6 +168,11 @@ def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
         max_failures=1.0,
     )
     result = tuner.run()
+    if (result.stop_reason or "").startswith("interrupted"):
+        raise ExperimentsInterrupted(
+            f"{result.stop_reason}: experiment {experiment.name} stopped; run the same command "
+            "again to resume it and run the rest"
+        )
     return {
         **asdict(experiment),
         "budget": budget,
@@ -170,8 +184,38 @@ def run_experiment(experiment: Experiment, storage: str) -> dict[str, Any]:
     }
 
 
+class ExperimentsInterrupted(RuntimeError):
+    """Ctrl-C or SIGTERM stopped an experiment: the runs stop there, not only the one study."""
+
+
+#: in a pool's worker process: a Ctrl-C or SIGTERM came (during a run or between runs)
+_interrupted: str | None = None
+
+
+def _note_interrupt(signum: int, _frame: Any) -> None:
+    global _interrupted
+    _interrupted = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+
+
+def _init_pool_worker(parent: int) -> None:
+    """A pool worker: it dies with ``parent``, and an interrupt between two runs is noted
+    (the tuner handles those during a run) so that it starts no further experiment."""
+    _die_with_parent(parent)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _note_interrupt)
+
+
 def _run(args: tuple[Experiment, str]) -> dict[str, Any]:
-    return run_experiment(*args)
+    global _interrupted
+    if _interrupted:
+        raise ExperimentsInterrupted(
+            f"interrupted ({_interrupted}) before experiment {args[0].name} began"
+        )
+    try:
+        return run_experiment(*args)
+    except ExperimentsInterrupted:
+        _interrupted = _interrupted or "interrupted"
+        raise
 
 
 def run_experiments(
@@ -227,14 +271,17 @@ def run_experiments(
     processes = processes or multiprocessing.cpu_count()
     if processes == 1 or len(jobs) == 1:
         return [_run(job) for job in jobs]
-    from tunesmith.backends._procs import _die_with_parent
-
     # workers die with this process (SIGKILL from the kernel), so that killing `bench run` does
-    # not leave them running the queued experiments; their studies resume on the next run
-    with ProcessPoolExecutor(
+    # not leave them running the queued experiments; their studies resume on the next run. A
+    # Ctrl-C reaches them too (the terminal signals the process group): their running studies
+    # stop cleanly, and the experiments already queued to them refuse to start
+    pool = ProcessPoolExecutor(
         processes,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
+        initializer=_init_pool_worker,
         initargs=(os.getpid(),),
-    ) as pool:
+    )
+    try:
         return list(pool.map(_run, jobs))
+    finally:  # an interrupt or an error: the queued experiments do not start
+        pool.shutdown(wait=True, cancel_futures=True)
