@@ -30,7 +30,6 @@ def run(fn, stopper, tmp_path, *, name="t", seed=0, storage=None):
         InlineBackend(fn),
         RandomSearch(SPACE, metric="loss", random_seed=seed),
         stopper,
-        callbacks=[stopper],
         verbose=0,
         name=name,
         storage=storage or "memory",
@@ -91,7 +90,6 @@ def test_max_mode_and_noise_attr(tmp_path):
         InlineBackend(flat_max),
         RandomSearch(SPACE, metric="acc", mode="max", random_seed=0),
         stopper,
-        callbacks=[stopper],
         verbose=0,
         storage="memory",
         run_dir=tmp_path / "max",
@@ -128,8 +126,26 @@ def test_limits_come_from_stopping_criterion():
 
 def test_needs_the_trials():
     stopper = RegretBoundStopper(SPACE, metric="loss")
-    with pytest.raises(RuntimeError, match=r"callbacks=\[stop\]"):
+    with pytest.raises(RuntimeError, match=r"pass it to the Tuner as its stop_criterion"):
         stopper(TuningStatus(num_trials_completed=1))
+
+
+def test_the_tuner_adds_a_criterion_that_follows_the_run_to_its_callbacks(tmp_path):
+    stopper = ImprovementStopper(metric="loss", threshold=0.1, max_num_trials_started=5)
+    tuner = Tuner(
+        InlineBackend(bowl),
+        RandomSearch(SPACE, metric="loss", random_seed=0),
+        stopper,
+        verbose=0,
+        storage="memory",
+        run_dir=tmp_path / "t",
+    )
+    assert tuner.callbacks == [stopper]
+    assert len(tuner.run().trials) == 5
+    again = Tuner(
+        InlineBackend(bowl), RandomSearch(SPACE, metric="loss"), stopper, callbacks=[stopper]
+    )
+    assert again.callbacks == [stopper]  # listed by the user as well: once
 
 
 def test_nugget_noise_finds_the_noise_of_dense_points():

@@ -11,8 +11,8 @@ better by more than the objective's noise.
   than the noise over the last ``window`` completed trials.
 
 Both are :class:`~tunesmith.stopping.StoppingCriterion` (so they take its limits too, e.g.
-``max_num_trials_started=100``) and :class:`~tunesmith.callbacks.TunerCallback`: pass the same
-object as ``stop_criterion`` and in ``callbacks``, which gives it the run's trials (a resumed
+``max_num_trials_started=100``) and :class:`~tunesmith.callbacks.TunerCallback`: the tuner adds
+a stop criterion that is a callback to its callbacks, which gives it the run's trials (a resumed
 run's included: the tuner hands them over after replaying its journal). Each decision is a
 function of the completed trials alone (their configs and values, ordered by trial id), never of
 when it was asked, so a resumed run stops where the uninterrupted one would have.
@@ -115,8 +115,8 @@ class _Termination(StoppingCriterion, TunerCallback):
     def _update(self, status: TuningStatus) -> None:
         if self._result is None:
             raise RuntimeError(
-                f"{type(self).__name__} reads the run's trials: pass it as the stop criterion "
-                "and in the callbacks, Tuner(..., stop_criterion=stop, callbacks=[stop])"
+                f"{type(self).__name__} reads the run's trials: pass it to the Tuner as its "
+                "stop_criterion (or call bind(result) to use it outside a tuner)"
             )
         if status.num_trials_completed == self._seen_completed:
             return
@@ -193,7 +193,7 @@ class RegretBoundStopper(_Termination):
     number of folds), else the noise standard deviation the GP estimated.
 
     The other keyword arguments are :class:`~tunesmith.stopping.StoppingCriterion`'s limits.
-    Pass the object both as ``stop_criterion`` and in ``callbacks``.
+    Pass the object as the tuner's ``stop_criterion``.
     """
 
     _rule = "regret bound"
@@ -311,8 +311,8 @@ class ImprovementStopper(_Termination):
     (the "nugget" of a variogram), measured among the better half of the trials, where the
     remaining improvements are decided.
 
-    Works with any scheduler and searcher. Pass the object both as ``stop_criterion`` and in
-    ``callbacks``; the other keyword arguments are
+    Works with any scheduler and searcher. Pass the object as the tuner's ``stop_criterion``;
+    the other keyword arguments are
     :class:`~tunesmith.stopping.StoppingCriterion`'s limits.
     """
 

@@ -106,7 +106,9 @@ class Tuner:
     or failed (paused and completed trials keep theirs); ``num_checkpoints_deleted`` counts them.
     A scheduler built with ``early_checkpoint_removal_kwargs`` (Hyperband's promotion types)
     gets its :class:`~tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback` added
-    here (:attr:`checkpoint_removal`).
+    here (:attr:`checkpoint_removal`). A ``stop_criterion`` that is also a
+    :class:`~tunesmith.callbacks.TunerCallback` (the automatic termination criteria of
+    :mod:`tunesmith.termination`) is added to the callbacks too.
 
     ``metadata``: a dict of JSON data (dataset, git commit, ...) stored with a new study:
     ``load_study(name).metadata``, ``tunesmith show`` and :attr:`TuningResult.metadata
@@ -142,6 +144,8 @@ class Tuner:
         metadata: Mapping[str, Any] | None = None,
     ):
         callbacks = list(callbacks or [])
+        if isinstance(stop_criterion, TunerCallback) and stop_criterion not in callbacks:
+            callbacks.append(stop_criterion)  # a criterion that follows the run (termination.py)
         check_tuner_arguments(
             backend=backend,
             scheduler=scheduler,
