@@ -22,7 +22,6 @@ from tunesmith.searchers.acquisition import log_expected_improvement
 from tunesmith.searchers.bayesopt import _positive_int
 from tunesmith.searchers.gp import limit_blas_threads
 from tunesmith.searchers.mobster import GPMultiFidelitySearcher
-from tunesmith.space import sample_config
 
 __all__ = ["DyHPOSearcher"]
 
@@ -54,6 +53,7 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
                 raise ValueError(f"DyHPOSearcher does not take `{name}`")
         self.num_new_candidates = _positive_int("num_new_candidates", num_new_candidates)
         super().__init__(config_space, max_t=max_t, metric=metric, mode=mode, **options)
+        self._encodings: dict[tuple, np.ndarray] = {}  # config key -> encoding (a cache)
 
     def _starting(self) -> bool:
         """Whether new configs still come without scoring (points to evaluate, initial ones)."""
@@ -79,21 +79,23 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
         with limit_blas_threads(self.blas_threads):
             return self._choose(paused, min_level, allow_new)
 
-    def _new_candidates(self, n: int) -> list[dict[str, Any]]:
+    def _new_candidates(self, n: int) -> tuple[np.ndarray, list[dict[str, Any]] | None]:
+        """Encodings of ``n`` random new configs, and the configs themselves where they are
+        listed (a restricted or small space; else decoded when one wins)."""
         if self._fixed is not None:
-            configs, keys, _ = self._fixed
+            configs, keys, enc = self._fixed
             free = self._unseen(keys)
             if len(free) > n:
                 free = sorted(self.rng.choice(free, size=n, replace=False).tolist())
-            return [dict(configs[i]) for i in free]
-        out: dict[tuple, dict[str, Any]] = {}
-        for _ in range(4 * n):
-            config = sample_config(self.config_space, self.rng)
-            if self._is_new(config):
-                out.setdefault(self._key(config), config)
-                if len(out) >= n:
-                    break
-        return list(out.values())
+            return enc[free], [configs[i] for i in free]
+        return self._encoder.sample(self.rng, n), None
+
+    def _encoded(self, config: Mapping[str, Any]) -> np.ndarray:
+        key = self._key(config)
+        row = self._encodings.get(key)
+        if row is None:
+            row = self._encodings[key] = self._encoder.encode(config)
+        return row
 
     def _choose(
         self,
@@ -105,23 +107,30 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
         gp = self._gps[0]
         y = self._y[0][0]
         row_levels = np.array([self._resources[i] for i in self._rows])
-        new = self._new_candidates(max(self.num_new_candidates, len(paused))) if allow_new else []
-        if not paused and not new:
+        d = self._encoder.dim
+        new_X, new_configs = np.empty((0, d)), None
+        if allow_new:
+            new_X, new_configs = self._new_candidates(max(self.num_new_candidates, len(paused)))
+        if not paused and not len(new_X):
             return None
-        levels = [int(r) for _, _, r in paused] + [min_level] * len(new)
-        configs = [c for _, c, _ in paused] + new
-        X = self._encoder.encode_all(configs)
-        r = np.minimum(np.array(levels, dtype=float), self.max_t) / self.max_t
+        X = np.vstack([*(self._encoded(c)[None, :] for _, c, _ in paused), new_X])
+        levels = np.array([int(r) for _, _, r in paused] + [min_level] * len(new_X))
+        r = np.minimum(levels, self.max_t) / self.max_t
         mean, var = gp.predict(np.hstack([X, r[:, None]]), pending=self._pending_inputs())
-        best = np.empty(len(levels))
-        overall = float(y.min())
-        for level in set(levels):
+        best = np.full(len(levels), float(y.min()))
+        for level in np.unique(levels):
             at = y[row_levels == level]
-            best[np.array(levels) == level] = float(at.min()) if len(at) else overall
+            if len(at):
+                best[levels == level] = float(at.min())
         score = log_expected_improvement(mean, np.sqrt(var), best)
-        winner = int(np.argmax(score))
-        if winner < len(paused):
-            return int(paused[winner][0])
-        config = configs[winner]
-        self._mark_seen(config)
-        return config
+        for i in np.argsort(-score, kind="stable").tolist():
+            if i < len(paused):
+                return int(paused[i][0])
+            j = i - len(paused)
+            config = (
+                dict(new_configs[j]) if new_configs is not None else self._encoder.decode(new_X[j])
+            )
+            if self._is_new(config):
+                self._mark_seen(config)
+                return config
+        return None
