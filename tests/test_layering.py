@@ -60,9 +60,9 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.runstate",
             "tunesmith.interrupts",
             "tunesmith.exploits",  # PBT's exploits: the donor's checkpoint copied, crash-safe
-        ],
             "tunesmith.tuner_args",  # the checks on Tuner's arguments
             "tunesmith.retrain",  # one given config run to its end through the tuner
+        ],
     ),
     ("backends", ["tunesmith.backends"]),
     ("schedulers", ["tunesmith.schedulers"]),
