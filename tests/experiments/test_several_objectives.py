@@ -48,8 +48,9 @@ def test_an_objective_list_is_checked():
 
 def test_methods_get_the_objective_list_and_single_objective_ones_are_refused(tmp_path):
     blackbox = bench.load("mlp-digits-cost")
-    scheduler = make_method("RandomSearch", blackbox, seed=0)
-    assert scheduler.metric == ["val_error", "train_cost"]
+    for name in ("RandomSearch", "MOASHA", "NSGA2", "MOREA", "MORandomScalarizationBayesOpt"):
+        scheduler = make_method(name, blackbox, seed=0)
+        assert scheduler.metric == ["val_error", "train_cost"], name
     with pytest.raises(ValueError, match=r"the methods \['ASHA'\] cannot optimize"):
         run_experiments(
             ["RandomSearch", "ASHA"],

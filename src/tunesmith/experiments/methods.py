@@ -55,6 +55,11 @@ METHODS: dict[str, Method] = {
     "HyperTune": Method(f"{_S}.hypertune:HyperTune", multi_fidelity=True),
     "DyHPO": Method(f"{_S}.dyhpo:DyHPO", multi_fidelity=True),
     "SyncMOBSTER": Method(f"{_S}.sync_mobster:SyncMOBSTER", multi_fidelity=True),
+    # several objectives (the -cost, -size, -latency benchmarks); RandomSearch takes them too
+    "MOASHA": Method(f"{_S}:MOASHA", multi_fidelity=True),
+    "NSGA2": Method(f"{_S}:NSGA2"),
+    "MOREA": Method(f"{_S}:MOREA"),
+    "MORandomScalarizationBayesOpt": Method(f"{_S}:MORandomScalarizationBayesOpt"),
 }
 
 
