@@ -35,8 +35,9 @@ class HyperTune(HyperbandScheduler):
 
     ``model="independent"`` (default): a GP per level sharing one kernel; ``"joint"``:
     MOBSTER's GP over (config, resource). ``num_samples`` posterior samples estimate the
-    weights. :attr:`theta` shows the current weights, :meth:`learned_bracket_probabilities`
-    the current bracket probabilities.
+    weights. Each level's model holds at most ``max_size_data_for_model=500`` results (Syne
+    Tune's default; the ensemble predicts with one model per level). :attr:`theta` shows the
+    current weights, :meth:`learned_bracket_probabilities` the current bracket probabilities.
 
     >>> from tunesmith import uniform
     >>> HyperTune({"lr": uniform(0, 1), "epochs": 9}, metric="loss", random_seed=0).rung_levels
@@ -64,7 +65,7 @@ class HyperTune(HyperbandScheduler):
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         num_init_random: int = 5,
-        max_size_data_for_model: int | None = 1000,
+        max_size_data_for_model: int | None = 500,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         target_transform: str | None = None,
     ):

@@ -42,7 +42,7 @@ from tunesmith.searchers.mobster import GPMultiFidelitySearcher
 __all__ = ["HyperTuneSearcher", "ranking_losses"]
 
 #: at most this many configs of X_* enter the ranking losses (the most recent ones)
-_MAX_RANKED = 200
+_MAX_RANKED = 100
 
 
 def ranking_losses(samples: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -51,11 +51,14 @@ def ranking_losses(samples: np.ndarray, y: np.ndarray) -> np.ndarray:
     m = len(y)
     if m < 2:
         return np.zeros(len(samples))
-    iu = np.triu_indices(m, 1)
-    dy = np.sign(y[:, None] - y[None, :])[iu]
-    ds = np.sign(samples[:, :, None] - samples[:, None, :])[:, iu[0], iu[1]]
-    pairs = max(int(np.count_nonzero(dy)), 1)
-    return ((ds * dy[None, :]) < 0).sum(axis=1) / pairs
+    i, j = np.triu_indices(m, 1)
+    dy = np.sign(y[i] - y[j])
+    keep = dy != 0
+    i, j, dy = i[keep], j[keep], dy[keep]
+    if not len(dy):
+        return np.zeros(len(samples))
+    discordant = (samples[:, i] - samples[:, j]) * dy < 0
+    return discordant.sum(axis=1) / len(dy)
 
 
 class _Ensemble:
@@ -85,7 +88,8 @@ class HyperTuneSearcher(GPMultiFidelitySearcher):
     samples per level for the weights (Syne Tune's ``hypertune_distribution_num_samples``);
     ``min_level_observations``: results a level needs to be ``r_*`` (6, as in Syne Tune). The
     other arguments are :class:`~tunesmith.searchers.mobster.GPMultiFidelitySearcher`'s (without
-    the cost-aware acquisition).
+    the cost-aware acquisition), with ``num_candidates=1000`` random candidates by default (the
+    ensemble scores each with one model per level).
 
     After each model-based suggestion, :attr:`theta` holds the weights (level -> weight)."""
 
@@ -106,6 +110,9 @@ class HyperTuneSearcher(GPMultiFidelitySearcher):
             if options.get(name):
                 raise ValueError(f"HyperTuneSearcher does not take `{name}`")
         self.num_samples = _positive_int("num_samples", num_samples, 2)
+        # the ensemble scores each candidate with one model per level: half of GPSearcher's
+        # random candidates keep a suggestion about as costly as MOBSTER's
+        options.setdefault("num_candidates", 1000)
         super().__init__(
             config_space,
             max_t=max_t,
