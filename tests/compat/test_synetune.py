@@ -512,8 +512,10 @@ def test_unknown_arguments_are_type_errors_as_in_syne_tune():
         StoppingCriterion(max_trials=3)
     with pytest.raises(TypeError, match="multiple values for argument 'searcher'"):
         bl.ASHA(SPACE, "loss", "epoch", searcher="kde")
-    with pytest.raises(NotSupported, match="type='dyhpo'"):
+    with pytest.raises(NotSupported, match=r"type='dyhpo' .* use tunesmith.DyHPO"):
         bl.ASHA(SPACE, "loss", "epoch", max_t=9, type="dyhpo")
+    with pytest.raises(NotSupported, match=r"type='rush_stopping' .* use tunesmith.RUSH"):
+        bl.ASHA(SPACE, "loss", "epoch", max_t=9, type="rush_stopping")
     with pytest.raises(NotSupported, match="rung_levels"):
         bl.BOHB(SPACE, "loss", "epoch", max_t=9, rung_levels=[1, 3])
     with pytest.raises(NotSupported, match="gp_issm"):

@@ -156,17 +156,23 @@ def hyperband(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if out["rung_increment"] is not None and "reduction_factor" in kwargs:
         out["rung_increment"] = None  # Syne Tune: rung_increment only applies without eta
     if out["type"] in ("rush_stopping", "rush_promotion", "dyhpo"):
+        native = (
+            "tunesmith.DyHPO (or the DyHPO baseline)"
+            if out["type"] == "dyhpo"
+            else "tunesmith.RUSH, or tunesmith.HyperbandScheduler(type='rush_stopping' or "
+            "'rush_promotion', transfer_learning_evaluations=...)"
+        )
         raise NotSupported(
-            f"{name}: type={out['type']!r} is not supported: tunesmith has 'stopping', "
-            "'promotion', 'cost_promotion' and 'pasha' (for DyHPO, the closest is "
-            "MOBSTER(type='promotion'))"
+            f"{name}: type={out['type']!r} is not taken by this front end's Hyperband "
+            f"schedulers; use {native} (docs/multifidelity-gp.md, docs/transfer.md)"
         )
     if kwargs.get("do_snapshots"):
         raise NotSupported(f"{name}: do_snapshots=True is not supported (the store keeps all)")
     if kwargs.get("rung_system_kwargs"):
         raise NotSupported(
             f"{name}: rung_system_kwargs are not supported (they configure RUSH and DyHPO, "
-            "which tunesmith does not have)"
+            "which tunesmith builds as their own classes, tunesmith.RUSH and tunesmith.DyHPO, "
+            "with their own arguments)"
         )
     removal = kwargs.get("early_checkpoint_removal_kwargs")
     if removal:
