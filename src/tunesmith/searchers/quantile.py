@@ -12,8 +12,9 @@ normal) at every unseen candidate and takes the lowest.
 The surrogate is a Gaussian process (:mod:`tunesmith.searchers.gp`) on at most
 ``max_fit_samples`` pooled evaluations (Syne Tune uses XGBoost on up to 100,000; a GP on a few
 hundred keeps to numpy and scipy). As in the paper's CTS and in Syne Tune, the surrogate is
-fitted once, from the earlier tasks: the current task's results do not change it (the scheduler,
-e.g. ASHA in :class:`~tunesmith.schedulers.transfer_learning.ASHACTS`, decides what runs on with them).
+fitted once, from the earlier tasks: the current task's results do not change it (the
+scheduler, e.g. ASHA in :class:`~tunesmith.schedulers.transfer_learning.ASHACTS`, decides what
+runs on with them).
 The candidates are ``num_candidates`` random configs drawn once (from the seed), or the
 ``restrict_configurations``; predictions are made once, so a suggestion costs one normal draw
 per candidate.
