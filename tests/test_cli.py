@@ -439,6 +439,7 @@ def test_show_best_and_studies_print_the_pareto_front_of_several_metrics(mo_url,
     assert {"err", "latency"} <= set(header)
 
 
+@pytest.mark.slow
 def test_plot_pareto_and_hypervolume_of_several_metrics(mo_url, url, tmp_path):
     out = cli("plot", "mo", "--kind", "pareto", "--storage", mo_url, cwd=tmp_path)
     assert "(5 of 5 points on the front) to mo-pareto.png" in out.stdout

@@ -109,6 +109,7 @@ def _run_script(tmp_path, code: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_seed_example_runs_with_only_imports_changed(tmp_path):
     example = EXAMPLE.replace("in_minutes=10.", f"in_minutes={TIME_LIMIT}")
     assert example.count(TIME_LIMIT) == 1

@@ -10,6 +10,7 @@ from tunesmith.testing.scheduler_contract import SchedulerContract, drive
 from tunesmith.testing.spaces import MIXED_SPACE
 
 
+@pytest.mark.slow
 class TestHyperTuneIndependentContract(SchedulerContract):
     def make_scheduler(self, config_space, *, metric, mode, random_seed):
         return HyperTune(

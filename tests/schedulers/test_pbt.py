@@ -415,6 +415,7 @@ exec(TRAIN, namespace)  # the LocalBackend's function, and the ScriptBackend's s
 train = namespace["train"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["local", "script"])
 def test_exploits_copy_real_checkpoints(tmp_path, kind):
     """LocalBackend and ScriptBackend: the exploiting trial's first report says it started

@@ -1,5 +1,7 @@
 """SyncMOBSTER: the scheduler contract; it is synchronous Hyperband with MOBSTER's searcher."""
 
+import pytest
+
 from tunesmith import AskTell
 from tunesmith.schedulers import SyncHyperband
 from tunesmith.schedulers.sync_mobster import SyncMOBSTER
@@ -8,6 +10,7 @@ from tunesmith.testing.scheduler_contract import SchedulerContract, drive
 from tunesmith.testing.spaces import MIXED_SPACE
 
 
+@pytest.mark.slow
 class TestSyncMOBSTERContract(SchedulerContract):
     def make_scheduler(self, config_space, *, metric, mode, random_seed):
         return SyncMOBSTER(

@@ -19,6 +19,7 @@ class TestCQRSearcherContract(SearcherContract):
         )
 
 
+@pytest.mark.slow
 class TestCQRGBMContract(SearcherContract):
     def make_searcher(self, config_space, *, random_seed, **kwargs):
         pytest.importorskip("sklearn")

@@ -19,6 +19,7 @@ from tunesmith.testing.searcher_contract import SearcherContract
 from tunesmith.testing.spaces import MIXED_SPACE
 
 
+@pytest.mark.slow
 class TestRandomScalarizationGPSearcherContract(SearcherContract):
     metrics = ("loss", "cost")
 
@@ -33,6 +34,7 @@ class TestRandomScalarizationGPSearcherContract(SearcherContract):
         )
 
 
+@pytest.mark.slow
 class TestMORandomScalarizationContract(SchedulerContract):
     metrics = ("loss", "cost")
 
@@ -43,6 +45,7 @@ class TestMORandomScalarizationContract(SchedulerContract):
         return FIFOScheduler(config_space, searcher=searcher, metric=metric, mode=mode)
 
 
+@pytest.mark.slow
 class TestMOLinearScalarizationContract(SchedulerContract):
     metrics = ("loss", "cost")
 
