@@ -147,44 +147,63 @@ def plot(
     with store:
         if kind in ("pareto", "hypervolume"):
             figure, what = _several_objectives(store, study, kind, x_axis, scope)
-            figure.suptitle(f"{name}", fontsize=10)
-            figure.savefig(out, dpi=dpi)
-            click.echo(f"Wrote the {kind} plot of study {name!r} ({what}) to {out}.")
-            return
-        metric = metric or study.metrics[0]
-        if mode is None:
-            if metric in study.metrics:
-                mode = study.modes[study.metrics.index(metric)]
-            elif kind != "curves":
-                raise CLIError(
-                    f"metric {metric!r} is not one of study {name!r}'s metrics "
-                    f"{study.metrics}; pass --mode min or --mode max to say which values are "
-                    "better"
-                )
-        if kind == "curves":
-            records = store.records(study)
-            resource_attr = resource_attr or _resource_attr(study, records)
-            data = viz.training_curves(records, metric, resource_attr, mode=mode)
-            figure = viz.plot_training_curves(data, log_y=log_y)
-            what = f"{len(data.curves)} trials, {data.num_points} points"
-        elif kind == "best":
-            if x_axis == "time":
-                rows = viz.timed_results(store.read_events(study))
-            else:
-                rows = store.records(study)
-            data = viz.best_so_far(rows, metric, mode, x=x_axis)
-            figure = viz.plot_best_so_far(data, log_y=log_y)
-            what = f"{len(data.values)} {'results' if x_axis == 'time' else 'trials'}"
         else:
-            from tunesmith.space import space_from_json
-
-            space = space_from_json(study.config_space_json)
-            data = viz.parallel_coordinates(store.trials(study), metric, mode, config_space=space)
-            figure = viz.plot_parallel_coordinates(data)
-            what = f"{len(data.trial_ids)} trials, {len(data.axes)} axes"
+            figure, what = _one_objective(
+                store, study, kind, metric, mode, resource_attr, x_axis, log_y
+            )
     figure.suptitle(f"{name}", fontsize=10)
     figure.savefig(out, dpi=dpi)
     click.echo(f"Wrote the {kind} plot of study {name!r} ({what}) to {out}.")
+
+
+def _rows(store: Any, study: Any, x_axis: str) -> list[dict[str, Any]]:
+    """The results to plot against ``--x``: timed from the journal, or the stored records."""
+    from tunesmith import viz
+
+    if x_axis == "time":
+        return viz.timed_results(store.read_events(study))
+    return store.records(study)
+
+
+def _one_objective(
+    store: Any,
+    study: Any,
+    kind: str,
+    metric: str | None,
+    mode: str | None,
+    resource_attr: str | None,
+    x_axis: str,
+    log_y: bool,
+):
+    """The figure and a few words on it for ``--kind curves``, ``best`` or ``parallel``."""
+    from tunesmith import viz
+
+    metric = metric or study.metrics[0]
+    if mode is None:
+        if metric in study.metrics:
+            mode = study.modes[study.metrics.index(metric)]
+        elif kind != "curves":
+            raise CLIError(
+                f"metric {metric!r} is not one of study {study.name!r}'s metrics "
+                f"{study.metrics}; pass --mode min or --mode max to say which values are "
+                "better"
+            )
+    if kind == "curves":
+        records = store.records(study)
+        resource_attr = resource_attr or _resource_attr(study, records)
+        data = viz.training_curves(records, metric, resource_attr, mode=mode)
+        figure = viz.plot_training_curves(data, log_y=log_y)
+        return figure, f"{len(data.curves)} trials, {data.num_points} points"
+    if kind == "best":
+        data = viz.best_so_far(_rows(store, study, x_axis), metric, mode, x=x_axis)
+        figure = viz.plot_best_so_far(data, log_y=log_y)
+        return figure, f"{len(data.values)} {'results' if x_axis == 'time' else 'trials'}"
+    from tunesmith.space import space_from_json
+
+    space = space_from_json(study.config_space_json)
+    data = viz.parallel_coordinates(store.trials(study), metric, mode, config_space=space)
+    figure = viz.plot_parallel_coordinates(data)
+    return figure, f"{len(data.trial_ids)} trials, {len(data.axes)} axes"
 
 
 def _several_objectives(store: Any, study: Any, kind: str, x_axis: str, scope: str):
@@ -200,11 +219,10 @@ def _several_objectives(store: Any, study: Any, kind: str, x_axis: str, scope: s
         data = viz.pareto_points(store.records(study), study.metrics, study.modes, scope=scope)
         front = int(data.on_front.sum())
         return viz.plot_pareto_front(data), f"{front} of {len(data.values)} points on the front"
-    if x_axis == "time":
-        rows = viz.timed_results(store.read_events(study))
-    else:
-        rows = store.records(study)
     data = viz.hypervolume_over_time(
-        rows, study.metrics, study.modes, x="time" if x_axis == "time" else "results"
+        _rows(store, study, x_axis),
+        study.metrics,
+        study.modes,
+        x="time" if x_axis == "time" else "results",
     )
     return viz.plot_hypervolume(data), f"{data.num_results} results"
