@@ -194,7 +194,7 @@ def hypervolume_reference(benchmark: str) -> HypervolumeReference:
     the box that any result dominates, and the regret blind to the front's shape."""
     from tunesmith import bench
     from tunesmith.bench.tabular import TabularBlackbox
-    from tunesmith.multiobjective import hypervolume, pareto_front_mask
+    from tunesmith.multiobjective import hypervolume, objective_signs, pareto_front_mask
 
     blackbox = bench.load(benchmark)
     if not isinstance(blackbox, TabularBlackbox) or isinstance(blackbox.objective, str):
@@ -203,7 +203,7 @@ def hypervolume_reference(benchmark: str) -> HypervolumeReference:
             "regret needs the table's own Pareto front"
         )
     columns = [list(blackbox.metrics).index(m) for m in blackbox.objectives]
-    signs = np.array([1.0 if m == "min" else -1.0 for m in blackbox.mode])
+    signs = objective_signs(blackbox.mode)
     points = blackbox.values[:, :, :, columns].mean(axis=1).reshape(-1, len(columns)) * signs
     points = points[np.all(np.isfinite(points), axis=1)]
     front = points[pareto_front_mask(points)]

@@ -14,7 +14,12 @@ with ``metric=[...]``, ``mode=[...]`` into that form (negating the ``"max"`` obj
 """
 
 from tunesmith.multiobjective.hypervolume import hypervolume, hypervolume_improvement
-from tunesmith.multiobjective.objectives import check_objectives, objective_array, to_minimization
+from tunesmith.multiobjective.objectives import (
+    check_objectives,
+    objective_array,
+    objective_signs,
+    to_minimization,
+)
 from tunesmith.multiobjective.sorting import (
     crowding_distance,
     epsilon_net_order,
@@ -32,6 +37,7 @@ __all__ = [
     "non_dominated_ranking",
     "non_dominated_sort",
     "objective_array",
+    "objective_signs",
     "pareto_front_mask",
     "to_minimization",
 ]

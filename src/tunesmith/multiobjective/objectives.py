@@ -11,7 +11,7 @@ import numpy as np
 from tunesmith.multiobjective._points import as_float_array, check_finite
 from tunesmith.trial import check_objective_lists, metric_value
 
-__all__ = ["check_objectives", "objective_array", "to_minimization"]
+__all__ = ["check_objectives", "objective_array", "objective_signs", "to_minimization"]
 
 MODES = ("min", "max")
 
@@ -28,7 +28,14 @@ def check_objectives(metric: Any, mode: Any = "min") -> tuple[tuple[str, ...], t
     return tuple(names), tuple(modes)
 
 
-def _signs(modes: Sequence[str]) -> np.ndarray:
+def objective_signs(modes: Sequence[str]) -> np.ndarray:
+    """``+1`` for each ``"min"`` mode and ``-1`` for each ``"max"``: multiplied into values in
+    the metrics' units (an array with one column per objective), every objective is minimized,
+    and multiplied again, they are back in their units.
+
+    >>> objective_signs(["max", "min"]).tolist()
+    [-1.0, 1.0]
+    """
     return np.array([1.0 if m == "min" else -1.0 for m in modes])
 
 
@@ -60,7 +67,7 @@ def to_minimization(values: Any, mode: Any) -> np.ndarray:
             raise ValueError(
                 f"`mode` of objective {j} must be 'min' or 'max', but got {one!r} (mode={mode!r})"
             )
-    return array * _signs(modes)
+    return array * objective_signs(modes)
 
 
 def objective_array(
@@ -94,4 +101,4 @@ def objective_array(
                 array[i, j] = metric_value(reported, name)
             except ValueError as exc:
                 raise ValueError(f"result {i}: {exc}") from None
-    return array * _signs(modes)
+    return array * objective_signs(modes)

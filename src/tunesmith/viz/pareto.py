@@ -22,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.multiobjective import check_objectives, hypervolume, pareto_front_mask
+from tunesmith.multiobjective import (
+    check_objectives,
+    hypervolume,
+    objective_signs,
+    pareto_front_mask,
+)
 from tunesmith.ranking import DEFAULT_SCOPE, SCOPE_WORDS, check_scope
 from tunesmith.viz.best import TIME_KEY
 from tunesmith.viz.figure import as_number, check_records, columns_of, missing_column, new_axes
@@ -68,11 +73,7 @@ class ParetoData:
 
     def minimized(self) -> np.ndarray:
         """``values`` with the ``"max"`` columns negated: every objective minimized."""
-        return self.values * _signs(self.modes)
-
-
-def _signs(modes: tuple[str, ...]) -> np.ndarray:
-    return np.array([1.0 if m == "min" else -1.0 for m in modes])
+        return self.values * objective_signs(self.modes)
 
 
 def _objectives(metric: Any, mode: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -129,7 +130,10 @@ def pareto_points(
                 ids.append(row["trial_id"])
                 values.append(point)
     array = np.asarray(values, dtype=float).reshape(len(values), len(metrics))
-    mask = pareto_front_mask(array * _signs(modes)) if len(array) else np.zeros(0, dtype=bool)
+    if len(array):
+        mask = pareto_front_mask(array * objective_signs(modes))
+    else:
+        mask = np.zeros(0, dtype=bool)
     return ParetoData(metrics, modes, array, np.asarray(ids, dtype=int), mask, scope)
 
 
@@ -256,10 +260,11 @@ def default_reference_point(values: Any, modes: Any) -> np.ndarray:
     """A reference point for ``values`` (an ``(n, d)`` array in the metrics' units): each
     objective's worst value, moved 10 % of its range further (by 1 where every value is the
     same), in the metrics' units."""
-    minimized = np.asarray(values, dtype=float) * _signs(tuple(modes))
+    signs = objective_signs(modes)
+    minimized = np.asarray(values, dtype=float) * signs
     worst, best = minimized.max(axis=0), minimized.min(axis=0)
     span = np.where(worst > best, worst - best, 1.0)
-    return (worst + 0.1 * span) * _signs(tuple(modes))
+    return (worst + 0.1 * span) * signs
 
 
 def hypervolume_over_time(
@@ -300,7 +305,7 @@ def hypervolume_over_time(
             rows.append((float(len(rows) + 1), point))
     rows.sort(key=lambda r: r[0])
     values = np.asarray([p for _, p in rows], dtype=float).reshape(len(rows), len(metrics))
-    signs = _signs(modes)
+    signs = objective_signs(modes)
     if reference_point is None:
         ref = default_reference_point(values, modes) if len(values) else np.zeros(len(metrics))
     else:
