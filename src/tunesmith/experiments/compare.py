@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,34 +119,37 @@ def _best_so_far(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Times at which the best result so far improved, and its value then. With ``blackbox``,
     each result is scored by its config's seed-averaged value at the fidelity it reported
-    (:func:`noise_free_value`), not by the noisy value of the seed its trial ran with."""
+    (:func:`noise_free_metrics`), not by the noisy value of the seed its trial ran with."""
     times, best = [], []
     sign = 1.0 if mode == "min" else -1.0
     current = math.inf
+    for when, reported, scored in _scored_results(events, blackbox):
+        value = scored.get(metric, reported.get(metric))
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            continue
+        if sign * value < current:
+            current = sign * value
+            times.append(when)
+            best.append(current)
+    return np.asarray(times), sign * np.asarray(best)
+
+
+def _scored_results(
+    events: list[Any], blackbox: Any = None
+) -> Iterator[tuple[float, dict[str, Any], dict[str, Any]]]:
+    """``(time, reported metrics, scored metrics)`` of each result of a journal, in order; the
+    scored ones are the reported ones, or with ``blackbox`` those of :func:`noise_free_metrics`
+    (the trial's config is its ``trial_created`` payload)."""
     configs: dict[int, dict[str, Any]] = {}
     for event in events:
         kind = event.kind.value
         if kind == "trial_created":  # its payload is the config
             configs[event.trial_id] = event.payload
-            continue
-        if kind != "result":
-            continue
-        value = event.payload.get(metric)
-        if blackbox is not None and event.trial_id in configs:
-            value = noise_free_value(blackbox, configs[event.trial_id], event.payload, value)
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            continue
-        if sign * value < current:
-            current = sign * value
-            times.append(float(event.time or 0.0))
-            best.append(current)
-    return np.asarray(times), sign * np.asarray(best)
-
-
-def noise_free_value(blackbox: Any, config: dict[str, Any], result: dict[str, Any], value: Any):
-    """The objective of ``config`` averaged over the blackbox's seeds, at the fidelity of
-    ``result`` (the largest when it names none); ``value`` when the blackbox cannot answer."""
-    return noise_free_metrics(blackbox, config, result).get(blackbox.objective, value)
+        elif kind == "result":
+            scored = event.payload
+            if blackbox is not None and event.trial_id in configs:
+                scored = noise_free_metrics(blackbox, configs[event.trial_id], event.payload)
+            yield float(event.time or 0.0), event.payload, scored
 
 
 def reference_values(benchmark: str) -> tuple[float, float] | None:
@@ -221,18 +225,8 @@ def _hypervolume_regret_so_far(
     from tunesmith.multiobjective import hypervolume, pareto_front_mask
 
     times, regrets = [], []
-    configs: dict[int, dict[str, Any]] = {}
     front = np.empty((0, len(reference.metrics)))
-    for event in events:
-        kind = event.kind.value
-        if kind == "trial_created":
-            configs[event.trial_id] = event.payload
-            continue
-        if kind != "result":
-            continue
-        scored = event.payload
-        if blackbox is not None and event.trial_id in configs:
-            scored = noise_free_metrics(blackbox, configs[event.trial_id], event.payload)
+    for when, _, scored in _scored_results(events, blackbox):
         values = [scored.get(m) for m in reference.metrics]
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
             continue
@@ -244,7 +238,7 @@ def _hypervolume_regret_so_far(
         both = np.vstack([front, point])
         front = both[pareto_front_mask(both)]
         regret = 1.0 - hypervolume(front, reference.point) / max(reference.best, 1e-300)
-        times.append(float(event.time or 0.0))
+        times.append(when)
         regrets.append(max(regret, 0.0))
     return np.asarray(times), np.asarray(regrets)
 
