@@ -188,3 +188,27 @@ def test_script_trials_report_through_the_tuner(tmp_path):
     ).run()
     assert [t.status for t in result.trials.values()] == [TrialStatus.COMPLETED] * 3
     assert len(result.results) == 9
+
+
+def test_a_study_that_cannot_be_opened_leaves_no_worker(tmp_path):
+    # the workers start before the store opens (they boot meanwhile): a study the run may not
+    # open must still leave none of them behind
+    from tunesmith.resume import StudyMismatchError
+
+    def make(if_exists):
+        return Tuner(
+            LocalBackend(trainables.three_reports),
+            RandomSearch({"x": uniform(0, 1)}, metric="loss", random_seed=0),
+            StoppingCriterion(max_num_trials_started=1),
+            n_workers=2,
+            name="opened-once",
+            storage=f"sqlite:///{tmp_path / 'store.db'}",
+            if_exists=if_exists,
+            verbose=0,
+        )
+
+    make("resume").run()
+    before = live_descendants()
+    with pytest.raises(StudyMismatchError, match="a study named 'opened-once' already exists"):
+        make("error").run()
+    assert live_descendants() - before == set()

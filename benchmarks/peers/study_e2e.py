@@ -106,8 +106,13 @@ def run_once(
                 stderr=follower,
             )
             os.close(follower)
-            code = proc.wait(timeout=timeout)
+            # a blocking wait returns the moment the process exits; wait(timeout=...) polls
+            # with sleeps of up to 50 ms, which rounded every figure up to that grain
+            watchdog = threading.Timer(timeout, proc.kill)
+            watchdog.start()
+            code = proc.wait()
             seconds = time.perf_counter() - start
+            watchdog.cancel()
             reader.join(timeout=5)
             os.close(leader)
         else:

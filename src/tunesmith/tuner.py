@@ -258,7 +258,13 @@ class Tuner:
             callbacks.append(self.checkpoint_removal)
         clean = False  # whether the run got to its end without an exception
         with self._interrupts:
-            self._open_study()
+            # the workers boot while the store opens and the journal is replayed
+            self.backend.prepare(self.n_workers, metric=self.scheduler.metric)
+            try:
+                self._open_study()
+            except BaseException:
+                self.backend.shutdown()
+                raise
             try:
                 self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
                 self._t0 = self.backend.now() - self.state.previous_time

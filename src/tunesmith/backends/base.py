@@ -81,9 +81,11 @@ class TrialEvent:
 class Backend(ABC):
     """Runs trials on ``n_workers`` workers and reports what happens as events.
 
-    Lifecycle: ``setup(run_dir, n_workers, metric=...)`` once (workers may start here), then
-    any number of ``start``/``stop``/``pause`` calls while the tuner reads ``next_event``, then
-    ``shutdown()``, which must leave no process of the run alive, whatever state trials are in.
+    Lifecycle: optionally ``prepare(n_workers, metric=...)`` (the tuner calls it before it opens
+    the store, so that slow-starting workers boot meanwhile), then ``setup(run_dir, n_workers,
+    metric=...)`` once (workers may start here), then any number of ``start``/``stop``/``pause``
+    calls while the tuner reads ``next_event``, then ``shutdown()``, which must leave no process
+    of the run alive, whatever state trials are in (also after ``prepare`` without ``setup``).
     """
 
     #: False where a trial cannot lose a result if the tuner dies (a simulation): the tuner then
@@ -98,6 +100,12 @@ class Backend(ABC):
         self.run_dir: Path | None = None
         self.n_workers = 1
         self.metric: str | list[str] | None = None
+
+    def prepare(self, n_workers: int, *, metric: str | list[str] | None = None) -> None:
+        """Start what takes long to start (worker processes) before the run folder is known;
+        :meth:`setup` follows with the same ``n_workers`` and ``metric``, or :meth:`shutdown`
+        alone if the run ends before it (e.g. the study could not be opened). Does nothing by
+        default."""
 
     def setup(
         self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None

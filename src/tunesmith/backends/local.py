@@ -178,11 +178,12 @@ class LocalBackend(ProcessBackend):
         self._closed = False
 
     # -- setup ---------------------------------------------------------------------------------
-    def setup(
-        self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None
-    ) -> None:
+    def prepare(self, n_workers: int, *, metric: str | list[str] | None = None) -> None:
+        """Start the worker processes; :meth:`setup` waits until they are ready. The tuner
+        calls this before it opens the store, so the workers boot (a fresh interpreter that
+        imports the trial function's module) while the store opens."""
         if self._loop is not None:
-            raise RuntimeError("LocalBackend.setup() was already called")
+            raise RuntimeError("LocalBackend.prepare() or setup() was already called")
         if _worker.importing_main:
             raise RuntimeError(
                 "a LocalBackend was set up while a worker process imported your main script; "
@@ -191,12 +192,8 @@ class LocalBackend(ProcessBackend):
             )
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"`n_workers` must be an integer >= 1, but got {n_workers!r}")
-        super().setup(run_dir, n_workers, metric=metric)
+        self.n_workers, self.metric = n_workers, metric
         self._devices = assign_gpus(self.resources["gpus"], n_workers, self.gpus)
-        assert self.run_dir is not None
-        for stale in self.run_dir.glob(".tunesmith-worker-*.pkl"):  # left by older versions
-            with contextlib.suppress(OSError):
-                stale.unlink()
         main = main_module_data(import_main=self.import_main)
         init = {"fn": self._fn, "metric": metric, "main": main}
         self._init_frame = frame(("init", pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -208,6 +205,29 @@ class LocalBackend(ProcessBackend):
         self._loop.call_soon(self._reaper.start)  # before any worker, on the loop thread
         for index in range(n_workers):
             self._loop.call_soon(self._spawn, index)
+
+    def setup(
+        self, run_dir: Path, n_workers: int, *, metric: str | list[str] | None = None
+    ) -> None:
+        if self._loop is None:
+            self.prepare(n_workers, metric=metric)
+        elif not self._setting_up:
+            raise RuntimeError("LocalBackend.setup() was already called")
+        elif (n_workers, metric) != (self.n_workers, self.metric):
+            raise ValueError(
+                f"LocalBackend.setup() got n_workers={n_workers!r}, metric={metric!r}, but "
+                f"prepare() started the workers for n_workers={self.n_workers!r}, "
+                f"metric={self.metric!r}"
+            )
+        try:
+            super().setup(run_dir, n_workers, metric=metric)
+        except BaseException:
+            self.shutdown()
+            raise
+        assert self.run_dir is not None
+        for stale in self.run_dir.glob(".tunesmith-worker-*.pkl"):  # left by older versions
+            with contextlib.suppress(OSError):
+                stale.unlink()
         try:
             with self._changed:
                 ready = self._changed.wait_for(

@@ -320,6 +320,23 @@ class BackendContract:
         assert live_descendants() - before == set()
         assert wait_until(lambda: not pid_alive(pid), 60), f"grandchild {pid} survived shutdown"
 
+    # -- prepare() before setup(), as the tuner calls them -------------------------------------
+    def test_prepare_then_setup_runs_trials(self):
+        backend = self.make_backend("three_reports")
+        self._made.append(backend)
+        backend.prepare(2, metric="loss")
+        backend.setup(self._tmp / "prepared", 2, metric="loss")
+        events = drive(backend, [Trial(0, {"x": 6.0}), Trial(1, {"x": 3.0})])
+        assert [_kinds(events[t])[-1] for t in (0, 1)] == [EventKind.COMPLETED] * 2
+
+    def test_shutdown_after_prepare_alone_leaves_no_process(self):
+        before = live_descendants()
+        backend = self.make_backend("three_reports")
+        self._made.append(backend)
+        backend.prepare(2, metric="loss")  # the study could not be opened: no setup()
+        backend.shutdown()
+        assert live_descendants() - before == set()
+
     # -- folders that cannot be written ------------------------------------------------------
     def test_run_dir_that_cannot_be_made_fails_setup(self):
         blocker = self._tmp / "a-file"
