@@ -110,6 +110,8 @@ _EXPORTS = {
     "MORandomScalarizationBayesOpt": "tunesmith.schedulers",
     "MOLinearScalarizationBayesOpt": "tunesmith.schedulers",
     "RandomScalarizationGPSearcher": "tunesmith.searchers",
+    "MOTPE": "tunesmith.schedulers",
+    "MOTPESearcher": "tunesmith.searchers",
 }
 
 
@@ -138,6 +140,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         MOASHA,
         MOBSTER,
         MOREA,
+        MOTPE,
         NSGA2,
         PASHA,
         REA,
@@ -174,6 +177,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         GPSearcher,
         GridSearcher,
         KDESearcher,
+        MOTPESearcher,
         MultiObjectiveRegularizedEvolution,
         NSGA2Searcher,
         RandomScalarizationGPSearcher,
@@ -219,6 +223,7 @@ __all__ = [
     "MOASHA",
     "MOBSTER",
     "MOREA",
+    "MOTPE",
     "NSGA2",
     "PASHA",
     "REA",
@@ -247,6 +252,7 @@ __all__ = [
     "LocalBackend",
     "MOLinearScalarizationBayesOpt",
     "MORandomScalarizationBayesOpt",
+    "MOTPESearcher",
     "MedianStoppingRule",
     "MultiObjectiveRegularizedEvolution",
     "NSGA2Searcher",

@@ -37,6 +37,7 @@ _EXPORTS = {
     "NonDominatedPriority": ".moasha",
     "MOLinearScalarizationBayesOpt": ".mobo",
     "MORandomScalarizationBayesOpt": ".mobo",
+    "MOTPE": ".mobo",
     "PASHA": ".hyperband",
     "PopulationBasedTraining": ".pbt",
     "REA": ".model_based",
@@ -80,6 +81,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         NonDominatedPriority,
     )
     from tunesmith.schedulers.mobo import (
+        MOTPE,
         MOLinearScalarizationBayesOpt,
         MORandomScalarizationBayesOpt,
     )
@@ -105,6 +107,7 @@ __all__ = [
     "MOASHA",
     "MOBSTER",
     "MOREA",
+    "MOTPE",
     "NSGA2",
     "PASHA",
     "REA",

@@ -1,6 +1,7 @@
 """Multi-objective Bayesian optimization as schedulers: random scalarization of one GP per
 objective (:class:`MORandomScalarizationBayesOpt`) and a GP on a fixed weighted sum
-(:class:`MOLinearScalarizationBayesOpt`); Syne Tune's baselines of these names (seed 002)."""
+(:class:`MOLinearScalarizationBayesOpt`); Syne Tune's baselines of these names (seed 002). And
+the multi-objective tree-structured Parzen estimator (:class:`MOTPE`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.schedulers.scalarized import LinearScalarizedScheduler
 from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
+from tunesmith.searchers.motpe import MOTPESearcher
 
-__all__ = ["MOLinearScalarizationBayesOpt", "MORandomScalarizationBayesOpt"]
+__all__ = ["MOTPE", "MOLinearScalarizationBayesOpt", "MORandomScalarizationBayesOpt"]
 
 
 class MORandomScalarizationBayesOpt(FIFOScheduler):
@@ -82,3 +84,53 @@ class MOLinearScalarizationBayesOpt(LinearScalarizedScheduler):
             base_scheduler="BayesianOptimization",
             **bayesopt_kwargs,
         )
+
+
+class MOTPE(FIFOScheduler):
+    """Multi-objective TPE (Ozaki et al., 2020 and 2022): every trial runs to its end; each new
+    config maximizes the ratio of the densities of good and bad configs, the good ones being
+    the first non-dominated fronts, the front that does not fit whole split by greedy
+    hypervolume contribution. See :class:`~tunesmith.searchers.MOTPESearcher` (build
+    ``FIFOScheduler(searcher=MOTPESearcher(...))`` for its other arguments).
+
+    >>> from tunesmith import uniform
+    >>> scheduler = MOTPE({"x": uniform(0, 1)}, metric=["err", "ms"], random_seed=0)
+    >>> scheduler.searcher.num_init_random  # 2 * num_min_data_points (hyperparameters + 1)
+    4
+    """
+
+    multi_objective = True
+
+    def __init__(
+        self,
+        config_space: Mapping[str, Any],
+        *,
+        metric: str | list[str],
+        mode: str | list[str] = "min",
+        num_init_random: int | None = None,
+        gamma: float = 0.15,
+        num_min_data_points: int | None = None,
+        num_candidates: int = 64,
+        bandwidth_factor: float = 3.0,
+        random_fraction: float = 1 / 3,
+        multivariate: bool = True,
+        random_seed: int | None = None,
+        points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+        restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        searcher = MOTPESearcher(
+            config_space,
+            metric=metric,
+            mode=mode,
+            random_seed=random_seed,
+            points_to_evaluate=points_to_evaluate,
+            num_init_random=num_init_random,
+            gamma=gamma,
+            num_min_data_points=num_min_data_points,
+            num_candidates=num_candidates,
+            bandwidth_factor=bandwidth_factor,
+            random_fraction=random_fraction,
+            multivariate=multivariate,
+            restrict_configurations=restrict_configurations,
+        )
+        super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)

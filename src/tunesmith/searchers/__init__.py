@@ -19,6 +19,7 @@ _EXPORTS = {
     "GPSearcher": ".bayesopt",
     "GridSearcher": ".grid",
     "KDESearcher": ".kde",
+    "MOTPESearcher": ".motpe",
     "MultiObjectiveRegularizedEvolution": ".morea",
     "NSGA2Searcher": ".nsga2",
     "QuantileBasedSurrogateSearcher": ".quantile",
@@ -77,6 +78,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.kde import KDESearcher
     from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
     from tunesmith.searchers.morea import MultiObjectiveRegularizedEvolution
+    from tunesmith.searchers.motpe import MOTPESearcher
     from tunesmith.searchers.nsga2 import NSGA2Searcher
     from tunesmith.searchers.quantile import QuantileBasedSurrogateSearcher
     from tunesmith.searchers.random import RandomSearcher
@@ -96,6 +98,7 @@ __all__ = [
     "GPSearcher",
     "GridSearcher",
     "KDESearcher",
+    "MOTPESearcher",
     "MultiObjectiveRegularizedEvolution",
     "NSGA2Searcher",
     "QuantileBasedSurrogateSearcher",
