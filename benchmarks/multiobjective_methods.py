@@ -11,6 +11,7 @@ MOASHA the mean of the calls that recorded a value at a rung (the decisions that
     python benchmarks/multiobjective_methods.py --only MOASHA --trials 1000 10000 100000
     python benchmarks/multiobjective_methods.py --quality --seeds 20  # hypervolume vs random
     python benchmarks/multiobjective_methods.py --tabular mlp-digits-cost gbm-breast_cancer-cost
+    python benchmarks/multiobjective_methods.py --tabular mlp-digits-cost --methods MOTPE
 
 Tables (``--tabular``): the two-objective tables of ``tunesmith.bench`` (``val_error`` and
 ``train_cost``), every method restricted to the table's configs, 4 workers on the simulator
@@ -47,6 +48,7 @@ from tunesmith import RandomSearch, TunerCallback, uniform
 from tunesmith.schedulers import (
     MOASHA,
     MOREA,
+    MOTPE,
     NSGA2,
     LinearScalarizationPriority,
     LinearScalarizedScheduler,
@@ -73,6 +75,7 @@ SCHEDULERS: dict[str, tuple[Callable[[], object], int, list[int]]] = {
     ),
     "NSGA2": (lambda: NSGA2(MIXED_SPACE, metric=METRIC, random_seed=0), 1, SMALL),
     "MOREA": (lambda: MOREA(MIXED_SPACE, metric=METRIC, random_seed=0), 1, SMALL),
+    "MOTPE": (lambda: MOTPE(MIXED_SPACE, metric=METRIC, random_seed=0), 1, [200, 1000]),
 }
 
 
@@ -225,6 +228,7 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
         "MORandomScalarizationBayesOpt": lambda: MORandomScalarizationBayesOpt(
             space, random_seed=seed, **common
         ),
+        "MOTPE": lambda: MOTPE(space, random_seed=seed, **common),
     }
 
 
@@ -251,11 +255,13 @@ class _Clock(TunerCallback):
             self.times.append(float(self.tuner.elapsed))
 
 
-def run_tabular(name: str, seeds: int, budget_full: float, n_workers: int) -> dict:
+def run_tabular(
+    name: str, seeds: int, budget_full: float, n_workers: int, methods: list[str] | None = None
+) -> dict:
     """Hypervolume regret (``1 - HV / HV of the table's front``, reference point just beyond
     the front's nadir: tunesmith.experiments.compare.hypervolume_reference) of every result
     reported, at a quarter, half and all of a simulated-time budget of ``budget_full`` times
-    the median full training time per worker."""
+    the median full training time per worker. ``methods``: those to run (default: all)."""
     from tunesmith import StoppingCriterion, Tuner, bench
     from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.experiments.compare import hypervolume_reference
@@ -269,6 +275,8 @@ def run_tabular(name: str, seeds: int, budget_full: float, n_workers: int) -> di
     out: dict = {"budget_seconds": round(budget, 3), "n_workers": n_workers, "methods": {}}
     rng = np.random.default_rng(0)
     for method in tabular_methods(blackbox, 0):
+        if methods and method not in methods:
+            continue
         regrets = []
         for seed in range(seeds):
             scheduler = tabular_methods(blackbox, seed)[method]()
@@ -313,6 +321,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=int, default=900, help="epochs per run (--quality)")
     parser.add_argument("--tabular", nargs="+", help="two-objective tables to compare on")
+    parser.add_argument("--methods", nargs="+", help="--tabular: the methods to run (default: all)")
     parser.add_argument(
         "--budget-full",
         type=float,
@@ -323,7 +332,9 @@ def main() -> None:
     out: dict = {"python": platform.python_version(), "machine": platform.machine()}
     if args.tabular:
         for name in args.tabular:
-            out[name] = run_tabular(name, args.seeds, args.budget_full, n_workers=4)
+            out[name] = run_tabular(
+                name, args.seeds, args.budget_full, n_workers=4, methods=args.methods
+            )
     elif args.quality:
         rng = np.random.default_rng(0)
         table = {}

@@ -28,6 +28,10 @@ per decision).
 ``MOBSTER``, ``HyperTune``, ``DyHPO`` (``measure_multi_fidelity_gp``): sizes are the searcher's
 observations (100 and 1,000), not trials.
 
+Several objectives (``measure_multi_objective``): ``MOTPE`` (model on every suggestion) on
+``loss`` and ``cost``, timed by ``benchmarks/multiobjective_methods.py``'s driver; 200 and 1,000
+observations.
+
 It also measures the tuner's overhead per trial with the LocalBackend (``tuner``): the time from a
 trivial trial's last line to the next trial's first line on the same worker.
 """
@@ -341,6 +345,32 @@ def measure_surrogate(only: list[str] | None, trials: list[int] | None) -> dict:
     return out
 
 
+# -- several objectives ----------------------------------------------------------------------------
+
+
+def _motpe() -> object:
+    from tunesmith.schedulers import MOTPE
+
+    return MOTPE(MIXED_SPACE, metric=["loss", "cost"], random_fraction=0.0, random_seed=0)
+
+
+#: name -> make the scheduler (one result per trial, with ``loss`` and ``cost``)
+MULTI_OBJECTIVE: dict[str, Callable[[], object]] = {"MOTPE": _motpe}
+
+
+def measure_multi_objective(only: list[str] | None, trials: list[int] | None) -> dict:
+    """``suggest`` time of the multi-objective searchers with N observations (FIFO), with the
+    driver of ``benchmarks/multiobjective_methods.py`` (results carry ``loss`` and ``cost``).
+    Target: MOTPE under 10 ms at 1,000 observations."""
+    from multiobjective_methods import measure
+
+    out = {}
+    for name, make in MULTI_OBJECTIVE.items():
+        if not only or name in only:
+            out[name] = measure(make, sorted(trials or [200, 1000]), 1)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
@@ -361,6 +391,7 @@ def main(argv: list[str] | None = None) -> dict:
     figures["schedulers"].update(measure_gp(args.only, args.trials))
     figures["schedulers"].update(measure_surrogate(args.only, args.trials))
     figures["schedulers"].update(measure_multi_fidelity_gp(args.only, args.trials))
+    figures["schedulers"].update(measure_multi_objective(args.only, args.trials))
     if not args.only or "tuner" in args.only:
         figures["tuner_local_backend_per_trial"] = measure_tuner()
     if args.json:
