@@ -164,6 +164,7 @@ QUALITY: dict[str, Callable[[int], object]] = {
     "MORandomScalarizationBayesOpt": lambda s: MORandomScalarizationBayesOpt(
         ZDT_SPACE, metric=["f1", "f2"], random_seed=s
     ),
+    "MOTPE": lambda s: MOTPE(ZDT_SPACE, metric=["f1", "f2"], random_seed=s),
     "LinearScalarized-ASHA": lambda s: LinearScalarizedScheduler(
         ZDT_SPACE, metric=["f1", "f2"], base_scheduler="ASHA", max_t=ZDT_EPOCHS, random_seed=s
     ),
@@ -321,7 +322,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=int, default=900, help="epochs per run (--quality)")
     parser.add_argument("--tabular", nargs="+", help="two-objective tables to compare on")
-    parser.add_argument("--methods", nargs="+", help="--tabular: the methods to run (default: all)")
+    parser.add_argument(
+        "--methods", nargs="+", help="--tabular, --quality: the methods to run (default: all)"
+    )
     parser.add_argument(
         "--budget-full",
         type=float,
@@ -339,6 +342,8 @@ def main() -> None:
         rng = np.random.default_rng(0)
         table = {}
         for name, make in QUALITY.items():
+            if args.methods and name not in args.methods:
+                continue
             values = [run_quality(make, seed, args.budget) for seed in range(args.seeds)]
             table[name] = {
                 "hypervolume_mean": round(statistics.fmean(values), 3),
