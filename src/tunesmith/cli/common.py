@@ -78,8 +78,6 @@ def friendly_errors(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import sqlalchemy as sa
-
         from tunesmith.store import (
             SchemaVersionError,
             StoreCorruptedError,
@@ -99,13 +97,31 @@ def friendly_errors(command: Callable) -> Callable:
             StoreCorruptedError,
         ) as err:
             raise CLIError(str(err)) from err
-        except sa.exc.SQLAlchemyError as err:
+        except Exception as err:
+            if not isinstance(err, _database_errors()):
+                raise
             detail = str(getattr(err, "orig", None) or err).strip().splitlines()
             raise CLIError(
                 f"cannot read the store: {detail[0] if detail else type(err).__name__}"
             ) from err
 
     return wrapper
+
+
+#: module and name of each database error class the store may raise: the drivers' (sqlite3,
+#: psycopg) and SQLAlchemy's (PostgreSQL's connection pool)
+_DATABASE_ERRORS = (
+    ("sqlite3", "Error"),
+    ("psycopg", "Error"),
+    ("sqlalchemy.exc", "SQLAlchemyError"),
+)
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """The database error classes of the modules this process has loaded (a class of a module
+    that is not loaded can not have been raised; none is imported for this)."""
+    found = (getattr(sys.modules.get(module), name, None) for module, name in _DATABASE_ERRORS)
+    return tuple(error for error in found if error is not None)
 
 
 def open_store(url: str | None):
