@@ -6,15 +6,14 @@ import shutil
 import signal
 
 import pytest
-import sqlalchemy as sa
 
 from tunesmith import RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
 from tunesmith.callbacks import TunerCallback
 from tunesmith.resume import ReplayError, StudyMismatchError
 from tunesmith.schedulers.fifo import FIFOScheduler
 from tunesmith.store import Store
-from tunesmith.store.schema import owners, studies
 from tunesmith.testing.inline_backend import InlineBackend
+from tunesmith.testing.store_contract import separate_transaction
 from tunesmith.trial import Decision
 
 SPACE = {"x": uniform(0, 1), "c": choice(["a", "b"]), "epochs": 4}
@@ -280,14 +279,13 @@ def test_bad_study_arguments():
 def test_a_bad_stored_run_dir_is_refused(stored, problem, tmp_path):
     # the stored run folder decides where a resuming tuner deletes checkpoints: check it
     tuner("moved", n_trials=2, seed=0).run()
-    engine = sa.create_engine(Store().url)
-    with engine.begin() as conn:
-        row = conn.execute(sa.select(studies.c.metadata).where(studies.c.name == "moved")).one()
-        metadata = {**json.loads(row[0]), "run_dir": stored}
+    with Store() as store, separate_transaction(store, write=True) as conn:
+        query = "SELECT metadata FROM tunesmith_studies WHERE name = 'moved'"
+        metadata = {**json.loads(conn.scalar(query)), "run_dir": stored}
         conn.execute(
-            studies.update().where(studies.c.name == "moved").values(metadata=json.dumps(metadata))
+            "UPDATE tunesmith_studies SET metadata = :metadata WHERE name = 'moved'",
+            {"metadata": json.dumps(metadata)},
         )
-    engine.dispose()
     with pytest.raises(StudyMismatchError, match=f"records run_dir={stored!r}, which {problem}"):
         tuner("moved", n_trials=3, seed=0).run()
     run = tuner("moved", n_trials=3, seed=0, run_dir=tmp_path / "elsewhere")
@@ -312,10 +310,8 @@ class TakenOver(TunerCallback):
     def on_trial_result(self, trial, result, decision):
         self.n -= 1
         if self.n == 0:
-            engine = sa.create_engine(Store().url)
-            with engine.begin() as conn:
-                conn.execute(owners.update().values(token="another-driver"))
-            engine.dispose()
+            with Store() as store, separate_transaction(store, write=True) as conn:
+                conn.execute("UPDATE tunesmith_owners SET token = 'another-driver'")
 
 
 def test_a_driver_whose_study_was_taken_over_writes_nothing_more():
@@ -388,10 +384,13 @@ def test_a_study_stored_before_an_argument_existed_says_what_to_pass(tmp_path):
     # at rung 9, "eta" lets the top third go on, today's default the top 9/10
     first = run(6, rung_quantiles="eta")
     assert first.status_counts() == {"completed": 1, "stopped": 5}
-    with Store(url) as store, store._engine.begin() as conn:  # as an older version stored it
-        spec = json.loads(conn.execute(sa.select(studies.c.scheduler_spec)).scalar_one())
+    # as an older version stored it
+    with Store(url) as store, separate_transaction(store, write=True) as conn:
+        spec = json.loads(conn.scalar("SELECT scheduler_spec FROM tunesmith_studies"))
         del spec["kwargs"]["rung_quantiles"]
-        conn.execute(sa.update(studies).values(scheduler_spec=json.dumps(spec)))
+        conn.execute(
+            "UPDATE tunesmith_studies SET scheduler_spec = :spec", {"spec": json.dumps(spec)}
+        )
     with pytest.raises(
         ReplayError,
         match=r"before rung_quantiles existed.*pass " r"rung_quantiles='eta' to the scheduler",

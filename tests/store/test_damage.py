@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tunesmith import RandomSearch, StoppingCriterion, Tuner, uniform
 from tunesmith.store import (
@@ -111,16 +110,12 @@ def test_a_full_disk_while_appending(tmp_path):
     store = Store(_url(path))
     study = new_study(store)
     store.append(study, trial_events(0, [1.0], end=""))
-    limit = {"pages": None}
-
-    def cap_pages(dbapi_connection, _record):  # SQLite's way to make a database "full"
-        if limit["pages"] is not None:
-            dbapi_connection.execute(f"PRAGMA max_page_count={limit['pages']}")
-
-    sa.event.listen(store._engine, "connect", cap_pages)
     with sqlite3.connect(path) as conn:
-        limit["pages"] = conn.execute("PRAGMA page_count").fetchone()[0]
-    store._engine.dispose()  # new connections get the cap
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    driver = store._db._driver
+    pragmas = driver.pragmas
+    store.close()  # new connections get the cap: SQLite's way to make a database "full"
+    driver.pragmas = (*pragmas, f"PRAGMA max_page_count={pages}")
     big = [Event("result", trial_id=0, payload={"loss": 0.5, "blob": "x" * 100_000})]
     with pytest.raises(
         StoreFullError,
@@ -130,22 +125,20 @@ def test_a_full_disk_while_appending(tmp_path):
     ) as caught:
         store.append(study, big)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
-    limit["pages"] = None
-    store._engine.dispose()
+    store.close()
+    driver.pragmas = pragmas
     assert store.append(study, [Event("result", trial_id=0, payload={"loss": 0.25})]) == [5]
     assert [r["loss"] for r in store.records(study)] == [1.0, 0.25]
     check_consistent(store, study.name)
 
 
 # -- damaged tables -----------------------------------------------------------------------------
-def test_a_table_added_to_the_schema_later_is_created_in_an_old_store(tmp_path):
+def test_a_table_added_to_the_schema_later_is_created_in_an_old_store(tmp_path, monkeypatch):
     path = tmp_path / "store.db"
     Store(_url(path)).close()
-    added = sa.Table("tunesmith_test_added", store_schema.metadata, sa.Column("k", sa.Integer))
-    try:
-        Store(_url(path)).close()
-    finally:
-        store_schema.metadata.remove(added)
+    added = {**store_schema.TABLES, "tunesmith_test_added": "k INTEGER"}
+    monkeypatch.setattr(store_schema, "TABLES", added)
+    Store(_url(path)).close()
     with sqlite3.connect(path) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "tunesmith_test_added" in names

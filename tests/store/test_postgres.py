@@ -80,7 +80,6 @@ def test_an_append_under_way_and_a_takeover_are_serialized(admin):
     import threading
 
     from tunesmith.store import Event, OwnershipLostError
-    from tunesmith.store.schema import owners
     from tunesmith.testing.store_contract import new_study, trial_events
 
     schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
@@ -96,9 +95,14 @@ def test_an_append_under_way_and_a_takeover_are_serialized(admin):
         conn = other.connect()
         takeover = conn.begin()
         takeover_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        where = owners.c.study_id == study.study_id
-        conn.execute(sa.select(owners).where(where).with_for_update()).all()
-        conn.execute(owners.update().where(where).values(token="the-new-owner"))
+        where = {"study": study.study_id}
+        conn.execute(
+            sa.text("SELECT * FROM tunesmith_owners WHERE study_id = :study FOR UPDATE"), where
+        ).all()
+        conn.execute(
+            sa.text("UPDATE tunesmith_owners SET token = 'the-new-owner' WHERE study_id = :study"),
+            where,
+        )
         outcome = []
 
         def append():
@@ -131,3 +135,55 @@ def _blocked_by(admin, pid):
     query = "SELECT count(*) FROM pg_stat_activity WHERE %(pid)s = ANY(pg_blocking_pids(pid))"
     with admin.connect() as conn:
         return conn.exec_driver_sql(query, {"pid": pid}).scalar() > 0
+
+
+@pytest.fixture
+def schema_url(admin):
+    """The URL of a schema of its own (dropped afterwards)."""
+    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = parse_url(BASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_a_connection_the_server_dropped_is_replaced(admin, schema_url):
+    """Pre-ping: an idle connection the server closed is replaced before the next transaction
+    starts, and the append it makes is stored once."""
+    from tunesmith.store import Event
+    from tunesmith.testing.store_contract import check_consistent, new_study, trial_events
+
+    store = Store(schema_url)
+    try:
+        study = new_study(store)
+        store.append(study, trial_events(0, [1.0], end=""))
+        with store._db.transaction() as conn:  # back to the pool, idle, after this
+            pid = conn.scalar("SELECT pg_backend_pid()")
+        with admin.connect() as conn:
+            assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar()
+        wait_for(lambda: not _alive(admin, pid), "the server to end the store's connection")
+        assert store.append(study, [Event("result", trial_id=0, payload={"loss": 0.5})]) == [5]
+        assert [r["loss"] for r in store.records(study)] == [1.0, 0.5]
+        check_consistent(store, study.name)
+    finally:
+        store.close()
+
+
+def _alive(admin, pid):
+    with admin.connect() as conn:
+        query = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
+        return conn.exec_driver_sql(query).scalar() > 0
+
+
+def test_a_postgres_store_uses_the_same_statements(schema_url):
+    """The SQL text is the same as SQLite's, with psycopg's parameters."""
+    from tunesmith.store.db import POSTGRESQL, psycopg_text
+
+    store = Store(schema_url)
+    try:
+        assert store.dialect == "postgresql" and store._db.dialect is POSTGRESQL
+        assert psycopg_text("SELECT :a, x::bigint, '5%'") == "SELECT %(a)s, x::bigint, '5%%'"
+    finally:
+        store.close()

@@ -1,5 +1,9 @@
+import dataclasses
 import os
 import sqlite3
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -27,19 +31,20 @@ def _pragma(path, name):
 def test_wal_mode_and_synchronous(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'a.db'}")
     assert _pragma(tmp_path / "a.db", "journal_mode") == "wal"
-    with store._engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    with store._db.transaction() as conn:
+        assert conn.scalar("PRAGMA synchronous") == 1  # NORMAL
+        assert conn.scalar("PRAGMA busy_timeout") == 30_000
+        assert conn.scalar("PRAGMA foreign_keys") == 1
     full = Store(f"sqlite:///{tmp_path / 'b.db'}", synchronous="full", busy_timeout=2.5)
-    with full._engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2_500
+    with full._db.transaction() as conn:
+        assert conn.scalar("PRAGMA synchronous") == 2  # FULL
+        assert conn.scalar("PRAGMA busy_timeout") == 2_500
 
 
 def test_without_update_returning(tmp_path):
     # SQLite older than 3.35 has no UPDATE ... RETURNING: the journal reads the values back
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    store._engine.dialect.update_returning = False
+    store._db.dialect = dataclasses.replace(store._db.dialect, returning=False)
     study = new_study(store)
     assert store.append(study, trial_events(0, [2.0, 1.0]) + trial_events(1, [3.0])) == list(
         range(1, 13)
@@ -105,3 +110,98 @@ def test_a_forked_child_opens_its_own_connections(tmp_path):
     store.append(study, [Event("result", trial_id=0, payload={"loss": 0.25})])
     assert [r["loss"] for r in store.records(study)] == [1.0, 0.5, 0.25]
     check_consistent(store, study.name)
+
+
+def _run(tmp_path, code: str) -> str:
+    """``code`` run as a script by a fresh interpreter in ``tmp_path``; its output."""
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+NO_SQLALCHEMY = """
+import sys
+assert "sqlalchemy" not in sys.modules, "SQLAlchemy was imported"
+print("ok")
+"""
+
+
+def test_a_sqlite_store_does_not_import_sqlalchemy(tmp_path):
+    code = """
+from tunesmith.store import Event, Store
+
+store = Store("sqlite:///x.db")
+study = store.create_study(
+    "s", config_space_json="{}", scheduler_spec={}, metric="loss", mode="min", seed=0
+)
+result = Event("result", trial_id=0, payload={"loss": 1.0})
+store.append(study, [Event("trial_created", trial_id=0), result])
+lease = store.acquire_study(study)
+lease.release()
+assert store.records("s")[0]["loss"] == 1.0 and len(store.read_events("s")) == 2
+assert store.best("s")[0]["trial_id"] == 0
+store.delete_study("s")
+store.close()
+"""
+    assert _run(tmp_path, code + NO_SQLALCHEMY) == "ok\n"
+
+
+def test_a_study_on_the_default_store_does_not_import_sqlalchemy(tmp_path):
+    code = """
+import tunesmith
+from tunesmith import LocalBackend, RandomSearch, StoppingCriterion, Tuner, uniform
+
+
+def objective(config):
+    tunesmith.report(loss=(config["x"] - 2.0) ** 2)
+
+
+if __name__ == "__main__":
+    tuner = Tuner(
+        LocalBackend(objective),
+        RandomSearch({"x": uniform(-10.0, 10.0)}, metric="loss", mode="min", random_seed=0),
+        StoppingCriterion(max_num_trials_started=5),
+        n_workers=2,
+        name="quadratic",
+        verbose=0,
+    )
+    result = tuner.run()
+    assert len(result.trials) == 5 and result.storage.startswith("sqlite:///")
+""" + NO_SQLALCHEMY.replace("\n", "\n    ")
+    assert _run(tmp_path, code) == "ok\n"
+
+
+def test_a_path_with_url_characters_round_trips(tmp_path):
+    path = tmp_path / "50% sure?#é+.db"
+    store = Store(f"sqlite:///{tmp_path}/50%25 sure%3F%23é+.db")
+    assert store.url == f"sqlite:///{tmp_path}/50%25 sure%3F%23%C3%A9+.db"
+    new_study(store)
+    again = Store(store.url)
+    assert len(again.list_studies()) == 1 and path.is_file()
+
+
+def test_threads_share_a_store(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    studies = [new_study(store) for _ in range(4)]
+    errors = []
+
+    def work(study):
+        try:
+            for trial in range(30):
+                store.append(study, trial_events(trial, [1.0, 0.5]))
+                assert len(store.trials(study)) == trial + 1
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(study,)) for study in studies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for study in studies:
+        assert len(check_consistent(store, study.name)) == 30 * 7

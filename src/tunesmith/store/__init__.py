@@ -1,4 +1,4 @@
-"""Durable studies: an append-only journal of events per study, behind SQLAlchemy.
+"""Durable studies: an append-only journal of events per study, on SQLite or PostgreSQL.
 
 ::
 
@@ -12,11 +12,12 @@
     store.append(study, [Event("trial_created", trial_id=0, payload=config, time=0.0)])
     store.records("mnist-asha")  # readable from any process, also while a run appends
 
-SQLite (default, one machine) and PostgreSQL (several machines) are supported; see
+SQLite (default, one machine; the standard library's :mod:`sqlite3` alone) and PostgreSQL
+(several machines; psycopg 3, connections pooled by SQLAlchemy) are supported; see
 ``docs/store.md``.
 
 The names are imported on first use (PEP 562): ``tunesmith.store.study`` or
-``tunesmith.store.home`` alone do not load SQLAlchemy.
+``tunesmith.store.home`` alone do not load the database drivers.
 """
 
 from __future__ import annotations

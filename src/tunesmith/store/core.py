@@ -1,4 +1,5 @@
-"""The :class:`Store`: studies, their journals and the queries on them, behind SQLAlchemy."""
+"""The :class:`Store`: studies, their journals and the queries on them, on SQLite or
+PostgreSQL (see :mod:`tunesmith.store.db`)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from tunesmith.ranking import DEFAULT_SCOPE, check_scope
 from tunesmith.results import import_pandas
 from tunesmith.store import journal, queries
+from tunesmith.store.db import Connection
 from tunesmith.store.engine import (
-    WRITE_OPTION,
-    create_store_engine,
     default_url,
     display_url,
+    open_database,
     parse_url,
     translate_error,
 )
 from tunesmith.store.events import Event
 from tunesmith.store.owner import STALE_AFTER, Lease
-from tunesmith.store.schema import ensure_schema, events, owners, results, studies, trials
+from tunesmith.store.schema import ensure_schema
 from tunesmith.store.study import (
     Study,
     StudyExistsError,
@@ -36,6 +35,33 @@ from tunesmith.store.study import (
 logger = logging.getLogger("tunesmith")
 
 __all__ = ["Store"]
+
+_STUDY_COLUMNS = (
+    "id",
+    "name",
+    "created_time",
+    "config_space",
+    "scheduler_spec",
+    "metric",
+    "mode",
+    "seed",
+    "metadata",
+    "last_seq",
+)
+_STUDIES = f"SELECT {', '.join(_STUDY_COLUMNS)} FROM tunesmith_studies"
+#: the tables of a study's rows other than its own, in the order a delete empties them
+_STUDY_TABLES = ("tunesmith_results", "tunesmith_trials", "tunesmith_events", "tunesmith_owners")
+_INSERT_STUDY = (
+    f"INSERT INTO tunesmith_studies ({', '.join(_STUDY_COLUMNS[1:])}) VALUES "
+    f"({', '.join(':' + name for name in _STUDY_COLUMNS[1:])})"
+)
+
+
+def _insert_study(conn: Connection, row: dict[str, Any]) -> int:
+    """Insert a studies row; returns its new id."""
+    if conn.dialect.returning:
+        return conn.all(_INSERT_STUDY + " RETURNING id", row)[0][0]
+    return conn.execute(_INSERT_STUDY, row).lastrowid  # SQLite before 3.35
 
 
 class Store:
@@ -59,25 +85,17 @@ class Store:
     ):
         self._url = parse_url(default_url() if url is None else url)
         self._display = display_url(self._url)
-        self._engine = create_store_engine(
-            self._url, synchronous=synchronous, busy_timeout=busy_timeout
-        )
-        self._writer = self._engine.execution_options(**{WRITE_OPTION: True})
-        # a journal read is two statements that must see one snapshot: SQLite's transactions
-        # do; PostgreSQL's default READ COMMITTED takes a snapshot per statement
-        self._reader = self._engine
-        if self._engine.dialect.name == "postgresql":
-            self._reader = self._engine.execution_options(isolation_level="REPEATABLE READ")
+        self._db = open_database(self._url, synchronous=synchronous, busy_timeout=busy_timeout)
         try:
             try:
-                ensure_schema(self._engine, self._writer, self._display)
-            except sa.exc.DBAPIError as err:
+                ensure_schema(self._db, self._display)
+            except self._db.errors as err:
                 clear = translate_error(self._url, err, "opening the store")
                 if clear is None:
                     raise
                 raise clear from None
         except BaseException:
-            self._engine.dispose()
+            self._db.close()
             raise
         logger.debug("opened the store at %s", self._display)
 
@@ -90,11 +108,11 @@ class Store:
     @property
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
-        return self._engine.dialect.name
+        return self._db.dialect.name
 
     def close(self) -> None:
         """Close the store's connections (it can still be used; it reconnects)."""
-        self._engine.dispose()
+        self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -129,14 +147,14 @@ class Store:
         )
         row.update(created_time=time.time(), last_seq=0)
         try:
-            with self._writer.begin() as conn:
-                study_id = conn.execute(studies.insert(), row).inserted_primary_key[0]
-        except sa.exc.IntegrityError:
+            with self._db.transaction(write=True) as conn:
+                study_id = _insert_study(conn, row)
+        except self._db.integrity_error:
             raise StudyExistsError(
                 f"a study named {name!r} already exists in {self._display}; pick another name, "
                 f"or delete it first with delete_study({name!r})"
             ) from None
-        except sa.exc.DBAPIError as err:
+        except self._db.errors as err:
             clear = translate_error(self._url, err, f"creating study {name!r}")
             if clear is None:
                 raise
@@ -155,33 +173,31 @@ class Store:
     def find_study(self, name: str) -> Study | None:
         """The study ``name``, or None if the store has none of that name."""
         check_study_name(name)
-        with self._engine.connect() as conn:
-            row = conn.execute(sa.select(studies).where(studies.c.name == name)).first()
-        return None if row is None else study_from_row(row)
+        with self._db.transaction() as conn:
+            row = conn.first(f"{_STUDIES} WHERE name = :name", {"name": name})
+        return None if row is None else study_from_row(dict(zip(_STUDY_COLUMNS, row, strict=True)))
 
     def list_studies(self) -> list[Study]:
         """All studies, oldest first."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(studies).order_by(studies.c.id)).all()
-        return [study_from_row(row) for row in rows]
+        with self._db.transaction() as conn:
+            rows = conn.all(f"{_STUDIES} ORDER BY id")
+        return [study_from_row(dict(zip(_STUDY_COLUMNS, row, strict=True))) for row in rows]
 
     def delete_study(self, study: Study | str, *, owner: Lease | None = None) -> None:
         """Delete a study with its journal, trials and results; :class:`StudyLockedError` if
         a live driver runs it (other than ``owner``, the caller's own lease)."""
         study = self._resolve(study)
-        with self._writer.begin() as conn:
+        with self._db.transaction(write=True) as conn:
             # lock the study's row first, as appenders do, so no append runs half-deleted
-            sid = study.study_id
-            locked = conn.execute(
-                sa.select(studies.c.id).where(studies.c.id == sid).with_for_update()
-            ).first()
-            if locked is None:
+            sid = {"k_study": study.study_id}
+            lock = "SELECT id FROM tunesmith_studies WHERE id = :k_study" + conn.dialect.for_update
+            if conn.first(lock, sid) is None:
                 raise self._not_found(study.name)
-            probe = owner or Lease(self._writer, sid, study.name, self._display)
+            probe = owner or Lease(self._db, study.study_id, study.name, self._display)
             probe.check_free(conn)
-            for table in (results, trials, events, owners):
-                conn.execute(table.delete().where(table.c.study_id == sid))
-            conn.execute(studies.delete().where(studies.c.id == sid))
+            for table in _STUDY_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE study_id = :k_study", sid)
+            conn.execute("DELETE FROM tunesmith_studies WHERE id = :k_study", sid)
         logger.debug("deleted study %r from %s", study.name, self._display)
 
     def _not_found(self, name: str) -> StudyNotFoundError:
@@ -213,10 +229,9 @@ class Store:
         if not prepared:
             return []
         try:
-            with self._writer.begin() as conn:
+            with self._db.transaction(write=True) as conn:
                 return journal.append_events(conn, study, prepared, self._display, owner)
-        except (sa.exc.DBAPIError, self._engine.dialect.loaded_dbapi.Error) as err:
-            # the journal runs its statements on the driver's cursor: its errors come unwrapped
+        except self._db.errors as err:
             doing = f"appending {len(prepared)} event(s) to study {study.name!r}"
             clear = translate_error(self._url, err, doing)
             if clear is None:
@@ -230,7 +245,7 @@ class Store:
         with :class:`OwnershipLostError` once another driver took the study over (see
         :mod:`tunesmith.store.owner`)."""
         study = self._resolve(study)
-        lease = Lease(self._writer, study.study_id, study.name, self._display)
+        lease = Lease(self._db, study.study_id, study.name, self._display)
         lease.acquire(stale_after)
         return lease
 
@@ -247,7 +262,7 @@ class Store:
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
         ):
             raise ValueError(f"`limit` must be an int >= 1 or None, but got limit={limit!r}")
-        with self._reader.connect() as conn:
+        with self._db.transaction(snapshot=True) as conn:
             return journal.read_events(conn, study, self._display, after_seq=after_seq, limit=limit)
 
     # -- queries ------------------------------------------------------------------------------
@@ -256,14 +271,14 @@ class Store:
         ``num_results``, ``failure_reason``, ``failure_detail``, ``best_value`` (best value of
         the study's first metric) and the ``created/started/ended/updated_time``."""
         study = self._resolve(study)
-        with self._engine.connect() as conn:
+        with self._db.transaction() as conn:
             return queries.trial_dicts(conn, study.study_id)
 
     def records(self, study: Study | str) -> list[dict[str, Any]]:
         """One flat dict per reported result, in report order: ``trial_id``, ``status``, each
         config key, each metric."""
         study = self._resolve(study)
-        with self._engine.connect() as conn:
+        with self._db.transaction() as conn:
             return queries.records(conn, study.study_id)
 
     def dataframe(self, study: Study | str):
@@ -304,7 +319,7 @@ class Store:
         then crowding distance (see :meth:`pareto_front`), each with ``values`` (one per
         metric) and ``front`` (0: the Pareto front) instead of ``value``."""
         study = self._resolve(study)
-        with self._engine.connect() as conn:
+        with self._db.transaction() as conn:
             return queries.best_trials(
                 conn,
                 study,
@@ -325,6 +340,6 @@ class Store:
         :func:`tunesmith.ranking.pareto_ranked`). With one metric: the trials of the best value."""
         study = self._resolve(study)
         check_scope(scope)
-        with self._engine.connect() as conn:
+        with self._db.transaction() as conn:
             rows = queries.pareto_trials(conn, study, k=None, scope=scope)
         return [row for row in rows if row["front"] == 0]

@@ -1,4 +1,4 @@
-"""Database URLs and SQLAlchemy engines for the store: SQLite (default) and PostgreSQL.
+"""Database URLs, opening a store's database, and the store's errors for database errors.
 
 SQLite runs in WAL mode: readers in other processes never block the writer and never see a
 half-written transaction. ``synchronous=NORMAL`` (the default) makes a committed transaction
@@ -6,6 +6,9 @@ survive the death of the process (SIGKILL, OOM killer) but not a power loss of t
 ``synchronous="full"`` adds an fsync per commit for that. Write transactions start with
 ``BEGIN IMMEDIATE``, so two processes appending at once queue on SQLite's write lock (waiting up to
 ``busy_timeout`` seconds) instead of failing with "database is locked".
+
+A SQLite store needs only the standard library's :mod:`sqlite3` (see :mod:`tunesmith.store.db`);
+SQLAlchemy is imported for PostgreSQL URLs only.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import tempfile
-import weakref
+from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote, unquote
 
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine
-
+from tunesmith.store.db import Database, postgres_database, sqlite_database
 from tunesmith.store.errors import StoreCorruptedError, StoreFullError, StoreOpenError
 from tunesmith.store.home import DB_FILENAME, DEFAULT_DIRECTORY, HOME_VARIABLE, home_directory
 
@@ -31,23 +34,43 @@ __all__ = [
     "DB_FILENAME",
     "DEFAULT_DIRECTORY",
     "HOME_VARIABLE",
-    "create_store_engine",
+    "SQLiteURL",
     "default_url",
     "display_url",
     "home_directory",
+    "open_database",
     "parse_url",
     "translate_error",
 ]
-
-#: execution option that makes a SQLite transaction start with BEGIN IMMEDIATE
-WRITE_OPTION = "tunesmith_write"
 
 _SYNCHRONOUS = ("normal", "full")
 _URL_FORMS = (
     "'sqlite:///relative/path.db', 'sqlite:////absolute/path.db' or "
     "'postgresql+psycopg://user:password@host:5432/database'"
 )
+_SCHEME = re.compile(r"([\w+]+)://")
 POSTGRES_INSTALL = 'pip install "tunesmith[postgres]"'
+
+
+@dataclass(frozen=True)
+class SQLiteURL:
+    """A SQLite store's URL, as :func:`parse_url` gives it: the absolute path of its file.
+    Answers as a SQLAlchemy URL does where the store uses one (``drivername``, ``database``,
+    ``get_backend_name()``, ``render_as_string()``)."""
+
+    database: str
+    drivername: ClassVar[str] = "sqlite"
+
+    def get_backend_name(self) -> str:
+        return "sqlite"
+
+    def render_as_string(self, hide_password: bool = True) -> str:
+        """``sqlite:////the/path.db`` (characters that would end the path, such as ``?``, ``#``
+        and ``%``, escaped as ``%XX``); a SQLite URL has no password to hide."""
+        return "sqlite:///" + quote(self.database, safe=" +/")
+
+    def __str__(self) -> str:
+        return self.render_as_string()
 
 
 def default_url(directory: str | Path | None = None) -> str:
@@ -55,7 +78,7 @@ def default_url(directory: str | Path | None = None) -> str:
     :func:`home_directory`), creating ``directory``."""
     path = Path(home_directory() if directory is None else directory).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path / DB_FILENAME}"
+    return SQLiteURL(str(path / DB_FILENAME)).render_as_string()
 
 
 def sqlite_file(url: str | None) -> Path | None:
@@ -67,60 +90,86 @@ def sqlite_file(url: str | None) -> Path | None:
     return Path(parsed.database) if parsed.get_backend_name() == "sqlite" else None
 
 
-def display_url(url: URL) -> str:
-    """``url`` as text with its password hidden, for messages and logs."""
+def display_url(url: Any) -> str:
+    """``url`` (from :func:`parse_url`) as text with its password hidden, for messages."""
     return url.render_as_string(hide_password=True)
 
 
-def parse_url(url: str) -> URL:
-    """Check a store URL and normalize it: plain ``postgresql://`` (and ``postgres://``) use
-    psycopg 3, relative SQLite paths become absolute. Raises ``ValueError`` for anything else."""
+def parse_url(url: str) -> Any:
+    """Check a store URL and normalize it: a :class:`SQLiteURL` with the file's absolute path,
+    or for PostgreSQL a SQLAlchemy URL using psycopg 3 (for plain ``postgresql://`` and
+    ``postgres://`` too). Raises ``ValueError`` for anything else."""
     if not isinstance(url, str) or not url.strip():
         raise ValueError(f"`url` must be a database URL such as {_URL_FORMS}, but got url={url!r}")
-    try:
-        parsed = sa.make_url(url.strip())
-    except sa.exc.ArgumentError:
-        hint = ""
-        if "://" not in url:
-            hint = f"; for a SQLite file write url='sqlite:///{url}'"
-        raise ValueError(
-            f"`url` must be a database URL such as {_URL_FORMS}, but got url={url!r}{hint}"
-        ) from None
-    backend, _, driver = parsed.drivername.partition("+")
+    text = url.strip()
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        raise _unparsable(url)
+    drivername = scheme.group(1)
+    backend, _, driver = drivername.partition("+")
     if backend == "sqlite" and driver in ("", "pysqlite"):
-        database = parsed.database or ""
-        if not database.strip():
-            raise ValueError(
-                f"`url` must name a SQLite file, but its path is empty: url={url!r} (an "
-                "in-memory database would not be durable nor shared between processes); use "
-                "e.g. 'sqlite:///tunesmith-results/tunesmith.db'"
-            )
-        if database == ":memory:" or database.startswith("file:"):
-            raise ValueError(
-                f"`url` must name a SQLite file (an in-memory database is not durable and not "
-                f"shared between processes), but got url={url!r}; use e.g. "
-                f"'sqlite:///tunesmith-results/tunesmith.db'"
-            )
-        if database.endswith(("/", os.sep)):
-            raise ValueError(
-                f"`url` must name a SQLite file, but the path of url={url!r} ends with a slash "
-                f"(a folder); name a file in it, e.g. 'sqlite:///{database}{DB_FILENAME}'"
-            )
-        if parsed.host or parsed.username or parsed.port:
-            raise ValueError(
-                f"a SQLite `url` has no host, user or port, but got url={url!r}; "
-                "use 'sqlite:///relative/path.db' or 'sqlite:////absolute/path.db'"
-            )
-        path = Path(database).expanduser().resolve()
-        return parsed.set(drivername="sqlite", database=str(path))
+        return _parse_sqlite(url, text[scheme.end() :])
     if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
-        if not parsed.database:
-            raise ValueError(f"a PostgreSQL `url` must name a database, but got url={url!r}")
-        return parsed.set(drivername="postgresql+psycopg")
+        return _parse_postgres(url, text)
     raise ValueError(
         f"`url` must use SQLite ('sqlite://') or PostgreSQL with psycopg 3 ('postgresql://' or "
-        f"'postgresql+psycopg://'), but got url={url!r} (driver {parsed.drivername!r})"
+        f"'postgresql+psycopg://'), but got url={url!r} (driver {drivername!r})"
     )
+
+
+def _unparsable(url: str) -> ValueError:
+    hint = f"; for a SQLite file write url='sqlite:///{url}'" if "://" not in url else ""
+    return ValueError(
+        f"`url` must be a database URL such as {_URL_FORMS}, but got url={url!r}{hint}"
+    )
+
+
+def _parse_sqlite(url: str, rest: str) -> SQLiteURL:
+    """``rest``: what follows ``sqlite://``: ``[user@host:port]/path[?query]``."""
+    head, question, query = rest.partition("?")
+    authority, slash, database = head.partition("/")
+    database = unquote(database)
+    if not slash or not database.strip():
+        raise ValueError(
+            f"`url` must name a SQLite file, but its path is empty: url={url!r} (an "
+            "in-memory database would not be durable nor shared between processes); use "
+            "e.g. 'sqlite:///tunesmith-results/tunesmith.db'"
+        )
+    if database == ":memory:" or database.startswith("file:"):
+        raise ValueError(
+            f"`url` must name a SQLite file (an in-memory database is not durable and not "
+            f"shared between processes), but got url={url!r}; use e.g. "
+            f"'sqlite:///tunesmith-results/tunesmith.db'"
+        )
+    if database.endswith(("/", os.sep)):
+        raise ValueError(
+            f"`url` must name a SQLite file, but the path of url={url!r} ends with a slash "
+            f"(a folder); name a file in it, e.g. 'sqlite:///{database}{DB_FILENAME}'"
+        )
+    if authority:
+        raise ValueError(
+            f"a SQLite `url` has no host, user or port, but got url={url!r}; "
+            "use 'sqlite:///relative/path.db' or 'sqlite:////absolute/path.db'"
+        )
+    if question:
+        raise ValueError(
+            f"a SQLite `url` takes no query ('?{query}'), but got url={url!r}; set "
+            "Store(url, synchronous=..., busy_timeout=...) instead, and write a '?' in the "
+            "file's path as '%3F'"
+        )
+    return SQLiteURL(str(Path(database).expanduser().resolve()))
+
+
+def _parse_postgres(url: str, text: str) -> Any:
+    import sqlalchemy as sa  # PostgreSQL only: a SQLite store never imports SQLAlchemy
+
+    try:
+        parsed = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        raise _unparsable(url) from None
+    if not parsed.database:
+        raise ValueError(f"a PostgreSQL `url` must name a database, but got url={url!r}")
+    return parsed.set(drivername="postgresql+psycopg")
 
 
 def _check_options(synchronous: str, busy_timeout: float) -> None:
@@ -136,32 +185,18 @@ def _check_options(synchronous: str, busy_timeout: float) -> None:
         )
 
 
-_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def _forget_connections_after_fork() -> None:
-    # a forked child must not use its parent's connections (SQLite's locks and a PostgreSQL
-    # session belong to the parent); it opens its own on first use
-    for engine in list(_ENGINES):
-        engine.dispose(close=False)
-
-
-os.register_at_fork(after_in_child=_forget_connections_after_fork)
-
-
-def create_store_engine(url: URL, *, synchronous: str, busy_timeout: float) -> Engine:
-    """An engine for a URL from :func:`parse_url`, set up for the store's transactions."""
+def open_database(url: Any, *, synchronous: str, busy_timeout: float) -> Database:
+    """The :class:`~tunesmith.store.db.Database` of a URL from :func:`parse_url`; nothing is
+    connected yet, but a SQLite store's missing folder is created."""
     _check_options(synchronous, busy_timeout)
-    if url.drivername == "sqlite":
-        engine = _sqlite_engine(url, synchronous=synchronous, busy_timeout=float(busy_timeout))
-    elif not _psycopg_installed():
+    if isinstance(url, SQLiteURL):
+        _sqlite_folder(Path(url.database))
+        return sqlite_database(
+            url.database, synchronous=synchronous, busy_timeout=float(busy_timeout)
+        )
+    if not _psycopg_installed():
         raise ImportError(f"a PostgreSQL store needs psycopg 3: {POSTGRES_INSTALL}")
-    else:
-        # pre-ping: a connection the server dropped while idle is replaced before a transaction
-        # starts, never retried after one (a retried commit could write a batch twice)
-        engine = sa.create_engine(url, pool_pre_ping=True)
-    _ENGINES.add(engine)
-    return engine
+    return postgres_database(url)
 
 
 def _psycopg_installed() -> bool:
@@ -187,52 +222,21 @@ def _sqlite_folder(path: Path) -> None:
         ) from None
 
 
-def _sqlite_engine(url: URL, *, synchronous: str, busy_timeout: float) -> Engine:
-    _sqlite_folder(Path(url.database))
-    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
-    pragmas = (
-        "PRAGMA journal_mode=WAL",
-        f"PRAGMA synchronous={synchronous.upper()}",
-        f"PRAGMA busy_timeout={int(busy_timeout * 1000)}",
-        "PRAGMA foreign_keys=ON",
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # the driver must not issue its own BEGIN: SQLAlchemy's "begin" event does (below)
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            for pragma in pragmas:
-                cursor.execute(pragma)
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # IMMEDIATE takes the write lock up front (waiting for it up to busy_timeout), so a
-        # writer never fails halfway when another process committed since its first read
-        if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
-
-    return engine
-
-
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html)
 _SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CORRUPT = 3, 8, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 _PG_DISK_FULL = "53100"
 
 
-def translate_error(url: URL, err: Exception, doing: str) -> Exception | None:
+def translate_error(url: Any, err: BaseException, doing: str) -> Exception | None:
     """The store's clear error for a database error met while ``doing`` (e.g. "opening the
     store", "appending 3 events to study 'x'"), or None if it is not one the store explains:
     a full disk (:class:`StoreFullError`), and on SQLite a file that can not be opened
     (:class:`StoreOpenError`) or is damaged (:class:`StoreCorruptedError`)."""
-    orig = err.orig if isinstance(err, sa.exc.DBAPIError) else err  # a driver's own error
-    if url.drivername != "sqlite":
+    orig = getattr(err, "orig", None)  # SQLAlchemy's pool wraps PostgreSQL's connect errors
+    if not isinstance(orig, BaseException):
+        orig = err  # a driver's own error
+    if not isinstance(url, SQLiteURL):
         if getattr(orig, "sqlstate", None) == _PG_DISK_FULL:
             return StoreFullError(
                 f"the PostgreSQL server of the store {display_url(url)} is out of disk space "

@@ -14,16 +14,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy import bindparam
-from sqlalchemy.engine import Connection
-
 from tunesmith.ranking import finite_number
+from tunesmith.store.db import Connection, Dialect
 from tunesmith.store.errors import StoreCorruptedError
 from tunesmith.store.events import Event, EventKind, to_json
-from tunesmith.store.schema import events, owners, results, studies, trials
 from tunesmith.store.study import Study, StudyNotFoundError
 
 if TYPE_CHECKING:
@@ -31,72 +28,89 @@ if TYPE_CHECKING:
 
 __all__ = ["append_events", "prepare_events", "read_events"]
 
-_T = trials.c
-_KEY = (_T.study_id == bindparam("k_study")) & (_T.trial_id == bindparam("k_trial"))
-_TIME = bindparam("v_time", type_=sa.Double)
-
-_BUMP_SEQ = (
-    studies.update()
-    .where(studies.c.id == bindparam("k_study"))
-    .values(last_seq=studies.c.last_seq + bindparam("v_n", type_=sa.BigInteger))
+_KEY = "WHERE study_id = :k_study AND trial_id = :k_trial"
+_STARTED = (
+    "status = 'running', started_time = coalesce(started_time, :v_time), ended_time = NULL, "
+    "failure_reason = NULL, failure_detail = NULL, updated_time = :v_time"
 )
-# the same, fenced: only while the owner row holds the appender's token (see store/owner.py).
-# FOR SHARE locks that row (PostgreSQL; SQLite's write lock already serializes everything), so
-# a takeover (which updates the row) waits for an append under way, and an append that waits
-# for a takeover re-reads the row once it committed and finds another token: it writes nothing
-_BUMP_SEQ_OWNED = _BUMP_SEQ.where(
-    sa.select(owners.c.study_id)
-    .where((owners.c.study_id == bindparam("k_study")) & (owners.c.token == bindparam("k_token")))
-    .with_for_update(read=True)
-    .exists()
-)
-_READ_SEQ = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
-_HAS_SEQ = sa.select(events.c.seq).where(
-    (events.c.study_id == bindparam("k_study")) & (events.c.seq == bindparam("k_seq"))
-)
-
-_STARTED = {"status": "running", "started_time": sa.func.coalesce(_T.started_time, _TIME)}
-_STARTED.update(ended_time=None, failure_reason=None, failure_detail=None, updated_time=_TIME)
+#: how each event of a trial other than a result changes the trial's row
 _UPDATES = {
-    "started": trials.update().where(_KEY).values(**_STARTED),
-    "started_config": trials.update().where(_KEY).values(config=bindparam("v_config"), **_STARTED),
-    "decision": trials.update().where(_KEY).values(updated_time=_TIME),
-    "paused": trials.update().where(_KEY).values(status="paused", updated_time=_TIME),
-    "interrupted": trials.update().where(_KEY).values(status="interrupted", updated_time=_TIME),
-    "ended": trials.update()
-    .where(_KEY)
-    .values(status=bindparam("v_status"), ended_time=_TIME, updated_time=_TIME),
-    "failed": trials.update()
-    .where(_KEY)
-    .values(
-        status="failed",
-        failure_reason=bindparam("v_reason"),
-        failure_detail=bindparam("v_detail"),
-        ended_time=_TIME,
-        updated_time=_TIME,
+    "started": f"UPDATE tunesmith_trials SET {_STARTED} {_KEY}",
+    "started_config": f"UPDATE tunesmith_trials SET config = :v_config, {_STARTED} {_KEY}",
+    "decision": f"UPDATE tunesmith_trials SET updated_time = :v_time {_KEY}",
+    "paused": f"UPDATE tunesmith_trials SET status = 'paused', updated_time = :v_time {_KEY}",
+    "interrupted": (
+        f"UPDATE tunesmith_trials SET status = 'interrupted', updated_time = :v_time {_KEY}"
+    ),
+    "ended": (
+        "UPDATE tunesmith_trials SET status = :v_status, ended_time = :v_time, "
+        f"updated_time = :v_time {_KEY}"
+    ),
+    "failed": (
+        "UPDATE tunesmith_trials SET status = 'failed', failure_reason = :v_reason, "
+        f"failure_detail = :v_detail, ended_time = :v_time, updated_time = :v_time {_KEY}"
     ),
 }
 _ENDED_STATUS = {EventKind.TRIAL_COMPLETED: "completed", EventKind.TRIAL_STOPPED: "stopped"}
 
 
-def _result_update(mode: str | None) -> sa.Update:
+def _result_update(mode: str | None) -> str:
     """The trial update for ``v_count`` results; ``mode`` None: none has a primary value."""
-    values: dict[str, Any] = {
-        "last_result": bindparam("v_metrics"),
-        "num_results": _T.num_results + bindparam("v_count", type_=sa.Integer),
-        "updated_time": _TIME,
-    }
+    best = ""
     if mode is not None:
-        value = bindparam("v_value", type_=sa.Double)
-        better = value < _T.best_value if mode == "min" else value > _T.best_value
-        values["best_value"] = sa.case(
-            (_T.best_value.is_(None), value), (better, value), else_=_T.best_value
+        better = "<" if mode == "min" else ">"
+        best = (
+            "best_value = CASE WHEN best_value IS NULL THEN :v_value "
+            f"WHEN :v_value {better} best_value THEN :v_value ELSE best_value END, "
         )
-    return trials.update().where(_KEY).values(**values)
+    return (
+        "UPDATE tunesmith_trials SET last_result = :v_metrics, "
+        f"num_results = num_results + :v_count, {best}updated_time = :v_time {_KEY}"
+    )
 
 
-_RESULT_UPDATES = {mode: _result_update(mode) for mode in ("min", "max", None)}
-_READ_NUM_RESULTS = sa.select(_T.num_results).where(_KEY)
+class _Statements:
+    """The journal's statements for one dialect (RETURNING where it has it: one round trip
+    less on PostgreSQL)."""
+
+    def __init__(self, dialect: Dialect):
+        self.returning = dialect.returning
+        seq = " RETURNING last_seq" if self.returning else ""
+        bump = "UPDATE tunesmith_studies SET last_seq = last_seq + :v_n WHERE id = :k_study"
+        self.bump_seq = bump + seq
+        # the same, fenced: only while the owner row holds the appender's token (see
+        # store/owner.py). FOR SHARE locks that row (PostgreSQL; SQLite's write lock already
+        # serializes everything), so a takeover (which updates the row) waits for an append
+        # under way, and an append that waits for a takeover re-reads the row once it committed
+        # and finds another token: it writes nothing
+        self.bump_seq_owned = (
+            f"{bump} AND EXISTS (SELECT study_id FROM tunesmith_owners WHERE study_id = :k_study "
+            f"AND token = :k_token{dialect.for_share}){seq}"
+        )
+        self.read_seq = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
+        self.has_seq = "SELECT seq FROM tunesmith_events WHERE study_id = :k_study AND seq = :k_seq"
+        self.insert_events = (
+            'INSERT INTO tunesmith_events (study_id, seq, trial_id, kind, "time", payload) '
+            "VALUES (:study_id, :seq, :trial_id, :kind, :time, :payload)"
+        )
+        self.insert_results = (
+            'INSERT INTO tunesmith_results (study_id, seq, trial_id, report_index, "time", '
+            "metrics) VALUES (:study_id, :seq, :trial_id, :report_index, :time, :metrics)"
+        )
+        self.insert_trial = (
+            "INSERT INTO tunesmith_trials (study_id, trial_id, config, status, num_results, "
+            "created_time, updated_time) VALUES (:study_id, :trial_id, :config, 'pending', 0, "
+            ":time, :time)"
+        )
+        self.updates = _UPDATES
+        count = " RETURNING num_results" if self.returning else ""
+        self.result_updates = {m: _result_update(m) + count for m in ("min", "max", None)}
+        self.read_num_results = f"SELECT num_results FROM tunesmith_trials {_KEY}"
+
+
+@cache
+def _statements(dialect: Dialect) -> _Statements:
+    return _Statements(dialect)
 
 
 def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Event, float, str]]:
@@ -116,83 +130,24 @@ def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Even
     return out
 
 
-class _Compiled:
-    """A statement compiled once for a dialect and run on the DBAPI cursor: appending is the
-    tuner's hot path, and this skips SQLAlchemy's per-execution work (about 2x faster)."""
-
-    __slots__ = ("_compiled", "_names", "sql")
-
-    def __init__(
-        self, statement: sa.Executable, dialect: sa.Dialect, keys: Sequence[str] | None = None
-    ):
-        self._compiled = statement.compile(dialect=dialect, column_keys=keys)
-        self.sql = self._compiled.string
-        self._names = self._compiled.positiontup if self._compiled.positional else None
-
-    def params(self, values: dict[str, Any]) -> Any:
-        full = self._compiled.construct_params(values)
-        return full if self._names is None else tuple(full[name] for name in self._names)
-
-
-class _Statements:
-    def __init__(self, dialect: sa.Dialect):
-        def compiled(statement: sa.Executable, keys: Sequence[str] | None = None) -> _Compiled:
-            return _Compiled(statement, dialect, keys)
-
-        self.returning = bool(dialect.update_returning)
-        self.bump_seq = compiled(
-            _BUMP_SEQ.returning(studies.c.last_seq) if self.returning else _BUMP_SEQ
-        )
-        self.bump_seq_owned = compiled(
-            _BUMP_SEQ_OWNED.returning(studies.c.last_seq) if self.returning else _BUMP_SEQ_OWNED
-        )
-        self.read_seq = compiled(_READ_SEQ)
-        self.has_seq = compiled(_HAS_SEQ)
-        self.insert_events = compiled(events.insert())
-        self.insert_results = compiled(results.insert())
-        self.insert_trial = compiled(trials.insert(), _NEW_TRIAL_KEYS)
-        self.updates = {key: compiled(update) for key, update in _UPDATES.items()}
-        self.result_updates = {
-            mode: compiled(update.returning(_T.num_results) if self.returning else update)
-            for mode, update in _RESULT_UPDATES.items()
-        }
-        self.read_num_results = compiled(_READ_NUM_RESULTS)
-
-
-_STATEMENTS: dict[tuple[str, str, bool], _Statements] = {}
-
-
-def _statements(dialect: sa.Dialect) -> _Statements:
-    key = (dialect.name, dialect.driver, bool(dialect.update_returning))
-    found = _STATEMENTS.get(key)
-    if found is None:
-        found = _STATEMENTS[key] = _Statements(dialect)
-    return found
-
-
-def _execute(cursor: Any, statement: _Compiled, values: dict[str, Any]) -> Any:
-    cursor.execute(statement.sql, statement.params(values))
-    return cursor
-
-
-def _insert(cursor: Any, statement: _Compiled, rows: list[dict[str, Any]]) -> None:
+def _insert(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
     if len(rows) == 1:  # executemany costs psycopg extra round trips (pipeline mode)
-        _execute(cursor, statement, rows[0])
+        conn.execute(sql, rows[0])
     elif rows:
-        cursor.executemany(statement.sql, [statement.params(row) for row in rows])
+        conn.executemany(sql, rows)
 
 
 def _update_returning(
-    cursor: Any, returning: bool, update: _Compiled, read: _Compiled, values: dict[str, Any]
+    conn: Connection, returning: bool, update: str, read: str, values: dict[str, Any]
 ) -> Any:
     """Run ``update`` and return the value it set, or None when it matched no row."""
-    _execute(cursor, update, values)
+    cursor = conn.execute(update, values)
     if returning:
-        row = cursor.fetchone()
-        return None if row is None else row[0]
+        rows = cursor.fetchall()  # to the end: SQLite finishes the statement
+        return rows[0][0] if rows else None
     if cursor.rowcount == 0:
         return None
-    return _execute(cursor, read, values).fetchone()[0]
+    return conn.scalar(read, values)
 
 
 def append_events(
@@ -215,49 +170,40 @@ def append_events(
         return []
     sql = _statements(conn.dialect)
     sid = study.study_id
-    cursor = conn.connection.cursor()
-    try:
-        bump, values = sql.bump_seq, {"k_study": sid, "v_n": n}
-        if owner is not None:
-            bump, values["k_token"] = sql.bump_seq_owned, owner.token
-        last = _update_returning(cursor, sql.returning, bump, sql.read_seq, values)
-        if last is None:
-            if owner is not None and _execute(cursor, sql.read_seq, values).fetchone():
-                raise owner.lost_error()
-            raise StudyNotFoundError(f"study {study.name!r} is not in the store (was it deleted?)")
-        first = last - n + 1
-        if (
-            first > 1
-            and _execute(cursor, sql.has_seq, {"k_study": sid, "k_seq": first - 1}).fetchone()
-            is None
-        ):
-            raise _damaged(
-                where,
-                study,
-                f"is missing its last event (seq {first - 1}, the study's last seq); nothing of "
-                "this batch was written",
-            )
-        rows = [
-            {
-                "study_id": sid,
-                "seq": first + i,
-                "trial_id": ev.trial_id,
-                "kind": ev.kind.value,
-                "time": t,
-                "payload": text,
-            }
-            for i, (ev, t, text) in enumerate(prepared)
-        ]
-        _insert(cursor, sql.insert_events, rows)
-        _insert(cursor, sql.insert_results, _materialize(conn, cursor, sql, study, prepared, first))
-    finally:
-        cursor.close()
+    bump, values = sql.bump_seq, {"k_study": sid, "v_n": n}
+    if owner is not None:
+        bump, values["k_token"] = sql.bump_seq_owned, owner.token
+    last = _update_returning(conn, sql.returning, bump, sql.read_seq, values)
+    if last is None:
+        if owner is not None and conn.first(sql.read_seq, values):
+            raise owner.lost_error()
+        raise StudyNotFoundError(f"study {study.name!r} is not in the store (was it deleted?)")
+    first = last - n + 1
+    if first > 1 and conn.first(sql.has_seq, {"k_study": sid, "k_seq": first - 1}) is None:
+        raise _damaged(
+            where,
+            study,
+            f"is missing its last event (seq {first - 1}, the study's last seq); nothing of "
+            "this batch was written",
+        )
+    rows = [
+        {
+            "study_id": sid,
+            "seq": first + i,
+            "trial_id": ev.trial_id,
+            "kind": ev.kind.value,
+            "time": t,
+            "payload": text,
+        }
+        for i, (ev, t, text) in enumerate(prepared)
+    ]
+    _insert(conn, sql.insert_events, rows)
+    _insert(conn, sql.insert_results, _materialize(conn, sql, study, prepared, first))
     return list(range(first, last + 1))
 
 
 def _materialize(
     conn: Connection,
-    cursor: Any,
     sql: _Statements,
     study: Study,
     prepared: list[tuple[Event, float, str]],
@@ -273,7 +219,7 @@ def _materialize(
     result_rows: list[dict[str, Any]] = []
 
     def flush(trial_id: int) -> None:
-        _apply_results(cursor, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
+        _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
 
     for i, (ev, t, text) in enumerate(prepared):
         kind, trial_id = ev.kind, ev.trial_id
@@ -292,7 +238,7 @@ def _materialize(
         if trial_id in pending:
             flush(trial_id)
         if kind is EventKind.TRIAL_CREATED:
-            _insert_trial(conn, cursor, sql, study, trial_id, text, t)
+            _insert_trial(conn, sql, study, trial_id, text, t)
             continue
         values = {"k_study": study.study_id, "k_trial": trial_id, "v_time": t}
         if kind is EventKind.TRIAL_STARTED:
@@ -312,7 +258,7 @@ def _materialize(
         else:
             key = "ended"
             values["v_status"] = _ENDED_STATUS[kind]
-        if _execute(cursor, sql.updates[key], values).rowcount == 0:
+        if conn.execute(sql.updates[key], values).rowcount == 0:
             raise _no_such_trial(study, i, kind, trial_id)
     for trial_id in list(pending):
         flush(trial_id)
@@ -340,7 +286,7 @@ class _Pending:
 
 
 def _apply_results(
-    cursor: Any,
+    conn: Connection,
     sql: _Statements,
     study: Study,
     trial_id: int,
@@ -352,7 +298,7 @@ def _apply_results(
     values = {"k_study": study.study_id, "k_trial": trial_id, "v_time": results_.time}
     values.update(v_metrics=results_.reports[-1][2], v_count=n, v_value=results_.best)
     update = sql.result_updates[None if results_.best is None else study.modes[0]]
-    count = _update_returning(cursor, sql.returning, update, sql.read_num_results, values)
+    count = _update_returning(conn, sql.returning, update, sql.read_num_results, values)
     if count is None:
         raise _no_such_trial(study, results_.first, EventKind.RESULT, trial_id)
     for j, (i, t, text) in enumerate(results_.reports):
@@ -369,38 +315,13 @@ def _no_such_trial(study: Study, i: int, kind: EventKind, trial_id: int) -> Valu
     )
 
 
-_NEW_TRIAL_KEYS = (
-    "study_id",
-    "trial_id",
-    "config",
-    "status",
-    "num_results",
-    "created_time",
-    "updated_time",
-)
-
-
 def _insert_trial(
-    conn: Connection,
-    cursor: Any,
-    sql: _Statements,
-    study: Study,
-    trial_id: int,
-    config: str,
-    t: float,
+    conn: Connection, sql: _Statements, study: Study, trial_id: int, config: str, t: float
 ) -> None:
-    row = {
-        "study_id": study.study_id,
-        "trial_id": trial_id,
-        "config": config,
-        "status": "pending",
-        "num_results": 0,
-        "created_time": t,
-        "updated_time": t,
-    }
+    row = {"study_id": study.study_id, "trial_id": trial_id, "config": config, "time": t}
     try:
-        _execute(cursor, sql.insert_trial, row)
-    except conn.dialect.loaded_dbapi.IntegrityError:
+        conn.execute(sql.insert_trial, row)
+    except conn.integrity_error:
         raise ValueError(
             f"a 'trial_created' event for trial {trial_id} of study {study.name!r}, but that "
             "trial already exists; trial ids are unique within a study (nothing of this batch "
@@ -435,18 +356,11 @@ def read_events(
     kind) and a gap in the sequence numbers (a deleted row; checked against the study's
     ``last_seq``) raise :class:`StoreCorruptedError` naming the store ``where``, the study and
     the rows. The good case costs one JSON parse for all payloads and no pass over the seqs."""
-    last_seq = conn.execute(_LAST_SEQ_OF, {"k_study": study.study_id}).scalar_one_or_none()
+    values = {"k_study": study.study_id, "k_after": after_seq, "k_limit": limit}
+    last_seq = conn.scalar(_LAST_SEQ_OF, values)
     if last_seq is None:  # the study was deleted
         return []
-    e = events.c
-    query = (
-        sa.select(e.seq, e.trial_id, e.kind, e.time, e.payload)
-        .where(e.study_id == study.study_id, e.seq > after_seq)
-        .order_by(e.seq)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = conn.execute(query).all()
+    rows = conn.all(_READ if limit is None else _READ + " LIMIT :k_limit", values)
     _check_seqs(rows, study, where, after_seq, limit, last_seq)
     try:
         payloads = json.loads("[" + ",".join(row[4] for row in rows) + "]")  # one parse for all
@@ -464,7 +378,11 @@ def read_events(
         ) from None
 
 
-_LAST_SEQ_OF = sa.select(studies.c.last_seq).where(studies.c.id == bindparam("k_study"))
+_LAST_SEQ_OF = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
+_READ = (
+    'SELECT seq, trial_id, kind, "time", payload FROM tunesmith_events '
+    "WHERE study_id = :k_study AND seq > :k_after ORDER BY seq"
+)
 
 
 def _row_problem(row: Any) -> str | None:

@@ -32,10 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
-from tunesmith.store.schema import owners
+from tunesmith.store.db import Connection, Database
 
 logger = logging.getLogger("tunesmith")
 
@@ -117,9 +114,24 @@ _HELD: set[str] = set()
 def _now(conn: Connection) -> float:
     """Seconds since the epoch by the database server's clock (PostgreSQL), else this
     machine's (SQLite lives on this machine)."""
-    if conn.dialect.name == "postgresql":
-        return float(conn.execute(sa.select(sa.func.extract("epoch", sa.func.now()))).scalar())
+    if conn.dialect.now is not None:
+        return float(conn.scalar(conn.dialect.now))
     return time.time()
+
+
+_COLUMNS = "token, host, machine, pid, pid_start, since, heartbeat"
+_HOLDER = f"SELECT {_COLUMNS} FROM tunesmith_owners WHERE study_id = :k_study"
+_INSERT = (
+    f"INSERT INTO tunesmith_owners (study_id, {_COLUMNS}) VALUES (:k_study, :token, :host, "
+    ":machine, :pid, :pid_start, :since, :heartbeat)"
+)
+_TAKE = (
+    "UPDATE tunesmith_owners SET token = :token, host = :host, machine = :machine, pid = :pid, "
+    "pid_start = :pid_start, since = :since, heartbeat = :heartbeat WHERE study_id = :k_study"
+)
+_MINE = "WHERE study_id = :k_study AND token = :k_token"
+_BEAT = f"UPDATE tunesmith_owners SET heartbeat = :now {_MINE}"
+_RELEASE = f"DELETE FROM tunesmith_owners {_MINE}"
 
 
 @dataclass(frozen=True)
@@ -143,8 +155,8 @@ class _Holder:
 class Lease:
     """A driver's ownership of one study; renewed by a daemon thread until :meth:`release`."""
 
-    def __init__(self, writer: Engine, study_id: int, study_name: str, where: str):
-        self._writer = writer
+    def __init__(self, db: Database, study_id: int, study_name: str, where: str):
+        self._db = db
         self.study_id, self.study_name, self._where = study_id, study_name, where
         self.token = secrets.token_hex(16)
         self.host, self.machine, self.pid, self.pid_start = identity()
@@ -157,10 +169,10 @@ class Lease:
         """Take the study, or raise :class:`StudyLockedError` naming its live owner."""
         for attempt in range(2):  # a concurrent first insert loses on the primary key: retry
             try:
-                with self._writer.begin() as conn:
+                with self._db.transaction(write=True) as conn:
                     self._take(conn, stale_after)
                 break
-            except sa.exc.IntegrityError:
+            except self._db.integrity_error:
                 if attempt:
                     raise
         _HELD.add(self.token)
@@ -177,12 +189,7 @@ class Lease:
 
     def _check(self, conn: Connection, stale_after: float) -> tuple[bool, str | None]:
         """:meth:`check_free`, and whether the study has an owner row at all."""
-        o = owners.c
-        row = conn.execute(
-            sa.select(o.token, o.host, o.machine, o.pid, o.pid_start, o.since, o.heartbeat)
-            .where(o.study_id == self.study_id)
-            .with_for_update()
-        ).first()
+        row = conn.first(_HOLDER + conn.dialect.for_update, {"k_study": self.study_id})
         if row is None:
             return False, None
         if row[0] == self.token:
@@ -200,10 +207,10 @@ class Lease:
         return True, gone
 
     def _take(self, conn: Connection, stale_after: float) -> None:
-        o = owners.c
         exists, gone = self._check(conn, stale_after)
         now = _now(conn)
         values = {
+            "k_study": self.study_id,
             "token": self.token,
             "host": self.host,
             "machine": self.machine,
@@ -213,10 +220,10 @@ class Lease:
             "heartbeat": now,
         }
         if not exists:
-            conn.execute(owners.insert().values(study_id=self.study_id, **values))
+            conn.execute(_INSERT, values)
             return
         logger.info("taking over study %r from a driver that is gone (%s)", self.study_name, gone)
-        conn.execute(owners.update().where(o.study_id == self.study_id).values(**values))
+        conn.execute(_TAKE, values)
 
     def _gone(self, holder: _Holder, now: float, stale_after: float) -> str:
         """Why ``holder`` no longer runs the study, or ``""`` if it may."""
@@ -233,16 +240,11 @@ class Lease:
 
     # -- keeping it ---------------------------------------------------------------------------
     def _beat(self) -> None:
-        o = owners.c
-        beat = (
-            owners.update()
-            .where(o.study_id == self.study_id, o.token == self.token)
-            .values(heartbeat=sa.bindparam("now"))
-        )
+        mine = {"k_study": self.study_id, "k_token": self.token}
         while not self._stop.wait(HEARTBEAT_INTERVAL):
             try:
-                with self._writer.begin() as conn:
-                    matched = conn.execute(beat, {"now": _now(conn)}).rowcount
+                with self._db.transaction(write=True) as conn:
+                    matched = conn.execute(_BEAT, {**mine, "now": _now(conn)}).rowcount
             except Exception as err:  # the store is unreachable for now: try again later
                 logger.warning("heartbeat of study %r failed: %s", self.study_name, err)
                 continue
@@ -261,12 +263,9 @@ class Lease:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
-        o = owners.c
         try:
-            with self._writer.begin() as conn:
-                conn.execute(
-                    owners.delete().where(o.study_id == self.study_id, o.token == self.token)
-                )
+            with self._db.transaction(write=True) as conn:
+                conn.execute(_RELEASE, {"k_study": self.study_id, "k_token": self.token})
         except Exception as err:  # a stale row is taken over by the next driver anyway
             logger.warning("could not release study %r: %s", self.study_name, err)
 

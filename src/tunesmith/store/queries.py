@@ -14,11 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from tunesmith.ranking import DEFAULT_SCOPE, check_scope, pareto_ranked, per_trial, ranked
-from tunesmith.store.schema import results, trials
+from tunesmith.store.db import Connection
 from tunesmith.store.study import Study
 from tunesmith.trial import check_metric_mode
 
@@ -37,48 +34,53 @@ EXPORT_FORMATS = ("csv", "parquet", "json")
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
 PYARROW_INSTALL = 'pip install "tunesmith[parquet]"'
 
-_T = trials.c
-_R = results.c
 _TRIAL_COLUMNS = (
-    _T.trial_id,
-    _T.status,
-    _T.config,
-    _T.last_result,
-    _T.num_results,
-    _T.failure_reason,
-    _T.failure_detail,
-    _T.best_value,
-    _T.created_time,
-    _T.started_time,
-    _T.ended_time,
-    _T.updated_time,
+    "trial_id",
+    "status",
+    "config",
+    "last_result",
+    "num_results",
+    "failure_reason",
+    "failure_detail",
+    "best_value",
+    "created_time",
+    "started_time",
+    "ended_time",
+    "updated_time",
 )
+_TRIALS = f"SELECT {', '.join(_TRIAL_COLUMNS)} FROM tunesmith_trials WHERE study_id = :k_study"
+_RECORDS = (
+    "SELECT r.trial_id, t.status, t.config, r.metrics FROM tunesmith_results r "
+    "JOIN tunesmith_trials t ON t.study_id = r.study_id AND t.trial_id = r.trial_id "
+    "WHERE r.study_id = :k_study ORDER BY r.seq"
+)
+_REPORTS = "SELECT trial_id, metrics FROM tunesmith_results WHERE study_id = :k_study"
 
 
-def _trial_dict(row: Any) -> dict[str, Any]:
-    out = dict(row._mapping)
+def _trial_dict(row: tuple) -> dict[str, Any]:
+    out = dict(zip(_TRIAL_COLUMNS, row, strict=True))
     out["config"] = json.loads(out["config"])
     if out["last_result"] is not None:
         out["last_result"] = json.loads(out["last_result"])
     return out
 
 
+def _ids(trial_ids: Iterable[int]) -> str:
+    """`` AND trial_id IN (1, 2)``: the ids are ints read from the store, written into the
+    statement (a list of parameters could pass SQLite's limit on their number)."""
+    return f" AND trial_id IN ({', '.join(str(int(tid)) for tid in trial_ids)})"
+
+
 def trial_dicts(conn: Connection, study_id: int) -> list[dict[str, Any]]:
     """One dict per trial, by trial id."""
-    query = sa.select(*_TRIAL_COLUMNS).where(_T.study_id == study_id).order_by(_T.trial_id)
-    return [_trial_dict(row) for row in conn.execute(query)]
+    rows = conn.all(_TRIALS + " ORDER BY trial_id", {"k_study": study_id})
+    return [_trial_dict(row) for row in rows]
 
 
 def records(conn: Connection, study_id: int) -> list[dict[str, Any]]:
     """One flat dict per report, in report order: trial id, status, config, metrics (a metric
     named like a config key wins)."""
-    query = (
-        sa.select(_R.trial_id, _T.status, _T.config, _R.metrics)
-        .join(trials, (_T.study_id == _R.study_id) & (_T.trial_id == _R.trial_id))
-        .where(_R.study_id == study_id)
-        .order_by(_R.seq)
-    )
-    rows = conn.execute(query).all()
+    rows = conn.all(_RECORDS, {"k_study": study_id})
     configs: dict[int, dict[str, Any]] = {}
     out = []
     for (trial_id, status, config, _), metrics in zip(
@@ -128,12 +130,12 @@ def best_trials(
             )
         mode = study.modes[study.metrics.index(metric)]
     check_metric_mode(metric, mode)
-    base = sa.select(*_TRIAL_COLUMNS).where(_T.study_id == study.study_id)
+    key = {"k_study": study.study_id, "k": k}
     primary = (metric, mode) == (study.metrics[0], study.modes[0])
     if scope == "all" and primary and constraint_attr is None:  # materialized per append
-        order = _T.best_value.asc() if mode == "min" else _T.best_value.desc()
-        query = base.where(_T.best_value.is_not(None)).order_by(order, _T.trial_id).limit(k)
-        rows = [_trial_dict(row) for row in conn.execute(query)]
+        order = "ASC" if mode == "min" else "DESC"
+        query = f"{_TRIALS} AND best_value IS NOT NULL ORDER BY best_value {order}, trial_id"
+        rows = [_trial_dict(row) for row in conn.all(query + " LIMIT :k", key)]
         return [{**trial, "value": trial["best_value"]} for trial in rows]
     trials: dict[int, dict[str, Any]] | None = None
     if scope == "last":  # each trial's last report is stored with it
@@ -148,8 +150,8 @@ def best_trials(
     if not top:
         return []
     if trials is None:
-        query = base.where(_T.trial_id.in_(top))
-        trials = {row.trial_id: _trial_dict(row) for row in conn.execute(query)}
+        found = [_trial_dict(row) for row in conn.all(_TRIALS + _ids(top), key)]
+        trials = {trial["trial_id"]: trial for trial in found}
     return [{**trials[tid], "value": float(chosen[tid][1][metric])} for tid in top]
 
 
@@ -181,10 +183,8 @@ def _reports(
 ) -> list[tuple[int, dict[str, Any]]]:
     """``(trial_id, metrics)`` of the study's reports (of ``trial_ids`` only, unless None), in
     report order."""
-    query = sa.select(_R.trial_id, _R.metrics).where(_R.study_id == study.study_id)
-    if trial_ids is not None:
-        query = query.where(_R.trial_id.in_(trial_ids))
-    rows = conn.execute(query.order_by(_R.seq)).all()
+    query = _REPORTS if trial_ids is None else _REPORTS + _ids(trial_ids)
+    rows = conn.all(query + " ORDER BY seq", {"k_study": study.study_id})
     return list(zip((r[0] for r in rows), parse_many(r[1] for r in rows), strict=True))
 
 

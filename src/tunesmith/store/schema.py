@@ -4,107 +4,73 @@
 ``tunesmith_results`` are materialized from it in the same transaction as each append, so queries
 never replay the journal. JSON columns are plain text written by :mod:`json` (portable, and NaN
 or infinite metrics survive the round trip).
+
+The tables are written once, as ``CREATE TABLE`` text whose few database-specific types come
+from the :class:`~tunesmith.store.db.Dialect` (``{study_id}``, ``{serial}``, ``{double}``).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
+from tunesmith.store.db import Connection, Database, Dialect
 from tunesmith.store.errors import StoreCorruptedError
 
-__all__ = ["SCHEMA_VERSION", "SchemaVersionError", "ensure_schema"]
+__all__ = ["CORE_TABLES", "SCHEMA_VERSION", "TABLES", "SchemaVersionError", "ensure_schema"]
 
 #: the version of the tables below; a store written with another version is refused on open
 SCHEMA_VERSION = 1
 
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER keys
+_STUDY_FK = "FOREIGN KEY (study_id) REFERENCES tunesmith_studies (id)"
 
-metadata = sa.MetaData()
+#: each table's columns and constraints, in the order they are created
+TABLES = {
+    "tunesmith_meta": '"key" VARCHAR(64) NOT NULL, value TEXT NOT NULL, PRIMARY KEY ("key")',
+    "tunesmith_studies": (
+        "id {serial}, name VARCHAR(128) NOT NULL, created_time {double} NOT NULL, "
+        "config_space TEXT NOT NULL, scheduler_spec TEXT NOT NULL, "
+        "metric TEXT NOT NULL, "  # JSON: a name or a list of names
+        "mode TEXT NOT NULL, "  # JSON: "min"/"max" or a list of them
+        "seed BIGINT, metadata TEXT NOT NULL, last_seq BIGINT NOT NULL, UNIQUE (name)"
+    ),
+    "tunesmith_events": (
+        "study_id {study_id} NOT NULL, seq BIGINT NOT NULL, trial_id BIGINT, "
+        'kind VARCHAR(32) NOT NULL, "time" {double} NOT NULL, payload TEXT NOT NULL, '
+        f"PRIMARY KEY (study_id, seq), {_STUDY_FK}"
+    ),
+    "tunesmith_trials": (
+        "study_id {study_id} NOT NULL, trial_id BIGINT NOT NULL, config TEXT NOT NULL, "
+        "status VARCHAR(16) NOT NULL, last_result TEXT, num_results INTEGER NOT NULL, "
+        "best_value {double}, "  # of the study's first metric
+        "failure_reason TEXT, failure_detail TEXT, created_time {double} NOT NULL, "
+        "started_time {double}, ended_time {double}, updated_time {double} NOT NULL, "
+        f"PRIMARY KEY (study_id, trial_id), {_STUDY_FK}"
+    ),
+    "tunesmith_results": (
+        "study_id {study_id} NOT NULL, "
+        "seq BIGINT NOT NULL, "  # the result event's
+        "trial_id BIGINT NOT NULL, "
+        "report_index INTEGER NOT NULL, "  # 0, 1, ... per trial
+        '"time" {double} NOT NULL, metrics TEXT NOT NULL, '
+        f"PRIMARY KEY (study_id, seq), {_STUDY_FK}"
+    ),
+    # the driver that runs each study (see tunesmith.store.owner); added to stores made before
+    # it when they are opened
+    "tunesmith_owners": (
+        "study_id {study_id} NOT NULL, token VARCHAR(64) NOT NULL, host TEXT NOT NULL, "
+        "machine TEXT NOT NULL, "  # the boot id: same host name, same boot
+        "pid BIGINT NOT NULL, "
+        "pid_start TEXT, "  # tells a reused pid from its holder
+        f"since {{double}} NOT NULL, heartbeat {{double}} NOT NULL, PRIMARY KEY (study_id), "
+        f"{_STUDY_FK}"
+    ),
+}
 
-meta = sa.Table(
-    "tunesmith_meta",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-
-studies = sa.Table(
-    "tunesmith_studies",
-    metadata,
-    sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(128), nullable=False, unique=True),
-    sa.Column("created_time", sa.Double, nullable=False),
-    sa.Column("config_space", sa.Text, nullable=False),
-    sa.Column("scheduler_spec", sa.Text, nullable=False),
-    sa.Column("metric", sa.Text, nullable=False),  # JSON: a name or a list of names
-    sa.Column("mode", sa.Text, nullable=False),  # JSON: "min"/"max" or a list of them
-    sa.Column("seed", sa.BigInteger, nullable=True),
-    sa.Column("metadata", sa.Text, nullable=False),
-    sa.Column("last_seq", sa.BigInteger, nullable=False, default=0),
-    sqlite_autoincrement=True,  # never reuse the id of a deleted study
-)
-
-
-def _study_fk() -> sa.ForeignKey:
-    return sa.ForeignKey("tunesmith_studies.id")
-
-
-events = sa.Table(
-    "tunesmith_events",
-    metadata,
-    sa.Column("study_id", _ID, _study_fk(), primary_key=True),
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("trial_id", sa.BigInteger, nullable=True),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("time", sa.Double, nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-)
-
-trials = sa.Table(
-    "tunesmith_trials",
-    metadata,
-    sa.Column("study_id", _ID, _study_fk(), primary_key=True),
-    sa.Column("trial_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("config", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("last_result", sa.Text, nullable=True),
-    sa.Column("num_results", sa.Integer, nullable=False),
-    sa.Column("best_value", sa.Double, nullable=True),  # of the study's first metric
-    sa.Column("failure_reason", sa.Text, nullable=True),
-    sa.Column("failure_detail", sa.Text, nullable=True),
-    sa.Column("created_time", sa.Double, nullable=False),
-    sa.Column("started_time", sa.Double, nullable=True),
-    sa.Column("ended_time", sa.Double, nullable=True),
-    sa.Column("updated_time", sa.Double, nullable=False),
-)
-
-results = sa.Table(
-    "tunesmith_results",
-    metadata,
-    sa.Column("study_id", _ID, _study_fk(), primary_key=True),
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),  # the result event's
-    sa.Column("trial_id", sa.BigInteger, nullable=False),
-    sa.Column("report_index", sa.Integer, nullable=False),  # 0, 1, ... per trial
-    sa.Column("time", sa.Double, nullable=False),
-    sa.Column("metrics", sa.Text, nullable=False),
-    sa.Index("ix_tunesmith_results_trial", "study_id", "trial_id", "report_index", unique=True),
-)
-
-#: the driver that runs each study (see :mod:`tunesmith.store.owner`); added to stores made
-#: before it when they are opened
-owners = sa.Table(
-    "tunesmith_owners",
-    metadata,
-    sa.Column("study_id", _ID, _study_fk(), primary_key=True),
-    sa.Column("token", sa.String(64), nullable=False),
-    sa.Column("host", sa.Text, nullable=False),
-    sa.Column("machine", sa.Text, nullable=False),  # the boot id: same host name, same boot
-    sa.Column("pid", sa.BigInteger, nullable=False),
-    sa.Column("pid_start", sa.Text, nullable=True),  # tells a reused pid from its holder
-    sa.Column("since", sa.Double, nullable=False),
-    sa.Column("heartbeat", sa.Double, nullable=False),
-)
+#: created with (after) their table
+_INDEXES = {
+    "tunesmith_results": (
+        "CREATE UNIQUE INDEX IF NOT EXISTS ix_tunesmith_results_trial "
+        "ON tunesmith_results (study_id, trial_id, report_index)"
+    ),
+}
 
 _VERSION_KEY = "schema_version"
 _PG_LOCK_KEY = 0x74756E65  # "tune": serializes concurrent schema creation on PostgreSQL
@@ -117,7 +83,26 @@ class SchemaVersionError(RuntimeError):
 #: the tables every store made by this schema version has had from the start: one of them missing
 #: from a store made before is damage (re-creating it empty would lose its data), while a table
 #: added later to this schema version is created when missing
-CORE_TABLES = frozenset(table.name for table in (meta, studies, events, trials, results))
+CORE_TABLES = frozenset(
+    (
+        "tunesmith_meta",
+        "tunesmith_studies",
+        "tunesmith_events",
+        "tunesmith_trials",
+        "tunesmith_results",
+    )
+)
+
+
+def create_statements(dialect: Dialect) -> list[str]:
+    """The statements that create the tables (and indexes) that are missing."""
+    types = {"study_id": dialect.study_id, "serial": dialect.serial, "double": dialect.double}
+    out = []
+    for name, columns in TABLES.items():
+        out.append(f"CREATE TABLE IF NOT EXISTS {name} ({columns.format(**types)})")
+        if name in _INDEXES:
+            out.append(_INDEXES[name])
+    return out
 
 
 def _check_version(conn: Connection, where: str) -> bool:
@@ -125,11 +110,11 @@ def _check_version(conn: Connection, where: str) -> bool:
     :class:`SchemaVersionError` if they are of another version, and
     :class:`StoreCorruptedError` if the store was made before (it has its schema version, or
     some of its core tables) but a core table is missing."""
-    names = set(sa.inspect(conn).get_table_names())
+    names = {row[0] for row in conn.all(conn.dialect.table_names)}
     found = None
-    if meta.name in names:
-        query = sa.select(meta.c.value).where(meta.c.key == _VERSION_KEY)
-        found = conn.execute(query).scalar_one_or_none()
+    if "tunesmith_meta" in names:
+        query = 'SELECT value FROM tunesmith_meta WHERE "key" = :key'
+        found = conn.scalar(query, {"key": _VERSION_KEY})
     if found is not None and found != str(SCHEMA_VERSION):
         raise SchemaVersionError(
             f"the store at {where} has schema version {found}, but this tunesmith reads schema "
@@ -144,22 +129,23 @@ def _check_version(conn: Connection, where: str) -> bool:
             "would lose the studies' journals). Restore the store from a backup, or use another "
             "database"
         )
-    return found is not None and names.issuperset(metadata.tables)
+    return found is not None and names.issuperset(TABLES)
 
 
-def ensure_schema(engine: Engine, writer: Engine, where: str) -> None:
+def ensure_schema(db: Database, where: str) -> None:
     """Check the schema version; create the tables if missing. Creation runs in a write
     transaction (on PostgreSQL also under an advisory lock), so two processes opening a new
     store at once do not race; opening an existing store only reads."""
-    with engine.connect() as conn:
+    with db.transaction() as conn:
         if _check_version(conn, where):
             return
-    with writer.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+    with db.transaction(write=True) as conn:
+        if conn.dialect.schema_lock is not None:
+            conn.execute(conn.dialect.schema_lock, {"key": _PG_LOCK_KEY})
         if _check_version(conn, where):
             return
-        metadata.create_all(conn, checkfirst=True)
-        exists = conn.execute(sa.select(meta.c.key).where(meta.c.key == _VERSION_KEY)).first()
-        if exists is None:
-            conn.execute(meta.insert().values(key=_VERSION_KEY, value=str(SCHEMA_VERSION)))
+        for statement in create_statements(conn.dialect):
+            conn.execute(statement)
+        version = {"key": _VERSION_KEY, "value": str(SCHEMA_VERSION)}
+        if conn.first('SELECT "key" FROM tunesmith_meta WHERE "key" = :key', version) is None:
+            conn.execute('INSERT INTO tunesmith_meta ("key", value) VALUES (:key, :value)', version)

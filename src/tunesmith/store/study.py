@@ -117,9 +117,8 @@ def study_row(
     }
 
 
-def study_from_row(row: Any) -> Study:
-    """A :class:`Study` from a row (or a dict) of the studies table."""
-    m = row if isinstance(row, Mapping) else row._mapping
+def study_from_row(m: Mapping[str, Any]) -> Study:
+    """A :class:`Study` from a row of the studies table, as a dict by column name."""
     return Study(
         name=m["name"],
         study_id=m["id"],

@@ -18,10 +18,11 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from tunesmith.store import (
     SCHEMA_VERSION,
@@ -31,9 +32,10 @@ from tunesmith.store import (
     StudyExistsError,
     StudyNotFoundError,
 )
-from tunesmith.store.schema import meta, results
+from tunesmith.store.db import Connection
+from tunesmith.store.engine import open_database, parse_url
 
-__all__ = ["StoreContract", "replay"]
+__all__ = ["StoreContract", "replay", "separate_transaction"]
 
 SPACE_JSON = '{"lr": {"type": "loguniform", "lower": 1e-05, "upper": 0.1}}'
 SPEC = {"class": "tunesmith.schedulers.fifo.FIFOScheduler", "args": {"metric": "loss"}}
@@ -65,6 +67,18 @@ def trial_events(trial_id: int, losses: list[float], *, end: str = "trial_comple
     elif end:
         out.append(Event(end, trial_id=trial_id))
     return out
+
+
+@contextmanager
+def separate_transaction(store: Store, *, write: bool = False) -> Iterator[Connection]:
+    """A transaction on ``store``'s database through a connection of its own, as another
+    process (or a hand edit) would make; statements are SQL text with ``:name`` parameters."""
+    db = open_database(parse_url(store.url), synchronous="normal", busy_timeout=30.0)
+    try:
+        with db.transaction(write=write) as conn:
+            yield conn
+    finally:
+        db.close()
 
 
 def replay(events: list[Event]) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
@@ -113,16 +127,12 @@ def check_consistent(store: Store, name: str) -> list[Event]:
     assert got == expected
     assert store.records(name) == records
     study = store.get_study(name)
-    engine = sa.create_engine(store.url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(results.c.trial_id, results.c.report_index, results.c.seq)
-                .where(results.c.study_id == study.study_id)
-                .order_by(results.c.seq)
-            ).all()
-    finally:
-        engine.dispose()
+    with separate_transaction(store) as conn:
+        rows = conn.all(
+            "SELECT trial_id, report_index, seq FROM tunesmith_results WHERE study_id = :study "
+            "ORDER BY seq",
+            {"study": study.study_id},
+        )
     assert [seq for _, _, seq in rows] == [ev.seq for ev in events if ev.kind == "result"]
     counts: dict[int, int] = {}
     for trial_id, report_index, _ in rows:  # 0, 1, 2, ... per trial, in journal order
@@ -493,14 +503,8 @@ class StoreContract:
         store = self.make_store(tmp_path)
         url = store.url
         store.close()
-        engine = sa.create_engine(url)
-        try:
-            with engine.begin() as conn:
-                conn.execute(
-                    meta.update().where(meta.c.key == "schema_version").values(value="999")
-                )
-        finally:
-            engine.dispose()
+        with separate_transaction(store, write=True) as conn:
+            conn.execute("UPDATE tunesmith_meta SET value = '999' WHERE \"key\" = 'schema_version'")
         pattern = (
             f"has schema version 999, but this tunesmith reads schema version {SCHEMA_VERSION}"
         )

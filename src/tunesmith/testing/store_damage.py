@@ -4,9 +4,10 @@
         def make_store(self, tmp_path):
             return Store(f"sqlite:///{tmp_path / 'store.db'}")
 
-Each test damages the store's tables through SQLAlchemy, as a stray tool, a bad restore or a
-hand edit would, and checks that the store refuses with :class:`StoreCorruptedError` naming the
-store, the study and the rows (or tables), and writes nothing into the damaged study.
+Each test damages the store's tables through a connection of its own, as a stray tool, a bad
+restore or a hand edit would, and checks that the store refuses with
+:class:`StoreCorruptedError` naming the store, the study and the rows (or tables), and writes
+nothing into the damaged study.
 """
 
 from __future__ import annotations
@@ -14,43 +15,47 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from tunesmith.store import Store, StoreCorruptedError
 from tunesmith.store.engine import display_url, parse_url
-from tunesmith.store.schema import events, results, studies
-from tunesmith.testing.store_contract import check_consistent, new_study, trial_events
+from tunesmith.testing.store_contract import (
+    check_consistent,
+    new_study,
+    separate_transaction,
+    trial_events,
+)
 
 __all__ = ["StoreDamageContract"]
 
 
-def _damage(store: Store, *statements: sa.Executable) -> None:
-    """Run ``statements`` on the store's database from a separate engine."""
-    engine = sa.create_engine(store.url)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(statement)
-    finally:
-        engine.dispose()
+def _damage(store: Store, *statements: str, **values) -> None:
+    """Run ``statements`` (with the parameters ``values``) on the store's database, in one
+    transaction of a connection of their own."""
+    with separate_transaction(store, write=True) as conn:
+        for statement in statements:
+            conn.execute(statement, values)
 
 
 def _where(store: Store) -> str:
     return re.escape(display_url(parse_url(store.url)))
 
 
-def _row(study, seq: int):
-    return (events.c.study_id == study.study_id) & (events.c.seq == seq)
+def _set_event(seq: int, column: str, value: str) -> str:
+    """An update of the column of the journal row ``seq`` of the study ``:study`` to the
+    parameter ``:<value>``."""
+    where = f"WHERE study_id = :study AND seq = {seq}"
+    return f"UPDATE tunesmith_events SET {column} = :{value} {where}"
+
+
+def _delete_event(seq: int) -> str:
+    return f"DELETE FROM tunesmith_events WHERE study_id = :study AND seq = {seq}"
 
 
 def _last_seq(store: Store, study) -> int:
-    engine = sa.create_engine(store.url)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(studies.c.last_seq).where(studies.c.id == study.study_id)
-            return conn.execute(query).scalar_one()
-    finally:
-        engine.dispose()
+    with separate_transaction(store) as conn:
+        return conn.scalar(
+            "SELECT last_seq FROM tunesmith_studies WHERE id = :study", {"study": study.study_id}
+        )
 
 
 class StoreDamageContract:
@@ -71,10 +76,15 @@ class StoreDamageContract:
         store, study, intact = self._two_studies(tmp_path)
         _damage(
             store,
-            events.update().where(_row(study, 3)).values(payload='{"step": 1, "loss": 2.0'),
-            events.update().where(_row(study, 4)).values(payload="[1, 2]"),
-            events.update().where(_row(study, 5)).values(kind="resutl"),
-            events.update().where(_row(study, 6)).values(payload='{"a": 1},{"b": 2}'),
+            _set_event(3, "payload", "cut"),
+            _set_event(4, "payload", "array"),
+            _set_event(5, "kind", "typo"),
+            _set_event(6, "payload", "two"),
+            study=study.study_id,
+            cut='{"step": 1, "loss": 2.0',
+            array="[1, 2]",
+            typo="resutl",
+            two='{"a": 1},{"b": 2}',
         )
         pattern = (
             rf"the store at {_where(store)} is damaged: the journal of study '{study.name}' has "
@@ -95,7 +105,7 @@ class StoreDamageContract:
 
     def test_an_event_of_a_trial_without_trial_id_is_named(self, tmp_path):
         store, study, _ = self._two_studies(tmp_path)
-        _damage(store, events.update().where(_row(study, 2)).values(trial_id=None))
+        _damage(store, _set_event(2, "trial_id", "none"), study=study.study_id, none=None)
         with pytest.raises(
             StoreCorruptedError, match=r"seq 2 \('trial_started', trial None\): a 'trial_started'"
         ):
@@ -105,10 +115,11 @@ class StoreDamageContract:
         store, study, intact = self._two_studies(tmp_path)
         _damage(
             store,
-            results.delete().where((results.c.study_id == study.study_id) & (results.c.seq == 3)),
-            events.delete().where(_row(study, 3)),
-            events.delete().where(_row(study, 4)),
-            events.delete().where(_row(study, 6)),
+            "DELETE FROM tunesmith_results WHERE study_id = :study AND seq = 3",
+            _delete_event(3),
+            _delete_event(4),
+            _delete_event(6),
+            study=study.study_id,
         )
         pattern = (
             rf"the store at {_where(store)} is damaged: the journal of study '{study.name}' is "
@@ -125,7 +136,7 @@ class StoreDamageContract:
 
     def test_a_missing_last_event_is_named_and_not_appended_to(self, tmp_path):
         store, study, intact = self._two_studies(tmp_path)
-        _damage(store, events.delete().where(_row(study, 7)))
+        _damage(store, _delete_event(7), study=study.study_id)
         with pytest.raises(
             StoreCorruptedError,
             match=rf"study '{study.name}' is missing the events with seq 7 \(it should hold "
@@ -146,7 +157,7 @@ class StoreDamageContract:
 
     def test_events_beyond_the_last_seq_are_named(self, tmp_path):
         store, study, _ = self._two_studies(tmp_path)
-        _damage(store, events.update().where(_row(study, 7)).values(seq=9))
+        _damage(store, _set_event(7, "seq", "nine"), study=study.study_id, nine=9)
         with pytest.raises(
             StoreCorruptedError,
             match=r"is missing the events with seq 7 \(it should hold seq 1 to 7\) and holds "
@@ -161,16 +172,13 @@ class StoreDamageContract:
         store, study, _ = self._two_studies(tmp_path)
         url = store.url
         store.close()
-        _damage(store, *(sa.text(f"DROP TABLE {name}") for name in dropped))
+        _damage(store, *(f"DROP TABLE {name}" for name in dropped))
         pattern = (
             rf"the store at {_where(store)} is damaged: its table\(s\) {', '.join(dropped)} are "
             r"missing, though the store was made before; tunesmith does not re-create them empty"
         )
         with pytest.raises(StoreCorruptedError, match=pattern):
             Store(url)
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as conn:
-                assert not set(dropped) & set(sa.inspect(conn).get_table_names())
-        finally:
-            engine.dispose()
+        with separate_transaction(store) as conn:
+            names = {row[0] for row in conn.all(conn.dialect.table_names)}
+        assert not set(dropped) & names

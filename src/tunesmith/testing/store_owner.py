@@ -4,10 +4,10 @@
         def make_store(self, tmp_path):
             return Store(f"sqlite:///{tmp_path / 'store.db'}")
 
-Other drivers are played by owner rows written from a separate engine, as another process or
-machine would leave them: a live one (refused, named), a dead process on this machine and a
-silent one elsewhere (both taken over at once), and a takeover of a live lease (its next append
-is refused and writes nothing).
+Other drivers are played by owner rows written through a connection of their own, as another
+process or machine would leave them: a live one (refused, named), a dead process on this machine
+and a silent one elsewhere (both taken over at once), and a takeover of a live lease (its next
+append is refused and writes nothing).
 """
 
 from __future__ import annotations
@@ -17,44 +17,43 @@ import sys
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from tunesmith.store import Event, OwnershipLostError, Store, StudyLockedError
 from tunesmith.store import owner as owner_module
-from tunesmith.store.schema import owners
 from tunesmith.testing.backend_contract import wait_until
-from tunesmith.testing.store_contract import new_study, trial_events
+from tunesmith.testing.store_contract import new_study, separate_transaction, trial_events
 
 __all__ = ["StoreOwnerContract"]
 
 
 def _write_owner(store: Store, study_id: int, **values) -> None:
-    engine = sa.create_engine(store.url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(owners.delete().where(owners.c.study_id == study_id))
-            row = {
-                "study_id": study_id,
-                "token": "someone-else",
-                "host": "other-host",
-                "machine": "other-boot",
-                "pid": 12345,
-                "pid_start": None,
-                "since": time.time() - 60,
-                "heartbeat": time.time(),
-            }
-            conn.execute(owners.insert().values({**row, **values}))
-    finally:
-        engine.dispose()
+    row = {
+        "study_id": study_id,
+        "token": "someone-else",
+        "host": "other-host",
+        "machine": "other-boot",
+        "pid": 12345,
+        "pid_start": None,
+        "since": time.time() - 60,
+        "heartbeat": time.time(),
+    }
+    row.update(values)
+    with separate_transaction(store, write=True) as conn:
+        conn.execute("DELETE FROM tunesmith_owners WHERE study_id = :study_id", row)
+        conn.execute(
+            f"INSERT INTO tunesmith_owners ({', '.join(row)}) VALUES "
+            f"({', '.join(':' + name for name in row)})",
+            row,
+        )
 
 
-def _owner_rows(store: Store) -> list:
-    engine = sa.create_engine(store.url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.select(owners)).all()
-    finally:
-        engine.dispose()
+_OWNER_COLUMNS = ("study_id", "token", "host", "machine", "pid", "pid_start", "since", "heartbeat")
+
+
+def _owner_rows(store: Store) -> list[dict]:
+    with separate_transaction(store) as conn:
+        rows = conn.all(f"SELECT {', '.join(_OWNER_COLUMNS)} FROM tunesmith_owners")
+    return [dict(zip(_OWNER_COLUMNS, row, strict=True)) for row in rows]
 
 
 def _dead_pid() -> int:
@@ -98,7 +97,7 @@ class StoreOwnerContract:
         with pytest.raises(StudyLockedError):
             store.acquire_study(study, stale_after=60)
         lease = store.acquire_study(study, stale_after=30)
-        assert [row.token for row in _owner_rows(store)] == [lease.token]
+        assert [row["token"] for row in _owner_rows(store)] == [lease.token]
         lease.release()
 
     def test_a_dead_driver_on_this_machine_is_taken_over_at_once(self, tmp_path):
@@ -179,7 +178,7 @@ class StoreOwnerContract:
             store.append(study, [Event("result", trial_id=0, payload={"loss": 1.0})])  # no owner
         finally:
             lease.release()
-        assert [row.token for row in _owner_rows(store)] == ["someone-else"]  # not ours to free
+        assert [row["token"] for row in _owner_rows(store)] == ["someone-else"]  # not ours to free
 
     def test_the_heartbeat_renews_the_lease_and_notices_a_takeover(self, tmp_path, monkeypatch):
         monkeypatch.setattr(owner_module, "HEARTBEAT_INTERVAL", 0.05)
@@ -187,8 +186,8 @@ class StoreOwnerContract:
         study = new_study(store)
         lease = store.acquire_study(study)
         try:
-            first = _owner_rows(store)[0].heartbeat
-            renewed = wait_until(lambda: _owner_rows(store)[0].heartbeat > first, 60)
+            first = _owner_rows(store)[0]["heartbeat"]
+            renewed = wait_until(lambda: _owner_rows(store)[0]["heartbeat"] > first, 60)
             assert renewed, "the heartbeat did not renew the lease within 60 s"
             _write_owner(store, study.study_id)
             assert wait_until(lambda: lease.lost, 60), "the lease did not notice the takeover"

@@ -1,0 +1,316 @@
+"""The store's connections: transactions of plain SQL text on SQLite or PostgreSQL.
+
+Every statement of the store is written once, as SQL text with ``:name`` parameters (which
+:mod:`sqlite3` takes as they are, and which are converted once to psycopg's ``%(name)s``), and
+runs on the driver's own cursor through :class:`Connection`. What differs between the two
+databases is in :class:`Dialect`, in one place.
+
+SQLite runs on the standard library's :mod:`sqlite3` alone, with a small pool of connections
+(SQLAlchemy costs a tenth of a second to import, more than a short study's whole run). Each
+connection is in WAL mode with the store's ``synchronous`` and ``busy_timeout`` and foreign keys
+on; it issues no BEGIN of its own: a write transaction starts with ``BEGIN IMMEDIATE``, which
+takes SQLite's write lock up front (waiting for it up to ``busy_timeout``), so a writer never
+fails halfway when another process committed since its first read.
+
+PostgreSQL takes its connections from a SQLAlchemy engine's pool (imported only for a PostgreSQL
+store), with pre-ping: a connection the server dropped while idle is replaced before a
+transaction starts, never retried after one (a retried commit could write a batch twice).
+
+A forked child never uses its parent's connections (SQLite's locks and a PostgreSQL session
+belong to the parent): it opens its own on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["POSTGRESQL", "SQLITE", "Connection", "Database", "Dialect"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the databases: every statement takes these pieces."""
+
+    name: str
+    #: UPDATE/INSERT ... RETURNING (SQLite from 3.35); without it the values are read back
+    returning: bool
+    #: row locks of a write transaction (SQLite's write lock already holds the whole database)
+    for_update: str
+    for_share: str
+    #: column types: the studies' ids (SQLite autoincrements INTEGER keys), a float
+    study_id: str
+    serial: str
+    double: str
+    #: the database server's clock in seconds since the epoch; None: this machine's
+    now: str | None
+    #: the names of the tables of the store's schema
+    table_names: str
+    #: a lock that serializes schema creation (PostgreSQL; SQLite's write lock does it)
+    schema_lock: str | None
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    returning=sqlite3.sqlite_version_info >= (3, 35),
+    for_update="",
+    for_share="",
+    study_id="INTEGER",
+    serial="INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",  # never reuse a deleted study's id
+    double="DOUBLE",
+    now=None,
+    table_names="SELECT name FROM sqlite_master WHERE type = 'table'",
+    schema_lock=None,
+)
+
+POSTGRESQL = Dialect(
+    name="postgresql",
+    returning=True,
+    for_update=" FOR UPDATE",
+    for_share=" FOR SHARE",
+    study_id="BIGINT",
+    serial="BIGSERIAL NOT NULL PRIMARY KEY",
+    double="DOUBLE PRECISION",
+    now="SELECT extract(epoch FROM now())",
+    table_names="SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+    schema_lock="SELECT pg_advisory_xact_lock(:key)",
+)
+
+
+class Connection:
+    """One transaction: statements with ``:name`` parameters, run on the driver's cursor."""
+
+    __slots__ = ("cursor", "dialect", "integrity_error")
+
+    def __init__(self, cursor: Any, dialect: Dialect, integrity_error: type[Exception]):
+        self.cursor = cursor
+        self.dialect = dialect
+        #: the driver's error for a violated key or constraint
+        self.integrity_error = integrity_error
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Run ``sql``; returns the cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
+        self.cursor.execute(sql, () if params is None else params)
+        return self.cursor
+
+    def executemany(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        self.cursor.executemany(sql, rows)
+
+    def first(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None without rows."""
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+
+@lru_cache(maxsize=512)
+def psycopg_text(sql: str) -> str:
+    """``sql`` with psycopg's parameters: ``:name`` -> ``%(name)s``, ``%`` -> ``%%``
+    (``::type`` casts are left alone)."""
+    return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+class _PostgresConnection(Connection):
+    __slots__ = ()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        self.cursor.execute(psycopg_text(sql), params or {})  # {}: "%%" is read as "%"
+        return self.cursor
+
+    def executemany(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        self.cursor.executemany(psycopg_text(sql), rows)
+
+
+class Database:
+    """A store's database: :meth:`transaction` gives a :class:`Connection` for one transaction,
+    committed when the block ends, rolled back if it raises. Safe to share between threads."""
+
+    def __init__(self, driver: _SQLite | _Postgres):
+        self._driver = driver
+        self.dialect: Dialect = driver.dialect
+        #: the errors a statement or a connection may raise (for translating them)
+        self.errors: tuple[type[BaseException], ...] = driver.errors
+        self.integrity_error: type[Exception] = driver.integrity_error
+        self._connection = (
+            _PostgresConnection if driver.dialect.name == "postgresql" else Connection
+        )
+        _DATABASES.add(self)
+
+    @contextmanager
+    def transaction(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Connection]:
+        """A transaction; ``write``: one that writes (on SQLite it takes the write lock first);
+        ``snapshot``: all of its statements see one snapshot (SQLite's transactions do; on
+        PostgreSQL it runs at REPEATABLE READ instead of READ COMMITTED)."""
+        driver = self._driver
+        raw, token = driver.checkout()
+        try:
+            cursor = raw.cursor()
+            try:
+                driver.begin(cursor, write=write, snapshot=snapshot)
+                yield self._connection(cursor, self.dialect, self.integrity_error)
+            finally:
+                cursor.close()  # first: SQLite commits no transaction with a statement under way
+            raw.commit()
+        except BaseException:
+            try:
+                raw.rollback()
+            except Exception:  # the connection is broken: never use it again
+                driver.discard(raw, token)
+            else:
+                driver.checkin(raw, token)
+            raise
+        driver.checkin(raw, token)
+
+    def close(self) -> None:
+        """Close the idle connections; those in use are closed when their transaction ends.
+        The database can still be used: it opens new ones."""
+        self._driver.close()
+
+
+class _SQLite:
+    """:mod:`sqlite3` connections to one file, kept for reuse (at most :data:`_IDLE` idle)."""
+
+    errors = (sqlite3.Error,)
+    integrity_error = sqlite3.IntegrityError
+
+    def __init__(self, path: str, *, synchronous: str, busy_timeout: float, dialect: Dialect):
+        self.path, self.busy_timeout, self.dialect = path, busy_timeout, dialect
+        self.pragmas = (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA synchronous={synchronous.upper()}",
+            f"PRAGMA busy_timeout={int(busy_timeout * 1000)}",
+            "PRAGMA foreign_keys=ON",
+        )
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._pid, self._generation = os.getpid(), 0
+
+    def checkout(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        with self._lock:
+            token = (self._pid, self._generation)
+            raw = self._idle.pop() if self._idle else None
+        return (self._connect() if raw is None else raw), token
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: the driver issues no BEGIN of its own (begin() does);
+        # check_same_thread=False: a connection serves one thread at a time, not always the same
+        raw = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            for pragma in self.pragmas:
+                raw.execute(pragma)
+        except BaseException:
+            raw.close()
+            raise
+        return raw
+
+    @staticmethod
+    def begin(cursor: sqlite3.Cursor, *, write: bool, snapshot: bool) -> None:
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def checkin(self, raw: sqlite3.Connection, token: tuple[int, int]) -> None:
+        with self._lock:
+            if token == (self._pid, self._generation) and len(self._idle) < _IDLE:
+                self._idle.append(raw)
+                return
+        self.discard(raw, token)
+
+    @staticmethod
+    def discard(raw: sqlite3.Connection, token: tuple[int, int]) -> None:
+        if token[0] == os.getpid():
+            raw.close()
+        else:  # the parent's: closing it here could disturb the parent's locks and WAL
+            _ORPHANS.append(raw)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._generation += 1
+        for raw in idle:
+            raw.close()
+
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        _ORPHANS.extend(self._idle)
+        self._idle = []
+        self._pid = os.getpid()
+
+
+#: idle connections kept per SQLite store
+_IDLE = 5
+#: a forked child's copies of its parent's connections: kept, never used nor closed
+_ORPHANS: list[Any] = []
+
+
+class _Postgres:
+    """Connections from a SQLAlchemy engine's pool, with pre-ping (see the module's doc)."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: Any):
+        import psycopg
+        import sqlalchemy as sa
+
+        self.errors = (psycopg.Error, sa.exc.DBAPIError)  # the pool wraps connect errors
+        self.integrity_error = psycopg.IntegrityError
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+
+    def checkout(self) -> tuple[Any, None]:
+        return self.engine.raw_connection(), None
+
+    @staticmethod
+    def begin(cursor: Any, *, write: bool, snapshot: bool) -> None:
+        # psycopg begins the transaction with its first statement: READ COMMITTED unless
+        if snapshot:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    @staticmethod
+    def checkin(raw: Any, token: None) -> None:
+        raw.close()  # back to the pool
+
+    @staticmethod
+    def discard(raw: Any, token: None) -> None:
+        with suppress(Exception):
+            raw.invalidate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def after_fork(self) -> None:
+        self.engine.dispose(close=False)
+
+
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_connections_after_fork() -> None:
+    for database in list(_DATABASES):
+        database._driver.after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
+
+
+def sqlite_database(path: str, *, synchronous: str, busy_timeout: float) -> Database:
+    """A SQLite file's :class:`Database` (the file is created on first use)."""
+    driver = _SQLite(path, synchronous=synchronous, busy_timeout=busy_timeout, dialect=SQLITE)
+    return Database(driver)
+
+
+def postgres_database(url: Any) -> Database:
+    """A PostgreSQL :class:`Database` for a SQLAlchemy URL (``postgresql+psycopg://``)."""
+    return Database(_Postgres(url))
