@@ -159,6 +159,23 @@ def test_the_searcher_splits_its_observations_by_fronts():
     assert sorted(good.tolist() + bad.tolist()) == list(range(10))
 
 
+def test_the_split_follows_the_values_not_only_their_count():
+    searcher = MOTPESearcher(
+        SPACE, metric=["f", "g"], gamma=0.5, num_min_data_points=2, random_seed=0
+    )
+    rng = np.random.default_rng(4)
+    for _ in range(10):
+        config = {"x": float(rng.random()), "y": float(rng.random())}
+        searcher.observe(config, {"f": config["x"], "g": config["y"]})
+    rows = searcher._rows[0]
+    good, _ = searcher._split(rows)
+    assert searcher._split(rows)[0] is good  # reused between two results
+    # as many rows, other values (a result removed and another added): split again
+    rows.y[:10] = rows.y[9::-1].copy()
+    again, _ = searcher._split(rows)
+    assert sorted(again.tolist()) == sorted((9 - good).tolist())
+
+
 def test_max_objectives_are_negated():
     def observe(searcher, sign):
         rng = np.random.default_rng(2)

@@ -97,8 +97,10 @@ def _subset_2d(pts: np.ndarray, k: int, ref: np.ndarray) -> list[int]:
     chosen: list[int] = []  # positions, in the order chosen
     taken: list[int] = []  # positions, sorted
     for _ in range(k):
-        best = np.flatnonzero(gains == gains.max())
-        p = int(best[np.argmin(order[best])])  # ties: the lowest index
+        p = int(gains.argmax())
+        if np.count_nonzero(gains == gains[p]) > 1:  # ties: the lowest index
+            best = np.flatnonzero(gains == gains[p])
+            p = int(best[np.argmin(order[best])])
         chosen.append(p)
         at = bisect_left(taken, p)
         left = taken[at - 1] if at else -1
@@ -209,8 +211,8 @@ class MOTPESearcher(KDESearcher):
         if num_init_random is None:
             num_init_random = 2 * self.num_min_data_points
         self.num_init_random = _check_int("num_init_random", num_init_random, 2)
-        # the last split: (the observations it was made of, how many, good, bad)
-        self._last_split: tuple[_Rows, int, np.ndarray, np.ndarray] | None = None
+        # the last split: (the objective values it was made of, good, bad)
+        self._last_split: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _score(self, metrics: Mapping[str, Any]) -> list[float]:  # type: ignore[override]
         """The objective values, each to be minimized (``"max"`` ones negated)."""
@@ -233,17 +235,17 @@ class MOTPESearcher(KDESearcher):
         return self.num_init_random
 
     def _split(self, rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
-        """Good (by :func:`good_observations`) and bad observations; the split is kept until
-        the level has a new observation."""
+        """Good (by :func:`good_observations`) and bad observations; the last split is reused
+        while the values it was made of are unchanged (suggestions between two results)."""
+        y = rows.y[: rows.n]
         cached = self._last_split
-        if cached is not None and cached[0] is rows and cached[1] == rows.n:
-            return cached[2], cached[3]
-        good = good_observations(rows.y[: rows.n], self._num_good(rows.n))
+        if cached is not None and np.array_equal(cached[0], y):
+            return cached[1], cached[2]
+        good = good_observations(y, self._num_good(rows.n))
         bad = np.ones(rows.n, dtype=bool)
         bad[good] = False
-        split = (rows, rows.n, good, np.flatnonzero(bad))
-        self._last_split = split
-        return split[2], split[3]
+        self._last_split = (y.copy(), good, np.flatnonzero(bad))
+        return good, self._last_split[2]
 
     def __repr__(self) -> str:
         return (
