@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.ranking import DEFAULT_SCOPE, check_scope
-from tunesmith.results import import_pandas
 from tunesmith.store import journal, queries
 from tunesmith.store.db import Connection
 from tunesmith.store.engine import (
@@ -283,6 +282,8 @@ class Store:
 
     def dataframe(self, study: Study | str):
         """:meth:`records` as a pandas DataFrame (needs ``tunesmith[pandas]``)."""
+        from tunesmith.results import import_pandas
+
         pandas = import_pandas()
         rows = self.records(study)
         names = queries.columns(rows)  # column by column: several times faster than row-wise

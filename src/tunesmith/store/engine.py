@@ -13,11 +13,9 @@ SQLAlchemy is imported for PostgreSQL URLs only.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
@@ -200,6 +198,8 @@ def open_database(url: Any, *, synchronous: str, busy_timeout: float) -> Databas
 
 
 def _psycopg_installed() -> bool:
+    import importlib.util
+
     return importlib.util.find_spec("psycopg") is not None
 
 
@@ -276,6 +276,8 @@ def _sqlite_path_problem(path: Path) -> str:
     folder = path.parent
     if not folder.is_dir():
         return f"its folder {folder} does not exist (was it removed?)"
+    import tempfile  # only when a store can not be opened: kept off the start-up path
+
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import socket
 import threading
 import time
@@ -158,7 +157,7 @@ class Lease:
     def __init__(self, db: Database, study_id: int, study_name: str, where: str):
         self._db = db
         self.study_id, self.study_name, self._where = study_id, study_name, where
-        self.token = secrets.token_hex(16)
+        self.token = os.urandom(16).hex()  # as secrets.token_hex, without its imports
         self.host, self.machine, self.pid, self.pid_start = identity()
         self.lost = False
         self._stop = threading.Event()
