@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+from _moasha_oracle import OracleFrontRung
 
 import tunesmith
 import tunesmith.schedulers.moasha as moasha_module
@@ -147,53 +148,84 @@ def test_linear_scalarization_priority_decides_as_asha_on_the_weighted_sum():
     assert run_rung(mo, points) == expected
 
 
-def sample(kind, rng, n):
+def sample(kind, rng, n, d=2):
     if kind == "grid":  # duplicates and ties on one objective
-        return rng.integers(0, 5, size=(n, 2)).astype(float)
-    if kind == "chain":  # one point per front
-        a = rng.random(n)
-        return np.c_[a, 2 * a]
+        return rng.integers(0, 5, size=(n, d)).astype(float)
+    if kind == "chain":  # perfectly correlated: one point per front
+        return np.repeat(rng.random((n, 1)), d, axis=1)
     if kind == "correlated":
-        a = rng.random(n)
-        return np.c_[a, a + 0.1 * rng.random(n)]
-    return rng.random((n, 2))
+        return rng.random((n, 1)) + 0.1 * rng.random((n, d))
+    if kind == "conflicting":  # one front
+        a = rng.random((n, 1))
+        return np.c_[a, 1 - a] if d == 2 else np.c_[a, rng.random((n, d - 2)), 1 - a]
+    return rng.random((n, d))
 
 
-@pytest.mark.parametrize("kind", ["uniform", "grid", "chain", "correlated"])
+def oracle_decisions(points, quantile):
+    """Go-on decisions of the rung as it was before (tests/schedulers/_moasha_oracle.py):
+    exact fronts to the cut and an overflow sorted again from time to time; one or three and
+    more objectives sorted again at each decision."""
+    rung = OracleFrontRung(1, quantile)
+    num, den = quantile
+    return [rung.add(p) * den < (i + 1) * num for i, p in enumerate(points.tolist())]
+
+
+@pytest.mark.parametrize("kind", ["uniform", "grid", "chain", "correlated", "conflicting"])
 @pytest.mark.parametrize(
-    ("quantile", "n", "runs"), [((1, 3), 40, 20), ((9, 10), 40, 5), ((1, 3), 1500, 1)]
+    ("quantile", "n", "runs"), [((1, 3), 40, 20), ((9, 10), 40, 5), ((1, 3), 4000, 1)]
 )
-def test_incremental_fronts_match_a_full_non_dominated_sort(kind, quantile, n, runs):
+def test_rung_decisions_are_those_of_the_previous_rung(kind, quantile, n, runs):
     rng = np.random.default_rng(1)
+    num, den = quantile
     for _ in range(runs):
         points = sample(kind, rng, n)
         rung = _FrontRung(1, quantile)
-        num, den = quantile
+        decisions = []
         for i, point in enumerate(points.tolist()):
             before = rung.add(point)
-            ranks = non_dominated_sort(points[: i + 1])
-            want = int((ranks < ranks[-1]).sum())
-            goes_on = want * den < (i + 1) * num
-            assert (before * den < (i + 1) * num) == goes_on
-            if goes_on:
-                assert before == want
-        # the exact fronts are the first fronts; the overflow holds the points of the rest
-        exact = sorted(
-            (x, y, k) for k, (xs, ys) in enumerate(rung.fronts) for x, y in zip(xs, ys, strict=True)
-        )
-        assert exact == sorted(
-            (*map(float, p), int(k))
-            for p, k in zip(points, ranks, strict=True)
-            if k < len(rung.fronts)
-        )
-        overflow = sorted([p for front in rung.stored for p in front] + rung.added)
-        assert overflow == sorted(
-            tuple(map(float, p))
-            for p, k in zip(points, ranks, strict=True)
-            if k >= len(rung.fronts)
-        )
-        assert rung.sizes == [len(xs) for xs, _ in rung.fronts]
-        assert rung.exact == sum(rung.sizes)
+            decisions.append(before * den < (i + 1) * num)
+            if i < 300 and decisions[-1]:  # exact when it goes on
+                ranks = non_dominated_sort(points[: i + 1])
+                assert before == int((ranks < ranks[-1]).sum())
+        assert decisions == oracle_decisions(points, quantile)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("kind", ["uniform", "grid", "chain", "correlated"])
+def test_rung_decisions_with_one_or_three_objectives_are_those_of_the_previous_rung(d, kind):
+    rng = np.random.default_rng(d)
+    points = sample(kind, rng, 300, d)
+    rung = _FrontRung(1, (1, 3))
+    decisions = [rung.add(p) * 3 < i + 1 for i, p in enumerate(points.tolist())]
+    assert decisions == oracle_decisions(points, (1, 3))
+
+
+@pytest.mark.parametrize("kind", ["uniform", "correlated"])
+def test_scheduler_decisions_are_those_of_the_previous_rungs(monkeypatch, kind):
+    # two brackets, two rungs each: trials report every epoch; then the same stream again
+    # with the previous rungs in place of the new ones
+    rng = np.random.default_rng(5)
+    curves = sample(kind, rng, 600)
+
+    def run():
+        scheduler = MOASHA(SPACE, metric=["err", "ms"], brackets=2, random_seed=3)
+        at = AskTell(scheduler)
+        decisions = []
+        for a, b in curves.tolist():
+            trial = at.ask()
+            for epoch in range(1, 10):
+                result = {"epoch": epoch, "err": a + 1 / epoch, "ms": b + 0.1 * epoch}
+                decisions.append(at.report(trial, result))
+                if decisions[-1] is S:
+                    break
+        return decisions
+
+    new = run()
+    monkeypatch.setattr(
+        NonDominatedPriority, "make_rung", lambda self, level, q: OracleFrontRung(level, q)
+    )
+    assert new == run()
+    assert C in new and S in new
 
 
 def test_three_objectives_rank_by_fronts():

@@ -13,12 +13,17 @@ Priorities:
 
 * :class:`NonDominatedPriority` (default): an entry comes before another iff it lies on an
   earlier non-dominated front (:func:`~tunesmith.multiobjective.non_dominated_sort`); entries of
-  one front tie, and a tie goes the newcomer's way as in ASHA's rank rule. With two objectives
-  only the first fronts, those that decide (holding ``q * n`` entries), are kept exactly and
-  updated in place (see :class:`_FrontRung`): a decision costs a bisection per front visited,
-  so it grows with the number of fronts, not with ``n`` (benchmarks/multiobjective_methods.py:
-  about 50 us per rung decision at 100,000 trials on a busy 2-core machine); with one or three
-  and more objectives the rung is sorted again at each decision (O(n log n)).
+  one front tie, and a tie goes the newcomer's way as in ASHA's rank rule. A rung keeps its
+  first fronts, those that decide (holding ``q * n`` entries, plus a margin), and updates them
+  in place as entries arrive (the non-domination level update of Li et al., 2017); the other
+  entries wait in a pool, sorted only when the cut reaches them
+  (:class:`~tunesmith.multiobjective.incremental.QuantileFronts`). A decision costs a binary
+  search over the kept fronts and a step per front whose entries the newcomer pushes down,
+  for any number of objectives; with two, a step is a few bisections
+  (``benchmarks/moasha_rungs.py``, mean per decision: about 4 us at 1,000 entries and 7 to 8
+  us at 100,000, whether the objectives are independent, correlated or perfectly correlated;
+  when most entries share one front, a step also moves that front's memory: 20 us at 100,000
+  entries on a single front).
 * :class:`EpsilonNetPriority`: fronts first, then, within a front, the greedy epsilon-net order
   (:func:`~tunesmith.multiobjective.epsilon_net_order`): a total order, so a rung always cuts,
   as Syne Tune's MOASHA does; each decision sorts the rung again (O(n log n) plus the square of
@@ -30,13 +35,13 @@ Priorities:
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from tunesmith.multiobjective.incremental import QuantileFronts
 from tunesmith.schedulers._rung import Rung
 from tunesmith.schedulers.base import Scheduler
 from tunesmith.schedulers.fifo import make_searcher
@@ -211,129 +216,20 @@ class _PointsRung:
 
 
 class _FrontRung(_PointsRung):
-    """Non-dominated fronts of the rung's points; ``add`` returns the number of points on
-    fronts before the newcomer's, exactly when that number is below ``q * n``, else a number
-    at least ``q * n`` (the decision is STOP either way).
-
-    Two objectives: the first fronts, up to the one that takes their count to ``q * n`` (and a
-    few more as ``q * n`` lags behind), are kept exactly, each as a staircase (``xs``
-    increasing, ``ys`` decreasing, duplicates side by side). A newcomer joins the first of them
-    holding no point that dominates it (binary search over the fronts, a bisection in each);
-    the points it dominates there move one front down, pushing the points they dominate
-    further (a front's points are never dominated by a later front's). A newcomer dominated by
-    the last exact front, and points pushed out of it, go to the *overflow*: the points on
-    later fronts, kept as the fronts they formed when last sorted plus the points added since.
-    When the exact fronts hold fewer than ``q * n`` points, the overflow's first front is the
-    non-dominated subset of its first stored front and the points added since, and becomes the
-    next exact front. Cost: a bisection per exact front visited, so it grows with the number
-    of fronts (about ``2 sqrt(n)`` for independent objectives) rather than with ``n``.
-
-    One or three and more objectives: all points are sorted again at each decision."""
+    """Non-dominated fronts: the first ones, enough to decide, kept exactly and updated in
+    place (:class:`~tunesmith.multiobjective.incremental.QuantileFronts`); ``add`` returns
+    the number of points on fronts before the newcomer's when it is below ``q * n``, else a
+    number at least ``q * n`` (the decision is STOP either way)."""
 
     def __init__(self, level: int, quantile: tuple[float, float]):
         super().__init__(level, quantile)
-        self.fronts: list[tuple[list[float], list[float]]] = []
-        self.sizes: list[int] = []  # the exact fronts' sizes
-        self.exact = 0  # points on the exact fronts
-        self.stored: list[list[tuple[float, float]]] = []  # overflow fronts, last first
-        self.stored_count = 0
-        self.added: list[tuple[float, float]] = []  # overflow points since
+        self.fronts: QuantileFronts | None = None  # made for the first point's length
 
     def add(self, point: Sequence[float]) -> int:
         self.points.append(tuple(point))
-        if len(point) != 2:
-            from tunesmith.multiobjective import non_dominated_sort
-
-            ranks = non_dominated_sort(np.asarray(self.points))
-            return int((ranks < ranks[-1]).sum())
-        n = len(self.points)
-        while self.exact * self.den < n * self.num and (self.stored or self.added):
-            self._extract()
-        x, y = point
-        fronts = self.fronts
-        lo, hi = 0, len(fronts)
-        while lo < hi:  # the first front without a point dominating (x, y)
-            mid = (lo + hi) // 2
-            xs, ys = fronts[mid]
-            j = bisect_right(xs, x) - 1
-            if j >= 0 and ys[j] <= y and (xs[j] != x or ys[j] != y):
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == len(fronts) and (
-            self.stored or self.added or self.exact * self.den >= n * self.num
-        ):
-            self.added.append((x, y))  # on a later front: at least `exact` points before it
-            return self.exact
-        sizes = self.sizes
-        before = sum(sizes[:lo])
-        self.exact += 1
-        carry = [(x, y)]
-        k = lo
-        last = len(fronts) - 1
-        while carry:
-            if k > last:
-                if k == lo:  # the newcomer starts a front
-                    fronts.append(([x], [y]))
-                    sizes.append(1)
-                else:  # pushed out of the exact fronts
-                    self.added.extend(carry)
-                    self.exact -= len(carry)
-                break
-            xs, ys = fronts[k]
-            size = len(xs)
-            moved: list[tuple[float, float]] = []
-            for cx, cy in carry:
-                start = bisect_left(xs, cx)
-                while start < len(xs) and xs[start] == cx and ys[start] == cy:
-                    start += 1  # its duplicates stay
-                end = start
-                while end < len(xs) and ys[end] >= cy:
-                    end += 1
-                if end > start:
-                    moved.extend(zip(xs[start:end], ys[start:end], strict=True))
-                xs[start:end] = [cx]
-                ys[start:end] = [cy]
-            sizes[k] = len(xs)
-            if len(moved) == size and k < last:
-                # the whole front moved down: it dominates every point of the next front, and
-                # so on, so the exact fronts below shift by one and the last one moves on
-                fronts.insert(k + 1, ([p[0] for p in moved], [p[1] for p in moved]))
-                sizes.insert(k + 1, size)
-                xs, ys = fronts.pop()
-                sizes.pop()
-                carry = list(zip(xs, ys, strict=True))
-                k = last + 1
-                continue
-            carry = moved
-            k += 1
-        return before
-
-    def _extract(self) -> None:
-        """Move the overflow's first front to the exact fronts (sorting the overflow again when
-        the points added since the last sort are many)."""
-        from tunesmith.multiobjective import non_dominated_sort, pareto_front_mask
-
-        if len(self.added) > max(256, self.stored_count // 4):
-            points = [p for front in self.stored for p in front] + self.added
-            array = np.array(points, dtype=float)
-            ranks = non_dominated_sort(array)
-            order = np.argsort(-ranks, kind="stable")
-            bounds = np.flatnonzero(np.diff(ranks[order])) + 1
-            self.stored = [[points[i] for i in part] for part in np.split(order, bounds)]
-            self.stored_count = len(points)
-            self.added = []
-        candidates = self.added
-        if self.stored:
-            first = self.stored.pop()
-            self.stored_count -= len(first)
-            candidates = first + candidates
-        mask = pareto_front_mask(np.array(candidates, dtype=float)).tolist()
-        front = sorted(p for p, on in zip(candidates, mask, strict=True) if on)
-        self.added = [p for p, on in zip(candidates, mask, strict=True) if not on]
-        self.fronts.append(([p[0] for p in front], [p[1] for p in front]))
-        self.sizes.append(len(front))
-        self.exact += len(front)
+        if self.fronts is None:
+            self.fronts = QuantileFronts(len(point), (self.num, self.den))
+        return self.fronts.add(point)
 
 
 class _NetRung(_PointsRung):

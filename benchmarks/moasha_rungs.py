@@ -1,0 +1,96 @@
+"""Decision cost of a MOASHA rung (``NonDominatedPriority``) as it grows, on streams of
+objective vectors whose fronts differ in number and size (issue 19's leftover item 3: under
+50 us per result, flat to 100,000 entries).
+
+Each stream adds N points, one by one, to one rung (promotion quantile 1/3) as MOASHA's
+``on_trial_result`` does when a trial reaches it; every ``add`` is timed, and the figures at N
+are the median, mean and 99th percentile over the adds made while the rung held between 0.9 N
+and N entries. The clock is the deciding thread's CPU time (``time.thread_time_ns``), so the
+figures do not move with other processes' load on a shared machine (``--clock wall`` for
+``time.perf_counter_ns``).
+
+Streams (two objectives, all minimized; ``--objectives 3`` adds a third column of the same
+kind):
+
+* ``independent``: uniform in the unit square (about ``2 sqrt(N)`` fronts);
+* ``correlated``: ``(a, a + 0.1 u)``: many thin fronts;
+* ``perfect``: ``(a, a)``: perfectly correlated objectives, one point per front;
+* ``conflicting``: ``(a, 1 - a)``: every point on one front.
+
+    python benchmarks/moasha_rungs.py                                  # JSON
+    python benchmarks/moasha_rungs.py --streams perfect --sizes 1000 30000
+    python benchmarks/moasha_rungs.py --objectives 3 --sizes 1000 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from tunesmith.schedulers.moasha import NonDominatedPriority
+
+STREAMS = ("independent", "correlated", "perfect", "conflicting")
+
+
+def stream(kind: str, n: int, d: int, seed: int = 0) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    a = rng.random(n)
+    if kind == "independent":
+        columns = [a] + [rng.random(n) for _ in range(d - 1)]
+    elif kind == "correlated":
+        columns = [a] + [a + 0.1 * rng.random(n) for _ in range(d - 1)]
+    elif kind == "perfect":
+        columns = [a] * d
+    else:  # conflicting: on the plane sum = 1 (two objectives: a and 1 - a)
+        rest = rng.dirichlet(np.ones(d - 1), size=n) * (1 - a)[:, None]
+        columns = [a, *rest.T]
+    return np.column_stack(columns).tolist()
+
+
+def measure(kind: str, sizes: list[int], d: int, clock) -> dict:
+    n = max(sizes)
+    rung = NonDominatedPriority().make_rung(1, (1, 3))
+    times = []
+    for point in stream(kind, n, d):
+        t0 = clock()
+        rung.add(point)
+        times.append(clock() - t0)
+    out = {}
+    for size in sizes:
+        window = sorted(times[int(0.9 * size) : size])
+        out[str(size)] = {
+            "median_us": round(statistics.median(window) / 1000, 2),
+            "mean_us": round(statistics.fmean(window) / 1000, 2),
+            "p99_us": round(window[int(0.99 * (len(window) - 1))] / 1000, 2),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", nargs="+", choices=STREAMS, default=list(STREAMS))
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--objectives", type=int, default=2)
+    parser.add_argument("--clock", choices=("thread", "wall"), default="thread")
+    args = parser.parse_args()
+    clock = time.thread_time_ns if args.clock == "thread" else time.perf_counter_ns
+    out: dict = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "objectives": args.objectives,
+        "clock": args.clock,
+    }
+    for kind in args.streams:
+        out[kind] = measure(kind, args.sizes, args.objectives, clock)
+    json.dump(out, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()

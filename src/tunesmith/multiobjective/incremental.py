@@ -1,0 +1,476 @@
+"""Non-dominated fronts kept up to date as points arrive one by one, instead of sorted again
+at each arrival (MOASHA's rungs, :mod:`tunesmith.schedulers.moasha`).
+
+* :class:`NonDominatedFronts`: every front of a growing set, exactly; :meth:`~NonDominatedFronts.
+  add` returns how many points lie on fronts before the newcomer's.
+* :class:`QuantileFronts`: only the first fronts, those holding a fraction ``q`` of the points
+  (plus a margin), exactly; the rest waits, unsorted, in a *pool*. It answers the one question a
+  rung asks (does the newcomer lie among the best ``q`` by front?) at a cost that does not grow
+  with the points far below the cut.
+
+Points are sequences of ``num_objectives`` floats, every objective minimized.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
+
+from tunesmith.multiobjective.sorting import non_dominated_sort
+
+__all__ = ["NonDominatedFronts", "QuantileFronts"]
+
+#: fronts per block of :class:`NonDominatedFronts` (a block that grows past it is split)
+_FRONTS_PER_BLOCK = 512
+_ROWS = 256  # moved points compared at once with a front (three and more objectives)
+#: what NonDominatedFronts._add returns for a newcomer it leaves out
+_NEWCOMER = object()
+
+
+def _check_num_objectives(num_objectives: Any) -> int:
+    if (
+        isinstance(num_objectives, bool)
+        or not isinstance(num_objectives, int | np.integer)
+        or num_objectives < 1
+    ):
+        raise ValueError(
+            "`num_objectives` must be an int >= 1, the length of every point, but got "
+            f"num_objectives={num_objectives!r}"
+        )
+    return int(num_objectives)
+
+
+class NonDominatedFronts:
+    """The non-dominated fronts of a growing set of points (all objectives minimized), updated
+    in place as each point arrives: :meth:`add` returns how many points lie on fronts before
+    the newcomer's, the count :func:`~tunesmith.multiobjective.non_dominated_sort` of all the
+    points so far would give, without sorting them again.
+
+    The update is the non-domination level update of Li, Deb, Zhang and Zhang ("Efficient
+    non-domination level update method for steady-state evolutionary multiobjective
+    optimization", 2017) for one insertion:
+
+    1. The newcomer's front is the first that holds no point dominating it (a point dominated
+       by front ``k`` is dominated by every front before it): a binary search over the fronts.
+    2. The points of that front the newcomer dominates move one front down, where they push
+       the points *they* dominate, and so on, until nothing moves. When a whole front moves,
+       every later front moves with it (each of their points is dominated by a point of the
+       front above), so the moved front is inserted as a new front and the update ends.
+
+    Two objectives (one is the same with a constant second objective): each front is a
+    staircase, first objective increasing and second decreasing, in two ``array("d")`` (moving
+    a run copies contiguous memory rather than touching one float object per point); a
+    dominance test is one bisection, and the points a moved run dominates in the next front
+    are again a run, found by two bisections (as in Buzdalov, Yakupov and Stankevich's
+    incremental sorting for two objectives, GECCO 2015, there with balanced trees). Three and
+    more objectives: each front is an ``(m, d)`` array, and the tests are vectorized over it.
+
+    Fronts are kept in blocks of at most 512, with their point counts, so that inserting a
+    front and counting the points before one cost O(blocks + block length), not O(fronts).
+    An insertion costs O(log fronts) dominance tests plus one step per front whose points
+    move; a step also moves the memory of its front (O(front size), small unless most points
+    share one front).
+
+    >>> fronts = NonDominatedFronts(2)
+    >>> [fronts.add(p) for p in [[2, 2], [3, 3], [1, 1], [0, 4]]]
+    [0, 1, 0, 0]
+    >>> [f.tolist() for f in fronts.fronts()]
+    [[[0.0, 4.0], [1.0, 1.0]], [[2.0, 2.0]], [[3.0, 3.0]]]
+    """
+
+    def __init__(self, num_objectives: int):
+        self.num_objectives = _check_num_objectives(num_objectives)
+        self._stairs = self.num_objectives <= 2
+        self._blocks: list[list[Any]] = []  # the fronts, best first, in blocks
+        self._sizes: list[list[int]] = []  # each front's number of points, per block
+        self._totals: list[int] = []  # each block's number of points
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def num_fronts(self) -> int:
+        return sum(len(block) for block in self._blocks)
+
+    def fronts(self) -> list[np.ndarray]:
+        """Each front's points as an ``(m, num_objectives)`` array, best front first (two
+        objectives: by increasing first objective)."""
+        return [self._array(front) for block in self._blocks for front in block]
+
+    def add(self, point: Any) -> int:
+        """Record ``point`` (``num_objectives`` numbers); return how many of the points
+        recorded before it lie on fronts before the one it joins."""
+        return self._add(point, extend=True)[0]
+
+    # -- the update ----------------------------------------------------------------------------
+    def _add(self, point: Any, *, extend: bool) -> tuple[int, Any]:
+        """:meth:`add`; with ``extend=False``, points that would start a front after the last
+        one are left out and returned as a second value (else None): ``_NEWCOMER`` for the
+        newcomer, points pushed out of the last front in the form :meth:`_columns` reads."""
+        d = self.num_objectives
+        if len(point) != d:
+            raise ValueError(
+                f"`point` must have {d} objective values, but got {len(point)}: {list(point)!r}"
+            )
+        if self._stairs:
+            return self._add_to_stairs(float(point[0]), -float(point[1]) if d == 2 else 0.0, extend)
+        return self._add_to_arrays(np.asarray(point, dtype=float).reshape(1, d), extend)
+
+    def _add_to_stairs(self, x: float, ny: float, extend: bool) -> tuple[int, Any]:
+        """:meth:`_add` for fronts kept as staircases: ``xs`` increasing, ``nys`` (the second
+        objective negated) increasing too, equal points side by side."""
+        blocks, sizes, totals = self._blocks, self._sizes, self._totals
+        lo, hi = 0, len(blocks)
+        if blocks and not extend:  # most points left out are dominated by the last front
+            xs, nys = blocks[-1][-1]
+            j = bisect_right(xs, x) - 1
+            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+                return self._count, _NEWCOMER
+        while lo < hi:  # the first block whose last front holds no point dominating (x, y)
+            mid = (lo + hi) // 2
+            xs, nys = blocks[mid][-1]
+            j = bisect_right(xs, x) - 1
+            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(blocks):  # every front dominates it: it starts a front after the last
+            before = self._count
+            if blocks and not extend:
+                return before, _NEWCOMER
+            self._count += 1
+            points = (array("d", (x,)), array("d", (ny,)))
+            self._insert(len(blocks) - 1, len(blocks[-1]) - 1 if blocks else -1, points)
+            return before, None
+        b, block = lo, blocks[lo]
+        i, hi = 0, len(block) - 1
+        while i < hi:  # the first such front in that block
+            mid = (i + hi) // 2
+            xs, nys = block[mid]
+            j = bisect_right(xs, x) - 1
+            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+                i = mid + 1
+            else:
+                hi = mid
+        before = sum(totals[:b]) + sum(sizes[b][:i])
+        self._count += 1
+        xs, nys = block[i]
+        start = bisect_left(xs, x)
+        if start < len(xs) and xs[start] == x and nys[start] == ny:
+            start = bisect_right(xs, x)  # its equals stay, and it joins them
+        end = bisect_right(nys, ny)  # the points no lower than it
+        if end <= start:
+            xs.insert(start, x)
+            nys.insert(start, ny)
+            sizes[b][i] += 1
+            totals[b] += 1
+            return before, None
+        size, num = len(xs), end - start
+        carried = (xs[start:end], nys[start:end])
+        xs[start:end] = array("d", (x,))
+        nys[start:end] = array("d", (ny,))
+        sizes[b][i] += 1 - num
+        totals[b] += 1 - num
+        while True:  # `carried`: the `num` points that move from front i of block b
+            if num == size:  # the whole front moved: it becomes the next front
+                self._insert(b, i, carried)
+                return before, None
+            i += 1
+            if i == len(blocks[b]):
+                b, i = b + 1, 0
+                if b == len(blocks):  # pushed out of the last front
+                    if not extend:
+                        self._count -= num
+                        return before, carried
+                    self._insert(b - 1, len(blocks[b - 1]) - 1, carried)
+                    return before, None
+            xs, nys = blocks[b][i]
+            cxs, cnys = carried
+            size = len(xs)
+            # the points the carried run dominates: a run from its first x to its lowest y
+            start, end = bisect_left(xs, cxs[0]), bisect_right(nys, cnys[-1])
+            if end <= start:
+                xs[start:start] = cxs
+                nys[start:start] = cnys
+                sizes[b][i] += num
+                totals[b] += num
+                return before, None
+            carried = (xs[start:end], nys[start:end])
+            xs[start:end] = cxs
+            nys[start:end] = cnys
+            sizes[b][i] += num - (end - start)
+            totals[b] += num - (end - start)
+            num = end - start
+
+    def _add_to_arrays(self, new: np.ndarray, extend: bool) -> tuple[int, Any]:
+        """:meth:`_add` for fronts kept as ``(m, d)`` arrays (three and more objectives)."""
+        blocks, sizes, totals = self._blocks, self._sizes, self._totals
+        lo, hi = 0, len(blocks)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if _dominates_row(blocks[mid][-1][0], new[0]):
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(blocks):
+            before = self._count
+            if blocks and not extend:
+                return before, _NEWCOMER
+            self._count += 1
+            self._insert(len(blocks) - 1, len(blocks[-1]) - 1 if blocks else -1, new)
+            return before, None
+        b, block = lo, blocks[lo]
+        i, hi = 0, len(block) - 1
+        while i < hi:
+            mid = (i + hi) // 2
+            if _dominates_row(block[mid][0], new[0]):
+                i = mid + 1
+            else:
+                hi = mid
+        before = sum(totals[:b]) + sum(sizes[b][:i])
+        self._count += 1
+        carried, num, newcomer = new, 1, True
+        while True:
+            front = blocks[b][i]
+            rows = front[0]
+            if newcomer:
+                p = carried[0]
+                hit = np.all(p <= rows, axis=1) & np.any(p < rows, axis=1)
+            else:  # a moved point equals no point of the next front (equals share a front)
+                hit = np.zeros(len(rows), dtype=bool)
+                for k in range(0, len(carried), _ROWS):
+                    part = carried[k : k + _ROWS]
+                    hit |= np.any(np.all(part[:, None, :] <= rows[None, :, :], axis=2), axis=0)
+            moved = int(hit.sum())
+            front[0] = np.concatenate([rows[~hit], carried])
+            sizes[b][i] += num - moved
+            totals[b] += num - moved
+            if not moved:
+                return before, None
+            carried, num, newcomer = rows[hit], moved, False
+            if moved == len(rows):  # the whole front moved: it becomes the next front
+                self._insert(b, i, carried)
+                return before, None
+            i += 1
+            if i == len(blocks[b]):
+                b, i = b + 1, 0
+                if b == len(blocks):  # pushed out of the last front
+                    if not extend:
+                        self._count -= num
+                        return before, carried
+                    self._insert(b - 1, len(blocks[b - 1]) - 1, carried)
+                    return before, None
+
+    def _insert(self, b: int, i: int, points: Any) -> None:
+        """Insert a front of ``points`` after front ``i`` of block ``b`` (``b = -1``: as the
+        first front of a first block)."""
+        size = len(points[0]) if self._stairs else len(points)
+        front = points if self._stairs else [points]
+        if b < 0:
+            self._blocks.append([front])
+            self._sizes.append([size])
+            self._totals.append(size)
+            return
+        block, sizes = self._blocks[b], self._sizes[b]
+        block.insert(i + 1, front)
+        sizes.insert(i + 1, size)
+        self._totals[b] += size
+        if len(block) > _FRONTS_PER_BLOCK:
+            half = len(block) // 2
+            self._blocks.insert(b + 1, block[half:])
+            self._sizes.insert(b + 1, sizes[half:])
+            del block[half:], sizes[half:]
+            moved = sum(self._sizes[b + 1])
+            self._totals[b] -= moved
+            self._totals.insert(b + 1, moved)
+
+    # -- the last front (for QuantileFronts) ---------------------------------------------------
+    def _last_size(self) -> int:
+        return self._sizes[-1][-1] if self._blocks else 0
+
+    def _pop_last(self) -> np.ndarray:
+        """Remove the last front; return its points as an ``(m, d)`` array."""
+        front = self._blocks[-1].pop()
+        size = self._sizes[-1].pop()
+        self._totals[-1] -= size
+        self._count -= size
+        if not self._blocks[-1]:
+            del self._blocks[-1], self._sizes[-1], self._totals[-1]
+        return self._array(front)
+
+    def _append(self, rows: np.ndarray) -> None:
+        """Add the points of ``rows`` (an ``(m, d)`` array, ``m >= 1``), which the caller
+        knows to form the front after the last one."""
+        if self._stairs:
+            rows = rows[np.lexsort(rows.T[::-1])]
+            ny = -rows[:, 1] if self.num_objectives == 2 else np.zeros(len(rows))
+            points: Any = (array("d", rows[:, 0].tobytes()), array("d", ny.tobytes()))
+        else:
+            points = np.array(rows, dtype=float)
+        self._count += len(rows)
+        blocks = self._blocks
+        self._insert(len(blocks) - 1, len(blocks[-1]) - 1 if blocks else -1, points)
+
+    def _columns(self, points: Any) -> list[list[float]]:
+        """Points in a carry's form (what :meth:`_add` leaves out) as one list per objective."""
+        if not self._stairs:
+            return points.T.tolist()
+        xs, nys = points
+        return [xs, [-v for v in nys]][: self.num_objectives]
+
+    def _array(self, points: Any) -> np.ndarray:
+        """Points in a front's or a carry's form as an ``(m, d)`` array."""
+        if not self._stairs:
+            return np.array(points[0] if isinstance(points, list) else points, dtype=float)
+        xs, nys = points
+        columns = [xs, [-v for v in nys]][: self.num_objectives]
+        return np.array(columns, dtype=float).reshape(self.num_objectives, -1).T
+
+
+def _dominates_row(rows: np.ndarray, p: np.ndarray) -> bool:
+    """Whether a row of ``rows`` dominates the point ``p``."""
+    return bool(np.any(np.all(rows <= p, axis=1) & np.any(rows < p, axis=1)))
+
+
+class QuantileFronts:
+    """The first non-dominated fronts of a growing set, enough of them to hold the best
+    fraction ``q = num / den`` of its points: :meth:`add` returns how many points lie on
+    fronts before the newcomer's *when that number is below* ``q * n`` (``n`` counting the
+    newcomer), and otherwise some number at least ``q * n``. That is a MOASHA rung's
+    question (:class:`~tunesmith.schedulers.NonDominatedPriority`).
+
+    * The *top*: the first fronts, kept exactly by :class:`NonDominatedFronts`, holding at
+      least ``q * n`` points when a newcomer is placed, and at most about
+      ``(q + 2 margin) n``. A newcomer on one of them is placed there; one that the last
+      top front dominates, and the points pushed out of the last top front, go to the pool.
+      When the top holds more than it needs, its last front goes to the pool.
+    * The *pool*: the other points, whose fronts come after the top's. It holds fronts
+      *sorted* at some earlier time (a decomposition of those points alone) and points
+      *added* since, unsorted. When the top falls below ``q * n``, it is refilled to
+      ``(q + margin) n`` with the pool's first fronts. If the first ``J`` sorted fronts hold
+      the points needed, the pool's first ``J`` fronts are the first ``J`` fronts of those
+      sorted points together with the added points that sorted front ``J`` (the next one)
+      does not weakly dominate: every other pool point lies on front ``J`` or later. So only
+      those are sorted; what is not moved to the top joins the added points. When the added
+      points outnumber the sorted ones, the whole pool is sorted again.
+
+    A newcomer below the top costs one dominance test (a bisection with two objectives); one
+    on the top costs :class:`NonDominatedFronts`' update there. Refills cost about the sort
+    of the points they look at plus a vectorized test of the added points, and come about
+    once per ``margin * n`` arrivals; whole sorts, about once per ``n / 3``.
+    """
+
+    def __init__(self, num_objectives: int, quantile: tuple[float, float], *, margin: float = 0.05):
+        self.num_objectives = _check_num_objectives(num_objectives)
+        num, den = quantile
+        if not 0 < num < den:
+            raise ValueError(
+                f"`quantile` must be a pair (num, den) with 0 < num < den, but got {quantile!r}"
+            )
+        if not 0 <= margin < 1:
+            raise ValueError(f"`margin` must be a number in [0, 1), but got margin={margin!r}")
+        self.num, self.den = num, den
+        self.margin = margin
+        self.top = NonDominatedFronts(self.num_objectives)
+        self._sorted: list[np.ndarray] = []  # the pool's sorted fronts, best first
+        self._num_sorted = 0
+        self._added: list[list[float]] = [[] for _ in range(self.num_objectives)]
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def pool_size(self) -> int:
+        return self._num_sorted + len(self._added[0])
+
+    def add(self, point: Any) -> int:
+        """Record ``point``; return the number of points on fronts before its front when it
+        is below ``q * n``, else a number at least ``q * n`` (see the class docstring)."""
+        self._count += 1
+        n, top = self._count, self.top
+        pooled = self._num_sorted or self._added[0]
+        if pooled and top._count * self.den < n * self.num:
+            self._refill()
+            pooled = self._num_sorted or self._added[0]
+        before, spilled = top._add(point, extend=not pooled)
+        if spilled is _NEWCOMER:
+            for column, value in zip(self._added, point, strict=True):
+                column.append(float(value))
+            return before
+        if spilled is not None:
+            for column, values in zip(self._added, top._columns(spilled), strict=True):
+                column.extend(values)
+            return before
+        # the last front goes to the pool while the others hold (q + 2 margin) n
+        high = n * (self.num / self.den + 2 * self.margin) + 1
+        while top._count - top._last_size() >= high:
+            self._to_pool(top._pop_last())
+        return before
+
+    def _to_pool(self, rows: np.ndarray) -> None:
+        for column, values in zip(self._added, rows.T.tolist(), strict=True):
+            column.extend(values)
+
+    def _refill(self) -> None:
+        """Move the pool's first fronts to the top until it holds ``(q + margin) n`` points
+        or the pool is empty."""
+        top, d = self.top, self.num_objectives
+        want = self._count * (self.num / self.den + self.margin)
+        while len(top) < want and self.pool_size:
+            added = np.array(self._added, dtype=float).reshape(d, -1).T
+            sorted_fronts = self._sorted
+            whole = len(added) >= self._num_sorted
+            if not whole:  # the fewest sorted fronts that hold the points needed
+                cumulative = list(accumulate(len(f) for f in sorted_fronts))
+                cut = bisect_left(cumulative, want - len(top)) + 1
+                whole = cut >= len(sorted_fronts)
+            if whole:  # sort the whole pool
+                cut = len(sorted_fronts)
+                candidates = np.concatenate([*sorted_fronts, added])
+            else:
+                below = _weakly_dominated(added, sorted_fronts[cut])
+                candidates = np.concatenate([*sorted_fronts[:cut], added[~below]])
+                rest = added[below]
+            ranks = non_dominated_sort(candidates)
+            order = np.argsort(ranks, kind="stable")
+            bounds = np.flatnonzero(np.diff(ranks[order])) + 1
+            fronts = [candidates[part] for part in np.split(order, bounds)]
+            usable = len(fronts) if whole else min(cut, len(fronts))
+            taken = 0
+            while taken < usable and len(top) < want:
+                top._append(fronts[taken])
+                taken += 1
+            if whole:  # what is left is sorted
+                self._sorted = fronts[taken:]
+                self._added = [[] for _ in range(d)]
+            else:  # the sorted fronts after the cut stay sorted; the rest is added
+                self._sorted = sorted_fronts[cut:]
+                self._added = [[] for _ in range(d)]
+                self._to_pool(np.concatenate([rest, *fronts[taken:]]))
+            self._num_sorted = sum(len(f) for f in self._sorted)
+
+
+def _weakly_dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """A mask of the rows of ``points`` that some row of ``front`` weakly dominates (is no
+    worse than in every objective)."""
+    out = np.zeros(len(points), dtype=bool)
+    if not len(points):
+        return out
+    if points.shape[1] <= 2:  # a staircase: the front point with the largest x <= the point's
+        order = np.lexsort(front.T[::-1])
+        xs = front[order, 0]
+        j = np.searchsorted(xs, points[:, 0], side="right") - 1
+        if points.shape[1] == 1:
+            return j >= 0
+        best_y = np.where(j >= 0, front[order, 1][np.maximum(j, 0)], np.inf)
+        return best_y <= points[:, 1]
+    for k in range(0, len(points), _ROWS):
+        part = points[k : k + _ROWS]
+        out[k : k + _ROWS] = np.any(np.all(front[None, :, :] <= part[:, None, :], axis=2), axis=1)
+    return out

@@ -1,0 +1,167 @@
+"""NonDominatedFronts and QuantileFronts (fronts updated as points arrive) against a full
+non-dominated sort after every arrival, and for small sets the brute-force peeling of
+tests/multiobjective/_mo_reference.py."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+from _mo_reference import front_ranks
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tunesmith.multiobjective.incremental as incremental
+from tunesmith.multiobjective import non_dominated_sort
+from tunesmith.multiobjective.incremental import NonDominatedFronts, QuantileFronts
+
+KINDS = ("uniform", "grid", "chain", "conflicting", "correlated")
+
+
+def stream(kind: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    if kind == "grid":  # duplicates and ties in single objectives
+        return rng.integers(0, 4, size=(n, d)).astype(float)
+    if kind == "chain":  # perfectly correlated: one point per front
+        return np.repeat(rng.random((n, 1)), d, axis=1)
+    if kind == "conflicting":  # on the plane sum = d - 1: every point on one front
+        points = rng.random((n, d))
+        if d > 1:
+            points[:, -1] = d - 1 - points[:, :-1].sum(axis=1)
+        return points
+    if kind == "correlated":
+        return rng.random((n, 1)) + 0.1 * rng.random((n, d))
+    return rng.random((n, d))
+
+
+def as_sets(fronts: list[np.ndarray]) -> list[list[tuple[float, ...]]]:
+    return [sorted(map(tuple, front.tolist())) for front in fronts]
+
+
+def expected_fronts(points: np.ndarray) -> list[list[tuple[float, ...]]]:
+    ranks = non_dominated_sort(points)
+    return as_sets([points[ranks == k] for k in range(ranks.max() + 1)])
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 4 fronts, so that small sets split blocks too."""
+    monkeypatch.setattr(incremental, "_FRONTS_PER_BLOCK", 4)
+
+
+def test_doctest():
+    assert doctest.testmod(incremental).failed == 0
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_arrival_counts_the_points_on_earlier_fronts(small_blocks, d, kind):
+    rng = np.random.default_rng(d)
+    for _ in range(4):
+        points = stream(kind, int(rng.integers(1, 150)), d, rng)
+        fronts = NonDominatedFronts(d)
+        for i, point in enumerate(points.tolist()):
+            ranks = non_dominated_sort(points[: i + 1])
+            assert fronts.add(point) == int((ranks < ranks[-1]).sum())
+        assert len(fronts) == len(points)
+        assert fronts.num_fronts == len(fronts.fronts())
+        assert as_sets(fronts.fronts()) == expected_fronts(points)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda d: st.lists(
+            st.lists(st.integers(0, 3), min_size=d, max_size=d), min_size=1, max_size=25
+        )
+    )
+)
+def test_fronts_match_the_brute_force_peeling(rows):
+    points = np.array(rows, dtype=float)
+    fronts = NonDominatedFronts(points.shape[1])
+    for point in rows:
+        fronts.add(point)
+    ranks = front_ranks(points)
+    want = as_sets([points[ranks == k] for k in range(ranks.max() + 1)])
+    assert as_sets(fronts.fronts()) == want
+
+
+def test_two_objective_fronts_are_staircases():
+    fronts = NonDominatedFronts(2)
+    for point in np.random.default_rng(0).random((300, 2)).tolist():
+        fronts.add(point)
+    for front in fronts.fronts():
+        assert np.all(np.diff(front[:, 0]) > 0) and np.all(np.diff(front[:, 1]) < 0)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("quantile", "margin"), [((1, 3), 0.05), ((1, 2), 0.0), ((9, 10), 0.2)])
+def test_quantile_fronts_answer_exactly_below_the_quantile(small_blocks, d, kind, quantile, margin):
+    rng = np.random.default_rng(7 * d)
+    num, den = quantile
+    for _ in range(3):
+        points = stream(kind, int(rng.integers(1, 300 if d < 3 else 120)), d, rng)
+        cut = QuantileFronts(d, quantile, margin=margin)
+        for i, point in enumerate(points.tolist()):
+            ranks = non_dominated_sort(points[: i + 1])
+            want = int((ranks < ranks[-1]).sum())
+            before = cut.add(point)
+            if want * den < (i + 1) * num:
+                assert before == want
+            else:
+                assert before * den >= (i + 1) * num
+        # the top holds the first fronts exactly; the pool the rest
+        assert as_sets(cut.top.fronts()) == expected_fronts(points)[: cut.top.num_fronts]
+        assert len(cut.top) + cut.pool_size == len(cut) == len(points)
+
+
+def test_quantile_fronts_refill_from_a_partly_sorted_pool():
+    # a large stream goes through whole sorts, refills from a few sorted fronts plus the
+    # added points, and trims: the decisions stay those of a full sort
+    rng = np.random.default_rng(3)
+    points = rng.random((3000, 2))
+    cut = QuantileFronts(2, (1, 3), margin=0.01)
+    refills = []
+    original = cut._refill
+
+    def refill():
+        refills.append((cut._num_sorted, len(cut._added[0])))
+        original()
+
+    cut._refill = refill
+    for i, point in enumerate(points.tolist()):
+        before = cut.add(point)
+        if i % 97 == 0 or i > 2900:
+            ranks = non_dominated_sort(points[: i + 1])
+            want = int((ranks < ranks[-1]).sum())
+            assert (before * 3 < i + 1) == (want * 3 < i + 1)
+    assert any(num_sorted > 0 and added > 0 for num_sorted, added in refills)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: NonDominatedFronts(0), ValueError, r"`num_objectives` must be an int >= 1, "),
+        (lambda: NonDominatedFronts(True), ValueError, r"but got num_objectives=True"),
+        (lambda: QuantileFronts(2.0, (1, 3)), ValueError, r"num_objectives=2.0"),
+        (
+            lambda: QuantileFronts(2, (3, 3)),
+            ValueError,
+            r"`quantile` must be a pair \(num, den\) with 0 < num < den, but got \(3, 3\)",
+        ),
+        (
+            lambda: QuantileFronts(2, (1, 3), margin=-0.1),
+            ValueError,
+            r"`margin` must be a number in \[0, 1\), but got margin=-0.1",
+        ),
+        (
+            lambda: NonDominatedFronts(2).add([1.0, 2.0, 3.0]),
+            ValueError,
+            r"`point` must have 2 objective values, but got 3: \[1.0, 2.0, 3.0\]",
+        ),
+    ],
+)
+def test_bad_input(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
