@@ -46,6 +46,7 @@ import numpy as np
 
 from tunesmith import RandomSearch, TunerCallback, uniform
 from tunesmith.schedulers import (
+    EHVI,
     MOASHA,
     MOREA,
     MOTPE,
@@ -165,6 +166,7 @@ QUALITY: dict[str, Callable[[int], object]] = {
         ZDT_SPACE, metric=["f1", "f2"], random_seed=s
     ),
     "MOTPE": lambda s: MOTPE(ZDT_SPACE, metric=["f1", "f2"], random_seed=s),
+    "EHVI": lambda s: EHVI(ZDT_SPACE, metric=["f1", "f2"], random_seed=s),
     "LinearScalarized-ASHA": lambda s: LinearScalarizedScheduler(
         ZDT_SPACE, metric=["f1", "f2"], base_scheduler="ASHA", max_t=ZDT_EPOCHS, random_seed=s
     ),
@@ -230,6 +232,7 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
             space, random_seed=seed, **common
         ),
         "MOTPE": lambda: MOTPE(space, random_seed=seed, **common),
+        "EHVI": lambda: EHVI(space, random_seed=seed, **common),
     }
 
 

@@ -182,6 +182,10 @@ def _single_metric_classes():
         "NSGA2Searcher",
         "MultiObjectiveRegularizedEvolution",
         "RandomScalarizationGPSearcher",
+        "EHVI",
+        "EHVISearcher",
+        "MOTPE",
+        "MOTPESearcher",
     }
     classes = [getattr(schedulers, n) for n in schedulers.__all__]
     classes += [getattr(searchers, n) for n in searchers.__all__]

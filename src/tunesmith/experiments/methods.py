@@ -60,6 +60,7 @@ METHODS: dict[str, Method] = {
     "NSGA2": Method(f"{_S}:NSGA2"),
     "MOREA": Method(f"{_S}:MOREA"),
     "MORandomScalarizationBayesOpt": Method(f"{_S}:MORandomScalarizationBayesOpt"),
+    "EHVI": Method(f"{_S}:EHVI"),
     "MOTPE": Method(f"{_S}:MOTPE"),
 }
 

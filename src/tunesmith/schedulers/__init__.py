@@ -35,6 +35,7 @@ _EXPORTS = {
     "LinearScalarizationPriority": ".moasha",
     "LinearScalarizedScheduler": ".scalarized",
     "NonDominatedPriority": ".moasha",
+    "EHVI": ".mobo",
     "MOLinearScalarizationBayesOpt": ".mobo",
     "MORandomScalarizationBayesOpt": ".mobo",
     "MOTPE": ".mobo",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         NonDominatedPriority,
     )
     from tunesmith.schedulers.mobo import (
+        EHVI,
         MOTPE,
         MOLinearScalarizationBayesOpt,
         MORandomScalarizationBayesOpt,
@@ -104,6 +106,7 @@ __all__ = [
     "BORE",
     "CQR",
     "DEHB",
+    "EHVI",
     "MOASHA",
     "MOBSTER",
     "MOREA",

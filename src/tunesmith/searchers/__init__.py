@@ -16,6 +16,7 @@ _EXPORTS = {
     "CQRSearcher": ".cqr",
     "SKLearnSurrogateSearcher": ".sklearn_surrogate",
     "DifferentialEvolution": ".de",
+    "EHVISearcher": ".ehvi",
     "GPSearcher": ".bayesopt",
     "GridSearcher": ".grid",
     "KDESearcher": ".kde",
@@ -73,6 +74,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.searchers.bore import BORESearcher
     from tunesmith.searchers.cqr import CQRSearcher
     from tunesmith.searchers.de import DifferentialEvolution
+    from tunesmith.searchers.ehvi import EHVISearcher
     from tunesmith.searchers.evolution import RegularizedEvolution
     from tunesmith.searchers.grid import GridSearcher
     from tunesmith.searchers.kde import KDESearcher
@@ -95,6 +97,7 @@ __all__ = [
     "BORESearcher",
     "CQRSearcher",
     "DifferentialEvolution",
+    "EHVISearcher",
     "GPSearcher",
     "GridSearcher",
     "KDESearcher",
