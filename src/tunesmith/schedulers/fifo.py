@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunesmith.schedulers.base import Scheduler
-from tunesmith.searchers import SEARCHER_NAMES, searcher_class
+from tunesmith.searchers import SEARCHER_NAMES, check_searcher_name, searcher_class
 from tunesmith.searchers.base import Searcher
 from tunesmith.searchers.grid import GridSearcher
 from tunesmith.searchers.random import RandomSearcher
@@ -25,14 +25,11 @@ def make_searcher(
     random_seed: int | None,
     points_to_evaluate: Sequence[Mapping[str, Any]] | None,
 ) -> Searcher:
-    """A searcher instance from a name in :data:`~tunesmith.searchers.SEARCHER_NAMES` or an
+    """A searcher instance from a name in :data:`~tunesmith.searchers.SEARCHER_NAMES` (one of
+    :data:`~tunesmith.searchers.MULTI_OBJECTIVE_SEARCHER_NAMES` needs several metrics) or an
     instance (configured with the scheduler's metric and mode when it has none)."""
     if isinstance(searcher, str):
-        if searcher not in SEARCHER_NAMES:
-            raise ValueError(
-                f"unknown searcher {searcher!r}; valid names are {sorted(SEARCHER_NAMES)}, "
-                "or pass a Searcher instance"
-            )
+        check_searcher_name(searcher, metric)
         return searcher_class(searcher)(
             config_space,
             metric=metric,
@@ -62,12 +59,15 @@ def make_searcher(
 class FIFOScheduler(Scheduler):
     """Starts the searcher's configs one after another and lets every trial run to its end.
 
-    ``searcher`` is a name (``"random"``, ``"grid"``) or a :class:`~tunesmith.searchers.Searcher`.
-    The searcher sees each trial's last result when the trial completes.
+    ``searcher`` is a name of :data:`~tunesmith.searchers.SEARCHER_NAMES` (``"random"``,
+    ``"grid"``, ``"bayesopt"``, ...) or a :class:`~tunesmith.searchers.Searcher`. The searcher
+    sees each trial's last result when the trial completes.
 
     Several objectives (``metric=[...]``, ``mode=[...]`` or one mode for all) work with a
-    searcher that takes them (``"random"``, ``"grid"``); a result lacking one of them, or with a
-    non-finite value, fails its trial.
+    searcher that takes them: ``"random"``, ``"grid"``, or one of
+    :data:`~tunesmith.searchers.MULTI_OBJECTIVE_SEARCHER_NAMES` (``"nsga2"``, ``"morea"``,
+    ``"mo_random_scalarization"``, ``"motpe"``, ``"ehvi"``), which need them; a result lacking
+    one of them, or with a non-finite value, fails its trial.
     """
 
     multi_objective = True

@@ -44,13 +44,42 @@ SEARCHER_NAMES: dict[str, str] = {
     "rl": "RLSearcher",
     "bore": "BORESearcher",
     "cqr": "CQRSearcher",
+    # several objectives (metric=[...]): see MULTI_OBJECTIVE_SEARCHER_NAMES
+    "nsga2": "NSGA2Searcher",
+    "morea": "MultiObjectiveRegularizedEvolution",
+    "mo_random_scalarization": "RandomScalarizationGPSearcher",
+    "motpe": "MOTPESearcher",
+    "ehvi": "EHVISearcher",
 }
+
+#: the names of :data:`SEARCHER_NAMES` whose searchers optimize several metrics, and only those
+MULTI_OBJECTIVE_SEARCHER_NAMES = frozenset(
+    {"nsga2", "morea", "mo_random_scalarization", "motpe", "ehvi"}
+)
 
 
 def searcher_class(name: str) -> type[Searcher]:
     """The class a searcher name of :data:`SEARCHER_NAMES` means, imported on first use
     (``KeyError`` for another name)."""
     return __getattr__(SEARCHER_NAMES[name])
+
+
+def check_searcher_name(name: str, metric: str | list[str]) -> None:
+    """A ``ValueError`` unless ``name`` is in :data:`SEARCHER_NAMES` and, for a name of
+    :data:`MULTI_OBJECTIVE_SEARCHER_NAMES`, ``metric`` is a list of several metrics."""
+    if name not in SEARCHER_NAMES:
+        raise ValueError(
+            f"unknown searcher {name!r}; valid names are {sorted(SEARCHER_NAMES)}, "
+            "or pass a Searcher instance"
+        )
+    several = not isinstance(metric, str) and len(metric) > 1
+    if name in MULTI_OBJECTIVE_SEARCHER_NAMES and not several:
+        single = sorted(set(SEARCHER_NAMES) - MULTI_OBJECTIVE_SEARCHER_NAMES)
+        raise ValueError(
+            f"searcher={name!r} ({SEARCHER_NAMES[name]}) optimizes several objectives, but got "
+            f"metric={metric!r}; pass two or more metrics (metric=['loss', 'cost']), or for one "
+            f"metric a searcher among {single}"
+        )
 
 
 _lazy_getattr, _lazy_dir = lazy_exports(__name__, _EXPORTS)
@@ -92,6 +121,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     SEARCHERS: dict[str, type[Searcher]]
 
 __all__ = [
+    "MULTI_OBJECTIVE_SEARCHER_NAMES",
     "SEARCHERS",
     "SEARCHER_NAMES",
     "BORESearcher",
@@ -113,5 +143,6 @@ __all__ = [
     "Searcher",
     "TransferLearningTaskEvaluations",
     "ZeroShotSearcher",
+    "check_searcher_name",
     "searcher_class",
 ]
