@@ -23,6 +23,10 @@ class MORandomScalarizationBayesOpt(FIFOScheduler):
     per objective; each new config maximizes the lower confidence bound of a linear
     scalarization with weights drawn uniformly from the simplex (Paria et al., 2019).
 
+    ``estimators``: ``{metric: regressor}``, models used for those metrics instead of their
+    GP (a scikit-learn regressor with a predictive standard deviation; see
+    :class:`~tunesmith.searchers.RandomScalarizationGPSearcher`).
+
     >>> from tunesmith import uniform
     >>> scheduler = MORandomScalarizationBayesOpt(
     ...     {"x": uniform(0, 1)}, metric=["err", "ms"], random_seed=0
@@ -45,6 +49,7 @@ class MORandomScalarizationBayesOpt(FIFOScheduler):
         kappa: float = 1.0,
         max_size_data_for_model: int | None = 1000,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+        estimators: Mapping[str, Any] | None = None,
     ):
         searcher = RandomScalarizationGPSearcher(
             config_space,
@@ -56,6 +61,7 @@ class MORandomScalarizationBayesOpt(FIFOScheduler):
             kappa=kappa,
             max_size_data_for_model=max_size_data_for_model,
             restrict_configurations=restrict_configurations,
+            estimators=estimators,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 
@@ -105,7 +111,18 @@ class MOLinearScalarizationBayesOpt(LinearScalarizedScheduler):
     :class:`~tunesmith.schedulers.BayesianOptimization`: one GP on the weighted sum
     ``sum(w_i * y_i)`` of the objectives (``"max"`` ones negated); ``scalarization_weights``
     (default all 1) and the other keyword arguments of ``BayesianOptimization``
-    (``random_seed``, ``num_init_random``, ``acquisition``, ...)."""
+    (``random_seed``, ``num_init_random``, ``acquisition``, ...).
+
+    ``estimators``: ``{metric: regressor}``. One model per metric then replaces the GP on the
+    sum: the given regressors for those metrics (see
+    :class:`~tunesmith.searchers.RandomScalarizationGPSearcher`), a GP for each other one,
+    and each new config maximizes minus the weighted sum of their lower confidence bounds,
+    with the same weights (:class:`~tunesmith.searchers.RandomScalarizationGPSearcher` with
+    ``scalarization_weights``, FIFO scheduling). It then takes ``random_seed``,
+    ``points_to_evaluate``, ``num_init_random``, ``kappa``, ``max_size_data_for_model``,
+    ``num_candidates``, ``num_local_starts``, ``restrict_configurations`` and
+    ``blas_threads``.
+    """
 
     multi_objective = True
 
@@ -116,16 +133,54 @@ class MOLinearScalarizationBayesOpt(LinearScalarizedScheduler):
         metric: str | list[str],
         mode: str | list[str] = "min",
         scalarization_weights: Sequence[float] | None = None,
+        estimators: Mapping[str, Any] | None = None,
         **bayesopt_kwargs: Any,
     ):
+        base: Any = "BayesianOptimization"
+        if estimators is not None:
+            unknown = sorted(set(bayesopt_kwargs) - set(_ESTIMATOR_KWARGS))
+            if unknown:
+                raise ValueError(
+                    f"with `estimators`, MOLinearScalarizationBayesOpt models each metric and "
+                    f"takes {list(_ESTIMATOR_KWARGS)}, but got {unknown}"
+                )
+            searcher_kwargs, bayesopt_kwargs = bayesopt_kwargs, {}
+
+            def base(config_space: Mapping[str, Any], **_: Any) -> FIFOScheduler:
+                searcher = RandomScalarizationGPSearcher(
+                    config_space,
+                    metric=self.metric,
+                    mode=self.mode,
+                    estimators=estimators,
+                    scalarization_weights=self.scalarization_weights,
+                    **searcher_kwargs,
+                )
+                return FIFOScheduler(
+                    config_space, searcher=searcher, metric=self.metric, mode=self.mode
+                )
+
         super().__init__(
             config_space,
             metric=metric,
             mode=mode,
             scalarization_weights=scalarization_weights,
-            base_scheduler="BayesianOptimization",
+            base_scheduler=base,
             **bayesopt_kwargs,
         )
+
+
+#: the keyword arguments MOLinearScalarizationBayesOpt takes with ``estimators``
+_ESTIMATOR_KWARGS = (
+    "random_seed",
+    "points_to_evaluate",
+    "num_init_random",
+    "kappa",
+    "max_size_data_for_model",
+    "num_candidates",
+    "num_local_starts",
+    "restrict_configurations",
+    "blas_threads",
+)
 
 
 class MOTPE(FIFOScheduler):

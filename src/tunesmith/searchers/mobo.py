@@ -8,11 +8,17 @@ metric, on standardized values, the ``"max"`` objectives negated). Each suggesti
 lower confidence bound of a random linear scalarization. Across suggestions the weights cover
 every trade-off, so the search spreads along the Pareto front. Pending evaluations shrink the
 predicted variance near them (the GP's kriging believer), so parallel workers spread out.
+
+``estimators={metric: regressor}`` models those metrics with the given regressors instead (the
+others keep their GP; Syne Tune's ``estimators``, seed 002): e.g. a cheap, accurate model of a
+latency or a size. ``scalarization_weights`` fixes the weights instead of drawing them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -41,6 +47,61 @@ class _ScalarizedLCB:
         return total
 
 
+class _EstimatorModel:
+    """A regressor in the place of one metric's GP: :class:`GPSearcher` hands it the model's
+    inputs and standardized targets as it hands them to a GP, and it fits a fresh copy of the
+    regressor whenever they change (its ``random_state``, when it has one, drawn from the
+    searcher's seed, the metric's index and the number of rows, so a resumed run refits it
+    identically). Its predictive standard deviation comes from
+    :func:`~tunesmith.searchers.sklearn_surrogate.predict_mean_std`; pending evaluations do
+    not change it (only a GP's variance shrinks near them)."""
+
+    def __init__(self, estimator: Any, seed: Sequence[int]):
+        self.estimator, self.seed = estimator, list(seed)
+        self.params = np.zeros(0)  # no hyperparameters of ours to store or restore
+        self.layout = _NoParameters()
+        self._X = np.empty((0, 0))
+        self._fitted: Any = None
+        self._fitted_to: tuple | None = None
+
+    def set_params(self, params: Sequence[float]) -> None:
+        pass
+
+    def fit(self, X: np.ndarray, y: np.ndarray, extra_starts: Sequence[Any] = ()) -> None:
+        self._X = np.array(X, dtype=float)
+        self.set_targets(y)
+
+    def rebuild(self, X: np.ndarray, n_full: int) -> None:
+        self._X = np.array(X, dtype=float)
+
+    def append(self, x: np.ndarray) -> None:
+        self._X = np.vstack([self._X.reshape(-1, len(x)), x])
+
+    def set_targets(self, y: np.ndarray) -> None:
+        from tunesmith.searchers.sklearn_surrogate import _fresh_copy
+
+        key = (self._X.tobytes(), np.asarray(y, dtype=float).tobytes())
+        if key == self._fitted_to:
+            return
+        state = np.random.SeedSequence([*self.seed, len(y)]).generate_state(1)
+        model = _fresh_copy(self.estimator, int(state[0]))
+        model.fit(self._X, np.asarray(y, dtype=float))
+        self._fitted, self._fitted_to = model, key
+
+    def predict(
+        self, X: np.ndarray, *, pending: np.ndarray | None = None, mean_only: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        from tunesmith.searchers.sklearn_surrogate import predict_mean_std
+
+        mean, std = predict_mean_std(self._fitted, np.asarray(X, dtype=float))
+        return mean, None if mean_only else std**2
+
+
+class _NoParameters:
+    def default(self) -> np.ndarray:
+        return np.zeros(0)
+
+
 class RandomScalarizationGPSearcher(GPSearcher):
     """GP Bayesian optimization of several metrics by random linear scalarization of the lower
     confidence bounds (see the module docstring); ``metric=[...]``, ``mode=[...]``.
@@ -50,6 +111,18 @@ class RandomScalarizationGPSearcher(GPSearcher):
     ``num_candidates``, ``num_local_starts``, ``restrict_configurations`` and
     ``blas_threads`` are as for :class:`~tunesmith.searchers.GPSearcher` (the model's data,
     when capped, keeps the best of the first metric).
+
+    ``estimators``: ``{metric: regressor}`` for some of the metrics, each regressor one that
+    :class:`~tunesmith.searchers.SKLearnSurrogateSearcher` takes (``predict(X,
+    return_std=True)``, e.g. ``BayesianRidge``, ``GaussianProcessRegressor``, or an averaging
+    ensemble such as ``RandomForestRegressor``; ``pip install "tunesmith[sklearn]"``), fitted
+    to the same inputs and standardized values as the GP it replaces; the other metrics keep
+    their GP.
+
+    ``scalarization_weights``: one weight ``>= 0`` per metric (not all 0) on the metrics'
+    values (``"max"`` ones negated), used at every suggestion instead of weights drawn from
+    the simplex (what :class:`~tunesmith.schedulers.MOLinearScalarizationBayesOpt` uses with
+    ``estimators``).
     """
 
     multi_objective = True
@@ -70,7 +143,11 @@ class RandomScalarizationGPSearcher(GPSearcher):
         num_local_starts: int = 5,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         blas_threads: int | None = 1,
+        estimators: Mapping[str, Any] | None = None,
+        scalarization_weights: Sequence[float] | None = None,
     ):
+        self.estimators = _check_estimators(estimators)
+        self.scalarization_weights = _check_weights(scalarization_weights)
         super().__init__(
             config_space,
             metric=metric,  # type: ignore[arg-type]
@@ -96,8 +173,26 @@ class RandomScalarizationGPSearcher(GPSearcher):
 
     def _setup_outputs(self) -> None:
         metrics = [] if self.metric is None else as_list(self.metric)
+        if metrics:
+            unknown = sorted(set(self.estimators) - set(metrics))
+            if unknown:
+                raise ValueError(
+                    f"`estimators` has models for {unknown}, which are not among the metrics "
+                    f"{metrics}; give models only for those (the others keep their GP)"
+                )
+            weights = self.scalarization_weights
+            if weights is not None and len(weights) != len(metrics):
+                raise ValueError(
+                    f"`scalarization_weights` must have one weight per metric ({metrics}), "
+                    f"but got scalarization_weights={weights!r}"
+                )
         self._outputs = [f"objective:{m}" for m in metrics]
-        self._gps = [self._make_gp() for _ in metrics]
+        self._gps = [
+            _EstimatorModel(self.estimators[m], [self.random_seed, k])
+            if m in self.estimators
+            else self._make_gp()
+            for k, m in enumerate(metrics)
+        ]
         self._reset_data()
 
     def observe(
@@ -128,9 +223,15 @@ class RandomScalarizationGPSearcher(GPSearcher):
         return (v - shift) / scale, shift, scale
 
     def _scorer(self) -> Any:
-        weights = self.rng.dirichlet(np.ones(len(self._gps)))
+        if self.scalarization_weights is None:
+            weights = self.rng.dirichlet(np.ones(len(self._gps))).tolist()
+        else:  # on the values: in each model's standardized units, times its scale
+            weights = [
+                w * scale
+                for w, (_, _, scale) in zip(self.scalarization_weights, self._y, strict=True)
+            ]
         return _ScalarizedLCB(
-            self._gps, weights.tolist(), self.kappa, self._pending_inputs(), self._acq_inputs
+            self._gps, weights, self.kappa, self._pending_inputs(), self._acq_inputs
         )
 
     def __repr__(self) -> str:
@@ -138,3 +239,38 @@ class RandomScalarizationGPSearcher(GPSearcher):
             f"{type(self).__name__}(metric={self.metric!r}, mode={self.mode!r}, "
             f"observations={self.num_observations})"
         )
+
+
+def _check_estimators(estimators: Any) -> dict[str, Any]:
+    """``estimators`` as a dict, or a TypeError naming the metric whose model is unfit."""
+    if estimators is None:
+        return {}
+    if not isinstance(estimators, Mapping) or not all(isinstance(k, str) for k in estimators):
+        raise TypeError(
+            "`estimators` must be a dict {metric name: regressor}, or None for a GP per metric, "
+            f"but got {estimators!r}"
+        )
+    from tunesmith.searchers.sklearn_surrogate import check_estimator
+
+    for name, estimator in estimators.items():
+        try:
+            check_estimator(estimator)
+        except TypeError as error:
+            raise TypeError(f"estimators[{name!r}]: {error}") from None
+    return dict(estimators)
+
+
+def _check_weights(weights: Any) -> list[float] | None:
+    if weights is None:
+        return None
+    values = list(weights) if isinstance(weights, Sequence) and not isinstance(weights, str) else []
+    bad = [
+        w for w in values if isinstance(w, bool) or not isinstance(w, Real) or not 0 <= w < math.inf
+    ]
+    if not values or bad or not any(w > 0 for w in values):
+        raise ValueError(
+            "`scalarization_weights` must be a list of finite numbers >= 0, not all 0, one per "
+            f"metric, or None for weights drawn at each suggestion, but got "
+            f"scalarization_weights={weights!r}"
+        )
+    return [float(w) for w in values]
