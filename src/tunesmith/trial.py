@@ -148,8 +148,10 @@ def single_metric_message(name: str, metrics: Any) -> str:
     """The error for a class that optimizes one metric but was given several."""
     return (
         f"{name} optimizes a single metric, but got metric={list(metrics)!r}; pass one metric "
-        "name, or tune several objectives with RandomSearch, GridSearch or FIFOScheduler with "
-        "searcher='random' or 'grid' (see docs/multiobjective.md)"
+        "name, or tune several objectives with a multi-objective method: MOASHA, NSGA2, MOREA, "
+        "MOTPE, EHVI, MORandomScalarizationBayesOpt, RandomSearch or GridSearch, or "
+        "FIFOScheduler with searcher='nsga2', 'morea', 'motpe', 'ehvi', "
+        "'mo_random_scalarization', 'random' or 'grid' (see docs/multiobjective.md)"
     )
 
 

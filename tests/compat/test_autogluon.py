@@ -291,6 +291,11 @@ def test_unknown_argument_fails_as_in_autogluon():
             "searcher='skopt' is not supported: use searcher='bayesopt'",
         ),
         (
+            lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2, searcher="nsga2"),
+            r"searcher='nsga2' \(NSGA2Searcher\) optimizes several objectives, but got "
+            "metric='accuracy'",
+        ),
+        (
             lambda: ag.scheduler.FIFOScheduler(
                 deterministic_fn, num_trials=2, search_options={"num_init": 3}
             ),

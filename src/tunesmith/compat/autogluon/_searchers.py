@@ -34,7 +34,7 @@ def make_searcher(
     """A tunesmith searcher for AutoGluon's ``searcher`` (a name or a tunesmith ``Searcher``)
     and ``search_options`` (its keyword arguments; ``random_seed`` and ``first_is_default``
     as in AutoGluon)."""
-    from tunesmith.searchers import SEARCHER_NAMES, Searcher, searcher_class
+    from tunesmith.searchers import SEARCHER_NAMES, Searcher, check_searcher_name, searcher_class
 
     if isinstance(searcher, Searcher):
         return searcher  # search_options are ignored, as AutoGluon does for an object
@@ -50,6 +50,10 @@ def make_searcher(
             f"unknown searcher {searcher!r}; valid names are {sorted(SEARCHER_NAMES)}, or pass a "
             "tunesmith Searcher instance"
         )
+    try:  # a multi-objective searcher with AutoGluon's one reward
+        check_searcher_name(searcher, metric)
+    except ValueError as err:
+        raise InvalidValue(str(err)) from None
     options = dict(search_options or {})
     seed = options.pop("random_seed", random_seed)
     first_is_default = options.pop("first_is_default", searcher in _FIRST_IS_DEFAULT)
