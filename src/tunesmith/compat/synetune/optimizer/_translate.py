@@ -49,8 +49,9 @@ IGNORED_OPTIONS = {
     "map_reward", "min_bandwidth", "allow_duplicates",
 }  # fmt: skip
 
-#: search_options keys -> native keyword, per kind of native searcher
-OPTION_NAMES: dict[str, dict[str, str]] = {
+#: search_options keys -> native keyword, per kind of native searcher (None: accepted, nothing
+#: to set)
+OPTION_NAMES: dict[str, dict[str, str | None]] = {
     "random": {"restrict_configurations": "restrict_configurations"},
     "grid": {"num_samples": "num_samples", "shuffle_config": "shuffle"},
     "bayesopt": {
@@ -72,6 +73,38 @@ OPTION_NAMES: dict[str, dict[str, str]] = {
         "num_candidates": "num_candidates",
         "bandwidth_factor": "bandwidth_factor",
         "random_fraction": "random_fraction",
+        "restrict_configurations": "restrict_configurations",
+    },
+    "bore": {
+        "gamma": "gamma",
+        "calibrate": "calibrate",
+        "classifier": "classifier",
+        "classifier_kwargs": "classifier_kwargs",
+        "acq_optimizer": "acq_optimizer",
+        "feval_acq": "feval_acq",
+        "random_prob": "random_prob",
+        "init_random": "init_random",
+        "restrict_configurations": "restrict_configurations",
+    },
+    "cqr": {
+        "num_init_random_draws": "num_init_random",
+        "update_frequency": None,  # tunesmith's refit rule: see SurrogateSearcher
+        "max_fit_samples": "max_fit_samples",  # not taken: NotSupported unless None
+        "restrict_configurations": "restrict_configurations",
+        # tunesmith's own, for Syne Tune's model: {"regressor": "gbm"}
+        "regressor": "regressor",
+        "regressor_kwargs": "regressor_kwargs",
+    },
+    "mobo": {
+        "num_init_random": "num_init_random",
+        "num_initial_random_choices": "num_init_random",
+        "max_size_data_for_model": "max_size_data_for_model",
+        "restrict_configurations": "restrict_configurations",
+        "input_warping": "input_warping",  # not taken: NotSupported unless False
+    },
+    "cts": {
+        "max_fit_samples": "max_fit_samples",
+        "normalization": "normalization",
         "restrict_configurations": "restrict_configurations",
     },
     "none": {},
@@ -97,6 +130,9 @@ def options(
             seed = value
         elif key in names:
             native = names[key]
+            if native is None:
+                logger.debug("%s: search_options[%r] has nothing to set in tunesmith", name, key)
+                continue
             if key == "top_n_percent":
                 value = value / 100.0
             if key == "model":

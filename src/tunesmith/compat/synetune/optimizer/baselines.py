@@ -3,11 +3,14 @@ to (``ASHA(...)`` returns a :class:`tunesmith.ASHA`), to pass to
 :class:`~tunesmith.compat.synetune.Tuner` (or to the native :class:`tunesmith.Tuner`).
 
 Mapped: ``RandomSearch``, ``GridSearch``, ``BayesianOptimization``, ``KDE`` (``TPE``), ``REA``,
-``ConstrainedBayesianOptimization``, ``ASHA`` (``HyperbandScheduler`` where ASHA's arguments
-do not suffice, e.g. ``brackets > 1``), ``MOBSTER``, ``HyperTune``, ``DyHPO``, ``PASHA``,
-``BOHB``, ``SyncHyperband``, ``SyncBOHB``, ``SyncMOBSTER``, ``DEHB``. The other names raise
-:class:`NotSupported` naming the closest tunesmith method. Arguments, their translation and
-Syne Tune's defaults: :mod:`._translate` and docs/migrate-synetune.md.
+``ConstrainedBayesianOptimization``, ``BORE``, ``CQR``; ``ASHA`` (``HyperbandScheduler``
+where ASHA's arguments do not suffice, e.g. ``brackets > 1``), ``MOBSTER``, ``HyperTune``,
+``DyHPO``, ``PASHA``, ``BOHB``, ``ASHABORE``, ``ASHACQR``; ``SyncHyperband``, ``SyncBOHB``,
+``SyncMOBSTER``, ``DEHB``; the multi-objective ``MORandomScalarizationBayesOpt``,
+``MOLinearScalarizationBayesOpt``, ``NSGA2``, ``MOREA``; the transfer-learning
+``ZeroShotTransfer`` and ``ASHACTS``. ``BoTorch`` and ``create_gaussian_process_estimator``
+raise :class:`NotSupported` naming the closest tunesmith method. Arguments, their translation
+and Syne Tune's defaults: :mod:`._translate` and docs/migrate-synetune.md.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from tunesmith.compat.synetune.errors import NotSupported
+from tunesmith.compat.synetune.errors import InvalidArgument, NotSupported
 from tunesmith.compat.synetune.optimizer._translate import (
     FIFO_KEYS,
     HYPERBAND_KEYS,
@@ -70,11 +73,7 @@ def _fit(name: str, cls: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     for key, value in kwargs.items():
         if key in accepted:
             out[key] = value
-        elif (
-            key == "cutoff"
-            or (key in _MOOT and value == _MOOT[key])
-            or (key == "rung_system_per_bracket" and kwargs.get("brackets", 1) == 1)
-        ):
+        elif _moot(key, value, kwargs):
             continue
         else:
             raise NotSupported(
@@ -212,8 +211,21 @@ def DyHPO(
     **kwargs: Any,
 ) -> Any:
     """DyHPO (GP surrogate, Syne Tune's hybrid rule): :class:`tunesmith.DyHPO`; linear rungs
-    (``rung_increment``, default 2), so ``reduction_factor`` is not taken."""
+    (``rung_increment``, default 2), so ``reduction_factor`` is not taken. ``type`` can only be
+    ``"dyhpo"``; ``rung_system_kwargs["probability_sh"]`` is ``probability_sh``."""
     cls = _native("DyHPO")
+    kwargs = dict(kwargs)
+    if kwargs.pop("type", "dyhpo") != "dyhpo":
+        raise InvalidArgument("DyHPO: must have type='dyhpo' (or no type)")
+    extra = dict(kwargs.pop("rung_system_kwargs", None) or {})
+    if probability_sh is None:
+        probability_sh = extra.get("probability_sh")
+    extra.pop("probability_sh", None)
+    if extra:
+        raise NotSupported(
+            f"DyHPO: rung_system_kwargs {sorted(extra)} are not supported "
+            "(tunesmith.DyHPO takes probability_sh)"
+        )
     kw = _hb("DyHPO", metric, resource_attr, kwargs, "mobster")
     if "reduction_factor" not in kwargs:
         kw.pop("reduction_factor", None)
@@ -275,7 +287,246 @@ def DEHB(config_space: dict[str, Any], metric: Any, resource_attr: str, **kwargs
     return _native("DEHB")(config_space, **kw)
 
 
-# -- not in tunesmith (yet) ------------------------------------------------------------------
+# -- model-based with other surrogates (BORE, CQR) ------------------------------------------
+
+
+def _native_searcher(name: str) -> Any:
+    import tunesmith.searchers as searchers
+
+    return getattr(searchers, name)
+
+
+def _moot_options(name: str, kw: dict[str, Any], moot: Mapping[str, Any]) -> None:
+    """Drop the arguments of ``moot`` at their moot value from ``kw``; ``NotSupported`` for any
+    other value (the native class has no such argument)."""
+    for key, value in moot.items():
+        if key not in kw:
+            continue
+        if kw[key] != value:
+            raise NotSupported(
+                f"{name}: {key}={kw[key]!r} is not supported: tunesmith's {name} has no "
+                f"{key} (leave it at {value!r})"
+            )
+        del kw[key]
+
+
+def _fits(cls: Any, kw: Mapping[str, Any]) -> bool:
+    """Whether ``cls`` takes every argument of ``kw`` or the argument is moot
+    (``rung_system_per_bracket=False`` only with one bracket)."""
+    accepted = set(inspect.signature(cls).parameters)
+    for key, value in kw.items():
+        if key in accepted or key == "cutoff":
+            continue
+        if key == "rung_system_per_bracket":
+            if kw.get("brackets", 1) != 1:
+                return False
+        elif key not in _MOOT or value != _MOOT[key]:
+            return False
+    return True
+
+
+def _asha_or_hyperband(config_space: Any, cls: Any, searcher_cls: Any, kw: dict[str, Any]) -> Any:
+    """``cls`` (ASHA with a model-based searcher) where it takes the arguments; else what Syne
+    Tune builds: :class:`tunesmith.HyperbandScheduler` with a ``searcher_cls`` instance."""
+    if _fits(cls, kw):
+        accepted = set(inspect.signature(cls).parameters)
+        return cls(config_space, **{k: v for k, v in kw.items() if k in accepted})
+    searcher_keys = set(inspect.signature(searcher_cls).parameters) - {"metric", "mode"}
+    searcher = searcher_cls(
+        config_space,
+        metric=kw["metric"],
+        mode=kw["mode"],
+        **{k: v for k, v in kw.items() if k in searcher_keys},
+    )
+    scheduler = {k: v for k, v in kw.items() if k not in searcher_keys}
+    return _native("HyperbandScheduler")(config_space, searcher=searcher, **scheduler)
+
+
+def BORE(
+    config_space: dict[str, Any], metric: Any, random_seed: int | None = None, **kwargs: Any
+) -> Any:
+    """Bayesian optimization by density-ratio estimation: :class:`tunesmith.BORE`
+    (``search_options``: the ``Bore`` searcher's arguments; tunesmith's default classifier is
+    ``"mlp"``, Syne Tune's ``"xgboost"``)."""
+    kw = _fifo("BORE", metric, {**kwargs, "random_seed": random_seed}, "bore")
+    return _native("BORE")(config_space, **kw)
+
+
+def ASHABORE(
+    config_space: dict[str, Any],
+    metric: Any,
+    resource_attr: str,
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """BORE inside ASHA: :class:`tunesmith.ASHABORE`, or :class:`tunesmith.HyperbandScheduler`
+    with a :class:`tunesmith.searchers.BORESearcher` for what ASHABORE does not take
+    (``brackets > 1`` with Syne Tune's one rung system, ``rung_levels``, ...)."""
+    kw = _hb("ASHABORE", metric, resource_attr, {**kwargs, "random_seed": random_seed}, "bore")
+    cls, searcher = _native("ASHABORE"), _native_searcher("BORESearcher")
+    return _asha_or_hyperband(config_space, cls, searcher, kw)
+
+
+def CQR(
+    config_space: dict[str, Any],
+    metric: Any,
+    mode: str = "min",
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Conformalized quantile regression: :class:`tunesmith.CQR` (``search_options``:
+    ``num_init_random_draws``, ``update_frequency`` (nothing to set), ``restrict_configurations``;
+    tunesmith's ``regressor="gbm"`` is Syne Tune's gradient boosting, its default ``"mlp"``)."""
+    kw = _fifo("CQR", metric, {**kwargs, "mode": mode, "random_seed": random_seed}, "cqr")
+    _moot_options("CQR", kw, {"max_fit_samples": None})
+    return _native("CQR")(config_space, **kw)
+
+
+def ASHACQR(
+    config_space: dict[str, Any],
+    metric: Any,
+    resource_attr: str,
+    mode: str = "min",
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Conformalized quantile regression inside ASHA: :class:`tunesmith.ASHACQR`, or
+    :class:`tunesmith.HyperbandScheduler` with a :class:`tunesmith.searchers.CQRSearcher` for
+    what ASHACQR does not take."""
+    full = {**kwargs, "mode": mode, "random_seed": random_seed}
+    kw = _hb("ASHACQR", metric, resource_attr, full, "cqr")
+    _moot_options("ASHACQR", kw, {"max_fit_samples": None})
+    cls, searcher = _native("ASHACQR"), _native_searcher("CQRSearcher")
+    return _asha_or_hyperband(config_space, cls, searcher, kw)
+
+
+# -- multi-objective -------------------------------------------------------------------------
+
+
+def MORandomScalarizationBayesOpt(
+    config_space: dict[str, Any],
+    metric: Any,
+    mode: Any = "min",
+    random_seed: int | None = None,
+    estimators: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """One GP per objective, random linear scalarizations of their lower confidence bounds:
+    :class:`tunesmith.MORandomScalarizationBayesOpt` (``search_options``: ``num_init_random``
+    or ``num_initial_random_choices``, ``max_size_data_for_model``,
+    ``restrict_configurations``). ``estimators``: ``{metric: regressor}``, scikit-learn
+    regressors with a predictive standard deviation (the native argument); Syne Tune's
+    ``Estimator`` objects are not supported."""
+    name = "MORandomScalarizationBayesOpt"
+    if isinstance(estimators, Mapping):
+        for key, estimator in estimators.items():
+            if hasattr(estimator, "fit_from_state") and not hasattr(estimator, "fit"):
+                raise NotSupported(
+                    f"{name}: estimators[{key!r}] is a Syne Tune Estimator, which tunesmith "
+                    "cannot run; pass a scikit-learn regressor whose predict(X, "
+                    "return_std=True) gives a standard deviation (e.g. BayesianRidge)"
+                )
+    kw = _fifo(name, metric, {**kwargs, "mode": mode, "random_seed": random_seed}, "mobo")
+    _moot_options(name, kw, {"input_warping": False})
+    return _native(name)(config_space, estimators=estimators, **kw)
+
+
+def MOLinearScalarizationBayesOpt(
+    config_space: dict[str, Any],
+    metric: Any,
+    scalarization_weights: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """Bayesian optimization of the weighted sum of the objectives:
+    :class:`tunesmith.MOLinearScalarizationBayesOpt` (``kwargs`` as for
+    ``BayesianOptimization``)."""
+    name = "MOLinearScalarizationBayesOpt"
+    if "base_scheduler_factory" in kwargs:
+        raise NotSupported(
+            f"{name}: base_scheduler_factory is not supported: it runs Bayesian optimization; "
+            "for another scheduler on the weighted sum use "
+            "tunesmith.LinearScalarizedScheduler(base_scheduler=...)"
+        )
+    kw = _fifo(name, metric, kwargs, "bayesopt")
+    return _native(name)(config_space, scalarization_weights=scalarization_weights, **kw)
+
+
+def NSGA2(
+    config_space: dict[str, Any],
+    metric: Any,
+    mode: Any = "min",
+    population_size: int = 20,
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """NSGA-II: :class:`tunesmith.NSGA2`."""
+    kw = _fifo("NSGA2", metric, {**kwargs, "mode": mode, "random_seed": random_seed}, "random")
+    return _native("NSGA2")(config_space, population_size=population_size, **kw)
+
+
+def MOREA(
+    config_space: dict[str, Any],
+    metric: Any,
+    mode: Any = "min",
+    population_size: int = 100,
+    sample_size: int = 10,
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Multi-objective regularized evolution: :class:`tunesmith.MOREA`."""
+    kw = _fifo("MOREA", metric, {**kwargs, "mode": mode, "random_seed": random_seed}, "random")
+    return _native("MOREA")(
+        config_space, population_size=population_size, sample_size=sample_size, **kw
+    )
+
+
+# -- transfer learning -----------------------------------------------------------------------
+
+
+def ZeroShotTransfer(
+    config_space: dict[str, Any],
+    transfer_learning_evaluations: Any,
+    metric: Any,
+    mode: str = "min",
+    sort_transfer_learning_evaluations: bool = True,
+    use_surrogates: bool = False,
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Zero-shot transfer: :class:`tunesmith.ZeroShotTransfer` (configs are matched across
+    tasks by value, so ``sort_transfer_learning_evaluations`` has nothing to set)."""
+    full = {**kwargs, "mode": mode, "random_seed": random_seed}
+    kw = _fifo("ZeroShotTransfer", metric, full, "random")
+    return _native("ZeroShotTransfer")(
+        config_space,
+        transfer_learning_evaluations=transfer_learning_evaluations,
+        use_surrogates=use_surrogates,
+        **kw,
+    )
+
+
+def ASHACTS(
+    config_space: dict[str, Any],
+    metric: Any,
+    resource_attr: str,
+    transfer_learning_evaluations: Any,
+    mode: str = "min",
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """ASHA with Copula Thompson sampling on earlier tasks: :class:`tunesmith.ASHACTS`, or
+    :class:`tunesmith.HyperbandScheduler` with a
+    :class:`tunesmith.searchers.QuantileBasedSurrogateSearcher` for what ASHACTS does not take
+    (``search_options``: ``max_fit_samples``, tunesmith's default 512 where Syne Tune's is
+    100,000; ``normalization``; ``restrict_configurations``)."""
+    full = {**kwargs, "mode": mode, "random_seed": random_seed}
+    kw = _hb("ASHACTS", metric, resource_attr, full, "cts")
+    kw["transfer_learning_evaluations"] = transfer_learning_evaluations
+    cls, searcher = _native("ASHACTS"), _native_searcher("QuantileBasedSurrogateSearcher")
+    return _asha_or_hyperband(config_space, cls, searcher, kw)
+
+
+# -- not in tunesmith ------------------------------------------------------------------------
 
 
 def _missing(name: str, closest: str) -> Any:
@@ -287,29 +538,13 @@ def _missing(name: str, closest: str) -> Any:
     return baseline
 
 
-_MO = (
-    "tunesmith.RandomSearch or tunesmith.GridSearch with metric and mode lists (multi-objective "
-    "random or grid search; docs/multiobjective.md)"
-)
-BORE = _missing("BORE", "tunesmith.TPE (density-ratio based) or tunesmith.BayesianOptimization")
-ASHABORE = _missing("ASHABORE", "tunesmith.BOHB (ASHA with a density-based model)")
-BoTorch = _missing("BoTorch", "tunesmith.BayesianOptimization (Gaussian process, numpy)")
-CQR = _missing("CQR", "tunesmith.BayesianOptimization or tunesmith.TPE")
-ASHACQR = _missing("ASHACQR", "tunesmith.MOBSTER (model-based ASHA)")
-MORandomScalarizationBayesOpt = _missing("MORandomScalarizationBayesOpt", _MO)
-MOLinearScalarizationBayesOpt = _missing("MOLinearScalarizationBayesOpt", _MO)
-NSGA2 = _missing("NSGA2", _MO)
-MOREA = _missing("MOREA", _MO)
-ZeroShotTransfer = _missing(
-    "ZeroShotTransfer",
-    "tunesmith.RandomSearch with points_to_evaluate set to the best configs of earlier tasks "
-    "(tunesmith has no transfer learning yet)",
-)
-ASHACTS = _missing(
-    "ASHACTS",
-    "tunesmith.ASHA with points_to_evaluate set to the best configs of earlier tasks "
-    "(tunesmith has no transfer learning yet)",
+BoTorch = _missing(
+    "BoTorch",
+    "tunesmith.BayesianOptimization (a Gaussian process with expected improvement, in numpy; "
+    "tunesmith does not use PyTorch)",
 )
 create_gaussian_process_estimator = _missing(
-    "create_gaussian_process_estimator", "tunesmith.BayesianOptimization (its GP is built in)"
+    "create_gaussian_process_estimator",
+    "tunesmith.BayesianOptimization (its GP is built in; MORandomScalarizationBayesOpt fits "
+    "one per metric itself)",
 )

@@ -1,7 +1,9 @@
 """``syne_tune.optimizer.schedulers``: ``FIFOScheduler`` and ``HyperbandScheduler`` with a
 ``searcher`` name build the native scheduler of the matching baseline (``"bayesopt"`` with
-Hyperband is MOBSTER, ``"kde"`` is BOHB); a tunesmith ``Searcher`` object is used as given.
-``MedianStoppingRule`` wraps a scheduler with tunesmith's rule set to Syne Tune's semantics."""
+Hyperband is MOBSTER, ``"kde"`` is BOHB, ``"bore"`` is ASHABORE, ...); a tunesmith
+``Searcher`` object is used as given. ``MedianStoppingRule`` wraps a scheduler with
+tunesmith's rule set to Syne Tune's semantics. :mod:`.transfer_learning` has
+``TransferLearningTaskEvaluations`` and ``BoundingBox``."""
 
 from __future__ import annotations
 
@@ -18,13 +20,9 @@ from tunesmith.compat.synetune.optimizer._translate import (
 
 __all__ = ["FIFOScheduler", "HyperbandScheduler", "MedianStoppingRule"]
 
-_CLOSEST = {
-    "hypertune": "searcher='bayesopt' (MOBSTER)",
-    "dyhpo": "searcher='bayesopt' with type='promotion'",
-    "bore": "searcher='kde'",
-    "cqr": "searcher='bayesopt'",
-    "botorch": "searcher='bayesopt'",
-}
+_CLOSEST = {"botorch": "searcher='bayesopt'"}
+#: multi-fidelity searcher names: the baseline that runs them
+_MULTI_FIDELITY = {"hypertune": "HyperTune", "dyhpo": "DyHPO"}
 
 
 def _searcher_object(searcher: Any) -> bool:
@@ -35,8 +33,8 @@ def _searcher_object(searcher: Any) -> bool:
 
 def FIFOScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
     """``searcher``: ``"random"`` (default), ``"grid"``, ``"bayesopt"``, ``"kde"``,
-    ``"bayesopt_constrained"`` (``search_options["constraint_attr"]``), ``"bayesopt_cost"``
-    (``search_options["cost_attr"]``), or a tunesmith ``Searcher``."""
+    ``"bore"``, ``"cqr"``, ``"bayesopt_constrained"`` (``search_options["constraint_attr"]``),
+    ``"bayesopt_cost"`` (``search_options["cost_attr"]``), or a tunesmith ``Searcher``."""
     searcher = kwargs.pop("searcher", "random")
     if _searcher_object(searcher):
         from tunesmith.schedulers import FIFOScheduler as Native
@@ -53,6 +51,8 @@ def FIFOScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
         "grid": baselines.GridSearch,
         "bayesopt": baselines.BayesianOptimization,
         "kde": baselines.KDE,
+        "bore": baselines.BORE,
+        "cqr": baselines.CQR,
     }
     if searcher in simple:
         return simple[searcher](config_space, metric, **kwargs)
@@ -77,6 +77,11 @@ def FIFOScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
             random_seed=kwargs.get("random_seed"),
             points_to_evaluate=kwargs.get("points_to_evaluate") or [{}],
         )  # fmt: skip
+    if searcher in _MULTI_FIDELITY:
+        raise ValueError(
+            f"searcher={searcher!r} is multi-fidelity: use HyperbandScheduler(searcher="
+            f"{searcher!r}, ...) or the {_MULTI_FIDELITY[searcher]} baseline"
+        )
     if searcher in _CLOSEST:
         raise NotSupported(f"searcher={searcher!r} is not in tunesmith: use {_CLOSEST[searcher]}")
     raise ValueError(f"unknown searcher {searcher!r}")
@@ -84,7 +89,9 @@ def FIFOScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
 
 def HyperbandScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
     """``searcher``: ``"random"`` (ASHA; default), ``"bayesopt"`` (MOBSTER), ``"kde"``
-    (BOHB), ``"grid"``, or a tunesmith ``Searcher``."""
+    (BOHB), ``"bore"`` (ASHABORE), ``"cqr"`` (ASHACQR), ``"hypertune"`` (HyperTune),
+    ``"dyhpo"`` (DyHPO; ``type="dyhpo"``, ``rung_system_kwargs["probability_sh"]``),
+    ``"grid"``, or a tunesmith ``Searcher``."""
     searcher = kwargs.pop("searcher", "random")
     metric = kwargs.pop("metric", None)
     resource_attr = kwargs.pop("resource_attr", "epoch")
@@ -92,7 +99,15 @@ def HyperbandScheduler(config_space: dict[str, Any], **kwargs: Any) -> Any:
         raise InvalidArgument("HyperbandScheduler() missing required argument: 'metric'")
     if kwargs.get("type") == "pasha" and searcher == "random":
         return baselines.PASHA(config_space, metric, resource_attr, **kwargs)
-    named = {"random": baselines.ASHA, "bayesopt": baselines.MOBSTER, "kde": baselines.BOHB}
+    named = {
+        "random": baselines.ASHA,
+        "bayesopt": baselines.MOBSTER,
+        "kde": baselines.BOHB,
+        "bore": baselines.ASHABORE,
+        "cqr": baselines.ASHACQR,
+        "hypertune": baselines.HyperTune,
+        "dyhpo": baselines.DyHPO,
+    }
     if isinstance(searcher, str) and searcher in named:
         return named[searcher](config_space, metric, resource_attr, **kwargs)
     if searcher == "grid" or _searcher_object(searcher):
