@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,10 @@ class ProgressCallback(TunerCallback):
         self._last = 0.0
         self._live = None
         self._tuner: Tuner | None = None
+        # rich takes ~50 ms to import: a background thread does it while the tuner opens the
+        # store and waits for its workers to boot (the thread mostly runs while the tuner
+        # waits); on_tuning_start then finds it imported
+        threading.Thread(target=_import_rich, name="tunesmith-import-rich", daemon=True).start()
 
     def on_tuning_start(self, tuner: Tuner) -> None:
         from rich.live import Live
@@ -100,3 +106,8 @@ def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _import_rich() -> None:
+    for name in ("rich.live", "rich.table"):
+        importlib.import_module(name)
