@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -108,6 +107,8 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def _import_rich() -> None:
-    for name in ("rich.live", "rich.table"):
-        importlib.import_module(name)
+def _import_rich() -> tuple[type, type]:
+    from rich.live import Live
+    from rich.table import Table
+
+    return Live, Table
