@@ -431,3 +431,151 @@ def test_cost_aware_multi_fidelity_search_prefers_cheap_configs(model, transform
     aware = run(make(cost_attr="time"))
     plain = run(make())
     assert np.median(aware[10:]) < np.median(plain[10:]) / 2
+
+
+def _rungs_and_last(searcher, n_trials, *, after_each=None, n_workers=3, rungs=(1, 3, 9)):
+    """Trials on ``n_workers`` workers report epochs 1 to 9, observed as a scheduler with
+    ``searcher_data="rungs_and_last"`` passes them on: a result between ``rungs`` replaces the
+    trial's previous one there (``withdraw``). ``after_each(searcher)`` runs after every result.
+    Returns the remaining observations ``(config, metrics, level)`` in order of arrival."""
+    remaining: list[tuple] = []
+    running: dict[int, list] = {}  # worker -> [config, next epoch, level between rungs]
+    started, step = 0, 0
+    while started < n_trials or running:
+        worker = step % n_workers
+        step += 1
+        if worker not in running:
+            if started == n_trials:
+                continue
+            running[worker] = [searcher.suggest(), 1, 0]
+            started += 1
+        config, epoch, between = running[worker]
+        metrics = {"loss": objective(config, MIXED_SPACE, epoch)}
+        if between:
+            searcher.withdraw(config, resource=between)
+            remaining.remove(next(o for o in remaining if o[0] == config and o[2] == between))
+        searcher.observe(config, metrics, resource=epoch)
+        remaining.append((config, metrics, epoch))
+        running[worker][1:] = [epoch + 1, 0 if epoch in rungs else epoch]
+        if epoch == 9:
+            del running[worker]
+        if after_each is not None:
+            after_each(searcher)
+    return remaining
+
+
+@pytest.mark.parametrize("model", ["joint", "independent"])
+def test_multi_fidelity_withdraw_leaves_the_model_of_the_remaining_observations(model):
+    """Observations withdrawn while rows of the Cholesky factor (factorized at once or
+    appended), or before entering it: the data and the model's predictions (with the same
+    hyperparameters) equal those of a fresh searcher fed the remaining observations."""
+
+    def make():
+        return GPMultiFidelitySearcher(
+            MIXED_SPACE,
+            max_t=9,
+            model=model,
+            metric="loss",
+            random_seed=5,
+            num_init_random=3,
+            min_level_observations=3,
+            refit_until=8,
+            refit_growth=0.3,
+        )
+
+    where: set[str] = set()  # where the withdrawn rows were: "full", "appended", "outside"
+    original = make()
+    withdraw = original.withdraw
+
+    def spy(config, resource=None):
+        i = original._index[original._row_key(config, resource)]
+        p = original._rows.index(i) if i in original._rows else None
+        where.add("outside" if p is None else "full" if p < original._n_full else "appended")
+        withdraw(config, resource)
+
+    original.withdraw = spy
+
+    calls = []
+
+    def update(searcher):  # (after every fourth result: some rows wait outside the factor)
+        calls.append(1)
+        if len(calls) % 4 == 0 and len(searcher._eligible()) >= 2:
+            searcher._update_model()
+
+    remaining = _rungs_and_last(original, 8, after_each=update)
+    # (the independent model's rows are at one level, mostly a rung level: none appended)
+    expected = {"full", "outside"} if model == "independent" else {"full", "appended", "outside"}
+    assert where == expected
+    fresh = make()
+    for config, metrics, level in remaining:
+        fresh.observe(config, metrics, resource=level)
+    n = fresh.num_observations
+    assert original.num_observations == n == len(remaining)
+    assert original._configs == fresh._configs and original._values == fresh._values
+    assert original._resources == fresh._resources
+    assert np.array_equal(original._X[:n], fresh._X[:n])
+    assert original._index == fresh._index
+    original._update_model()
+    fresh._update_model()
+    assert original._rows == fresh._rows
+    gp, reference = original._gps[0], fresh._gps[0]
+    reference.set_params(gp.params)
+    reference.set_data(fresh._inputs(fresh._rows))
+    reference.set_targets(fresh._y[0][0])
+    np.testing.assert_allclose(original._y[0][0], fresh._y[0][0], rtol=0, atol=1e-12)
+    X = np.random.default_rng(0).random((50, gp.dim))
+    (m1, v1), (m2, v2) = gp.predict(X), reference.predict(X)
+    np.testing.assert_allclose(m1, m2, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(v1, v2, rtol=0, atol=1e-8)
+
+
+def test_multi_fidelity_factor_after_withdrawals_is_the_one_a_loaded_state_rebuilds():
+    """Withdrawn rows of the factor: a factorized one makes it rebuilt, an appended one cuts it
+    there and appends the later rows again; either way the factor is, bit for bit, the one a
+    searcher loaded from the state rebuilds, and both continue identically."""
+
+    def make():
+        return GPMultiFidelitySearcher(
+            MIXED_SPACE,
+            max_t=9,
+            metric="loss",
+            random_seed=1,
+            num_init_random=3,
+            refit_until=5,
+            refit_growth=0.3,
+        )
+
+    paths: list[str] = []
+    calls = []
+
+    def check(searcher):
+        calls.append(1)
+        if len(calls) % 3 or len(searcher._eligible()) < 2:
+            return
+        state = json.loads(json.dumps(searcher.state_dict()))
+        paths.append("rebuilt" if searcher._stale else "cut" if searcher._kept else "-")
+        searcher._update_model()
+        clone = make()
+        clone.load_state_dict(state)
+        clone._update_model()
+        assert np.array_equal(searcher._gps[0].L, clone._gps[0].L)
+        assert np.array_equal(searcher._gps[0].alpha, clone._gps[0].alpha)
+
+    original = make()
+    _rungs_and_last(original, 10, after_each=check)
+    assert {"rebuilt", "cut"} <= set(paths)
+    config = original._configs[-1]
+    original.withdraw(config, resource=1000)  # (nothing observed there: ignored)
+    clone = make()
+    clone.load_state_dict(json.loads(json.dumps(original.state_dict())))
+    assert [original.suggest() for _ in range(3)] == [clone.suggest() for _ in range(3)]
+
+
+def test_withdraw_is_a_no_op_for_one_row_per_config():
+    searcher = GPSearcher(MIXED_SPACE, metric="loss", random_seed=0)
+    config = searcher.suggest()
+    searcher.observe(config, {"loss": 1.0}, resource=2)
+    searcher.withdraw(config, resource=2)
+    assert searcher.num_observations == 1
+    searcher.observe(config, {"loss": 0.5}, resource=3)  # the next result replaces it
+    assert searcher._values == [[0.5]] and searcher._resources == [3]

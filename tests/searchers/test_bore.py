@@ -136,6 +136,30 @@ def test_state_round_trip_after_refits_and_an_updated_observation():
     assert run(b, 8, loss) == run(a, 8, loss)
 
 
+def test_withdraw_removes_one_observation_and_refits_a_model_that_held_it():
+    searcher = BORESearcher(SPACE, metric="loss", random_seed=0, init_random=3)
+    rng = np.random.default_rng(0)
+    configs = [{"x": float(rng.random()), "y": float(rng.random())} for _ in range(5)]
+    for config in configs:
+        searcher.observe(config, {"loss": bowl(config)}, resource=2)
+    searcher.observe(configs[0], {"loss": 0.0}, resource=1)
+    searcher.suggest()
+    assert searcher._fitted_on[:2] == (2, 5)
+    searcher.withdraw(configs[0], resource=1)  # the level empties and goes
+    searcher.withdraw(configs[0], resource=3)  # (nothing observed there: ignored)
+    assert searcher._fitted_on[:2] == (2, 5)  # the model's data did not change
+    searcher.withdraw(configs[1], resource=2)
+    assert searcher._fitted_on is None and searcher._model is None  # refit when next needed
+    fresh = BORESearcher(SPACE, metric="loss", random_seed=0, init_random=3)
+    for config in configs[:1] + configs[2:]:
+        fresh.observe(config, {"loss": bowl(config)}, resource=2)
+    assert searcher._levels == fresh._levels and searcher._rows == fresh._rows
+    state = json.loads(json.dumps(searcher.state_dict()))
+    clone = BORESearcher(SPACE, metric="loss", random_seed=0, init_random=3)
+    clone.load_state_dict(state)
+    assert [clone.suggest() for _ in range(3)] == [searcher.suggest() for _ in range(3)]
+
+
 def test_the_model_is_reused_between_refits():
     searcher = BORESearcher(SPACE, metric="loss", random_seed=0, classifier_kwargs=FAST)
     run(searcher, 60, bowl)

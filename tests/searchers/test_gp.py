@@ -176,6 +176,29 @@ def test_append_equals_a_full_factorization_and_rebuild_is_exact():
     assert np.array_equal(again.L, gp.L)  # bit for bit
 
 
+@pytest.mark.parametrize("cut", [20, 24])
+def test_truncate_then_append_is_the_rebuild_of_the_remaining_rows(cut):
+    rng = np.random.default_rng(5)
+    X = rng.random((30, 3))
+    gp = _gp(dim=3, ls=(0.4, 0.4, 0.4))
+    gp.rebuild(X, 20)
+    gp.truncate(cut)  # drop row `cut` (appended): the later ones are appended again
+    for x in X[cut + 1 :]:
+        gp.append(x)
+    rest = np.delete(X, cut, axis=0)
+    again = _gp(dim=3, ls=(0.4, 0.4, 0.4))
+    again.rebuild(rest, 20)
+    assert np.array_equal(again.L, gp.L) and np.array_equal(again.X, gp.X)  # bit for bit
+    y = rng.standard_normal(len(rest))
+    gp.set_targets(y)
+    again.set_targets(y)
+    C = rng.random((5, 3))
+    for a, b in zip(gp.predict(C), again.predict(C), strict=True):
+        assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match=r"`n` must lie in \[n_full=20, 29\].*got n=19"):
+        gp.truncate(19)
+
+
 def test_pending_points_keep_the_mean_and_shrink_the_variance():
     rng = np.random.default_rng(5)
     X, y = rng.random((10, 2)), rng.standard_normal(10)

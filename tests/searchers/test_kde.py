@@ -369,3 +369,47 @@ def test_widened_density_is_the_one_candidates_are_sampled_from(multivariate):
     counts = np.zeros(40)
     np.add.at(counts, drawn[:, 0] * 4 + drawn[:, 1], 1)
     assert np.abs(counts / len(drawn) - density).max() < 0.002
+
+
+def test_withdraw_leaves_the_densities_of_the_remaining_observations():
+    """Results between rung levels replaced by the next one (``withdraw``, as a scheduler with
+    ``searcher_data="rungs_and_last"`` does): the levels' rows and the model's densities equal
+    those of a fresh searcher fed the remaining observations."""
+
+    def make():
+        return KDESearcher(MIXED_SPACE, metric="loss", random_seed=4, num_min_data_points=3)
+
+    original = make()
+    remaining = []
+    configs = [original.suggest() for _ in range(12)]
+    for epoch in range(1, 10):  # all trials report epoch by epoch; rungs at 1, 3 and 9
+        for i, config in enumerate(configs):
+            if epoch > (3 if i < 2 else 8 if i < 8 else 9):  # (stopped at rung 3, or ended
+                continue  # at level 8, between rungs: the model's level, which lost 4 rows)
+            if epoch - 1 not in (0, 1, 3):
+                original.withdraw(config, resource=epoch - 1)
+                remaining.remove((config, epoch - 1))
+            original.observe(config, {"loss": objective(config, MIXED_SPACE, epoch)}, epoch)
+            remaining.append((config, epoch))
+    original.withdraw(configs[0], resource=2)  # nothing there (withdrawn before): ignored
+    fresh = make()
+    assert [fresh.suggest() for _ in range(12)] == configs
+    for config, epoch in remaining:
+        fresh.observe(config, {"loss": objective(config, MIXED_SPACE, epoch)}, epoch)
+    assert sorted(original._rows) == sorted(fresh._rows) == [1, 3, 8, 9]  # (2, 4-7: emptied)
+    for level, rows in original._rows.items():
+        other = fresh._rows[level]
+        assert rows.keys == other.keys and rows.n == other.n
+        for name in ("real", "index", "y"):
+            assert np.array_equal(getattr(rows, name)[: rows.n], getattr(other, name)[: rows.n])
+    level = original.model_level()
+    assert level == fresh.model_level() == 8
+    rng = np.random.default_rng(0)
+    densities = original._densities(original._rows[level])
+    real, index = densities[0].sample(rng, 50, 3.0)
+    onehot = original._onehot(index)
+    for a, b in zip(densities, fresh._densities(fresh._rows[level]), strict=True):
+        assert np.array_equal(
+            a.log_density(real, index, onehot), b.log_density(real, index, onehot)
+        )
+    assert original.suggest() == fresh.suggest()

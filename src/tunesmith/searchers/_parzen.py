@@ -337,6 +337,18 @@ class _Rows:
         self.keys.append(key)
         self.n += 1
 
+    def remove(self, key: tuple) -> bool:
+        """Remove the last row of ``key`` (later rows move up a place); False if none."""
+        n = self.n
+        i = next((j for j in range(n - 1, -1, -1) if self.keys[j] == key), None)
+        if i is None:
+            return False
+        for array in (self.real, self.index, self.y):
+            array[i : n - 1] = array[i + 1 : n]
+        del self.keys[i]
+        self.n = n - 1
+        return True
+
 
 def _grown(array: np.ndarray) -> np.ndarray:
     out = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)

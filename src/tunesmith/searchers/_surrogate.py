@@ -1,10 +1,10 @@
 """What BORE, CQR and the scikit-learn surrogate searcher share: :class:`SurrogateSearcher`.
 
 A surrogate searcher keeps its observations by resource level (one level, 0, for results
-without a resource), fits a model to those of one level and suggests the unseen config that
-the model scores best among candidates. Subclasses say how a model is fitted
-(:meth:`SurrogateSearcher._fit`: encoded configs and metric values to minimize, a seed) and
-what it scores (a callable, higher is better).
+without a resource; ``withdraw`` removes one), fits a model to those of one level and suggests
+the unseen config that the model scores best among candidates. Subclasses say how a model is
+fitted (:meth:`SurrogateSearcher._fit`: encoded configs and metric values to minimize, a seed)
+and what it scores (a callable, higher is better).
 
 * The model level: the largest level with enough observations (``num_init_random`` without a
   resource; with resources also at least one more than the number of hyperparameters, as BOHB
@@ -159,6 +159,23 @@ class SurrogateSearcher(Searcher):
             return
         rows[i][1] = y
         if self._fitted_on is not None and self._fitted_on[0] == level and i < self._fitted_on[1]:
+            self._fitted_on = self._model = None  # the model's data changed: refit when next needed
+
+    def withdraw(self, config: Mapping[str, Any], resource: int | None = None) -> None:
+        level = 0 if resource is None else int(resource)
+        index = self._rows.get(level)
+        i = None if index is None else index.pop(self._key(config), None)
+        if i is None:
+            return
+        rows = self._levels[level]
+        del rows[i]
+        for key, j in index.items():
+            if j > i:
+                index[key] = j - 1
+        if not rows:
+            del self._levels[level], self._rows[level]
+        fit = self._fitted_on
+        if fit is not None and fit[0] == level and i < fit[1]:
             self._fitted_on = self._model = None  # the model's data changed: refit when next needed
 
     def num_observations(self, resource: int | None = None) -> int:

@@ -5,6 +5,7 @@ A searcher never knows about processes, time or storage. Schedulers call it::
     config = searcher.suggest()           # None: nothing left to suggest
     searcher.pending(config)              # the config is being evaluated
     searcher.observe(config, {"loss": 0.3}, resource=epoch)
+    searcher.withdraw(config, resource=epoch)  # forget that result (replaced by a later one)
     searcher.failed(config)               # its evaluation failed
 
 ``state_dict()`` returns JSON-serializable data; ``load_state_dict()`` into a searcher built with
@@ -201,6 +202,14 @@ class Searcher(Specified, ABC):
         self, config: Mapping[str, Any], metrics: Mapping[str, Any], resource: int | None = None
     ) -> None:
         """A result of ``config`` (at ``resource``, for multi-fidelity searchers)."""
+
+    def withdraw(self, config: Mapping[str, Any], resource: int | None = None) -> None:
+        """Forget the observation of ``config`` at ``resource``: a multi-fidelity scheduler
+        with ``searcher_data="rungs_and_last"`` replaces a trial's result between rung levels
+        by its next one this way. Searchers that keep observations per (config, resource)
+        remove that one; nothing is done (the default) by those that ignore resources or keep
+        one observation per config, which the trial's next, higher-resource observation
+        replaces anyway. A withdrawal of nothing observed is ignored."""
 
     def pending(self, config: Mapping[str, Any], resource: int | None = None) -> None:
         """``config`` is being evaluated (at ``resource``)."""

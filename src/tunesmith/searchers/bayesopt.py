@@ -9,7 +9,9 @@ bound; with ``constraint_attr``, EI times the probability that the constraint is
 
 Keeping suggestions fast: the hyperparameters are refitted (warm-started) at every new
 observation up to ``refit_until`` observations, then only when their number grew by
-``refit_growth`` since the last fit; in between, new observations extend the Cholesky factor.
+``refit_growth`` since the last fit; in between, new observations extend the Cholesky factor
+(an observation withdrawn by a multi-fidelity scheduler cuts the factor before its row and the
+later rows are appended again; one factorized at the last fit makes the factor rebuilt).
 With more than ``max_size_data_for_model`` observations, each refit picks the model's data: the
 best ``max_size_top_fraction`` of the cap, the rest drawn at random.
 
@@ -20,6 +22,7 @@ them rebuilds the identical factor and continues exactly as the original.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -212,6 +215,7 @@ class GPSearcher(Searcher):
         self._tag: Any = None  # what the model was fitted to (see _model_tag)
         self._n_full = 0  # rows factorized at once at the last fit; later ones appended
         self._stale = False  # factor to rebuild from (rows, n_full) before use
+        self._kept: int | None = None  # else: the factor's rows still valid (the later redone)
         self._y: list[tuple[np.ndarray, float, float]] = []  # _targets of each output, per fit
 
     # -- observations ------------------------------------------------------------------------
@@ -263,6 +267,36 @@ class GPSearcher(Searcher):
         self._configs.append(config)
         self._values.append(values)
         self._resources.append(resource)
+
+    def _remove(self, i: int) -> None:
+        """Remove observation ``i`` (``withdraw`` of a multi-fidelity subclass); later ones move
+        down a place. If it was a row of the factor, the factor is made, before its next use,
+        what a rebuild from the remaining rows (``rows``, ``n_full``) gives, as after loading a
+        state: rebuilt if the row was factorized at once, else cut before the row, the later
+        rows appended again."""
+        n = len(self._configs)
+        del self._index[self._row_key(self._configs[i], self._resources[i])]
+        del self._configs[i], self._values[i], self._resources[i]
+        self._X[i : n - 1] = self._X[i + 1 : n]
+        if 16 * (n - 1 - i) < n:  # a recent one (the usual case): the later rows' keys again
+            for j in range(i, n - 1):
+                self._index[self._row_key(self._configs[j], self._resources[j])] = j
+        else:
+            for key, j in self._index.items():
+                if j > i:
+                    self._index[key] = j - 1
+        if i < self._upto:
+            self._upto -= 1
+        p = bisect.bisect_left(self._rows, i)  # the rows are in increasing order
+        in_factor = p < len(self._rows) and self._rows[p] == i
+        if in_factor:
+            del self._rows[p]
+            if p < self._n_full:
+                self._n_full -= 1
+                self._stale = True
+            else:
+                self._kept = p if self._kept is None else min(self._kept, p)
+        self._rows[p:] = [j - 1 for j in self._rows[p:]]
 
     def pending(self, config: Mapping[str, Any], resource: int | None = None) -> None:
         key = self._row_key(config, resource)
@@ -413,12 +447,18 @@ class GPSearcher(Searcher):
                 starts = [gp.layout.default()] if self._fit_n > 0 and m <= self.refit_until else []
                 gp.fit(X, self._targets(k)[0], extra_starts=starts)
             self._fit_n, self._n_full, self._tag = m, len(self._rows), tag
-            self._stale = False
+            self._stale, self._kept = False, None
         else:
             if self._stale:
                 for gp in self._gps:
                     gp.rebuild(self._inputs(self._rows), self._n_full)
-                self._stale = False
+            elif self._kept is not None:  # rows withdrawn after the factorized ones
+                X = self._inputs(self._rows[self._kept :])
+                for gp in self._gps:
+                    gp.truncate(self._kept)
+                    for x in X:
+                        gp.append(x)
+            self._stale, self._kept = False, None
             for i in eligible:
                 if i >= self._upto:
                     self._rows.append(i)

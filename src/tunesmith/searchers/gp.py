@@ -406,6 +406,21 @@ class GaussianProcess:
             self.append(x)
         self.n_full = n_full
 
+    def truncate(self, n: int) -> None:
+        """Drop the inputs after the first ``n`` (``n_full <= n``): the factor is then, bit for
+        bit, the one ``set_data`` and ``append`` built for the first ``n`` (later rows never
+        change earlier ones), as :meth:`rebuild` would build it."""
+        if not self.n_full <= n <= len(self.X):
+            raise ValueError(
+                f"`n` must lie in [n_full={self.n_full}, {len(self.X)}] (the factorized rows "
+                f"are kept), but got n={n}"
+            )
+        # the memory order of the factor as built (set_data: LAPACK's, append: numpy's), so
+        # that later solves take the same code paths as after a rebuild
+        self.L = np.array(self.L[:n, :n], order="F" if n == self.n_full else "C")
+        self.X, self._Xs = self.X[:n], self._Xs[:n]
+        self.alpha = np.zeros(n)
+
     def set_targets(self, y: np.ndarray) -> None:
         """The targets of the factor's inputs (O(n^2))."""
         y = np.asarray(y, dtype=float)

@@ -29,8 +29,9 @@ suggestion costs ``O(m * n * F)`` flops in a few numpy calls.
 
 Pending evaluations (``pending()`` and not yet observed or failed) join the bad set ("constant
 liar", the worst value), which steers new suggestions away from running ones. Multi-fidelity:
-observations are kept per resource level and the model is fitted at the largest level with at
-least ``2 * num_min_data_points`` observations (BOHB); until there is one, configs are random.
+observations are kept per resource level (``withdraw`` removes one) and the model is fitted at
+the largest level with at least ``2 * num_min_data_points`` observations (BOHB); until there is
+one, configs are random.
 """
 
 from __future__ import annotations
@@ -181,6 +182,12 @@ class KDESearcher(RandomSearcher):
     def _new_rows(self) -> _Rows:
         """The empty observations of a resource level (one value each)."""
         return _Rows(self._layout.num_real, self._layout.num_index)
+
+    def withdraw(self, config: Mapping[str, Any], resource: int | None = None) -> None:
+        level = 0 if resource is None else int(resource)
+        rows = self._rows.get(level)
+        if rows is not None and rows.remove(self._key(config)) and rows.n == 0:
+            del self._rows[level]
 
     def pending(self, config: Mapping[str, Any], resource: int | None = None) -> None:
         self._pending[self._key(config)] = self._layout.encode(config)

@@ -183,7 +183,8 @@ class GPMultiFidelitySearcher(GPSearcher):
     the number of observations a resource level needs to be ``r_acq`` (independent model).
 
     Observations are kept per (config, resource); a result without a resource counts as one at
-    ``max_t``. ``cost_attr``: a reported cost ``> 0`` that grows with the resource (the
+    ``max_t``; :meth:`withdraw` removes one (the model then equals one fed the remaining
+    observations). ``cost_attr``: a reported cost ``> 0`` that grows with the resource (the
     cumulative training time); a second model of its logarithm, of the same kind, predicts each
     candidate's cost at the acquisition level, and the acquisition is EI divided by that cost to
     the power ``cost_exponent`` (Snoek et al., 2012: "EI per second"), so that of two configs
@@ -276,6 +277,11 @@ class GPMultiFidelitySearcher(GPSearcher):
 
     def _add(self, config: dict[str, Any], values: list[float], resource: int | None) -> None:
         super()._add(config, values, self._level(resource))
+
+    def withdraw(self, config: Mapping[str, Any], resource: int | None = None) -> None:
+        i = self._index.get(self._row_key(config, resource))
+        if i is not None:
+            self._remove(i)
 
     def _drop_pending(self, config: Mapping[str, Any], resource: int | None) -> None:
         key, level = self._key(config), self._level(resource)
