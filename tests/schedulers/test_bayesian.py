@@ -145,22 +145,35 @@ class TestMOBSTERIndependentPromotionContract(SchedulerContract):
             type="promotion",
             model="independent",
             brackets=2,
+            searcher_data="rungs_and_last",
             random_seed=random_seed,
         )
 
 
 @pytest.mark.parametrize(
-    ("searcher_data", "levels"), [("rungs", {1, 3, 9}), ("all", set(range(1, 10)))]
+    ("searcher_data", "levels"),
+    [("rungs", {1, 3, 9}), ("all", set(range(1, 10))), ("rungs_and_last", set(range(1, 10)))],
 )
 def test_mobster_searcher_sees_the_results_searcher_data_asks_for(searcher_data, levels):
     scheduler = MOBSTER(
         MIXED_SPACE, metric="loss", max_t=9, searcher_data=searcher_data, random_seed=0
     )
-    drive(AskTell(scheduler), MIXED_SPACE, max_trials=12, n_workers=2)
-    seen = set(scheduler.searcher._resources)
+    at = AskTell(scheduler)
+    drive(at, MIXED_SPACE, max_trials=12, n_workers=2)
+    searcher = scheduler.searcher
+    seen = set(searcher._resources)
     assert seen <= levels and {1, 3} <= seen
     if searcher_data == "all":
         assert len(seen) > 3
+    if searcher_data == "rungs_and_last":  # rung levels, and each trial's last result
+        for trial in at.trials.values():
+            last = trial.last_result["epoch"]
+            mine = {
+                r
+                for c, r in zip(searcher._configs, searcher._resources, strict=True)
+                if c == trial.config
+            }
+            assert mine == {r for r in (1, 3, 9) if r <= last} | {last}
 
 
 @pytest.mark.parametrize("model", ["joint", "independent"])

@@ -35,6 +35,7 @@ class TestDyHPOPublishedRuleContract(SchedulerContract):
             rung_increment=3,
             num_init_random=3,
             num_new_candidates=20,
+            searcher_data="rungs_and_last",
             random_seed=random_seed,
         )
 

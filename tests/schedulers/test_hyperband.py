@@ -518,27 +518,37 @@ def test_bracket_sampling_is_reproducible():
 
 # -- searcher data ------------------------------------------------------------------------------
 class Recording(RandomSearcher):
+    """Records the resources of observations, withdrawals and pending evaluations, and the data
+    the searcher holds: ``{(config key, resource): result}``."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.observed: list[int] = []
+        self.withdrawn: list[int] = []
         self.pendings: list[int] = []
+        self.data: dict[tuple, dict] = {}
 
     def observe(self, config, metrics, resource=None):
         self.observed.append(resource)
+        self.data[(self._key(config), resource)] = dict(metrics)
+
+    def withdraw(self, config, resource=None):
+        self.withdrawn.append(resource)
+        del self.data[(self._key(config), resource)]  # (a KeyError: nothing to withdraw)
 
     def pending(self, config, resource=None):
         self.pendings.append(resource)
 
 
 @pytest.mark.parametrize(
-    ("searcher_data", "observed"),
+    ("searcher_data", "observed", "withdrawn", "data"),
     [
-        ("rungs", [1, 3, 9, 10]),
-        ("all", list(range(1, 11))),
-        ("rungs_and_last", [1, 3, 9, 10]),
+        ("rungs", [1, 3, 9, 10], [], [1, 3, 9, 10]),
+        ("all", list(range(1, 11)), [], list(range(1, 11))),
+        ("rungs_and_last", list(range(1, 11)), [2, 4, 5, 6, 7, 8], [1, 3, 9, 10]),
     ],
 )
-def test_searcher_data_of_a_full_trial(searcher_data, observed):
+def test_searcher_data_of_a_full_trial(searcher_data, observed, withdrawn, data):
     searcher = Recording(SPACE, random_seed=0)
     at = AskTell(
         HyperbandScheduler(SPACE, searcher=searcher, metric="loss", searcher_data=searcher_data)
@@ -548,13 +558,73 @@ def test_searcher_data_of_a_full_trial(searcher_data, observed):
         assert at.report(trial, r(epoch, 1.0 / epoch)) is C
     at.tell(trial, r(10, 0.1))
     assert searcher.observed == observed
+    assert searcher.withdrawn == withdrawn
+    assert sorted(level for _, level in searcher.data) == data
     assert searcher.pendings == [1, 3, 9, 10]  # the next milestone, whenever the trial goes on
 
 
+def _expected_data(searcher_data, reported):
+    """``{(config key, level)}`` the searcher should hold, from each trial's reported levels
+    (``reported``: trial -> levels), under the rungs [1, 3, 9] and ``max_t`` 10 of ``SPACE``."""
+    out = set()
+    for key, levels in reported.items():
+        kept = [lv for lv in levels if searcher_data == "all" or lv in (1, 3, 9) or lv >= 10]
+        if searcher_data == "rungs_and_last" and levels:
+            kept.append(levels[-1])
+        out |= {(key, lv) for lv in kept}
+    return out
+
+
+@pytest.mark.parametrize("type", ["stopping", "promotion"])
+@pytest.mark.parametrize("searcher_data", ["rungs", "all", "rungs_and_last"])
+def test_searcher_holds_the_rung_results_and_the_latest_after_every_result(type, searcher_data):
+    """Four workers, trials stopped, paused, resumed, completed and removed: after every result
+    the searcher holds the results ``searcher_data`` asks for (``"rungs_and_last"``: those at rung
+    levels, plus each trial's most recent one), each with its reported values."""
+    searcher = Recording(SPACE, random_seed=0)
+    scheduler = HyperbandScheduler(
+        SPACE, searcher=searcher, metric="loss", type=type, searcher_data=searcher_data
+    )
+    at = AskTell(scheduler)
+    reported: dict[tuple, list[int]] = {}
+    results: dict[tuple, dict] = {}
+    running: dict[int, list] = {}  # worker -> [trial, next epoch]
+    for step in range(240):
+        worker = step % 4
+        if worker not in running:
+            trial = at.ask()
+            key = searcher._key(trial.config)
+            running[worker] = [trial, len(reported.setdefault(key, [])) + 1]
+        trial, epoch = running[worker]
+        key = searcher._key(trial.config)
+        result = r(epoch, trial.config["x"] + 1.0 / epoch)
+        if epoch == 10:
+            at.tell(trial, result)
+            decision = None
+        elif trial.trial_id % 7 == 6 and epoch == 5:  # stopped from outside
+            at.report(trial, result)
+            scheduler.on_trial_remove(trial)
+            decision = None
+        else:
+            decision = at.report(trial, result)
+        reported[key].append(epoch)
+        results[(key, epoch)] = result
+        if decision is C:
+            running[worker][1] += 1
+        else:
+            del running[worker]
+        assert set(searcher.data) == _expected_data(searcher_data, reported)
+        assert all(searcher.data[k] == results[k] for k in searcher.data)
+    assert len(reported) > 10
+    assert any(len(levels) == 10 for levels in reported.values())
+    if searcher_data == "rungs_and_last":
+        assert any(levels[-1] not in (1, 3, 9, 10) for levels in reported.values())
+
+
 @pytest.mark.parametrize(
-    ("searcher_data", "observed"), [("rungs", [1, 3]), ("rungs_and_last", [1, 3, 5])]
+    ("searcher_data", "data"), [("rungs", [1, 3]), ("rungs_and_last", [1, 3, 5])]
 )
-def test_rungs_and_last_passes_the_last_result_of_a_removed_trial(searcher_data, observed):
+def test_rungs_and_last_keeps_the_last_result_of_a_removed_trial(searcher_data, data):
     searcher = Recording(SPACE, random_seed=0)
     scheduler = HyperbandScheduler(
         SPACE, searcher=searcher, metric="loss", searcher_data=searcher_data
@@ -564,7 +634,47 @@ def test_rungs_and_last_passes_the_last_result_of_a_removed_trial(searcher_data,
     for epoch in range(1, 6):
         at.report(trial, r(epoch, 1.0))
     scheduler.on_trial_remove(trial)
-    assert searcher.observed == observed
+    assert sorted(level for _, level in searcher.data) == data
+
+
+def test_rungs_and_last_state_round_trip_keeps_withdrawing_the_right_result():
+    def make():
+        searcher = Recording(SPACE, random_seed=0)
+        return searcher, HyperbandScheduler(
+            SPACE, searcher=searcher, metric="loss", searcher_data="rungs_and_last"
+        )
+
+    searcher, scheduler = make()
+    at = AskTell(scheduler)
+    trial = at.ask()
+    for epoch in range(1, 5):
+        at.report(trial, r(epoch, 1.0))
+    clone_searcher, clone = make()
+    clone.load_state_dict(json.loads(json.dumps(scheduler.state_dict())))
+    clone_searcher.data = dict(searcher.data)  # (the spy keeps no state of its own)
+    clone.on_trial_result(trial, r(5, 1.0))
+    assert sorted(level for _, level in clone_searcher.data) == [1, 3, 5]
+    assert clone_searcher.withdrawn == [4]
+
+
+def test_a_state_from_before_withdraw_gives_the_held_back_result_to_the_searcher():
+    searcher = Recording(SPACE, random_seed=0)
+    scheduler = HyperbandScheduler(
+        SPACE, searcher=searcher, metric="loss", searcher_data="rungs_and_last"
+    )
+    at = AskTell(scheduler)
+    trial = at.ask()
+    for epoch in range(1, 6):
+        at.report(trial, r(epoch, 1.0))
+    state = json.loads(json.dumps(scheduler.state_dict()))
+    row = state["trials"][0]
+    assert row[-1] == 5  # the level of its observation between rungs
+    row[-2:] = [3, r(5, 1.0)]  # the older layout: observed up to 3, the result held back
+    searcher.data = {k: v for k, v in searcher.data.items() if k[1] != 5}  # ... which it lacked
+    scheduler.load_state_dict(state)
+    assert sorted(level for _, level in searcher.data) == [1, 3, 5]
+    scheduler.on_trial_result(trial, r(6, 1.0))
+    assert sorted(level for _, level in searcher.data) == [1, 3, 6]
 
 
 def test_maxt_pending_registers_pending_at_max_t():

@@ -37,6 +37,7 @@ class TestHyperTuneJointPromotionBracketsContract(SchedulerContract):
             brackets=2,
             num_init_random=3,
             min_level_observations=3,
+            searcher_data="rungs_and_last",
             random_seed=random_seed,
         )
 

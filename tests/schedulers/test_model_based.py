@@ -53,6 +53,7 @@ class TestBOHBPromotionContract(SchedulerContract):
             type="promotion",
             brackets=3,
             num_min_data_points=3,
+            searcher_data="rungs_and_last",
             random_seed=random_seed,
         )
 

@@ -30,6 +30,7 @@ class TestASHABOREPromotionContract(SchedulerContract):
             mode=mode,
             max_t=9,
             type="promotion",
+            searcher_data="rungs_and_last",
             random_seed=random_seed,
             init_random=3,
             classifier_kwargs=FAST,

@@ -78,7 +78,7 @@ class _TrialState:
     paused_at: int = 0  # resource at which it last paused (results up to it are repeats)
     waiting: int | None = None  # global rung index where it waits for promotion
     observed: int = 0  # highest resource passed to the searcher
-    last: dict[str, Any] | None = None  # last result not passed to the searcher
+    between: int = 0  # resource of its observation between rung levels, which the next replaces
 
     def to_list(self) -> list[Any]:
         return [
@@ -88,7 +88,7 @@ class _TrialState:
             self.paused_at,
             self.waiting,
             self.observed,
-            self.last,
+            self.between,
         ]
 
 
@@ -142,9 +142,11 @@ class HyperbandScheduler(Scheduler):
     shared set.
 
     ``searcher_data``: which results the searcher observes: ``"rungs"`` (at rung levels and
-    ``max_t``, and final results), ``"all"``, or ``"rungs_and_last"`` (rungs, plus a trial's last
-    result once it stops running). Pending evaluations are registered at the trial's next
-    milestone, or at ``max_t`` with ``maxt_pending=True`` (AutoGluon).
+    ``max_t``, and final results), ``"all"``, or ``"rungs_and_last"`` (those at rung levels,
+    plus each trial's most recent one: a result between rung levels replaces the trial's
+    previous one there, through :meth:`~tunesmith.searchers.base.Searcher.withdraw`). Pending
+    evaluations are registered at the trial's next milestone, or at ``max_t`` with
+    ``maxt_pending=True`` (AutoGluon).
 
     ``early_checkpoint_removal_kwargs`` (pause-and-resume types; Syne Tune's argument): the
     arguments of a :class:`~tunesmith.callbacks.checkpoint_removal.RemoveCheckpointsCallback`
@@ -421,10 +423,8 @@ class HyperbandScheduler(Scheduler):
         self._feed_searcher(trial.trial_id, state, result, level, rung is not None)
         if decision is Decision.CONTINUE and rung is not None:
             self.searcher.pending(self._configs[trial.trial_id], resource=self._next_level(state))
-        if decision is not Decision.CONTINUE:
-            self._flush_last(trial.trial_id, state)
-            if decision is Decision.STOP:
-                self._forget(trial.trial_id)
+        if decision is Decision.STOP:
+            self._forget(trial.trial_id)
         return decision
 
     def _cost(self, result: Mapping[str, Any]) -> float | None:
@@ -487,8 +487,7 @@ class HyperbandScheduler(Scheduler):
                 self._pasha.observe(trial.trial_id, level, score)
             self._cross(trial.trial_id, state, score, self._cost(result))
         if state.observed < level:
-            state.observed = level
-            self.searcher.observe(self._configs[trial.trial_id], result, resource=level)
+            self._observe(trial.trial_id, state, result, level, keep=True)
         self._forget(trial.trial_id)
 
     def on_trial_error(self, trial: Trial) -> None:
@@ -504,7 +503,6 @@ class HyperbandScheduler(Scheduler):
         if state is None:
             return
         self._unwait(trial.trial_id, state)
-        self._flush_last(trial.trial_id, state)
         # stopped from outside: no result will come, so the config is no longer pending
         self.searcher.failed(self._configs.get(trial.trial_id, trial.config))
         self._forget(trial.trial_id)
@@ -531,21 +529,21 @@ class HyperbandScheduler(Scheduler):
         at_rung: bool,
     ) -> None:
         at_rung = at_rung or level in self._level_set or level >= self.max_t
-        if self.searcher_data == "all" or at_rung:
-            state.observed = level
-            state.last = None
-            self.searcher.observe(self._configs[trial_id], result, resource=level)
-        elif self.searcher_data == "rungs_and_last":
-            state.last = dict(result)
+        if at_rung or self.searcher_data != "rungs":
+            keep = at_rung or self.searcher_data == "all"
+            self._observe(trial_id, state, result, level, keep=keep)
 
-    def _flush_last(self, trial_id: int, state: _TrialState) -> None:
-        last = state.last
-        if last is not None:
-            state.last = None
-            level = resource_value(last, self.resource_attr)
-            if level > state.observed:
-                state.observed = level
-                self.searcher.observe(self._configs[trial_id], last, resource=level)
+    def _observe(
+        self, trial_id: int, state: _TrialState, result: Mapping[str, Any], level: int, keep: bool
+    ) -> None:
+        """Pass a result to the searcher, in place of the trial's observation between rung
+        levels (``"rungs_and_last"``); ``keep=False``: it is such an observation."""
+        config = self._configs[trial_id]
+        if state.between:
+            self.searcher.withdraw(config, resource=state.between)
+        state.between = 0 if keep else level
+        state.observed = level
+        self.searcher.observe(config, result, resource=level)
 
     # -- inspection ----------------------------------------------------------------------------
     def bracket_of(self, trial_id: int) -> int:
@@ -595,6 +593,13 @@ class HyperbandScheduler(Scheduler):
                 rung.load(rung_state)
         self._trials = {int(row[0]): _TrialState(*row[1:]) for row in state["trials"]}
         self._configs = {int(tid): dict(config) for tid, config in state["configs"]}
+        for tid, trial in self._trials.items():
+            held = trial.between  # a state from before withdraw(): a result held back, or None
+            if not isinstance(held, int):
+                trial.between = 0
+                level = 0 if held is None else resource_value(held, self.resource_attr)
+                if level > trial.observed:
+                    self._observe(tid, trial, held, level, keep=False)
         self._new_brackets = {int(tid): int(b) for tid, b in state["new_brackets"]}
         if self._pasha is not None:
             self._pasha.load(state["pasha"])
