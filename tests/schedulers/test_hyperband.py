@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from tunesmith import AskTell, Decision, RandomSearcher, TrialStatus, loguniform, uniform
-from tunesmith.schedulers import ASHA, PASHA, HyperbandScheduler
+from tunesmith.schedulers import (
+    ASHA,
+    ASHABORE,
+    ASHACQR,
+    BOHB,
+    MOBSTER,
+    PASHA,
+    RUSH,
+    DyHPO,
+    HyperbandScheduler,
+    HyperTune,
+)
 from tunesmith.schedulers._pasha import criss_crossed
 from tunesmith.spec import build
 from tunesmith.testing.scheduler_contract import SchedulerContract, drive
@@ -862,6 +873,18 @@ def test_early_checkpoint_removal_kwargs_are_kept_for_the_tuner():
         ),
         ASHA(SPACE, metric="loss", type="promotion", early_checkpoint_removal_kwargs=kwargs),
         PASHA(SPACE, metric="loss", early_checkpoint_removal_kwargs=kwargs),
+        *(
+            cls(SPACE, metric="loss", type="promotion", early_checkpoint_removal_kwargs=kwargs)
+            for cls in (MOBSTER, HyperTune, BOHB, ASHABORE, ASHACQR)
+        ),
+        RUSH(
+            SPACE,
+            metric="loss",
+            type="promotion",
+            custom_rush_points=[{"x": 0.5}],
+            early_checkpoint_removal_kwargs=kwargs,
+        ),
+        DyHPO(SPACE, metric="loss", early_checkpoint_removal_kwargs=kwargs),
     ):
         assert scheduler.early_checkpoint_removal_kwargs == kwargs
         assert scheduler.spec()["kwargs"]["early_checkpoint_removal_kwargs"] == kwargs

@@ -184,6 +184,7 @@ class MOBSTER(HyperbandScheduler):
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         model: str = "joint",
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
@@ -224,4 +225,5 @@ class MOBSTER(HyperbandScheduler):
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )

@@ -62,6 +62,7 @@ class DyHPO(HyperbandScheduler):
         probability_sh: float = 0.25,
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         num_init_random: int = 5,
@@ -112,6 +113,7 @@ class DyHPO(HyperbandScheduler):
             max_resource_attr=max_resource_attr,
             type="promotion",
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )
         self.searcher: DyHPOSearcher
 

@@ -59,6 +59,7 @@ class HyperTune(HyperbandScheduler):
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         model: str = "independent",
         num_samples: int = 50,
         min_level_observations: int = 6,
@@ -107,6 +108,7 @@ class HyperTune(HyperbandScheduler):
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )
         self.searcher: HyperTuneSearcher
 

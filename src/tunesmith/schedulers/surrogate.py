@@ -99,6 +99,7 @@ class ASHABORE(HyperbandScheduler):
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
@@ -140,6 +141,7 @@ class ASHABORE(HyperbandScheduler):
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )
 
 
@@ -209,6 +211,7 @@ class ASHACQR(HyperbandScheduler):
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
@@ -248,4 +251,5 @@ class ASHACQR(HyperbandScheduler):
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )

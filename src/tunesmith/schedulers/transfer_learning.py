@@ -238,6 +238,7 @@ class ASHACTS(HyperbandScheduler):
         reduction_factor: float = 3,
         type: str = "stopping",
         max_resource_attr: str | None = None,
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         normalization: str = "gaussian",
         max_fit_samples: int = 512,
         num_candidates: int = 5000,
@@ -272,6 +273,7 @@ class ASHACTS(HyperbandScheduler):
             reduction_factor=reduction_factor,
             type=type,
             max_resource_attr=max_resource_attr,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
         )
 
 
@@ -298,6 +300,7 @@ class RUSH(HyperbandScheduler):
         reduction_factor: float = 3,
         type: str = "stopping",
         max_resource_attr: str | None = None,
+        early_checkpoint_removal_kwargs: Mapping[str, Any] | None = None,
         num_hyperparameters_per_task: int = 1,
         custom_rush_points: Sequence[Mapping[str, Any]] | None = None,
         random_seed: int | None = None,
@@ -338,6 +341,7 @@ class RUSH(HyperbandScheduler):
             reduction_factor=reduction_factor,
             type=f"rush_{type}",
             max_resource_attr=max_resource_attr,
+            early_checkpoint_removal_kwargs=early_checkpoint_removal_kwargs,
             random_seed=random_seed if isinstance(searcher, str) else None,
             points_to_evaluate=points_to_evaluate,
             transfer_learning_evaluations=transfer_learning_evaluations,
