@@ -557,6 +557,25 @@ def test_transfer_learning_module_has_syne_tunes_names():
     assert _single(box) == _single(native)
 
 
+@pytest.mark.parametrize("kind", ["stopping", "promotion"])
+def test_rush_scheduler_makes_the_decisions_of_tunesmith_rush(kind):
+    rush = st_transfer.RUSHScheduler(
+        SPACE, EVALUATIONS, "loss", type=kind, max_t=9, random_seed=3, grace_period=1
+    )
+    native = tunesmith.RUSH(
+        SPACE,
+        metric="loss",
+        transfer_learning_evaluations=EVALUATIONS,
+        type=kind,
+        max_t=9,
+        random_seed=3,
+    )
+    assert rush.spec() == native.spec()
+    assert _drive(rush) == _drive(native)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'eta'"):
+        st_transfer.RUSHScheduler(SPACE, EVALUATIONS, "loss", max_t=9, eta=3)
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 
