@@ -36,6 +36,7 @@ from tunesmith.compat.clearml.automation import (
 )
 from tunesmith.compat.clearml.automation import GridSearch as ClearMLGrid
 from tunesmith.compat.clearml.automation import RandomSearch as ClearMLRandom
+from tunesmith.compat.clearml.task import script_arguments
 
 #: seed 004's docstring example (trains -> tunesmith.compat.clearml in the import lines). The
 #: test also: registers the base task under the example's id (the preamble), shortens the time
@@ -380,6 +381,53 @@ def test_a_script_base_task_gets_its_parameters_and_logger(tmp_path):
     assert len(jobs) == 2 and {j.status() for j in jobs} == {"completed"}
     for job in jobs:
         assert [r["val/loss"] for r in job.reports] == [job.parameters["lr"] + i for i in range(3)]
+
+
+def test_a_script_gets_args_section_parameters_on_its_command_line_and_the_others_by_connect(
+    tmp_path,
+):
+    script = tmp_path / "train.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import argparse
+            from tunesmith.compat.clearml import Logger, Task
+
+            parser = argparse.ArgumentParser()  # an unknown option would make it exit 2
+            parser.add_argument("--lr", type=float, default=0.5)
+            parser.add_argument("--batch", type=int, default=8)
+            args = parser.parse_args()
+            task = Task.init("examples", "train")
+            params = task.connect({"momentum": 0.0})
+            assert task.get_parameters()["Args/lr"] == args.lr
+            assert 0.5 <= params["momentum"] <= 0.9, params
+            for it in range(2):
+                Logger.current_logger().report_scalar(
+                    "val", "loss", value=args.lr + params["momentum"] + args.batch, iteration=it
+                )
+            """
+        )
+    )
+    base = register_task(f"python {script}", name="sections")
+    space = [
+        UniformParameterRange("Args/lr", 0.01, 0.3),
+        UniformParameterRange("General/momentum", 0.5, 0.9),
+        ParameterSet([{"Args/batch": 16}, {"Args/batch": 32}]),
+    ]
+    opt = _optimizer(base, hyper_parameters=space, total_max_jobs=2)
+    strategy = _run(opt)
+    jobs = list(strategy.get_created_jobs_tasks().values())
+    assert len(jobs) == 2 and {j.status() for j in jobs} == {"completed"}
+    for job in jobs:
+        p = job.parameters
+        assert p["Args/batch"] in (16, 32)
+        expected = p["Args/lr"] + p["General/momentum"] + p["Args/batch"]
+        assert [r["val/loss"] for r in job.reports] == pytest.approx([expected] * 2)
+
+
+def test_script_arguments_keep_the_argparse_section_and_names_without_one():
+    params = {"Args/lr": 0.1, "lr2": 2, "General/momentum": 0.9, "net/Args/x": 1}
+    assert script_arguments(params) == {"lr": 0.1, "lr2": 2}
 
 
 # -- the parameter ranges -----------------------------------------------------------------------

@@ -275,10 +275,15 @@ class ScriptBackend(ProcessBackend):
             raise _FolderProblem(str(folder_error(trial_dir, exc))) from exc
         return trial_dir
 
+    def arguments(self, config: Mapping[str, Any]) -> list[str]:
+        """The arguments appended to the command for a trial's ``config``:
+        :func:`config_arguments` (a front end overrides this to change their form)."""
+        return config_arguments(config)
+
     def _popen(self, run: _ScriptRun, trial_dir: Path, opened: list[int]) -> subprocess.Popen:
         checkpoint = trial_dir / "checkpoint"
         config_path = trial_dir / "config.json"
-        args = self.command + config_arguments(run.config)
+        args = self.command + self.arguments(run.config)
         run.report_fd, report_w = os.pipe()
         opened.append(report_w)
         ack_r, run.ack_fd = os.pipe()

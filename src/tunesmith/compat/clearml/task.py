@@ -14,9 +14,11 @@ process::
     base_task_id = register_task(train, name="train")
 
 A function is called as ``fn(params, logger)`` in a worker process; a command (``"python
-train.py"``) runs as a :class:`~tunesmith.ScriptBackend` trial: its parameters come as ``--name
-value`` arguments and in ``task.connect(...)`` / ``task.get_parameters()``, its logger from
-``Logger.current_logger()`` (or ``Task.current_task().get_logger()``).
+train.py"``) runs as a :class:`~tunesmith.ScriptBackend` trial: its parameters come in
+``task.connect(...)`` / ``task.get_parameters()``, and those of ClearML's argparse section
+(``Args/lr``) or without a section (``lr``) also as ``--lr value`` arguments (see
+:func:`script_arguments`); its logger is ``Logger.current_logger()`` (or
+``Task.current_task().get_logger()``).
 
 ``logger.report_scalar(title, series, value, iteration)`` is a tunesmith report of the metric
 ``"title/series"`` when it is the objective's scalar: ``{"title/series": value, "iteration":
@@ -341,7 +343,7 @@ class BaseTask:
         return callable(self.target)
 
     def backend(self, objective: str, prefix: str, sets: Mapping[str, Any]) -> Any:
-        from tunesmith import LocalBackend, ScriptBackend
+        from tunesmith import LocalBackend
 
         if self.is_function:
             return LocalBackend(
@@ -350,7 +352,30 @@ class BaseTask:
                 echo_output=True,
             )
         env = {ENV_OBJECTIVE: objective, ENV_JOB_PREFIX: prefix, ENV_SETS: json.dumps(sets)}
-        return ScriptBackend(self.target, env=env)
+        return _job_script(self.target, env, dict(sets))
+
+
+def script_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a command base task gets as ``--name value``: those of ClearML's argparse
+    section ``Args/`` (``Args/lr`` is ``--lr``) and those without a section; the other sections
+    (``General/``, a ``connect(..., name=...)``'s) reach the script through ``Task.connect`` and
+    ``get_parameters()`` only, as on ClearML."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        section, _, name = key.rpartition("/")
+        if section in ("", "Args"):
+            out[name] = value
+    return out
+
+
+def _job_script(command: Any, env: dict[str, str], sets: dict[str, Any]) -> Any:
+    from tunesmith.backends.script import ScriptBackend, config_arguments
+
+    class JobScript(ScriptBackend):
+        def arguments(self, config: Mapping[str, Any]) -> list[str]:
+            return config_arguments(script_arguments(expand(config, sets)))
+
+    return JobScript(command, env=env)
 
 
 class _JobFunction:
