@@ -198,6 +198,7 @@ def _native_run(scheduler, n: int):
 
 def _compat_run(scheduler):
     scheduler.run()
+    scheduler.join_jobs()
     configs = list(scheduler.config_history.values())
     return configs, [len(v) for v in scheduler.training_history.values()]
 
@@ -262,6 +263,122 @@ def test_rl_scheduler_makes_the_decisions_of_the_native_rl_scheduler():
     )
     assert compat.native.spec() == native.spec()
     assert _compat_run(compat)[0] == _native_run(native, 8)[0]
+
+
+# -- run() returns while the trials run; join_jobs() waits -----------------------------------
+
+
+@ag.args(lr=ag.space.Real(0.1, 1.0), started="", go="")
+def gated_fn(args, reporter):
+    """Task 0 reports 0.5 and ends; task 1 says it started (a FIFO the test reads), waits for
+    the test to open ``go`` (another FIFO), then reports 0.9."""
+    import tunesmith
+
+    if tunesmith.trial_id() == 0:
+        reporter(epoch=1, accuracy=0.5)
+        return
+    with open(args.started, "w") as f:
+        f.write("started")
+    with open(args.go) as f:
+        f.read()
+    reporter(epoch=1, accuracy=0.9)
+
+
+def _gated(tmp_path, **kwargs):
+    started, go = str(tmp_path / "started"), str(tmp_path / "go")
+    os.mkfifo(started)
+    os.mkfifo(go)
+    scheduler = ag.scheduler.FIFOScheduler(
+        gated_fn,
+        args={"started": started, "go": go},
+        resource=ONE_WORKER,  # one worker: task 1 starts once task 0 has ended
+        num_trials=2,
+        reward_attr="accuracy",
+        **kwargs,
+    )
+    return scheduler, started, go
+
+
+def _release(go):
+    """Let task 1 go on, if it waits (and do nothing if it does not)."""
+    try:
+        fd = os.open(go, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    os.close(fd)
+
+
+def test_run_returns_while_the_trials_run_and_join_jobs_waits(tmp_path):
+    scheduler, started, go = _gated(tmp_path)
+    scheduler.run()
+    try:
+        with open(started) as f:  # task 1 runs, and waits for the test: run() has returned
+            assert f.read() == "started"
+        # the results so far: task 0's (task 1 has reported nothing yet)
+        assert scheduler.get_best_reward() == 0.5
+        assert scheduler.get_best_task_id() == "0"
+        assert scheduler.get_best_config() == scheduler.config_history["0"]
+        assert scheduler.num_finished_tasks == 1
+        state = scheduler.state_dict()
+        assert state["training_history"] == {"0": [{"epoch": 1, "accuracy": 0.5}]}
+        assert isinstance(state["scheduler"], dict)  # taken in the tuner's thread
+        scheduler.join_jobs(timeout=0.01)  # returns at the timeout: task 1 still waits
+        assert scheduler._running()
+        with pytest.raises(RuntimeError, match=r"FIFOScheduler.run\(\) was called while a run is"):
+            scheduler.run()
+        with open(go, "w") as f:
+            f.write("go")
+        scheduler.join_jobs()
+    finally:
+        _release(go)
+        scheduler.join_jobs()
+    assert not scheduler._running()
+    assert scheduler.get_best_reward() == 0.9 and scheduler.get_best_task_id() == "1"
+    assert scheduler.num_finished_tasks == 2
+    assert list(scheduler.training_history) == ["0", "1"]
+
+
+def test_join_jobs_raises_what_the_run_raised(tmp_path):
+    def fails(history, start_time):  # called in the tuner's thread when a task ends
+        raise ValueError("the history callback failed")
+
+    scheduler = ag.scheduler.FIFOScheduler(
+        deterministic_fn,
+        resource=ONE_WORKER,
+        num_trials=2,
+        reward_attr="accuracy",
+        training_history_callback=fails,
+    )
+    scheduler.run()  # returns: the error comes from the run's thread
+    with pytest.raises(ValueError, match="the history callback failed"):
+        scheduler.join_jobs()
+    scheduler.join_jobs()  # raised once
+    assert list(scheduler.training_history) == ["0"]  # what was recorded is kept
+
+
+def test_ctrl_c_in_join_jobs_stops_the_run(tmp_path, monkeypatch):
+    scheduler, started, go = _gated(tmp_path)
+    scheduler.run()
+    try:
+        with open(started) as f:
+            f.read()
+        thread, real_join = scheduler._thread, scheduler._thread.join
+        calls = []
+
+        def join(timeout=None):  # Ctrl-C arrives during the first wait
+            calls.append(timeout)
+            if len(calls) == 1:
+                raise KeyboardInterrupt
+            real_join(timeout)
+
+        monkeypatch.setattr(thread, "join", join)
+        scheduler.join_jobs()  # asks the tuner to stop and waits: task 1 is stopped
+    finally:
+        _release(go)
+        scheduler.join_jobs()
+    assert calls[:2] == [None, None] and not scheduler._running()  # waited for the end
+    assert scheduler.result.stop_reason == "interrupted (Ctrl-C in join_jobs)"
+    assert scheduler.get_best_reward() == 0.5 and scheduler.num_finished_tasks == 2
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -367,11 +484,13 @@ def test_history_callback_checkpoint_resume_and_state(tmp_path):
     )
     first = ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=3, **kwargs)
     first.run()
+    first.join_jobs()
     assert calls and os.path.isfile(checkpoint)
     state = ag.load(checkpoint)
     assert list(state["training_history"]) == ["0", "1", "2"]
     resumed = ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=5, resume=True, **kwargs)
     resumed.run()
+    resumed.join_jobs()
     assert list(resumed.training_history) == ["0", "1", "2", "3", "4"]
     assert resumed.training_history["0"] == first.training_history["0"]
     assert resumed.num_finished_tasks == 5

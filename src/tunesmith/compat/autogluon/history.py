@@ -1,11 +1,13 @@
 """AutoGluon's ``training_history``: ``{task_id (str): [report, ...]}`` in the order the reports
-came, kept live by a tuner callback (which also calls ``training_history_callback`` every time a
-task ends, at most once per ``training_history_callback_delta_secs``), the best reward and config
-by AutoGluon's rule, and ``get_training_curves``."""
+came, kept live by a tuner callback in the tuner's thread, under a lock that readers in other
+threads share (it also calls ``training_history_callback`` every time a task ends, at most once
+per ``training_history_callback_delta_secs``), the best reward and config by AutoGluon's rule,
+and ``get_training_curves``."""
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -34,8 +36,11 @@ class HistoryCallback(TunerCallback):
         callback: Callable[..., Any] | None = None,
         delta_secs: float = 60,
         on_task_end: Callable[[], None] | None = None,
+        lock: threading.RLock | None = None,
     ):
         self.history, self.configs, self.offset = history, configs, offset
+        #: held while ``history`` and ``configs`` change (another thread reads them under it)
+        self.lock = lock if lock is not None else threading.RLock()
         self.callback, self.delta_secs = callback, float(delta_secs)
         self.on_task_end = on_task_end
         self.start_time = time.time()
@@ -49,10 +54,13 @@ class HistoryCallback(TunerCallback):
         self._last_block = -1
 
     def on_trial_start(self, trial: Any, *, resumed: bool) -> None:
-        self.configs.setdefault(self._key(trial), dict(trial.config))
+        with self.lock:
+            self.configs.setdefault(self._key(trial), dict(trial.config))
 
     def on_trial_result(self, trial: Any, result: dict[str, Any], decision: Any) -> None:
-        self.history.setdefault(self._key(trial), []).append(clean_report(result))
+        report = clean_report(result)
+        with self.lock:
+            self.history.setdefault(self._key(trial), []).append(report)
 
     def on_trial_complete(self, trial: Any) -> None:
         self._ended()
@@ -67,7 +75,8 @@ class HistoryCallback(TunerCallback):
             return
         block = math.floor((time.time() - self.start_time) / self.delta_secs)
         if block > self._last_block:
-            self.callback(self.history, self.start_time)
+            with self.lock:
+                self.callback(self.history, self.start_time)
             self._last_block = math.floor((time.time() - self.start_time) / self.delta_secs)
 
 

@@ -3,8 +3,10 @@ each a front for one native tunesmith scheduler (:attr:`native`) run by the nati
 :class:`~tunesmith.Tuner` on a :class:`~tunesmith.LocalBackend`. They are not tunesmith
 schedulers themselves (the native classes keep their registered names).
 
-``run()`` runs the trials and returns when they have ended (AutoGluon's returns once the last
-one started); ``join_jobs()`` then has nothing left to wait for. The workers do not import the
+``run()`` starts the native tuner in a thread of its own and returns while the trials run, as
+AutoGluon's does; ``join_jobs()`` waits for the run to end (and raises what it raised). The
+history is filled live in the tuner's thread under a lock the results methods share, so they
+give the best so far during a run. The workers do not import the
 script (``LocalBackend(import_main=False)``), so the seeds' notebook-style scripts, which tune
 at top level without ``if __name__ == "__main__":``, run as written; the training function and
 what it uses from the script are sent by value.
@@ -15,9 +17,12 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+from tunesmith.callbacks import TunerCallback
 from tunesmith.compat.autogluon._searchers import DEFAULT_SEED, make_searcher
 from tunesmith.compat.autogluon.decorator import SearchableFunction
 from tunesmith.compat.autogluon.errors import (
@@ -87,6 +92,47 @@ class _TrialFunction:
         self.fn.f(self.fn.build_args(config, self.base_args), reporter=Reporter())
 
 
+class _Snapshots(TunerCallback):
+    """Takes ``take()`` (a ``state_dict``) in the tuner's thread, between two of its steps (at
+    its next tick), for another thread: the native scheduler is not read while the tuner
+    changes it."""
+
+    def __init__(self, take: Callable[[], dict[str, Any]]):
+        self._take = take
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[threading.Event, list[Any]]] = []
+
+    def request(self, running: Callable[[], bool]) -> dict[str, Any] | None:
+        """The snapshot, or None if the run ended first (then read the state directly)."""
+        done, box = threading.Event(), []
+        with self._lock:
+            self._waiting.append((done, box))
+        while not done.wait(0.05):
+            if not running():
+                break
+        with self._lock:
+            if (done, box) in self._waiting:
+                self._waiting.remove((done, box))
+        if not box:
+            return None
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def on_tick(self, tuner: Any) -> None:
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        try:
+            state: Any = self._take()
+        except Exception as err:  # the caller's error, not the run's
+            state = err
+        for done, box in waiting:
+            box.append(state)
+            done.set()
+
+
 class FIFOScheduler:
     """AutoGluon's ``FIFOScheduler(train_fn, **kwargs)``: every trial runs to its end; the
     native scheduler is :class:`tunesmith.FIFOScheduler` with the searcher ``searcher`` names."""
@@ -149,6 +195,12 @@ class FIFOScheduler:
         self._offset = 0
         self._ran = False
         self.result = None
+        #: held while the history changes (the tuner's thread) and while it is read
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._live: Any = None  # the native Tuner while a run is in progress
+        self._error: BaseException | None = None
+        self._snapshots = _Snapshots(self._state_now)
         self.config_space = train_fn.config_space()
         self.random_seed = int(kwargs.get("random_seed", DEFAULT_SEED))
         self.searcher_arg = kwargs.get("searcher", "random")
@@ -211,6 +263,7 @@ class FIFOScheduler:
             callback=self._history_callback,
             delta_secs=self._history_delta,
             on_task_end=self._on_task_end if self._checkpoint else None,
+            lock=self._lock,
         )
         study: dict[str, Any] = {"storage": "memory"}
         if self._checkpoint:
@@ -227,7 +280,7 @@ class FIFOScheduler:
             self.native,
             stop,
             n_workers=self._n_workers(),
-            callbacks=[callback],
+            callbacks=[callback, self._snapshots],
             max_failures=1.0,
             wait_trial_completion_when_stopping=not self._stop_jobs_after_time_out,
             **study,
@@ -237,22 +290,48 @@ class FIFOScheduler:
         self.save()
 
     def run(self, **kwargs: Any) -> None:
-        """Run ``num_trials`` trials (or until ``time_out`` seconds); ``num_trials`` and
-        ``time_out`` given here replace the constructor's. Returns when the trials ended."""
+        """Start ``num_trials`` trials (or until ``time_out`` seconds); ``num_trials`` and
+        ``time_out`` given here replace the constructor's. Returns at once: the native tuner
+        runs in a thread of its own; :meth:`join_jobs` waits for it."""
         check_arguments(f"{self._name}.run", kwargs, {"num_trials", "time_out"})
+        if self._running():
+            raise RuntimeError(
+                f"{self._name}.run() was called while a run is in progress; call join_jobs() "
+                "to wait for it first"
+            )
         if self._ran and not self._checkpoint:
             raise RuntimeError(
                 f"{self._name}.run() already ran; pass checkpoint=... to the scheduler to run "
                 "more trials in the same experiment"
             )
+        self._raise_error()  # the previous run's, if join_jobs() was not called
         tuner = self._tuner(
             kwargs.get("num_trials", self.num_trials), kwargs.get("time_out", self.time_out)
         )
-        self.result = tuner.run()
         self._ran = True
-        self._history_from(self.result)
-        if self._checkpoint:
-            self.save()
+        self._live, self.result = tuner, None
+        self._thread = threading.Thread(
+            target=self._run_tuner, args=(tuner,), name=f"ag.{self._name}.run"
+        )
+        self._thread.start()
+
+    def _run_tuner(self, tuner: Any) -> None:
+        """The run, in its own thread: an exception is kept for :meth:`join_jobs`."""
+        try:
+            result = tuner.run()
+            with self._lock:
+                self.result = result
+                self._history_from(result)
+            if self._checkpoint:
+                self.save()
+        except BaseException as err:
+            self._error = err
+            self.result = getattr(err, "result", None) or tuner.result  # what was recorded
+        finally:
+            self._live = None
+
+    def _running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def _history_from(self, result: Any) -> None:
         """The whole history from the run's result (a resumed run's earlier reports too)."""
@@ -266,42 +345,76 @@ class FIFOScheduler:
         self.training_history.clear()
         self.training_history.update(history)
 
+    def _raise_error(self) -> None:
+        err, self._error = self._error, None
+        if err is not None:
+            raise err
+
     def join_jobs(self, timeout: float | None = None) -> None:
-        """Wait for all trials: ``run()`` already did."""
+        """Wait for the run to end, at most ``timeout`` seconds (None: no limit), then raise
+        the exception the run raised, if any. Ctrl-C while waiting asks the tuner to stop
+        (running trials are stopped, what they reported is kept) and waits for it to end."""
+        thread = self._thread
+        if thread is None:
+            return
+        try:
+            thread.join(timeout)
+        except KeyboardInterrupt:
+            tuner = self._live
+            if tuner is not None:
+                logger.warning("interrupted: stopping the run (join_jobs)")
+                tuner.stop("interrupted (Ctrl-C in join_jobs)")
+            thread.join()
+        if not thread.is_alive():
+            self._raise_error()
 
     join_tasks = join_jobs
 
     def shutdown(self) -> None:
-        """Nothing to shut down: the tuner ends its worker processes when ``run()`` returns."""
+        """Wait for the run to end (the tuner ends its worker processes when it does)."""
+        self.join_jobs()
 
     # -- results ---------------------------------------------------------------------------
     @property
     def num_finished_tasks(self) -> int:
-        if self.result is None:
-            return 0
+        """Tasks that ended (during a run: so far)."""
         from tunesmith.trial import TrialStatus
 
+        source = self.result if self.result is not None else self._live
+        if source is None:
+            return 0
         running = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.PAUSED)
-        return sum(1 for t in self.result.trials.values() if t.status not in running)
+        trials = list(source.trials.values())  # one step: the tuner's thread may add one
+        return sum(1 for t in trials if t.status not in running)
+
+    def _histories(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+        """Copies of the training and config histories, taken under the history's lock."""
+        with self._lock:
+            history = {k: list(v) for k, v in self.training_history.items()}
+            return history, dict(self.config_history)
 
     def _counted(self, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The reports of a task AutoGluon's searcher gets: its last one."""
         return reports[-1:]
 
     def get_best_task_id(self) -> str | None:
-        """The task with the best reward (ties, and equal configs: the first)."""
-        task, _ = best_of(self.training_history, self._reward_attr, self._counted)
+        """The task with the best reward (ties, and equal configs: the first); during a run,
+        the best so far."""
+        return self._best()[0]
+
+    def _best(self) -> tuple[str | None, dict[str, Any] | None]:
+        history, configs = self._histories()
+        task, _ = best_of(history, self._reward_attr, self._counted)
         if task is None:
-            return None
-        config = self.config_history[task]
-        return next(k for k, c in self.config_history.items() if c == config)
+            return None, None
+        config = configs[task]
+        return next(k for k, c in configs.items() if c == config), dict(config)
 
     def get_best_config(self) -> dict[str, Any] | None:
-        task = self.get_best_task_id()
-        return None if task is None else dict(self.config_history[task])
+        return self._best()[1]
 
     def get_best_reward(self) -> float | None:
-        return best_of(self.training_history, self._reward_attr, self._counted)[1]
+        return best_of(self._histories()[0], self._reward_attr, self._counted)[1]
 
     def get_training_curves(
         self, filename: str | None = None, plot: bool = False, use_legend: bool = True
@@ -309,7 +422,7 @@ class FIFOScheduler:
         if filename is None and not plot:
             logger.warning("Please either provide filename or allow plot in get_training_curves")
         plot_training_curves(
-            self.training_history,
+            self._histories()[0],
             reward_attr=self._reward_attr,
             time_attr=self._time_attr,
             filename=filename,
@@ -338,16 +451,32 @@ class FIFOScheduler:
 
     # -- state -----------------------------------------------------------------------------
     def state_dict(self, destination: dict[str, Any] | None = None) -> dict[str, Any]:
+        """History, configs and the native scheduler's state; during a run, as they were at
+        one step of the tuner (taken in its thread, between two of its steps)."""
         state = {} if destination is None else destination
-        state["training_history"] = {k: list(v) for k, v in self.training_history.items()}
-        state["config_history"] = dict(self.config_history)
-        state["scheduler"] = self.native.state_dict()
+        snapshot = None
+        if self._running() and threading.current_thread() is not self._thread:
+            snapshot = self._snapshots.request(self._running)
+        state.update(snapshot if snapshot is not None else self._state_now())
         return state
+
+    def _state_now(self) -> dict[str, Any]:
+        history, configs = self._histories()
+        return {
+            "training_history": history,
+            "config_history": configs,
+            "scheduler": self.native.state_dict(),
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a :meth:`state_dict` into a new scheduler: history, best config and reward,
         and the native scheduler's (searcher's) state. A later ``run()`` numbers its tasks
         after the loaded ones. (``checkpoint=`` with ``resume=True`` resumes exactly instead.)"""
+        if self._running():
+            raise RuntimeError(
+                f"{self._name}.load_state_dict() was called while a run is in progress; call "
+                "join_jobs() first"
+            )
         self.training_history.clear()
         self.training_history.update(state_dict["training_history"])
         self.config_history.clear()
