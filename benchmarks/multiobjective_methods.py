@@ -53,6 +53,7 @@ from tunesmith.schedulers import (
     NSGA2,
     LinearScalarizationPriority,
     LinearScalarizedScheduler,
+    MOLinearScalarizationBayesOpt,
     MORandomScalarizationBayesOpt,
 )
 from tunesmith.testing.spaces import MIXED_SPACE, cost, objective
@@ -219,6 +220,11 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
         return RandomSearcher(space, restrict_configurations=configs, random_seed=seed)
 
     common = {"metric": metric, "mode": mode, "restrict_configurations": configs}
+    # the scalarizations' weights: 1 / the median of each objective over (up to) 200 of the
+    # table's configs at full fidelity, the scale a user would divide by (equal weights would
+    # let the objective with the larger unit decide alone)
+    evaluated = [blackbox.evaluate(c) for c in configs[:200]]
+    weights = [1.0 / (float(np.median([abs(e[m]) for e in evaluated])) or 1.0) for m in metric]
     return {
         "RandomSearch": lambda: RandomSearch(space, random_seed=seed, **common),
         "MOASHA": lambda: MOASHA(
@@ -233,6 +239,18 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
         ),
         "MOTPE": lambda: MOTPE(space, random_seed=seed, **common),
         "EHVI": lambda: EHVI(space, random_seed=seed, **common),
+        "LinearScalarized-ASHA": lambda: LinearScalarizedScheduler(
+            space,
+            metric=metric,
+            mode=mode,
+            scalarization_weights=weights,
+            base_scheduler="ASHA",
+            searcher=restricted_random(),
+            **resource,
+        ),
+        "MOLinearScalarizationBayesOpt": lambda: MOLinearScalarizationBayesOpt(
+            space, scalarization_weights=weights, random_seed=seed, **common
+        ),
     }
 
 
