@@ -22,6 +22,7 @@ from tunesmith.compat.synetune.backend import LocalBackend, PythonBackend
 from tunesmith.compat.synetune.errors import NotSupported
 from tunesmith.compat.synetune.experiments import load_experiment
 from tunesmith.compat.synetune.optimizer import baselines as bl
+from tunesmith.compat.synetune.tuner import REBUILD_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "synetune"
@@ -193,7 +194,9 @@ def test_python_backend_runs_a_function_with_its_arguments(tmp_path, monkeypatch
     first = [r for r in tuner.result.results if r["trial_id"] == 0]
     assert [r["y"] for r in first] == [0.0, 1.0, 2.0]  # x = 0.0, the midpoint, first
     assert json.loads((tuner.tuner_path / "metadata.json").read_text())["purpose"] == "test"
-    assert tunesmith.load_study("python-backend").metadata == {"purpose": "test"}  # the study's
+    stored = tunesmith.load_study("python-backend").metadata  # the study's, and how to rebuild
+    assert stored.pop(REBUILD_KEY)["backend"]["class"] == "PythonBackend"
+    assert stored == {"purpose": "test"}
     (tuner.tuner_path / "metadata.json").unlink()
     assert load_experiment("python-backend").metadata == {"purpose": "test"}
 
@@ -241,8 +244,61 @@ def test_load_experiment_reads_the_store(tmp_path, monkeypatch):
     trial_id, config = tuner.best_config()
     assert best == {"trial_id": trial_id, **{k: config[k] for k in ("x", "epochs")}}
     assert len(exp.results) == 6 and exp.metadata["metric_mode"] == "max"
-    with pytest.raises(NotSupported, match="load_tuner"):
+    assert exp.tuner is None and REBUILD_KEY not in exp.metadata
+    with pytest.raises(
+        NotSupported,
+        match=r"load_tuner=True: the experiment '.+' ran PythonBackend\(tune_function="
+        r"test_synetune.tune_function\), and a function is not stored; build the Tuner again",
+    ):
         load_experiment(tuner.name, load_tuner=True)
+
+
+def _plain(value):
+    """A state as plain Python data (numpy arrays as lists), to compare two states."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def test_load_tuner_rebuilds_a_script_tuner_that_continues_its_study(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    space = {"x": cs.uniform(0, 1), "epochs": 3}
+    tuner = Tuner(
+        trial_backend=LocalBackend(entry_point=str(script), pass_args_as_json=True),
+        scheduler=bl.BayesianOptimization(space, metric="loss", random_seed=3),
+        stop_criterion=StoppingCriterion(max_num_trials_started=3),
+        n_workers=1,
+        metadata={"purpose": "test"},
+    )
+    tuner.run()
+    exp = load_experiment(tuner.name, load_tuner=True)
+    loaded = exp.tuner
+    assert exp.metadata["purpose"] == "test" and REBUILD_KEY not in exp.metadata
+    assert loaded.name == tuner.name and loaded.n_workers == 1
+    assert loaded.trial_backend.entry_point == str(script.resolve())
+    assert loaded.trial_backend.pass_args_as_json
+    assert loaded.stop_criterion.max_num_trials_started == 3
+    # the scheduler: rebuilt from its spec, with the journal replayed: the original's state
+    assert loaded.scheduler.spec() == tuner.native.scheduler.spec()
+    assert _plain(loaded.scheduler.state_dict()) == _plain(tuner.native.scheduler.state_dict())
+    # run() with a larger criterion continues the same study
+    loaded.stop_criterion = StoppingCriterion(max_num_trials_started=5)
+    loaded.run()
+    assert "created with other metadata" not in caplog.text  # the larger criterion is no change
+    trials = loaded.result.trials
+    assert sorted(trials) == [0, 1, 2, 3, 4]
+    for tid in (0, 1, 2):  # the stored trials, not run again
+        assert trials[tid].config == tuner.result.trials[tid].config
+    reports = [r["trial_id"] for r in loaded.result.results]
+    assert sorted(reports) == [t for t in range(5) for _ in range(3)]  # nothing repeated
+    assert loaded.scheduler is loaded.native.scheduler
+    assert len(load_experiment(tuner.name).results) == 15
 
 
 def test_stopping_criterion_takes_syne_tunes_order_and_cost_field():

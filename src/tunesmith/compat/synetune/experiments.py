@@ -1,5 +1,6 @@
 """``syne_tune.experiments``: ``load_experiment(tuner_name)`` reads a finished (or running)
-experiment back from the store: its results, metadata and best config."""
+experiment back from the store: its results, metadata and best config; with
+``load_tuner=True`` also the tuner, built again from the study (a script backend's tuner)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ class ExperimentResult:
     """An experiment as stored: ``results`` (a pandas DataFrame, one row per report, with
     ``trial_id``, ``status``, the config entries and the metrics), ``metadata`` (the tuner's
     ``metadata=`` plus ``metric_names`` and ``metric_mode``), ``path`` (its folder) and
-    ``study`` (the :class:`tunesmith.studies.StoredStudy`). ``tuner`` is always None."""
+    ``study`` (the :class:`tunesmith.studies.StoredStudy`). ``tuner``: the
+    :class:`~tunesmith.compat.synetune.Tuner` built again from the study with
+    ``load_tuner=True`` (else None)."""
 
     name: str
     results: Any
@@ -66,28 +69,106 @@ def load_experiment(
     experiment_name: str | None = None,
 ) -> ExperimentResult:
     """The experiment ``tuner_name`` (``tuner.name``) from the default store, or from the
-    store in ``local_path`` (a folder, as ``$TUNESMITH_HOME``)."""
+    store in ``local_path`` (a folder, as ``$TUNESMITH_HOME``). ``load_tuner=True``: also
+    ``.tuner``, the tuner built again from the study (see :func:`_load_tuner`)."""
+    from tunesmith.compat.synetune.tuner import REBUILD_KEY
     from tunesmith.resume import home
     from tunesmith.store.home import DB_FILENAME
     from tunesmith.studies import load_study
 
-    if load_tuner:
-        raise NotSupported(
-            "load_tuner=True is not supported: the study is the tuner's state; run a Tuner with "
-            "the same tuner_name (and suffix_tuner_name=False) to resume it"
-        )
     folder = Path(local_path) if local_path else home()
     storage = f"sqlite:///{folder / DB_FILENAME}" if local_path else None
     study = load_study(tuner_name, storage)
     path = folder / tuner_name
     metadata: dict[str, Any] = dict(study.metadata)  # Tuner(metadata=...), as stored
+    metadata.pop(REBUILD_KEY, None)
     if (path / ST_METADATA_FILENAME).is_file():
         metadata = json.loads((path / ST_METADATA_FILENAME).read_text())
     return ExperimentResult(
         name=tuner_name,
         results=study.dataframe(),
         metadata=metadata,
-        tuner=None,
+        tuner=_load_tuner(tuner_name, storage, study) if load_tuner else None,
         path=path,
         study=study,
     )
+
+
+def _load_tuner(name: str, storage: str | None, stored: Any) -> Any:
+    """The front end's ``Tuner`` of the study ``name``, built again from what the study
+    stores: the script backend (entry point and arguments), ``n_workers``, the stopping
+    criterion and options (the tuner's metadata), the scheduler (its spec). ``tuner.scheduler``
+    is the native scheduler with the journal replayed into it (its state at the end of the
+    study so far); ``tuner.run()`` resumes the study (the same name and store)."""
+    from tunesmith.compat.synetune.backend import LocalBackend
+    from tunesmith.compat.synetune.tuner import REBUILD_KEY, Tuner, criterion_from_data
+
+    again = (
+        f"build the Tuner again with the same trial_backend and scheduler, "
+        f"tuner_name={name!r} and suffix_tuner_name=False: its run() continues the study"
+    )
+    data = stored.study.metadata.get(REBUILD_KEY)
+    if data is None:
+        raise NotSupported(
+            f"load_tuner=True: the study {name!r} was not stored by "
+            f"tunesmith.compat.synetune.Tuner (or by an earlier tunesmith) and cannot be "
+            f"built again; {again}"
+        )
+    backend = data["backend"]
+    if backend.get("class") != "LocalBackend":
+        function = backend.get("function") or "a function"
+        raise NotSupported(
+            f"load_tuner=True: the experiment {name!r} ran {backend.get('class')}"
+            f"(tune_function={function}), and a function is not stored; {again}"
+        )
+    if data.get("stop_criterion") is None:
+        raise NotSupported(
+            f"load_tuner=True: the experiment {name!r} stopped by a callable, not a "
+            f"StoppingCriterion, and a callable is not stored; {again}"
+        )
+    tuner = Tuner(
+        trial_backend=LocalBackend(
+            entry_point=backend["entry_point"],
+            delete_checkpoints=backend["delete_checkpoints"],
+            pass_args_as_json=backend["pass_args_as_json"],
+            rotate_gpus=backend["rotate_gpus"],
+        ),
+        scheduler=_scheduler(stored, storage, replayed=False),
+        stop_criterion=criterion_from_data(data["stop_criterion"]),
+        n_workers=data["n_workers"],
+        max_failures=data["max_failures"],
+        tuner_name=name,
+        asynchronous_scheduling=data["asynchronous_scheduling"],
+        wait_trial_completion_when_stopping=data["wait_trial_completion_when_stopping"],
+        metadata={k: v for k, v in stored.metadata.items() if k != REBUILD_KEY},
+        suffix_tuner_name=False,
+        trial_backend_path=data["trial_backend_path"],
+    )
+    tuner._storage, tuner._loaded = storage, True
+    tuner.native = tuner._make_native()  # in the study's store
+    tuner.scheduler = _scheduler(stored, storage, replayed=True)
+    return tuner
+
+
+def _scheduler(stored: Any, storage: str | None, *, replayed: bool) -> Any:
+    """The study's scheduler built from its spec, in its state at creation (``replayed``:
+    with the journal replayed into it, as the tuner replays it when the study resumes)."""
+    from tunesmith.results import TuningResult, constraint_attr_of
+    from tunesmith.resume import replay
+    from tunesmith.runstate import RunState
+    from tunesmith.spec import build
+    from tunesmith.stopping import TuningStatus
+    from tunesmith.store import Store
+
+    study = stored.study
+    scheduler = build(study.scheduler_spec)
+    scheduler.load_state_dict(study.metadata["scheduler_state"])
+    if replayed:
+        result = TuningResult(
+            metric=scheduler.metric,
+            mode=scheduler.mode,
+            constraint_attr=constraint_attr_of(scheduler),
+        )
+        with Store(storage) as store:
+            replay(scheduler, RunState(result, TuningStatus()), store.read_events(study))
+    return scheduler

@@ -4,13 +4,17 @@ criterion it is given. The experiment is a tunesmith study named ``tuner.name`` 
 store (``$TUNESMITH_HOME``, default ``./tunesmith-results``), its trial folders and
 ``metadata.json`` in ``tuner.tuner_path``; ``experiments.load_experiment(tuner.name)`` reads it.
 The ``metadata`` is stored with the study too (``Tuner(metadata=...)`` of the native tuner:
-``tunesmith.load_study(name).metadata``, ``tunesmith show``).
+``tunesmith.load_study(name).metadata``, ``tunesmith show``), and under
+:data:`REBUILD_KEY` what ``load_experiment(name, load_tuner=True)`` needs to build the tuner
+again: the script backend's entry point and arguments, ``n_workers``, the stopping criterion
+and the tuner's options (the native store keeps the scheduler's spec and the journal).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from datetime import datetime
@@ -20,7 +24,14 @@ from typing import Any
 from tunesmith.compat.synetune.constants import ST_METADATA_FILENAME
 from tunesmith.compat.synetune.errors import NotSupported
 
-__all__ = ["Tuner"]
+__all__ = ["REBUILD_KEY", "Tuner"]
+
+#: the key of the study's metadata under which the tuner stores how to build it again
+REBUILD_KEY = "synetune_tuner"
+_LIMITS = (
+    "max_wallclock_time", "max_num_trials_started", "max_num_trials_completed",
+    "max_num_trials_finished", "max_num_evaluations", "max_cost",
+)  # fmt: skip
 
 logger = logging.getLogger("tunesmith")
 
@@ -51,6 +62,57 @@ def _check_callbacks(callbacks: Any) -> list[Any]:
                 "on_trial_end, on_tuning_end, ...), see docs/tuner.md"
             )
     return out
+
+
+def _criterion_data(criterion: Any) -> dict[str, Any] | None:
+    """A tunesmith ``StoppingCriterion`` as JSON data (None for another callable)."""
+    from tunesmith.stopping import StoppingCriterion
+
+    if not isinstance(criterion, StoppingCriterion):
+        return None
+    data: dict[str, Any] = {}
+    for key in _LIMITS:
+        value = getattr(criterion, key)
+        data[key] = None if value is None or math.isinf(value) else value
+    for key in ("min_metric_value", "max_metric_value"):
+        value = getattr(criterion, key)
+        data[key] = None if value is None else dict(value)
+    data["cost_attr"] = criterion.cost_attr
+    return data
+
+
+def criterion_from_data(data: dict[str, Any]) -> Any:
+    """The stopping criterion :func:`_criterion_data` stored."""
+    from tunesmith.compat.synetune.constants import ST_WORKER_COST
+    from tunesmith.compat.synetune.stopping_criterion import StoppingCriterion
+    from tunesmith.stopping import StoppingCriterion as NativeCriterion
+
+    kwargs = {k: v for k, v in data.items() if k != "cost_attr"}
+    if data.get("cost_attr") == ST_WORKER_COST:
+        return StoppingCriterion(**kwargs)
+    return NativeCriterion(**kwargs, cost_attr=data.get("cost_attr", "cost"))
+
+
+def _backend_data(backend: Any) -> dict[str, Any]:
+    """How to build ``backend`` again: Syne Tune's ``LocalBackend`` (a script) can be; a
+    function's backend is named only (a function is not stored)."""
+    from tunesmith.compat.synetune.backend import LocalBackend
+
+    if type(backend) is LocalBackend:
+        return {
+            "class": "LocalBackend",
+            "entry_point": backend.entry_point,
+            "delete_checkpoints": backend.delete_checkpoints,
+            "pass_args_as_json": backend.pass_args_as_json,
+            "rotate_gpus": backend.rotate_gpus,
+        }
+    function = getattr(backend, "tune_function", None)
+    name = getattr(function, "__qualname__", None) if function is not None else None
+    module = getattr(function, "__module__", None) if function is not None else None
+    return {
+        "class": type(backend).__name__,
+        "function": f"{module}.{name}" if module and name else None,
+    }
 
 
 class Tuner:
@@ -90,6 +152,8 @@ class Tuner:
         self.stop_criterion = stop_criterion
         self.n_workers = n_workers
         self.max_failures = max_failures
+        self.callbacks = _check_callbacks(callbacks)
+        self.trial_backend_path = trial_backend_path
         self.asynchronous_scheduling = bool(asynchronous_scheduling)
         self.wait_trial_completion_when_stopping = bool(wait_trial_completion_when_stopping)
         self.metadata = dict(metadata or {})  # checked by the native tuner (JSON, keys)
@@ -103,21 +167,55 @@ class Tuner:
         if suffix_tuner_name:
             name = f"{name}-{datetime.now().strftime('%Y-%m-%d-%H-%M-%S-%f')[:-3]}"
         self.name = name
-        self.native = NativeTuner(
-            trial_backend,
-            _native_scheduler(scheduler),
-            stop_criterion,
-            n_workers,
-            max_failures=max_failures,
-            callbacks=_check_callbacks(callbacks),
+        #: the store (None: the default one); a tuner load_experiment rebuilt sets it
+        self._storage: str | None = None
+        self._loaded = False  # whether load_experiment(..., load_tuner=True) built it
+        self._native_scheduler: Any = _native_scheduler(scheduler)
+        self.native = self._make_native(NativeTuner)
+        self.result: Any = None
+
+    def rebuild_data(self) -> dict[str, Any]:
+        """What the study's metadata stores under :data:`REBUILD_KEY` (JSON data)."""
+        return {
+            "backend": _backend_data(self.trial_backend),
+            "n_workers": self.n_workers,
+            "stop_criterion": _criterion_data(self.stop_criterion),
+            "max_failures": self.max_failures,
+            "asynchronous_scheduling": self.asynchronous_scheduling,
+            "wait_trial_completion_when_stopping": self.wait_trial_completion_when_stopping,
+            "trial_backend_path": self.trial_backend_path,
+        }
+
+    def _stored_rebuild_data(self) -> dict[str, Any] | None:
+        """What the stored study of this name keeps under :data:`REBUILD_KEY` (None: no such
+        study yet)."""
+        from tunesmith.store import StudyNotFoundError
+        from tunesmith.studies import load_study
+
+        try:
+            study = load_study(self.name, self._storage)
+        except StudyNotFoundError:
+            return None
+        return study.study.metadata.get(REBUILD_KEY)
+
+    def _make_native(self, native_tuner: Any = None, rebuild: dict[str, Any] | None = None) -> Any:
+        if native_tuner is None:
+            from tunesmith import Tuner as native_tuner
+        return native_tuner(
+            self.trial_backend,
+            self._native_scheduler,
+            self.stop_criterion,
+            self.n_workers,
+            max_failures=self.max_failures,
+            callbacks=self.callbacks,
             synchronous=not self.asynchronous_scheduling,
             wait_trial_completion_when_stopping=self.wait_trial_completion_when_stopping,
-            name=name,
-            run_dir=trial_backend_path,
-            delete_checkpoints=bool(getattr(trial_backend, "delete_checkpoints", False)),
-            metadata=self.metadata,
+            name=self.name,
+            storage=self._storage,
+            run_dir=self.trial_backend_path,
+            delete_checkpoints=bool(getattr(self.trial_backend, "delete_checkpoints", False)),
+            metadata={**self.metadata, REBUILD_KEY: rebuild or self.rebuild_data()},
         )
-        self.result: Any = None
 
     @property
     def tuner_path(self) -> Path:
@@ -141,9 +239,20 @@ class Tuner:
 
     def run(self) -> None:
         """Run the experiment until the stopping criterion is met (or the scheduler has no
-        more configs); the result is in :attr:`result`."""
+        more configs); the result is in :attr:`result`. A stopping criterion set on
+        :attr:`stop_criterion` since (a larger one, to continue a loaded tuner's study) is the
+        one used. Running again resumes the study: its trials go on after the stored ones."""
+        stored = self._stored_rebuild_data()
+        if stored is not None and stored != self.rebuild_data():
+            # a resumed study keeps the metadata it was created with: pass that, so that only
+            # the user's metadata is compared (a larger stopping criterion is no difference)
+            self.native = self._make_native(rebuild=stored)
+        elif self.stop_criterion is not self.native.stop_criterion:
+            self.native = self._make_native()
         self._write_metadata()
         self.result = self.native.run()
+        if self._loaded:  # the scheduler that ran on: the study's state now
+            self.scheduler = self.native.scheduler
 
     def best_config(self, metric: str | int | None = 0) -> tuple[int, dict[str, Any]]:
         """``(trial_id, config)`` of the trial with the best reported value of the scheduler's
