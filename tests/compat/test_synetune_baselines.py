@@ -576,6 +576,19 @@ def test_rush_scheduler_makes_the_decisions_of_tunesmith_rush(kind):
         st_transfer.RUSHScheduler(SPACE, EVALUATIONS, "loss", max_t=9, eta=3)
 
 
+def test_several_brackets_without_a_shared_rung_system_are_said_to_differ(caplog):
+    # tunesmith's MOBSTER, BOHB and HyperTune keep one rung system per bracket; Syne Tune's
+    # default shares one: the mapping says so instead of differing silently
+    with caplog.at_level("WARNING", logger="tunesmith"):
+        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, brackets=2, random_seed=7)
+    assert "tunesmith.MOBSTER keeps one rung system per bracket; with brackets=2" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tunesmith"):
+        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, random_seed=7)
+        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, brackets=2, rung_system_per_bracket=True)
+    assert "rung system" not in caplog.text
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 

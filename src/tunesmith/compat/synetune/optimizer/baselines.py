@@ -16,6 +16,7 @@ and Syne Tune's defaults: :mod:`._translate` and docs/migrate-synetune.md.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from tunesmith.compat.synetune.optimizer._translate import (
     options,
     sync,
 )
+
+logger = logging.getLogger("tunesmith")
 
 __all__ = [
     "ASHA", "ASHABORE", "ASHACQR", "ASHACTS", "BOHB", "BORE", "CQR", "DEHB", "KDE", "MOBSTER",
@@ -60,9 +63,11 @@ def _native(name: str) -> Any:
 
 
 def _moot(key: str, value: Any, kwargs: Mapping[str, Any]) -> bool:
-    if key == "cutoff" or (key in _MOOT and value == _MOOT[key]):
-        return True
-    return key == "rung_system_per_bracket" and kwargs.get("brackets", 1) == 1
+    if key == "rung_system_per_bracket":
+        # a class without the argument keeps one rung system per bracket (True); Syne Tune's
+        # default, one shared by the brackets (False), is the same only with one bracket
+        return bool(value) or kwargs.get("brackets", 1) == 1
+    return key == "cutoff" or (key in _MOOT and value == _MOOT[key])
 
 
 def _fit(name: str, cls: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +80,16 @@ def _fit(name: str, cls: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif _moot(key, value, kwargs):
             continue
+        elif key == "rung_system_per_bracket":
+            logger.warning(
+                "%s: tunesmith.%s keeps one rung system per bracket; with brackets=%s its "
+                "decisions differ from Syne Tune's, whose brackets share one "
+                "(rung_system_per_bracket=False); tunesmith.HyperbandScheduler takes "
+                "rung_system_per_bracket=False",
+                name,
+                cls.__name__,
+                kwargs.get("brackets"),
+            )
         else:
             raise NotSupported(
                 f"{name}: {key}={value!r} is not supported by tunesmith.{cls.__name__}; "
