@@ -7,6 +7,7 @@ import pytest
 
 from _wait import wait_for
 from tunesmith.backends import EventKind, FailureReason, ScriptBackend, _logs
+from tunesmith.backends._resources import GpuRotation
 from tunesmith.backends.script import config_arguments
 from tunesmith.testing.backend_contract import (
     BackendContract,
@@ -47,6 +48,24 @@ class TestScriptBackendContract(BackendContract):
         stdout = (trial_dir / "stdout.log").read_text()
         assert stdout.startswith('hello\n[tunesmith] {"epoch": 1')
         assert "oops" in (trial_dir / "stderr.log").read_text()
+
+    def test_each_trial_gets_its_gpus_free_ones_first(self):
+        # two trials at once on three devices, then one more after both ended: it gets the
+        # device given out least often (as Syne Tune's rotate_gpus does)
+        backend = self.shell(
+            'echo "$CUDA_VISIBLE_DEVICES" > "$TUNESMITH_TRIAL_DIR/devices"; '
+            "echo '[tunesmith] {\"loss\": 1}'",
+            n_workers=2,
+            gpus_per_trial=1,
+            gpus=["0", "1", "2"],
+        )
+        drive(backend, [Trial(0, {}), Trial(1, {})])
+        drive(backend, [Trial(2, {})])
+
+        def devices(t):
+            return (backend.trial_dir(t) / "devices").read_text().strip()
+
+        assert {devices(0), devices(1)} == {"0", "1"} and devices(2) == "2"
 
     def test_config_as_arguments_and_json_file(self):
         backend = self.shell(
@@ -244,3 +263,26 @@ def test_capped_log_keeps_the_tail_of_a_large_write(tmp_path):
     old, new = (tmp_path / "stdout.log.1").read_bytes(), (tmp_path / "stdout.log").read_bytes()
     assert len(old) == 10 and len(new) <= 10
     assert (old + new).endswith(b"qrstuvwxyz!")
+
+
+def test_gpu_rotation_gives_free_devices_then_the_least_given():
+    rotation = GpuRotation(1, ["0", "1", "2"])
+    assert [rotation.take(), rotation.take()] == ["0", "1"]
+    rotation.give_back("0")
+    assert rotation.take() == "2"  # free, and never given (0 was)
+    assert rotation.take() == "0"  # the only free one
+    assert rotation.take() == "1"  # all busy once: "1" and "2" were given once, "0" twice
+    pairs = GpuRotation(2, ["0", "1", "2", "3"])
+    assert [pairs.take(), pairs.take(), pairs.take()] == ["0,1", "2,3", "0,1"]
+
+
+def test_gpus_per_trial_needs_enough_devices(tmp_path):
+    with pytest.raises(ValueError, match=r"`gpus_per_trial` must be an integer >= 0, but got -1"):
+        ScriptBackend("true", gpus_per_trial=-1)
+    backend = ScriptBackend("true", gpus_per_trial=2, gpus=[0])
+    with pytest.raises(
+        ValueError,
+        match=r"ScriptBackend: 2 GPU\(s\) per trial, but 1 are available \(\['0'\]\); lower "
+        r"the GPUs per trial or list more devices, from gpus=\['0'\]",
+    ):
+        backend.setup(tmp_path / "run", 1)

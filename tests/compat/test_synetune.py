@@ -369,3 +369,16 @@ def test_importing_the_front_end_loads_no_heavy_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_local_backend_rotates_gpus_as_syne_tune_does(tmp_path, monkeypatch):
+    script = tmp_path / "train.py"
+    script.write_text("")
+    backend = LocalBackend(str(script), num_gpus_per_trial=2, gpus_to_use=[4, 5, 6, 7])
+    assert (backend.gpus_per_trial, backend.gpus) == (2, ["4", "5", "6", "7"])
+    fixed = LocalBackend(str(script), rotate_gpus=False, gpus_to_use=[1, 2])
+    assert fixed.gpus_per_trial == 0 and fixed.env["CUDA_VISIBLE_DEVICES"] == "1,2"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # a machine without GPUs: nothing to rotate
+    assert LocalBackend(str(script)).gpus_per_trial == 0
+    with pytest.raises(ValueError, match="num_gpus_per_trial must be an integer >= 1, but got 0"):
+        LocalBackend(str(script), num_gpus_per_trial=0)

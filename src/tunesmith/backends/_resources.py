@@ -100,3 +100,37 @@ def assign_gpus(per_trial: int, n_workers: int, gpus: list[str] | None) -> list[
             "the GPUs per trial, or pass gpus=[...] to LocalBackend"
         )
     return [",".join(available[i * per_trial : (i + 1) * per_trial]) for i in range(n_workers)]
+
+
+class GpuRotation:
+    """Devices for trials that each start a process of their own (ScriptBackend): ``take()``
+    gives the next trial ``per_trial`` of ``devices`` as a ``CUDA_VISIBLE_DEVICES`` value (free
+    devices first; among equally busy ones, those given out least often so far, then in the
+    listed order), ``give_back()`` returns them when it ends. With more running trials than
+    devices allow, devices are shared rather than trials delayed."""
+
+    def __init__(self, per_trial: int, devices: list[str]):
+        if per_trial > len(devices):
+            raise ValueError(
+                f"{per_trial} GPU(s) per trial, but {len(devices)} are available "
+                f"({devices!r}); lower the GPUs per trial or list more devices"
+            )
+        self.per_trial, self.devices = per_trial, list(devices)
+        self.busy = dict.fromkeys(self.devices, 0)
+        self.given = dict.fromkeys(self.devices, 0)
+
+    def take(self) -> str:
+        order = sorted(
+            range(len(self.devices)),
+            key=lambda i: (self.busy[self.devices[i]], self.given[self.devices[i]], i),
+        )
+        chosen = sorted(order[: self.per_trial])
+        for i in chosen:
+            self.busy[self.devices[i]] += 1
+            self.given[self.devices[i]] += 1
+        return ",".join(self.devices[i] for i in chosen)
+
+    def give_back(self, visible: str) -> None:
+        for device in visible.split(","):
+            if self.busy.get(device, 0) > 0:
+                self.busy[device] -= 1

@@ -52,6 +52,7 @@ from tunesmith.backends._procs import (
     popen,
     terminate,
 )
+from tunesmith.backends._resources import GpuRotation, check_gpus, detect_gpus
 from tunesmith.backends.base import EventKind, FailureReason, TrialEvent, folder_error
 from tunesmith.reporting import LINE_PREFIX, check_metrics
 from tunesmith.trial import Decision, Trial
@@ -113,6 +114,7 @@ class _ScriptRun(Run):
     ack_fd: int | None = None
     signalled: bool = False
     finish_timer: Any = None
+    devices: str | None = None  # its CUDA_VISIBLE_DEVICES, given back when it ends
 
 
 class ScriptBackend(ProcessBackend):
@@ -128,6 +130,12 @@ class ScriptBackend(ProcessBackend):
         stop_grace_period: seconds between SIGTERM and SIGKILL when a trial is stopped.
         max_log_bytes: the cap of each trial's ``stdout.log`` and ``stderr.log`` (None: no
             cap); a full log becomes ``stdout.log.1`` and a new one starts, keeping the tail.
+        gpus_per_trial: GPUs each trial gets through ``CUDA_VISIBLE_DEVICES`` (0, the
+            default: the variable is left as it is). A trial gets free devices first, else the
+            least busy ones that were given out least often (devices are shared, not trials
+            delayed, when running trials need more than there are).
+        gpus: the devices to share out (a count or a list of ids); by default those in
+            ``CUDA_VISIBLE_DEVICES``, else those listed by ``nvidia-smi -L``.
     """
 
     def __init__(
@@ -138,6 +146,8 @@ class ScriptBackend(ProcessBackend):
         cwd: str | os.PathLike[str] | None = None,
         stop_grace_period: float = 5.0,
         max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
+        gpus_per_trial: int = 0,
+        gpus: int | Sequence[int | str] | None = None,
     ) -> None:
         super().__init__()
         if isinstance(command, str):
@@ -160,6 +170,17 @@ class ScriptBackend(ProcessBackend):
             raise ValueError(f"`stop_grace_period` must be seconds >= 0, but got {value!r}")
         self.stop_grace_period = float(stop_grace_period)
         self.max_log_bytes = check_max_log_bytes(max_log_bytes)
+        if (
+            isinstance(gpus_per_trial, bool)
+            or not isinstance(gpus_per_trial, numbers.Integral)
+            or gpus_per_trial < 0
+        ):
+            raise ValueError(
+                f"`gpus_per_trial` must be an integer >= 0, but got {gpus_per_trial!r}"
+            )
+        self.gpus_per_trial = int(gpus_per_trial)
+        self.gpus = check_gpus(gpus)
+        self._rotation: GpuRotation | None = None
         self._lock = threading.Lock()
         self._loop: Loop | None = None
         self._reaper: Reaper | None = None
@@ -172,6 +193,15 @@ class ScriptBackend(ProcessBackend):
         if self._loop is not None:
             raise RuntimeError("ScriptBackend.setup() was already called")
         super().setup(run_dir, n_workers, metric=metric)
+        if self.gpus_per_trial:
+            if self.gpus is not None:
+                devices, source = self.gpus, f"gpus={self.gpus!r}"
+            else:
+                devices, source = detect_gpus()
+            try:
+                self._rotation = GpuRotation(self.gpus_per_trial, devices)
+            except ValueError as err:
+                raise ValueError(f"ScriptBackend: {err}, from {source}") from None
         program = self.command[0]
         if os.sep in program:
             found = os.access(Path(self.cwd or ".") / program, os.X_OK)
@@ -301,6 +331,10 @@ class ScriptBackend(ProcessBackend):
             TUNESMITH_ACK_FD=str(ack_r),
             TUNESMITH_START_TIME=repr(time.time()),
         )
+        if self._rotation is not None:
+            with self._lock:
+                run.devices = self._rotation.take()
+            env["CUDA_VISIBLE_DEVICES"] = run.devices
         run.started = time.monotonic()
         return popen(
             args,
@@ -448,6 +482,9 @@ class ScriptBackend(ProcessBackend):
             return
         if run.finish_timer is not None:
             run.finish_timer.cancel()
+        if run.devices is not None and self._rotation is not None:
+            self._rotation.give_back(run.devices)
+            run.devices = None
         self._runs.pop(run.trial_id, None)
         self.events.put(run.end_event(kind, reason, detail))
 

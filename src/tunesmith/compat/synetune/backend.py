@@ -22,20 +22,35 @@ from typing import Any
 from tunesmith.backends.local import LocalBackend as _NativeLocal
 from tunesmith.backends.script import ScriptBackend
 from tunesmith.compat.synetune.constants import ST_CHECKPOINT_DIR
-from tunesmith.compat.synetune.errors import NotSupported
 
 __all__ = ["LocalBackend", "PythonBackend"]
 
 logger = logging.getLogger("tunesmith")
 
 
-def _check_gpus(num_gpus_per_trial: int, gpus_to_use: Any) -> None:
-    if num_gpus_per_trial != 1 or gpus_to_use is not None:
-        raise NotSupported(
-            "num_gpus_per_trial and gpus_to_use are not supported by the script backend yet: "
-            "for GPUs per trial, tune a function with tunesmith.LocalBackend(fn, gpus=...), or "
-            "set CUDA_VISIBLE_DEVICES in the script"
+def _gpu_arguments(
+    rotate_gpus: bool, num_gpus_per_trial: int, gpus_to_use: list[int] | None
+) -> dict[str, Any]:
+    """ScriptBackend's GPU arguments for Syne Tune's: with ``rotate_gpus`` each trial gets
+    ``num_gpus_per_trial`` of the GPUs (``gpus_to_use``, else those present; none present:
+    nothing to rotate, as in Syne Tune), free ones first, else those given out least often;
+    without it every trial sees them all."""
+    from tunesmith.backends._resources import check_gpus, detect_gpus
+
+    if (
+        isinstance(num_gpus_per_trial, bool)
+        or not isinstance(num_gpus_per_trial, int)
+        or num_gpus_per_trial < 1
+    ):
+        raise ValueError(
+            f"num_gpus_per_trial must be an integer >= 1, but got {num_gpus_per_trial!r}"
         )
+    devices = check_gpus(gpus_to_use) if gpus_to_use is not None else detect_gpus()[0]
+    if rotate_gpus and devices:
+        return {"gpus_per_trial": num_gpus_per_trial, "gpus": devices}
+    if gpus_to_use is not None and devices:
+        return {"env": {"CUDA_VISIBLE_DEVICES": ",".join(devices)}}
+    return {}
 
 
 class _TrialPaths:
@@ -65,7 +80,7 @@ class LocalBackend(_TrialPaths, ScriptBackend):
         num_gpus_per_trial: int = 1,
         gpus_to_use: list[int] | None = None,
     ) -> None:
-        _check_gpus(num_gpus_per_trial, gpus_to_use)
+        gpu_arguments = _gpu_arguments(rotate_gpus, num_gpus_per_trial, gpus_to_use)
         path = Path(entry_point)
         if not path.is_file():
             raise ValueError(f"entry_point {entry_point!r} is not a file")
@@ -76,7 +91,9 @@ class LocalBackend(_TrialPaths, ScriptBackend):
         launcher = [sys.executable, "-m", "tunesmith.compat.synetune._entry"]
         if self.pass_args_as_json:
             launcher.append("--json")
-        super().__init__([*launcher, self.entry_point])
+        self.num_gpus_per_trial = num_gpus_per_trial
+        self.gpus_to_use = gpus_to_use
+        super().__init__([*launcher, self.entry_point], **gpu_arguments)
 
     @property
     def default_tuner_name(self) -> str:

@@ -132,6 +132,8 @@ def _load_tuner(name: str, storage: str | None, stored: Any) -> Any:
             delete_checkpoints=backend["delete_checkpoints"],
             pass_args_as_json=backend["pass_args_as_json"],
             rotate_gpus=backend["rotate_gpus"],
+            num_gpus_per_trial=backend.get("num_gpus_per_trial", 1),
+            gpus_to_use=backend.get("gpus_to_use"),
         ),
         scheduler=_scheduler(stored, storage, replayed=False),
         stop_criterion=criterion_from_data(data["stop_criterion"]),

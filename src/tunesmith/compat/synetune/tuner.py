@@ -105,6 +105,8 @@ def _backend_data(backend: Any) -> dict[str, Any]:
             "delete_checkpoints": backend.delete_checkpoints,
             "pass_args_as_json": backend.pass_args_as_json,
             "rotate_gpus": backend.rotate_gpus,
+            "num_gpus_per_trial": backend.num_gpus_per_trial,
+            "gpus_to_use": backend.gpus_to_use,
         }
     function = getattr(backend, "tune_function", None)
     name = getattr(function, "__qualname__", None) if function is not None else None
