@@ -19,6 +19,7 @@ from datetime import datetime
 import pytest
 from tests._wait import wait_for
 
+import tunesmith
 from tunesmith import AskTell, GridSearch, RandomSearch, choice, ordinal, uniform
 from tunesmith.compat import clearml
 from tunesmith.compat.clearml import InvalidValue, NotSupported, Task, register_task
@@ -428,6 +429,16 @@ def test_a_script_gets_args_section_parameters_on_its_command_line_and_the_other
 def test_script_arguments_keep_the_argparse_section_and_names_without_one():
     params = {"Args/lr": 0.1, "lr2": 2, "General/momentum": 0.9, "net/Args/x": 1}
     assert script_arguments(params) == {"lr": 0.1, "lr2": 2}
+
+
+def test_an_optimization_is_a_study_of_the_default_store(ids):
+    opt = _optimizer(ids["quadratic"], total_max_jobs=3)
+    strategy = _run(opt)
+    study = tunesmith.load_study(strategy.study_name)
+    assert strategy.study_name.startswith("clearml-")
+    jobs = sorted(strategy.get_created_jobs_tasks().values(), key=lambda j: j.trial_id)
+    assert len(study.trials()) == len(jobs) == 3
+    assert [len(study.history()[j.trial_id]) for j in jobs] == [len(j.reports) for j in jobs]
 
 
 # -- the parameter ranges -----------------------------------------------------------------------

@@ -274,9 +274,14 @@ class SearchStrategy:
             max_failures=1.0,
             callbacks=[_Recorder(self)],
             verbose=0,
-            storage="memory",
-            name=f"clearml-{self._id}",
+            name=self.study_name,  # in the default store: every job's reports are kept
         )
+
+    @property
+    def study_name(self) -> str:
+        """The name of the study this optimization is in the default store (``tunesmith show
+        NAME``, ``tunesmith.load_study(NAME)``): ``clearml-<optimizer id>``."""
+        return f"clearml-{self._id}"
 
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
