@@ -60,6 +60,10 @@ class RunState:
     requests: dict[int, Request] = field(default_factory=dict)
     #: per trial, the results stored since its last start (see :meth:`repeatable`)
     since_start: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: per paused trial whose pause a resumed run settled from the journal (the tuner died
+    #: after the PAUSE decision, before the trial confirmed it): the results stored since its
+    #: last start, which it may not have checkpointed; its resume may repeat them
+    paused_in_doubt: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: per trial, the position (count of events applied) of its last start or result
     last_active: dict[int, int] = field(default_factory=dict)
     #: per trial whose last start (restarts aside) was an exploit (PBT), that exploit's number
@@ -89,7 +93,10 @@ class RunState:
             handler(self, trial_id, payload)
         if kind in _ENDS:
             self.requests.pop(trial_id, None)
-            self.since_start.pop(trial_id, None)  # a resume is a new start
+            done = self.since_start.pop(trial_id, None)  # a resume is a new start
+            self.paused_in_doubt.pop(trial_id, None)
+            if kind == "trial_paused" and payload.get("settled") and done:
+                self.paused_in_doubt[trial_id] = done
         if kind == "run_ended":
             self.last_run_end = dict(payload)
         if kind == "run_started":
@@ -130,11 +137,13 @@ class RunState:
     def _started(self, tid: int, payload: dict[str, Any]) -> None:
         trial = self.trials[tid]
         restart = bool(payload.get("restart"))
+        in_doubt = self.paused_in_doubt.pop(tid, [])
         if payload.get("resume") and not restart:
             self.status.num_trials_paused -= 1
         if not restart:
             exploit = exploit_of(len(self.result.exploits), tid, payload, self._event_time)
             if exploit is not None:
+                in_doubt = []  # it continues from the donor's checkpoint, not its own
                 self.result.exploits.append(exploit)
                 self.exploited_at_start[tid] = exploit.number
                 trial.metadata["checkpoint_from"] = exploit.donor
@@ -146,7 +155,7 @@ class RunState:
         trial.status = TrialStatus.RUNNING
         self.requests.pop(tid, None)
         if not restart:  # a restart repeats the reports since the last start
-            self.since_start[tid] = []
+            self.since_start[tid] = in_doubt if payload.get("resume") else []
         self.last_active[tid] = self._position
 
     def _result(self, tid: int, payload: dict[str, Any]) -> None:

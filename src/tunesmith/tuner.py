@@ -424,6 +424,10 @@ class Tuner:
                 payload.update(exploit_payload(self.state, trial, donor))
         self._journal("trial_started", trial.trial_id, payload)
         self._flush()
+        if resumed and not restart and self.state.since_start.get(trial.trial_id):
+            # a pause settled after a crash: the trial may repeat what it reported before it
+            self._in_doubt[trial.trial_id] = self.state.repeatable(trial.trial_id)
+            self._repeating.discard(trial.trial_id)
         if donor is not None:
             copy_donor_checkpoint(self.backend, self.state, trial.trial_id, restart=False)
         self._running.add(trial.trial_id)
@@ -620,7 +624,9 @@ class Tuner:
             if request is not None and request.kind == "fail":
                 self._on_failed(trial, request.reason, request.detail, [])
             elif request is not None and request.kind == "pause":
-                self._journal("trial_paused", tid, {})
+                # settled, not confirmed: the trial may have died before it checkpointed its
+                # last report, so its resume may repeat the reports since its start
+                self._journal("trial_paused", tid, {"settled": True})
             elif request is not None:
                 self._journal("trial_stopped", tid, {"removed": False})
                 self._delete_checkpoint(tid)

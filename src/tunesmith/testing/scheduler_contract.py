@@ -156,11 +156,16 @@ _REPRODUCED = (
 
 
 def study_journal(storage: str, name: str) -> list[tuple]:
-    """Configs, starts and resumes, results, decisions and trial ends of a study, as stored."""
+    """Configs, starts and resumes, results, decisions and trial ends of a study, as stored
+    (without ``ts_`` fields and the ``settled`` mark of a pause a resumed run recorded)."""
     with Store(storage) as store:
         events = store.read_events(name)
     return [
-        (e.kind.value, e.trial_id, {k: v for k, v in e.payload.items() if not k.startswith("ts_")})
+        (
+            e.kind.value,
+            e.trial_id,
+            {k: v for k, v in e.payload.items() if not k.startswith("ts_") and k != "settled"},
+        )
         for e in events
         if e.kind.value in _REPRODUCED and not e.payload.get("restart")
     ]
