@@ -180,15 +180,10 @@ class NonDominatedFronts:
             if num == size:  # the whole front moved: it becomes the next front
                 self._insert(b, i, carried)
                 return before, None
-            i += 1
-            if i == len(blocks[b]):
-                b, i = b + 1, 0
-                if b == len(blocks):  # pushed out of the last front
-                    if not extend:
-                        self._count -= num
-                        return before, carried
-                    self._insert(b - 1, len(blocks[b - 1]) - 1, carried)
-                    return before, None
+            at, left = self._next_front(b, i, num, carried, extend)
+            if at is None:
+                return before, left
+            b, i = at
             xs, nys = blocks[b][i]
             cxs, cnys = carried
             size = len(xs)
@@ -256,15 +251,28 @@ class NonDominatedFronts:
             if moved == len(rows):  # the whole front moved: it becomes the next front
                 self._insert(b, i, carried)
                 return before, None
-            i += 1
-            if i == len(blocks[b]):
-                b, i = b + 1, 0
-                if b == len(blocks):  # pushed out of the last front
-                    if not extend:
-                        self._count -= num
-                        return before, carried
-                    self._insert(b - 1, len(blocks[b - 1]) - 1, carried)
-                    return before, None
+            at, left = self._next_front(b, i, num, carried, extend)
+            if at is None:
+                return before, left
+            b, i = at
+
+    def _next_front(
+        self, b: int, i: int, num: int, carried: Any, extend: bool
+    ) -> tuple[tuple[int, int] | None, Any]:
+        """Where the ``num`` points ``carried`` out of front ``i`` of block ``b`` go next:
+        ``((b, i), None)``, the next front; past the last front, ``(None, None)`` once they
+        became a last front of their own (``extend``), else ``(None, carried)``, dropped."""
+        blocks = self._blocks
+        i += 1
+        if i < len(blocks[b]):
+            return (b, i), None
+        if b + 1 < len(blocks):
+            return (b + 1, 0), None
+        if not extend:  # pushed out of the last front
+            self._count -= num
+            return None, carried
+        self._insert(b, len(blocks[b]) - 1, carried)
+        return None, None
 
     def _insert(self, b: int, i: int, points: Any) -> None:
         """Insert a front of ``points`` after front ``i`` of block ``b`` (``b = -1``: as the
