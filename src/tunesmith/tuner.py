@@ -84,8 +84,9 @@ class Tuner:
     :class:`TooManyFailuresError` with a summary of the reasons. ``synchronous=True`` starts
     trials in batches of ``n_workers``, each batch once the previous one ended.
     ``wait_trial_completion_when_stopping=True`` lets running trials finish when the criterion
-    is met instead of stopping them. ``verbose``: 0 silent, 1 live progress on a terminal, 2 also
-    a log line per trial.
+    is met instead of stopping them. ``verbose``: 0 silent; 1 shows progress (a
+    :class:`~tunesmith.callbacks.ProgressCallback`: a live view on a terminal, a display in a
+    notebook, a plain line every 30 s elsewhere); 2 also prints a line per trial as it ends.
 
     Every run is a study in ``storage`` (a database URL; default: SQLite in
     ``$TUNESMITH_HOME`` or ``./tunesmith-results``), journaled before the tuner acts, so nothing a
@@ -763,11 +764,13 @@ class Tuner:
         return self.backend.now() - self._t0
 
     def _default_callbacks(self) -> list[TunerCallback]:
-        if self.verbose >= 1 and sys.stdout.isatty():
-            from tunesmith.callbacks.progress import ProgressCallback
+        if self.verbose < 1:
+            return []
+        from tunesmith.callbacks.progress import ProgressCallback
 
-            return [ProgressCallback()]
-        return []
+        if any(isinstance(cb, ProgressCallback) for cb in self.callbacks):
+            return []  # the user's own view
+        return [ProgressCallback(per_trial=self.verbose >= 2)]
 
     # -- views -----------------------------------------------------------------------------
     @property

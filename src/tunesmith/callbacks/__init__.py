@@ -12,6 +12,7 @@ from tunesmith._lazy import lazy_exports
 
 #: public name -> the module of this package that defines it
 _EXPORTS = {
+    "ProgressCallback": ".progress",
     "RemoveCheckpointsCallback": ".checkpoint_removal",
     "TunerCallback": ".base",
 }
@@ -23,5 +24,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.callbacks.base import TunerCallback
     from tunesmith.callbacks.checkpoint_removal import RemoveCheckpointsCallback
+    from tunesmith.callbacks.progress import ProgressCallback
 
-__all__ = ["RemoveCheckpointsCallback", "TunerCallback"]
+__all__ = ["ProgressCallback", "RemoveCheckpointsCallback", "TunerCallback"]
