@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.viz",
             "tunesmith.studies",  # load_study(): the results API on the store
             "tunesmith.compat",  # other systems' APIs, translated to the native classes
+            "tunesmith.dashboard",  # the web dashboard: its server, JSON API and page
         ],
     ),
     (

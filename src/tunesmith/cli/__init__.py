@@ -25,6 +25,7 @@ COMMANDS = {
     "export": "tunesmith.cli.files:export",
     "plot": "tunesmith.cli.files:plot",
     "bench": "tunesmith.experiments.cli:bench",
+    "dashboard": "tunesmith.dashboard.cli:dashboard",
 }
 
 

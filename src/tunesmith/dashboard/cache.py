@@ -1,0 +1,215 @@
+"""What the dashboard knows of each study, kept in step with its journal.
+
+A :class:`StudyCache` reads the study's journal through the store's read API
+(:meth:`Store.read_events <tunesmith.store.Store.read_events>` with ``after_seq``): the whole
+journal once, then only the events after the last one it has seen, so a request on a study of
+100,000 results costs the events since the previous request, not the study. The journal's
+sequence number is the cursor the API hands out (``?after=``).
+
+The trials' statuses follow the events as the store's trials table does
+(:mod:`tunesmith.store.journal`): ``trial_created`` pending, ``trial_started`` running (a
+changed config replaces the config; a failure is cleared), ``trial_paused`` paused,
+``trial_interrupted`` interrupted, ``trial_completed`` completed, ``trial_stopped`` stopped,
+``trial_failed`` failed with its reason and detail.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+from tunesmith.ranking import finite_number
+
+__all__ = ["StudyCache", "TrialState"]
+
+_ENDED = {"trial_completed": "completed", "trial_stopped": "stopped"}
+#: report keys that are bookkeeping, not metrics (the tuner's ``ts_`` fields)
+_BOOKKEEPING = ("ts_",)
+#: reports the resource is looked for under when the scheduler names none
+RESOURCE_NAMES = ("epoch", "step", "iteration", "training_iteration", "budget")
+
+
+class TrialState:
+    """One trial as the dashboard shows it: its row and its reports (in report order, each
+    with the journal ``seq`` it came with)."""
+
+    __slots__ = (
+        "best_value",
+        "config",
+        "created_time",
+        "ended_time",
+        "failure_detail",
+        "failure_reason",
+        "reports",
+        "seq",
+        "seqs",
+        "started_time",
+        "status",
+        "times",
+        "trial_id",
+        "updated_time",
+    )
+
+    def __init__(self, trial_id: int, config: dict[str, Any], time: float, seq: int):
+        self.trial_id = trial_id
+        self.config = config
+        self.status = "pending"
+        self.created_time = self.updated_time = time
+        self.started_time: float | None = None
+        self.ended_time: float | None = None
+        self.failure_reason: str | None = None
+        self.failure_detail: str | None = None
+        self.reports: list[dict[str, Any]] = []
+        self.seqs: list[int] = []
+        self.times: list[float] = []
+        self.seq = seq  # the last event that changed this trial
+        self.best_value: float | None = None  # of the study's first metric
+
+    @property
+    def last_result(self) -> dict[str, Any] | None:
+        return self.reports[-1] if self.reports else None
+
+    def value(self, metric: str) -> float | None:
+        """The metric's value in the trial's last report (the value the library ranks a
+        trial by, ``scope="last"``), or None if it is missing or not finite."""
+        return finite_number(self.reports[-1].get(metric)) if self.reports else None
+
+    def best(self, metric: str, mode: str) -> float | None:
+        """The best finite value of ``metric`` over the trial's reports (kept up to date for
+        the study's first metric: :attr:`best_value`)."""
+        values = [v for r in self.reports if (v := finite_number(r.get(metric))) is not None]
+        if not values:
+            return None
+        return min(values) if mode == "min" else max(values)
+
+    def resource(self, resource_attr: str | None) -> float | None:
+        """The resource of the last report (its number of reports without a resource name)."""
+        if not self.reports:
+            return None
+        if resource_attr is None:
+            return float(len(self.reports))
+        return finite_number(self.reports[-1].get(resource_attr))
+
+
+class StudyCache:
+    """The trials and reports of one study, read from its journal and refreshed from the
+    events after :attr:`cursor` on :meth:`refresh`. Thread-safe: the server's request threads
+    share one cache per study."""
+
+    def __init__(self, store: Any, study: Any):
+        self.store = store
+        self.study = study
+        self.metrics: list[str] = list(study.metrics)
+        self.modes: list[str] = list(study.modes)
+        self.trials: dict[int, TrialState] = {}
+        #: every report in journal order: (seq, time, trial_id, report)
+        self.results: list[tuple[int, float, int, dict[str, Any]]] = []
+        #: every key seen in a report, in order of appearance
+        self.keys: dict[str, None] = {}
+        self.cursor = 0
+        self.first_time: float | None = None
+        self.last_time: float | None = None
+        self._lock = threading.Lock()
+        self._resource_attr = _spec_resource_attr(study.scheduler_spec)
+
+    @property
+    def lock(self) -> threading.Lock:
+        return self._lock
+
+    def refresh(self) -> int:
+        """Apply the journal's events after :attr:`cursor`; returns the new cursor."""
+        with self._lock:
+            events = self.store.read_events(self.study, after_seq=self.cursor)
+            for event in events:
+                self._apply(event)
+            if events:
+                self.cursor = events[-1].seq
+            return self.cursor
+
+    def _apply(self, event: Any) -> None:
+        kind = event.kind.value
+        time = float(event.time)
+        if self.first_time is None:
+            self.first_time = time
+        self.last_time = time
+        tid = event.trial_id
+        if kind == "trial_created":
+            self.trials[tid] = TrialState(tid, dict(event.payload), time, event.seq)
+            return
+        trial = self.trials.get(tid) if tid is not None else None
+        if trial is None:  # a run event, a scheduler call (the store refuses orphans)
+            return
+        trial.updated_time = time
+        if kind == "result":
+            report = event.payload
+            trial.reports.append(report)
+            trial.seqs.append(event.seq)
+            trial.times.append(time)
+            self.results.append((event.seq, time, tid, report))
+            value = finite_number(report.get(self.metrics[0]))
+            if value is not None and (
+                trial.best_value is None
+                or (
+                    value < trial.best_value if self.modes[0] == "min" else value > trial.best_value
+                )
+            ):
+                trial.best_value = value
+            for key in report:
+                if key not in self.keys:
+                    self.keys[key] = None
+        elif kind == "trial_started":
+            trial.status = "running"
+            if trial.started_time is None:
+                trial.started_time = time
+            trial.ended_time = trial.failure_reason = trial.failure_detail = None
+            if "config" in event.payload:
+                trial.config = dict(event.payload["config"])
+        elif kind == "trial_paused":
+            trial.status = "paused"
+        elif kind == "trial_interrupted":
+            trial.status = "interrupted"
+        elif kind in _ENDED:
+            trial.status = _ENDED[kind]
+            trial.ended_time = time
+        elif kind == "trial_failed":
+            trial.status = "failed"
+            trial.failure_reason = event.payload.get("reason")
+            trial.failure_detail = event.payload.get("detail")
+            trial.ended_time = time
+        elif kind != "decision":
+            return
+        trial.seq = event.seq
+
+    # -- what the API reads (call under :attr:`lock`) ------------------------------------------
+    def metric_names(self) -> list[str]:
+        """The study's metrics, then every other reported key that is not bookkeeping."""
+        others = [k for k in self.keys if k not in self.metrics and not k.startswith(_BOOKKEEPING)]
+        return [*self.metrics, *others]
+
+    def resource_attr(self) -> str | None:
+        """The scheduler's ``resource_attr``, else the first usual name the reports carry,
+        else None (the curves are then against the report number)."""
+        if self._resource_attr is not None:
+            return self._resource_attr
+        return next((name for name in RESOURCE_NAMES if name in self.keys), None)
+
+    def mode_of(self, metric: str) -> str:
+        return self.modes[self.metrics.index(metric)] if metric in self.metrics else "min"
+
+
+def _spec_resource_attr(spec: Any) -> str | None:
+    kwargs = spec.get("kwargs") if isinstance(spec, dict) else None
+    value = kwargs.get("resource_attr") if isinstance(kwargs, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as None, in dicts and lists too (JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
