@@ -124,7 +124,9 @@ class DashboardServer(ThreadingHTTPServer):
 
     def serve_in_thread(self) -> threading.Thread:
         """Serve in a daemon thread (tests, notebooks); stop with :meth:`close`."""
-        thread = threading.Thread(target=self.serve_forever, name="tunesmith-dashboard")
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="tunesmith-dashboard"
+        )
         thread.daemon = True
         thread.start()
         return thread
