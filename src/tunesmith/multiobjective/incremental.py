@@ -67,7 +67,10 @@ class NonDominatedFronts:
     dominance test is one bisection, and the points a moved run dominates in the next front
     are again a run, found by two bisections (as in Buzdalov, Yakupov and Stankevich's
     incremental sorting for two objectives, GECCO 2015, there with balanced trees). Three and
-    more objectives: each front is an ``(m, d)`` array, and the tests are vectorized over it.
+    more objectives: each front is a C-ordered ``(d, m)`` array, one row per objective, so a
+    test compares whole rows with the point's values (a few numpy calls per front); only the
+    points the newcomer weakly dominates are compared with the points carried to a front
+    (everything that moves is dominated by the newcomer).
 
     Fronts are kept in blocks of at most 512, with their point counts, so that inserting a
     front and counting the points before one cost O(blocks + block length), not O(fronts).
@@ -119,7 +122,7 @@ class NonDominatedFronts:
             )
         if self._stairs:
             return self._add_to_stairs(float(point[0]), -float(point[1]) if d == 2 else 0.0, extend)
-        return self._add_to_arrays(np.asarray(point, dtype=float).reshape(1, d), extend)
+        return self._add_to_arrays(np.asarray(point, dtype=float).reshape(d, 1), extend)
 
     def _add_to_stairs(self, x: float, ny: float, extend: bool) -> tuple[int, Any]:
         """:meth:`_add` for fronts kept as staircases: ``xs`` increasing, ``nys`` (the second
@@ -203,12 +206,19 @@ class NonDominatedFronts:
             num = end - start
 
     def _add_to_arrays(self, new: np.ndarray, extend: bool) -> tuple[int, Any]:
-        """:meth:`_add` for fronts kept as ``(m, d)`` arrays (three and more objectives)."""
+        """:meth:`_add` for fronts kept as ``(d, m)`` arrays, one row per objective (three
+        and more objectives); ``new`` is the newcomer ``p`` as a ``(d, 1)`` array.
+
+        Every point that moves is dominated by ``p``, so at each front only the points that
+        ``p`` weakly dominates are compared with the points carried there."""
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
+        p = new
+        if blocks and not extend and _dominates_row(blocks[-1][-1][0], p):
+            return self._count, _NEWCOMER  # most points left out: the last front dominates them
         lo, hi = 0, len(blocks)
         while lo < hi:
             mid = (lo + hi) // 2
-            if _dominates_row(blocks[mid][-1][0], new[0]):
+            if _dominates_row(blocks[mid][-1][0], p):
                 lo = mid + 1
             else:
                 hi = mid
@@ -223,32 +233,37 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:
             mid = (i + hi) // 2
-            if _dominates_row(block[mid][0], new[0]):
+            if _dominates_row(block[mid][0], p):
                 i = mid + 1
             else:
                 hi = mid
         before = sum(totals[:b]) + sum(sizes[b][:i])
         self._count += 1
-        carried, num, newcomer = new, 1, True
+        carried, num = new, 1
         while True:
             front = blocks[b][i]
-            rows = front[0]
-            if newcomer:
-                p = carried[0]
-                hit = np.all(p <= rows, axis=1) & np.any(p < rows, axis=1)
-            else:  # a moved point equals no point of the next front (equals share a front)
-                hit = np.zeros(len(rows), dtype=bool)
-                for k in range(0, len(carried), _ROWS):
-                    part = carried[k : k + _ROWS]
-                    hit |= np.any(np.all(part[:, None, :] <= rows[None, :, :], axis=2), axis=0)
-            moved = int(hit.sum())
-            front[0] = np.concatenate([rows[~hit], carried])
+            cols = front[0]
+            # the points p weakly dominates; those the carried points dominate move on (p's
+            # equals stay: an equal point is not dominated, and a moved point equals no point
+            # of the next front, as equals share a front)
+            below = np.flatnonzero((cols >= p).all(0))
+            if len(below) and carried is new:
+                below = below[(cols.take(below, axis=1) != p).any(0)]
+            elif len(below):
+                below = below[_covered(cols.take(below, axis=1), carried)]
+            moved = len(below)
+            if not moved:
+                front[0] = np.concatenate([cols, carried], axis=1)
+                sizes[b][i] += num
+                totals[b] += num
+                return before, None
+            keep = np.ones(cols.shape[1], dtype=bool)
+            keep[below] = False
+            front[0] = np.concatenate([cols.compress(keep, axis=1), carried], axis=1)
             sizes[b][i] += num - moved
             totals[b] += num - moved
-            if not moved:
-                return before, None
-            carried, num, newcomer = rows[hit], moved, False
-            if moved == len(rows):  # the whole front moved: it becomes the next front
+            carried, num = cols.take(below, axis=1), moved
+            if moved == cols.shape[1]:  # the whole front moved: it becomes the next front
                 self._insert(b, i, carried)
                 return before, None
             at, left = self._next_front(b, i, num, carried, extend)
@@ -277,7 +292,7 @@ class NonDominatedFronts:
     def _insert(self, b: int, i: int, points: Any) -> None:
         """Insert a front of ``points`` after front ``i`` of block ``b`` (``b = -1``: as the
         first front of a first block)."""
-        size = len(points[0]) if self._stairs else len(points)
+        size = len(points[0]) if self._stairs else points.shape[1]
         front = points if self._stairs else [points]
         if b < 0:
             self._blocks.append([front])
@@ -319,7 +334,7 @@ class NonDominatedFronts:
             ny = -rows[:, 1] if self.num_objectives == 2 else np.zeros(len(rows))
             points: Any = (array("d", rows[:, 0].tobytes()), array("d", ny.tobytes()))
         else:
-            points = np.array(rows, dtype=float)
+            points = np.ascontiguousarray(rows.T, dtype=float)
         self._count += len(rows)
         blocks = self._blocks
         self._insert(len(blocks) - 1, len(blocks[-1]) - 1 if blocks else -1, points)
@@ -327,22 +342,43 @@ class NonDominatedFronts:
     def _columns(self, points: Any) -> list[list[float]]:
         """Points in a carry's form (what :meth:`_add` leaves out) as one list per objective."""
         if not self._stairs:
-            return points.T.tolist()
+            return points.tolist()
         xs, nys = points
         return [xs, [-v for v in nys]][: self.num_objectives]
 
     def _array(self, points: Any) -> np.ndarray:
         """Points in a front's or a carry's form as an ``(m, d)`` array."""
         if not self._stairs:
-            return np.array(points[0] if isinstance(points, list) else points, dtype=float)
+            return np.array((points[0] if isinstance(points, list) else points).T, dtype=float)
         xs, nys = points
         columns = [xs, [-v for v in nys]][: self.num_objectives]
         return np.array(columns, dtype=float).reshape(self.num_objectives, -1).T
 
 
-def _dominates_row(rows: np.ndarray, p: np.ndarray) -> bool:
-    """Whether a row of ``rows`` dominates the point ``p``."""
-    return bool(np.any(np.all(rows <= p, axis=1) & np.any(rows < p, axis=1)))
+def _dominates_row(cols: np.ndarray, p: np.ndarray) -> bool:
+    """Whether a point of ``cols`` (a ``(d, m)`` array) dominates ``p`` (``(d, 1)``)."""
+    if cols.shape[1] <= 4:  # a few points: cheaper in Python than in numpy calls
+        q = p[:, 0].tolist()
+        for row in cols.T.tolist():
+            if row != q and all(a <= b for a, b in zip(row, q, strict=True)):
+                return True
+        return False
+    under = (cols <= p).all(0)
+    if not under.any():
+        return False
+    return bool((cols.compress(under, axis=1) != p).any())  # one differing from p dominates it
+
+
+def _covered(cols: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """A mask of the points of ``cols`` that some point of ``by`` weakly dominates (both
+    ``(d, m)`` arrays)."""
+    hit = np.zeros(cols.shape[1], dtype=bool)
+    for k in range(0, by.shape[1], _ROWS):
+        part = by[:, k : k + _ROWS, None]
+        for m in range(0, cols.shape[1], _ROWS):
+            pairs = (part <= cols[:, None, m : m + _ROWS]).all(0)
+            hit[m : m + _ROWS] |= pairs.any(0)
+    return hit
 
 
 class QuantileFronts:
