@@ -74,6 +74,9 @@ _EXPORTS = {
     "TrialStopped": "tunesmith.reporting",
     "Tuner": "tunesmith.tuner",
     "TunerCallback": "tunesmith.callbacks",
+    "ProgressCallback": "tunesmith.callbacks",
+    "TensorBoardCallback": "tunesmith.callbacks",
+    "MLflowCallback": "tunesmith.callbacks",
     "TuningResult": "tunesmith.results",
     "TuningStatus": "tunesmith.stopping",
     "checkpoint_dir": "tunesmith.reporting",
@@ -124,7 +127,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.asktell import AskTell
     from tunesmith.backends import LocalBackend, ScriptBackend
     from tunesmith.backends.simulator import SimulatorBackend
-    from tunesmith.callbacks import TunerCallback
+    from tunesmith.callbacks import (
+        MLflowCallback,
+        ProgressCallback,
+        TensorBoardCallback,
+        TunerCallback,
+    )
     from tunesmith.logs import set_verbosity
     from tunesmith.multiobjective import hypervolume
     from tunesmith.reporting import TrialPaused, TrialStopped, checkpoint_dir, report, trial_id
@@ -256,6 +264,7 @@ __all__ = [
     "LinearScalarizationPriority",
     "LinearScalarizedScheduler",
     "LocalBackend",
+    "MLflowCallback",
     "MOLinearScalarizationBayesOpt",
     "MORandomScalarizationBayesOpt",
     "MOTPESearcher",
@@ -265,6 +274,7 @@ __all__ = [
     "NonDominatedPriority",
     "PlateauStopper",
     "PopulationBasedTraining",
+    "ProgressCallback",
     "RLScheduler",
     "RLSearcher",
     "RandomScalarizationGPSearcher",
@@ -283,6 +293,7 @@ __all__ = [
     "SyncHyperband",
     "SyncMOBSTER",
     "SyncSuccessiveHalving",
+    "TensorBoardCallback",
     "TooManyFailuresError",
     "TransferLearningTaskEvaluations",
     "Trial",
