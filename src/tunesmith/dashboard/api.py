@@ -278,19 +278,12 @@ class Api:
         max_points = query.integer("max_points", 1000, low=10, high=100_000)
         after = query.cursor()
         mode = cache.mode_of(metric)
-        points = []
-        best: float | None = None
-        for n, (seq, time, tid, report) in enumerate(cache.results, start=1):
-            value = finite_number(report.get(metric))
-            if value is None or (
-                best is not None and (value >= best if mode == "min" else value <= best)
-            ):
-                continue
-            best = value
-            if seq > after:
-                points.append(
-                    {"seq": seq, "time": time, "result": n, "value": value, "trial_id": tid}
-                )
+        improvements = cache.improvements(metric)
+        first = bisect.bisect_right(improvements, (after, math.inf))
+        points = [
+            {"seq": seq, "time": time, "result": n, "value": value, "trial_id": tid}
+            for seq, time, n, value, tid in improvements[first:]
+        ]
         if len(points) > max_points:
             step = len(points) / max_points
             picked = {int(i * step) for i in range(max_points)} | {len(points) - 1}

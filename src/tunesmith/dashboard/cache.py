@@ -110,6 +110,8 @@ class StudyCache:
         self.cursor = 0
         self.first_time: float | None = None
         self.last_time: float | None = None
+        #: metric -> (results scanned, best so far, improvements as (seq, time, n, value, trial))
+        self._best: dict[str, tuple[int, float | None, list[tuple]]] = {}
         self._lock = threading.Lock()
         self._resource_attr = _spec_resource_attr(study.scheduler_spec)
 
@@ -193,6 +195,24 @@ class StudyCache:
         if self._resource_attr is not None:
             return self._resource_attr
         return next((name for name in RESOURCE_NAMES if name in self.keys), None)
+
+    def improvements(self, metric: str) -> list[tuple[int, float, int, float, int]]:
+        """The results that improved the best value of ``metric`` so far, in order, as
+        ``(seq, time, n, value, trial_id)`` (``n``: the result's number, from 1); extended
+        from the results not scanned before."""
+        mode = self.mode_of(metric)
+        scanned, best, points = self._best.get(metric, (0, None, []))
+        for n in range(scanned, len(self.results)):
+            seq, time, tid, report = self.results[n]
+            value = finite_number(report.get(metric))
+            if value is None or (
+                best is not None and (value >= best if mode == "min" else value <= best)
+            ):
+                continue
+            best = value
+            points.append((seq, time, n + 1, value, tid))
+        self._best[metric] = (len(self.results), best, points)
+        return points
 
     def mode_of(self, metric: str) -> str:
         return self.modes[self.metrics.index(metric)] if metric in self.metrics else "min"

@@ -10,7 +10,7 @@ const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"
   "#db2777", "#4f46e5", "#65a30d", "#0d9488", "#b45309"];
 
 const state = {
-  route: null, study: null, summary: null, cursor: 0, timer: null, busy: false,
+  route: null, study: null, summary: null, cursor: 0, timer: null, busy: false, again: null,
   filter: { statuses: [], min: "", max: "", sort: "trial_id", metric: null },
   plot: null, curves: null, best: null,
 };
@@ -91,7 +91,10 @@ function destroyPlot() {
 }
 
 async function render(full) {
-  if (state.busy) return;
+  if (state.busy) {  /* one render at a time; the last request made meanwhile runs next */
+    state.again = full || state.again === "full" ? "full" : "part";
+    return;
+  }
   state.busy = true;
   try {
     if (state.route.page === "studies") await renderStudies();
@@ -100,6 +103,11 @@ async function render(full) {
     showError(err);
   } finally {
     state.busy = false;
+  }
+  if (state.again) {
+    const again = state.again === "full";
+    state.again = null;
+    await render(again);
   }
 }
 
