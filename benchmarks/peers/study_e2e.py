@@ -11,7 +11,8 @@ folder, so each one creates its study as a newcomer's first run does.
   database, as tunesmith's default; an append-only journal file).
 * not run unless named in ``--variants``, to take tunesmith's time apart:
   ``tunesmith-1-worker`` (``n_workers=1``) and ``tunesmith-memory`` (``storage="memory"``: no
-  store, so no SQLAlchemy).
+  store, so no SQLAlchemy); ``tunesmith-baseline`` (the README form run from
+  ``--baseline-src``, another checkout's ``src``: two commits measured in one run).
 
 The variants take turns within each repeat (the first one rotates), so load changes on the
 machine hit all of them alike; figures are medians (and minima) over ``--repeat`` runs, after
@@ -52,6 +53,8 @@ VARIANTS = {
     "tunesmith": ("tunesmith", "tunesmith_study.py", []),
     "tunesmith-1-worker": ("tunesmith", "tunesmith_study.py", ["1"]),
     "tunesmith-memory": ("tunesmith", "tunesmith_study.py", ["2", "memory"]),
+    # the README form run from --baseline-src (another checkout, e.g. the commit before a change)
+    "tunesmith-baseline": ("baseline", "tunesmith_study.py", []),
     "optuna": ("optuna", "optuna_study.py", ["memory"]),
     "optuna-sqlite": ("optuna", "optuna_study.py", ["sqlite"]),
     "optuna-journal": ("optuna", "optuna_study.py", ["journal"]),
@@ -135,20 +138,25 @@ def run_once(
 
 
 def measure(
-    variants: list[str], pythons: dict[str, str], repeat: int, tty: bool, src: str | None
+    variants: list[str],
+    pythons: dict[str, str],
+    repeat: int,
+    tty: bool,
+    src: str | None,
+    baseline: str | None = None,
 ) -> dict:
+    srcs = {"tunesmith": src, "baseline": baseline}
     times: dict[str, list[float]] = {v: [] for v in variants}
     for name in variants:  # warm-up, not timed: compiled modules cached, files in the OS cache
         which, script, args = VARIANTS[name]
-        extra = src if which == "tunesmith" else None
-        run_once(pythons[which], HERE / script, args, tty, timeout=300, src=extra)
+        run_once(pythons[which], HERE / script, args, tty, timeout=300, src=srcs.get(which))
     for i in range(repeat):
         order = variants[i % len(variants) :] + variants[: i % len(variants)]
         for name in order:
             which, script, args = VARIANTS[name]
             path = HERE / script
-            extra = src if which == "tunesmith" else None
-            times[name].append(run_once(pythons[which], path, args, tty, timeout=300, src=extra))
+            seconds = run_once(pythons[which], path, args, tty, timeout=300, src=srcs.get(which))
+            times[name].append(seconds)
     return {
         name: {
             "median_s": round(statistics.median(values), 4),
@@ -177,19 +185,35 @@ def main() -> None:
     parser.add_argument(
         "--tunesmith-src", help="another checkout's src folder (e.g. an older commit) to run"
     )
+    parser.add_argument(
+        "--baseline-src",
+        help="a src folder for the tunesmith-baseline variant (added to --variants), to compare "
+        "two commits in one run",
+    )
     args = parser.parse_args()
-    pythons = {"tunesmith": args.tunesmith_python, "optuna": args.optuna_python}
+    pythons = {
+        "tunesmith": args.tunesmith_python,
+        "baseline": args.tunesmith_python,
+        "optuna": args.optuna_python,
+    }
+    if args.baseline_src and "tunesmith-baseline" not in args.variants:
+        args.variants.append("tunesmith-baseline")
+    if "tunesmith-baseline" in args.variants and not args.baseline_src:
+        sys.exit("the tunesmith-baseline variant needs --baseline-src")
     for which in {VARIANTS[v][0] for v in args.variants}:
         if not os.access(pythons[which], os.X_OK):
             hint = " (run bash benchmarks/peers/setup_optuna.sh)" if which == "optuna" else ""
             sys.exit(f"no {which} interpreter at {pythons[which]}{hint}")
     load_before = os.getloadavg()[0]
-    figures = measure(args.variants, pythons, args.repeat, args.tty, args.tunesmith_src)
+    figures = measure(
+        args.variants, pythons, args.repeat, args.tty, args.tunesmith_src, args.baseline_src
+    )
     out: dict = {
         "task": "20 trials of (x-2)^2, x ~ uniform(-10, 10), random search, process start to exit",
         "repeat": args.repeat,
         "tty": args.tty,
         "tunesmith_src": args.tunesmith_src,
+        "baseline_src": args.baseline_src,
         "seconds": figures,
     }
     if "tunesmith" in figures:

@@ -10,7 +10,7 @@ import types
 import pytest
 
 from _wait import wait_for
-from tunesmith.backends import EventKind, FailureReason, LocalBackend, _logs, local
+from tunesmith.backends import EventKind, FailureReason, LocalBackend, _logs, _zygote, local
 from tunesmith.backends.local import check_resources
 from tunesmith.testing import trainables
 from tunesmith.testing.backend_contract import (
@@ -57,6 +57,7 @@ class TestLocalBackendContract(BackendContract):
             raise OSError("fork failed (simulated)")
 
         monkeypatch.setattr(local, "popen", no_more_processes)
+        monkeypatch.setattr(_zygote.Zygote, "fork", no_more_processes)
         drive(backend, [Trial(0, {"do": "exit3"})])  # the worker dies; no replacement
         event = drive(backend, [Trial(1, {"do": "ok"})])[1][-1]
         assert (event.kind, event.reason) == (EventKind.FAILED, FailureReason.START_FAILED)

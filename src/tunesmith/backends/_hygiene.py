@@ -25,8 +25,15 @@ try:
 except ImportError:  # not Unix
     resource = None  # type: ignore[assignment]
 
-__all__ = ["ProcessState", "become_subreaper", "flush_c_stdio", "kill_leftovers"]
+__all__ = [
+    "ProcessState",
+    "become_subreaper",
+    "die_with_parent",
+    "flush_c_stdio",
+    "kill_leftovers",
+]
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _LINUX = sys.platform.startswith("linux")
 _LIMITS = sorted(
@@ -55,6 +62,15 @@ def become_subreaper() -> bool:
         with contextlib.suppress(AttributeError):
             _subreaper = _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return _subreaper
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Be killed (SIGKILL) when the parent dies (Linux); exit now if it already has."""
+    if _LINUX and _libc is not None:
+        with contextlib.suppress(AttributeError):
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def flush_c_stdio() -> None:

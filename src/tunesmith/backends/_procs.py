@@ -263,7 +263,7 @@ def _has_exited(pid: int) -> bool:
         return True
 
 
-def terminate(procs: Iterable[subprocess.Popen], grace: float) -> None:
+def terminate(procs: Iterable[Any], grace: float) -> None:
     """SIGTERM every process group, wait up to ``grace`` seconds, SIGKILL the groups (their
     leftover members too) and reap the leaders. Used at shutdown only."""
     alive = [proc for proc in procs if proc.returncode is None]
@@ -271,7 +271,8 @@ def terminate(procs: Iterable[subprocess.Popen], grace: float) -> None:
         kill_group(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for proc in alive:
-        while not _has_exited(proc.pid) and time.monotonic() < deadline:
+        exited = getattr(proc, "has_exited", None) or functools.partial(_has_exited, proc.pid)
+        while not exited() and time.monotonic() < deadline:
             time.sleep(0.005)
     for proc in alive:
         kill_group(proc.pid, signal.SIGKILL)

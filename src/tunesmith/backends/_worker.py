@@ -327,15 +327,25 @@ def _load(message: Any) -> tuple[Any, str | None]:
 def main() -> None:
     fd = int(os.environ.pop("TUNESMITH_WORKER_FD"))
     conn = _Connection(socket.socket(fileno=fd))
-    for stream in (sys.stdout, sys.stderr):  # pipes: make prints reach the tuner line by line
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(line_buffering=True)
+    line_buffered_output()
     try:
         fn, metric = _load(conn.recv())
     except BaseException:
         with contextlib.suppress(OSError):
             conn.send(("init_failed", traceback.format_exc()))
         sys.exit(1)
+    serve(conn, fn, metric)
+
+
+def line_buffered_output() -> None:
+    """Make the worker's prints reach the tuner line by line (its stdout and stderr are pipes)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(line_buffering=True)
+
+
+def serve(conn: _Connection, fn: Any, metric: str | list[str] | None) -> None:
+    """Say "ready", then run the trials the tuner sends until it closes the connection."""
     become_subreaper()
     conn.send(("ready",))
     while True:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunesmith.backends import _worker
+from tunesmith.backends import _worker, _zygote
 from tunesmith.backends._logs import DEFAULT_MAX_LOG_BYTES, TrialOutput, check_max_log_bytes, echo
 from tunesmith.backends._procs import (
     Loop,
@@ -64,6 +64,8 @@ logger = logging.getLogger("tunesmith")
 
 __all__ = ["LocalBackend", "check_resources"]
 
+_START_METHODS = ("forkserver", "spawn")
+
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 _OUTCOMES = {
     "completed": EventKind.COMPLETED,
@@ -84,7 +86,7 @@ class _LocalRun(Run):
 @dataclass(eq=False)
 class _Worker:
     index: int
-    proc: subprocess.Popen
+    proc: subprocess.Popen | _zygote.ForkedProcess
     sock: socket.socket
     state: str = "starting"  # starting -> idle <-> busy; dead
     run: _LocalRun | None = None
@@ -98,7 +100,12 @@ class _Worker:
 class LocalBackend(ProcessBackend):
     """Run ``fn(config)`` in ``n_workers`` worker processes that stay up between trials.
 
-    Workers are fresh Python processes. They get ``fn`` by reference (its module and name)
+    Workers are Python processes that import the script running the tuner, never copies of
+    the tuner itself. By default (``start_method="forkserver"``, on Linux) one fork server
+    starts as soon as the backend is made: a fresh interpreter that imports that script once
+    and then forks each worker, ready in about a millisecond; with ``"spawn"`` (and where
+    the system cannot fork safely, or importing the script started threads) each worker is a
+    fresh interpreter of its own. Workers get ``fn`` by reference (its module and name)
     where they can import it: a function at module level of a module, or of the script that
     runs the tuner (workers import that script, so start tuning under
     ``if __name__ == "__main__":``). Otherwise, as for functions defined in a notebook, the REPL,
@@ -130,6 +137,9 @@ class LocalBackend(ProcessBackend):
             ``fn`` (with what it uses from that script) is always sent by value (cloudpickle).
             For scripts that start tuning at top level, without ``if __name__ ==
             "__main__":``, as notebook-style code does (the AutoGluon front end uses it).
+        start_method: ``"forkserver"`` (default): workers are forked from a server process
+            that imported the script once (each worker's global random streams are seeded
+            anew, as in a fresh interpreter); ``"spawn"``: each worker is a fresh interpreter.
     """
 
     def __init__(
@@ -143,10 +153,17 @@ class LocalBackend(ProcessBackend):
         max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
         echo_output: bool = True,
         import_main: bool = True,
+        start_method: str = "forkserver",
     ) -> None:
         super().__init__()
         if not isinstance(import_main, bool):
             raise TypeError(f"`import_main` must be True or False, but got {import_main!r}")
+        if start_method not in _START_METHODS:
+            raise ValueError(
+                f"`start_method` must be one of {', '.join(map(repr, _START_METHODS))}, "
+                f"but got {start_method!r}"
+            )
+        self.start_method = start_method
         self.import_main = import_main
         self._fn = pickle_function(fn, by_value=not import_main)
         self.resources = check_resources(resources)
@@ -172,10 +189,37 @@ class LocalBackend(ProcessBackend):
         self._runs: dict[int, _LocalRun] = {}
         self._queue: deque[_LocalRun] = deque()
         self._init_frame = b""
+        self._cwd = os.getcwd()
+        self._zygote: _zygote.Zygote | None = None
         self._setting_up = False
         self._setup_error: str | None = None
         self._broken: str | None = None  # a replacement worker could not start
         self._closed = False
+        if threading.current_thread() is threading.main_thread():
+            # the fork server boots while the rest of the tuner is made (its parent-death
+            # signal follows this thread: only the main thread lives as long as the tuner)
+            self._start_zygote()
+
+    def _start_zygote(self) -> None:
+        """Start the fork server, unless workers are to be fresh interpreters."""
+        if (
+            self._zygote is not None
+            or self.start_method != "forkserver"
+            or not _zygote.available()
+            or _worker.importing_main  # a worker importing a script that makes a backend
+        ):
+            return
+        main = main_module_data(import_main=self.import_main)
+        init = pickle.dumps(
+            {"fn": self._fn, "metric": None, "main": main}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        env = {k: v for k, v in os.environ.items() if k not in TRIAL_ENV_VARS}
+        for var in _THREAD_VARS:
+            env.setdefault(var, str(self.resources["cpus"]))
+        try:
+            self._zygote = _zygote.Zygote(init, env, popen)
+        except _zygote.ZygoteError as exc:
+            logger.debug("LocalBackend: workers start as fresh interpreters: %s", exc)
 
     # -- setup ---------------------------------------------------------------------------------
     def prepare(self, n_workers: int, *, metric: str | list[str] | None = None) -> None:
@@ -195,6 +239,7 @@ class LocalBackend(ProcessBackend):
         self.n_workers, self.metric = n_workers, metric
         self._devices = assign_gpus(self.resources["gpus"], n_workers, self.gpus)
         main = main_module_data(import_main=self.import_main)
+        self._cwd = main["dir"]
         init = {"fn": self._fn, "metric": metric, "main": main}
         self._init_frame = frame(("init", pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)))
         self._workers = [None] * n_workers
@@ -203,6 +248,7 @@ class LocalBackend(ProcessBackend):
         self._loop = Loop("tunesmith-local-backend")
         self._loop.start()
         self._loop.call_soon(self._reaper.start)  # before any worker, on the loop thread
+        self._loop.call_soon(self._watch_zygote)
         for index in range(n_workers):
             self._loop.call_soon(self._spawn, index)
 
@@ -247,44 +293,94 @@ class LocalBackend(ProcessBackend):
                 + (error or f"they were not ready after start_timeout={self.start_timeout} s")
             )
 
-    def _worker_env(self, index: int, fd: int) -> dict[str, str]:
+    def _worker_env(self, index: int) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in TRIAL_ENV_VARS}
         for var in _THREAD_VARS:
             env.setdefault(var, str(self.resources["cpus"]))
         devices = self._devices[index]
         if devices is not None:
             env["CUDA_VISIBLE_DEVICES"] = devices
-        env["TUNESMITH_WORKER_FD"] = str(fd)
         return env
 
-    def _spawn(self, index: int) -> None:  # loop thread only (PDEATHSIG follows this thread)
+    def _watch_zygote(self) -> None:  # loop thread, before the workers
+        if self._zygote is None:  # made in another thread than the main one
+            self._start_zygote()
+        if self._zygote is not None and self._zygote.pid is not None:
+            assert self._reaper is not None
+            self._reaper.add(self._zygote.pid)
+
+    def _fork(self, index: int) -> tuple[_zygote.ForkedProcess, socket.socket, dict[int, int]]:
+        """A worker forked by the fork server (raises ZygoteError: spawn one instead)."""
+        assert self._zygote is not None
+        parent, child = socket.socketpair()
+        pipes = [os.pipe(), os.pipe()]
+        try:
+            proc = self._zygote.fork(
+                self._worker_env(index),
+                self._cwd,
+                self.metric,
+                (child.fileno(), pipes[0][1], pipes[1][1]),
+                timeout=self.start_timeout,
+            )
+        except BaseException:
+            parent.close()
+            for read_end, _ in pipes:
+                os.close(read_end)
+            raise
+        finally:
+            child.close()
+            for _, write_end in pipes:
+                os.close(write_end)
+        return proc, parent, {1: pipes[0][0], 2: pipes[1][0]}
+
+    def _popen(self, index: int) -> tuple[subprocess.Popen, socket.socket, dict[int, int]]:
+        """A worker that is a fresh interpreter."""
         parent, child = socket.socketpair()
         path = str(Path(__file__).resolve().parents[2])  # the folder holding tunesmith/
         try:
             proc = popen(
                 [sys.executable, "-c", WORKER_CODE.format(path=path)],
-                env=self._worker_env(index, child.fileno()),
+                env={**self._worker_env(index), "TUNESMITH_WORKER_FD": str(child.fileno())},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 pass_fds=(child.fileno(),),
             )
-        except (OSError, subprocess.SubprocessError) as exc:
+        except BaseException:
             parent.close()
+            raise
+        finally:
+            child.close()
+        with contextlib.suppress(OSError):  # a worker that died at once: its exit tells why
+            parent.sendall(self._init_frame)  # its start-up data, through the socket
+        fds = {}
+        for stream, pipe in ((1, proc.stdout), (2, proc.stderr)):
+            assert pipe is not None
+            fds[stream] = os.dup(pipe.fileno())  # ours to close
+            pipe.close()
+        return proc, parent, fds
+
+    def _spawn(self, index: int) -> None:  # loop thread only (PDEATHSIG follows this thread)
+        try:
+            try:
+                if self._zygote is None:
+                    raise _zygote.ZygoteError("no fork server")
+                proc, parent, fds = self._fork(index)
+            except _zygote.ZygoteError as exc:
+                if self._zygote is not None:
+                    logger.debug("LocalBackend: workers start as fresh interpreters: %s", exc)
+                    self._zygote.close()
+                    self._zygote = None
+                proc, parent, fds = self._popen(index)
+        except (OSError, subprocess.SubprocessError) as exc:
             with self._lock:
                 self._worker_lost(f"could not start a worker process: {exc}")
             return
-        finally:
-            child.close()
         assert self._reaper is not None
         self._reaper.add(proc.pid)  # the worker's process group, with what its trials start
-        with contextlib.suppress(OSError):  # a worker that died at once: its exit tells why
-            parent.sendall(self._init_frame)  # its start-up data, through the socket
         worker = _Worker(index, proc, parent)
-        for stream, pipe in ((1, proc.stdout), (2, proc.stderr)):
-            assert pipe is not None
-            worker.output_fds[stream] = fd = os.dup(pipe.fileno())  # ours to close
-            pipe.close()
+        for stream, fd in fds.items():
+            worker.output_fds[stream] = fd
             os.set_blocking(fd, False)
         with self._lock:
             self._workers[index] = worker
@@ -572,11 +668,15 @@ class LocalBackend(ProcessBackend):
                 loop.call_soon(self._terminate_all)
                 loop.stop()
             self._terminate_all()  # safety net if the loop thread did not finish
+        elif self._zygote is not None:  # made, never set up
+            self._zygote.close()
 
     def _terminate_all(self) -> None:
         with self._lock:
             procs = [w.proc for w in self._workers if w is not None and w.proc.returncode is None]
         terminate(procs, grace=min(self.stop_grace_period, 1.0))
+        if self._zygote is not None:  # after its workers are reaped
+            self._zygote.close()
         for worker in self._workers:
             if worker is not None:
                 with contextlib.suppress(OSError):
