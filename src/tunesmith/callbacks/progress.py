@@ -205,12 +205,12 @@ class ProgressCallback(TunerCallback):
 
     def on_trial_complete(self, trial: Trial) -> None:
         if self.per_trial and self._tuner is not None:
-            self._say(self._trial_line(trial))
+            self._say(self.trial_line(trial))
         self._refresh()
 
     def on_trial_error(self, trial: Trial) -> None:
         if self.per_trial and self._tuner is not None:
-            self._say(self._trial_line(trial))
+            self._say(self.trial_line(trial))
         self._refresh()
 
     def on_tick(self, tuner: Tuner) -> None:
@@ -227,7 +227,7 @@ class ProgressCallback(TunerCallback):
         self._view = None
         self._tuner = None
 
-    def _trial_line(self, trial: Trial) -> str:
+    def trial_line(self, trial: Trial) -> str:
         """``trial 3 completed after 10 results: loss=0.0123 epoch=10 | lr=0.01, width=32``."""
         status = trial.status.value
         if trial.status is TrialStatus.FAILED:
