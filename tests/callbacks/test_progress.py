@@ -386,3 +386,27 @@ def test_notebook_gets_a_display_updated_in_place(tmp_path):
     assert re.search(r"best\s+loss=", text)
     printed = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
     assert "done: 4 trials" in printed and "best {'x': " in printed
+
+
+def test_a_second_live_view_falls_back_to_lines(capsys, monkeypatch):
+    """rich < 14 allows one live view per console (LiveError): a second run's view (a tuner in
+    another thread) then prints lines instead of failing."""
+    from rich.errors import LiveError
+
+    from tunesmith.callbacks import _progress_rich
+
+    def refuse(*args, **kwargs):
+        raise LiveError("Only one live display may be active at once")
+
+    monkeypatch.setattr(_progress_rich, "TerminalView", refuse)
+    progress = ProgressCallback(mode="terminal")
+    Tuner(
+        InlineBackend(curve),
+        RandomSearch(SPACE, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=2),
+        callbacks=[progress],
+        storage="memory",
+        name="t",
+    ).run()
+    assert progress.mode == "lines"
+    assert capsys.readouterr().out.startswith("tunesmith t done: 2 trials")

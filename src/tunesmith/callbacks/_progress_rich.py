@@ -4,6 +4,7 @@ place). Imported only when one of them is used: rich takes ~50 ms to import."""
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from rich.console import Console
@@ -103,7 +104,10 @@ class TerminalView:
         self.view = _View(console)
         self.view.set(snap)
         self.live = Live(self.view, console=console, auto_refresh=False, transient=False)
-        self.live.start(refresh=True)
+        self.live.start(refresh=True)  # rich.errors.LiveError if another live view is on
+        # a run that ends by an exception does not call on_tuning_end: the terminal gets its
+        # cursor back at exit all the same
+        atexit.register(self.live.stop)
 
     def update(self, snap: Snapshot) -> None:
         self.view.set(snap)
@@ -115,6 +119,7 @@ class TerminalView:
     def close(self, line: str) -> None:
         self.live.refresh()
         self.live.stop()
+        atexit.unregister(self.live.stop)
         self.live.console.print(Text(line), soft_wrap=True)
 
 

@@ -168,9 +168,14 @@ class ProgressCallback(TunerCallback):
             self._note_resource(row["trial_id"], row)
         self._last = time.monotonic()
         if self.mode == "terminal":
+            from rich.errors import LiveError
+
             from tunesmith.callbacks._progress_rich import TerminalView
 
-            self._view = TerminalView(self.snapshot(), self.console)
+            try:
+                self._view = TerminalView(self.snapshot(), self.console)
+            except LiveError:  # another run's live view (a tuner in another thread)
+                self.mode = "lines"
         elif self.mode == "notebook":
             from tunesmith.callbacks._progress_rich import NotebookView
 
