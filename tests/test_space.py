@@ -467,3 +467,18 @@ def test_narrow_domain_grid_has_only_its_distinct_floats():
     upper = math.nextafter(math.nextafter(lower, 2.0), 2.0)  # three floats in [lower, upper]
     values = uniform(lower, upper).grid(1000)
     assert values == [lower, math.nextafter(lower, 2.0), upper]
+
+
+def test_sample_without_a_generator_draws_from_numpys_global_state():
+    """``domain.sample()`` with no generator uses numpy's global random state (Syne Tune's
+    domains draw so, and its examples seed it with ``np.random.seed``)."""
+    import numpy as np
+
+    from tunesmith import choice, randint, uniform
+
+    for domain in (randint(0, 20), uniform(-1, 1), choice(["a", "b", "c"])):
+        np.random.seed(7)
+        first = [domain.sample(), domain.sample(size=3)]
+        np.random.seed(7)
+        assert [domain.sample(), domain.sample(size=3)] == first
+        assert domain.is_valid(first[0]) and len(first[1]) == 3

@@ -77,8 +77,14 @@ class Domain(ABC):
     def value_at(self, u: float) -> Any:
         """The value at quantile ``u`` in ``[0, 1)`` of this domain's sampling distribution."""
 
-    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
-        """One value (``size=None``) or a list of ``size`` values drawn from ``rng``."""
+    def sample(self, rng: np.random.Generator | None = None, size: int | None = None) -> Any:
+        """One value (``size=None``) or a list of ``size`` values drawn from ``rng`` (a
+        ``numpy.random.Generator`` or ``RandomState``; None: numpy's global random state, which
+        ``numpy.random.seed`` sets, as Syne Tune's domains draw)."""
+        if rng is None:
+            import numpy
+
+            rng = numpy.random  # its module functions draw from the global state
         if size is None:
             return self.value_at(float(rng.random()))
         return [self.value_at(u) for u in rng.random(size).tolist()]

@@ -267,7 +267,9 @@ class MOASHA(Scheduler):
     ``searcher`` (``"random"`` or a searcher taking several metrics, e.g.
     :class:`~tunesmith.searchers.NSGA2Searcher`) observes each trial's results at rung levels
     and its last one. A trial reaching ``max_t`` ends by itself; a result beyond ``max_t`` gets
-    STOP.
+    STOP. A trial's first results may be at resource 0 (a script counting its steps from 0, as
+    Syne Tune's MOASHA examples do): below every rung, they get CONTINUE and are recorded
+    nowhere.
 
     >>> from tunesmith import uniform
     >>> scheduler = MOASHA(
@@ -397,8 +399,10 @@ class MOASHA(Scheduler):
 
     def on_trial_result(self, trial: Trial, result: Mapping[str, Any]) -> Decision:
         point = self.objectives(result)
-        level = resource_value(result, self.resource_attr)
+        level = resource_value(result, self.resource_attr, minimum=0)
         state = self._state(trial)
+        if level == 0 == state[2]:
+            return Decision.CONTINUE  # before any resource is used: below every rung
         if level <= state[2]:
             raise ValueError(
                 f"resource {self.resource_attr!r} must increase from one result to the next, "
@@ -425,7 +429,7 @@ class MOASHA(Scheduler):
 
     def on_trial_complete(self, trial: Trial, result: Mapping[str, Any]) -> None:
         point = self.objectives(result)
-        level = resource_value(result, self.resource_attr)
+        level = resource_value(result, self.resource_attr, minimum=0)
         state = self._state(trial)
         if level > state[2]:
             state[2] = level

@@ -121,8 +121,9 @@ def resolve_max_t(
     )
 
 
-def resource_value(result: Mapping[str, Any], resource_attr: str) -> int:
-    """``result[resource_attr]`` as a positive int, or a ``ValueError`` saying what is wrong."""
+def resource_value(result: Mapping[str, Any], resource_attr: str, minimum: int = 1) -> int:
+    """``result[resource_attr]`` as an int ``>= minimum`` (a positive int by default), or a
+    ``ValueError`` saying what is wrong."""
     if resource_attr not in result:
         raise ValueError(
             f"the result has no resource attribute {resource_attr!r} (reported keys: "
@@ -133,11 +134,14 @@ def resource_value(result: Mapping[str, Any], resource_attr: str) -> int:
         isinstance(value, bool)
         or not isinstance(value, Real)
         or not float(value).is_integer()
-        or value < 1
+        or value < minimum
     ):
         raise ValueError(
-            f"resource {resource_attr!r} must be a positive int (the resource used so far, e.g. "
-            f"epochs done, starting at 1), but got {value!r}"
+            f"resource {resource_attr!r} must be an int >= {minimum} (the resource used so far, "
+            f"e.g. epochs done, starting at {minimum}), but got {value!r}"
+            if minimum != 1
+            else f"resource {resource_attr!r} must be a positive int (the resource used so "
+            f"far, e.g. epochs done, starting at 1), but got {value!r}"
         )
     return int(value)
 

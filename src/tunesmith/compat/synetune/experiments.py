@@ -57,8 +57,69 @@ class ExperimentResult:
         keys = list(self.study.config_space)
         return {"trial_id": best["trial_id"], **{k: best[k] for k in keys if k in best}}
 
+    def _metric(self, metric: str | int) -> tuple[str, str]:
+        metrics = self.metric_names()
+        modes = self.study.mode if isinstance(self.study.mode, list) else [self.study.mode]
+        if isinstance(metric, int) and not isinstance(metric, bool):
+            if not 0 <= metric < len(metrics):
+                raise IndexError(f"metric_to_plot={metric} is out of range for {metrics}")
+            index = metric
+        elif metric in metrics:
+            index = metrics.index(metric)
+        else:
+            raise ValueError(f"metric_to_plot={metric!r} is not one of the metrics {metrics}")
+        return metrics[index], modes[min(index, len(modes) - 1)]
+
+    def _timed(self) -> list[dict[str, Any]]:
+        from tunesmith.store import Store
+        from tunesmith.viz import timed_results
+
+        with Store(self.study.storage) as store:
+            return timed_results(store.read_events(self.study.study))
+
+    def plot(self, metric_to_plot: str | int = 0, figure_path: str | None = None, **plt_kwargs):
+        """The best value of ``metric_to_plot`` (an index or a name) against the seconds since
+        the experiment began (tunesmith's :func:`~tunesmith.viz.plot_best_so_far`); saved to
+        ``figure_path``, else shown. ``plt_kwargs`` go to the best-so-far line. Returns the
+        figure. Needs matplotlib (``pip install "tunesmith[plot]"``)."""
+        from tunesmith.viz import best_so_far, plot_best_so_far
+
+        name, mode = self._metric(metric_to_plot)
+        figure = plot_best_so_far(best_so_far(self._timed(), name, mode, x="time"))
+        if plt_kwargs:
+            figure.axes[0].lines[-1].set(**plt_kwargs)
+        return _show(figure, figure_path)
+
+    def plot_trials_over_time(
+        self, metric_to_plot: str | int = 0, figure_path: str | None = None, figsize=None
+    ):
+        """Each trial's values of ``metric_to_plot`` against the seconds since the experiment
+        began (tunesmith's :func:`~tunesmith.viz.plot_training_curves` with the time as the
+        resource); saved to ``figure_path``, else shown. Returns the figure."""
+        from tunesmith.viz import plot_training_curves, training_curves
+        from tunesmith.viz.best import TIME_KEY
+
+        name, mode = self._metric(metric_to_plot)
+        figure = plot_training_curves(training_curves(self._timed(), name, TIME_KEY, mode=mode))
+        if figsize is not None:
+            figure.set_size_inches(*figsize)
+        figure.axes[0].set_xlabel("seconds since the experiment began")
+        return _show(figure, figure_path)
+
     def __str__(self) -> str:
         return f"Experiment {self.name}: {len(self.results)} results"
+
+
+def _show(figure: Any, figure_path: str | None) -> Any:
+    """Save ``figure`` to ``figure_path``, or show it (a non-interactive backend shows
+    nothing)."""
+    if figure_path is not None:
+        figure.savefig(figure_path)
+    else:
+        import matplotlib.pyplot as plt
+
+        plt.show()
+    return figure
 
 
 def load_experiment(

@@ -2,8 +2,9 @@
 ``searcher`` name build the native scheduler of the matching baseline (``"bayesopt"`` with
 Hyperband is MOBSTER, ``"kde"`` is BOHB, ``"bore"`` is ASHABORE, ...); a tunesmith
 ``Searcher`` object is used as given. ``MedianStoppingRule`` wraps a scheduler with
-tunesmith's rule set to Syne Tune's semantics. :mod:`.transfer_learning` has
-``TransferLearningTaskEvaluations`` and ``BoundingBox``."""
+tunesmith's rule set to Syne Tune's semantics; ``PopulationBasedTraining`` is tunesmith's PBT
+with Syne Tune's defaults. :mod:`.transfer_learning` has ``TransferLearningTaskEvaluations`` and
+``BoundingBox``, :mod:`.multiobjective` has ``MOASHA``."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from tunesmith.compat.synetune.optimizer._translate import (
     HYPERBAND_KEYS,
     common,
     hyperband,
+    options,
 )
 
-__all__ = ["FIFOScheduler", "HyperbandScheduler", "MedianStoppingRule"]
+__all__ = [
+    "FIFOScheduler", "HyperbandScheduler", "MedianStoppingRule", "PopulationBasedTraining",
+]  # fmt: skip
 
 _CLOSEST = {"botorch": "searcher='bayesopt'"}
 #: multi-fidelity searcher names: the baseline that runs them
@@ -150,4 +154,53 @@ def MedianStoppingRule(
         grace_population=grace_population,
         rank_cutoff=1 - rank_cutoff,
         population="all",
+    )
+
+
+#: PopulationBasedTraining's keyword arguments on top of FIFOScheduler's (Syne Tune)
+_PBT_KEYS = FIFO_KEYS | {
+    "resource_attr", "population_size", "perturbation_interval", "quantile_fraction",
+    "resample_probability",
+}  # fmt: skip
+
+
+def PopulationBasedTraining(
+    config_space: dict[str, Any], custom_explore_fn: Any = None, **kwargs: Any
+) -> Any:
+    """Syne Tune's PBT on tunesmith's :class:`~tunesmith.PopulationBasedTraining`, with Syne
+    Tune's defaults (``resource_attr="time_total_s"``, ``population_size=4``,
+    ``perturbation_interval=60``, ``quantile_fraction=0.25``, ``resample_probability=0.25``);
+    ``max_t`` or ``max_resource_attr`` (read from the config space) ends the trials there. As in
+    Syne Tune, the searcher must be ``"random"``."""
+    from tunesmith.schedulers import PopulationBasedTraining as Native
+
+    name = "PopulationBasedTraining"
+    out = common(name, kwargs, _PBT_KEYS)
+    if kwargs.get("searcher", "random") != "random":
+        raise NotSupported(
+            f"{name}: searcher={kwargs['searcher']!r} is not supported: PBT draws its "
+            "configurations at random (searcher='random'), in Syne Tune as here"
+        )
+    _, seed = options(name, kwargs.get("search_options"), "none")
+    if out["random_seed"] is None:
+        out["random_seed"] = seed
+    max_t = kwargs.get("max_t")
+    attr = kwargs.get("max_resource_attr")
+    if max_t is None and attr is not None:
+        if attr not in config_space:
+            raise ValueError(
+                f"{name}: max_resource_attr={attr!r} is not a key of the config space "
+                f"{sorted(config_space)}"
+            )
+        max_t = config_space[attr]
+    return Native(
+        config_space,
+        **out,
+        resource_attr=kwargs.get("resource_attr", "time_total_s"),
+        max_t=max_t,
+        population_size=kwargs.get("population_size", 4),
+        perturbation_interval=kwargs.get("perturbation_interval", 60),
+        quantile_fraction=kwargs.get("quantile_fraction", 0.25),
+        resample_probability=kwargs.get("resample_probability", 0.25),
+        custom_explore_fn=custom_explore_fn,
     )
