@@ -75,6 +75,9 @@ class ProgressCallback(TunerCallback):
         self._last = 0.0
         self._start: dict[str, float] = {}
         self._reached: dict[int, float] = {}  # trial id -> largest resource reported
+        self._levels: list[float] = []  # rung levels, max_t, and how many trials reached each
+        self._counts: list[int] = []
+        self._resource_attr: str | None = None
         #: (results when computed, monotonic time before which not again, value)
         self._best_cache: tuple[int, float, tuple] = (-1, 0.0, (None, None, None))
         if self.mode != "lines":
@@ -140,23 +143,34 @@ class ProgressCallback(TunerCallback):
         self._best_cache = (len(result.results), now + 10 * took, value)
         return value
 
-    def _rungs(self) -> list[tuple[int, int]]:
-        scheduler = self._tuner.scheduler
+    def _rung_levels(self, tuner: Tuner) -> tuple[list[float], str | None]:
+        """The scheduler's rung levels and ``max_t`` above them, and its resource name."""
+        scheduler = tuner.scheduler
         levels = list(getattr(scheduler, "rung_levels", None) or ())
-        if not levels or not isinstance(getattr(scheduler, "resource_attr", None), str):
-            return []
+        attr = getattr(scheduler, "resource_attr", None)
+        if not levels or not isinstance(attr, str):
+            return [], None
         max_t = getattr(scheduler, "max_t", None)
         if isinstance(max_t, int | float) and max_t > levels[-1]:
             levels.append(max_t)  # the trials trained to the end
-        reached = list(self._reached.values())
-        return [(level, sum(1 for r in reached if r >= level)) for level in levels]
+        return levels, attr
+
+    def _rungs(self) -> list[tuple[int, int]]:
+        return list(zip(self._levels, self._counts, strict=True))
 
     def _note_resource(self, trial_id: int, result: dict[str, Any]) -> None:
-        attr = getattr(self._tuner.scheduler, "resource_attr", None)
-        value = result.get(attr) if isinstance(attr, str) else None
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if number and value > self._reached.get(trial_id, float("-inf")):
+        """Count the levels a trial's new largest resource passed (O(levels) a result)."""
+        if self._resource_attr is None:
+            return
+        value = result.get(self._resource_attr)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return
+        before = self._reached.get(trial_id, float("-inf"))
+        if value > before:
             self._reached[trial_id] = value
+            for i, level in enumerate(self._levels):
+                if before < level <= value:
+                    self._counts[i] += 1
 
     # -- drawing -----------------------------------------------------------------------------
     def on_tuning_start(self, tuner: Tuner) -> None:
@@ -164,6 +178,8 @@ class ProgressCallback(TunerCallback):
         self._start = start_marks(tuner)
         self._best_cache = (-1, 0.0, (None, None, None))
         self._reached = {}
+        self._levels, self._resource_attr = self._rung_levels(tuner)
+        self._counts = [0] * len(self._levels)
         for row in tuner.result.results:  # a resumed study: what it reported before
             self._note_resource(row["trial_id"], row)
         self._last = time.monotonic()
