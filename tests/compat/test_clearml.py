@@ -9,6 +9,7 @@ allowed."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -40,8 +41,10 @@ from tunesmith.compat.clearml.automation import RandomSearch as ClearMLRandom
 from tunesmith.compat.clearml.task import script_arguments
 
 #: seed 004's docstring example (trains -> tunesmith.compat.clearml in the import lines). The
-#: test also: registers the base task under the example's id (the preamble), shortens the time
-#: limit from 10 minutes to TIME_LIMIT (the only other change), and prints what it checks.
+#: test shortens the time limit from 10 minutes to TIME_LIMIT (the only other change: the
+#: example's polling loop runs until the limit passes, whatever the jobs do) and prints what it
+#: checks. Its base task id is mapped to a training script in the task file (TASK_FILE), or
+#: registered in a preamble (PREAMBLE).
 EXAMPLE = """
 from tunesmith.compat.clearml import Task
 from tunesmith.compat.clearml.automation import UniformParameterRange, DiscreteParameterRange
@@ -100,15 +103,117 @@ print('LR', all(round((p['lr'] - 0.01) / 0.05, 9) in range(6) for p in an_optimi
 
 TIME_LIMIT = "0.1"
 
+#: the base task as a ClearML training script: Task.init, connect, Logger.current_logger(); it
+#: reports until the optimizer stops it
+TRAIN_SCRIPT = """
+import itertools, time
+from tunesmith.compat.clearml import Logger, Task
 
-def _run_script(tmp_path, code: str) -> str:
-    script = tmp_path / "example.py"
+task = Task.init('examples', 'train')
+params = task.connect({'lr': 0.1, 'network': 'ResNet18'})
+for it in itertools.count():
+    loss = params['lr'] * {'ResNet18': 1, 'ResNet50': 2, 'ResNet101': 3}[params['network']] / (it + 1)
+    Logger.current_logger().report_scalar('title', 'series', value=loss, iteration=it)
+    time.sleep(0.01)
+"""
+
+
+def _run_script(tmp_path, code: str, env: dict[str, str] | None = None, name="example.py") -> str:
+    script = tmp_path / name
     script.write_text(code)
     proc = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=180
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **(env or {})},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_seed_example_runs_unchanged_with_its_base_task_in_the_task_file(tmp_path):
+    """The example as written (but its time limit): its base task id is mapped to a training
+    script in the file TUNESMITH_CLEARML_TASKS names, as a ClearML server knows the task."""
+    (tmp_path / "train.py").write_text(TRAIN_SCRIPT)
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(
+        json.dumps({"fa30fa45d95d4927b87c323b5b04dc44": f"python {tmp_path}/train.py"})
+    )
+    example = EXAMPLE.replace("in_minutes=10.", f"in_minutes={TIME_LIMIT}")
+    env = {"TUNESMITH_CLEARML_TASKS": str(tasks), "TUNESMITH_HOME": str(tmp_path / "home")}
+    out = _run_script(tmp_path, example + EPILOGUE, env)
+    assert "RUNNING False False" in out
+    assert "REASON time limit" in out
+    assert "STATUSES ['stopped']" in out
+    assert "LR True" in out
+    assert "[<Task id=" in out
+
+
+def test_task_init_of_a_script_run_by_itself_registers_it_as_a_base_task(tmp_path, monkeypatch):
+    """A training script run once by itself: ``Task.init(project, name)`` records it in the task
+    file (the same id on the next run), and an optimizer in another process finds it there."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNESMITH_HOME", str(home))
+    monkeypatch.delenv("TUNESMITH_CLEARML_TASKS", raising=False)
+    script = textwrap.dedent(
+        """
+        import sys
+        from tunesmith.compat.clearml import Logger, Task
+        task = Task.init('examples', 'quick')
+        params = task.connect({'lr': 0.1})
+        for it in range(3):
+            Logger.current_logger().report_scalar('val', 'loss', value=params['lr'] * it, iteration=it)
+        print('TASK', task.id)
+        """
+    )
+    env = {"TUNESMITH_HOME": str(home)}
+    first = _run_script(tmp_path, script, env, name="quick.py")
+    second = _run_script(tmp_path, script, env, name="quick.py")
+    task_id = first.split("TASK ")[1].split()[0]
+    assert second.split("TASK ")[1].split()[0] == task_id
+    entry = json.loads((home / "clearml-tasks.json").read_text())[task_id]
+    assert entry["command"][1:] == [str(tmp_path / "quick.py")]
+    assert (entry["project"], entry["name"]) == ("examples", "quick")
+    opt = HyperParameterOptimizer(
+        base_task_id=task_id,
+        hyper_parameters=[UniformParameterRange("lr", 0.0, 1.0)],
+        objective_metric_title="val",
+        objective_metric_series="loss",
+        objective_metric_sign="min",
+        optimizer_class=ClearMLRandom,
+        total_max_jobs=2,
+        max_number_of_concurrent_tasks=2,
+    )
+    strategy = _run(opt)
+    jobs = list(strategy.get_created_jobs_tasks().values())
+    assert len(jobs) == 2 and {j.status() for j in jobs} == {"completed"}
+    for job in jobs:
+        assert [r["val/loss"] for r in job.reports] == [job.parameters["lr"] * i for i in range(3)]
+
+
+def test_task_file_errors_name_the_file_and_the_entry(tmp_path, monkeypatch):
+    from tunesmith.compat.clearml.task import base_task
+
+    tasks = tmp_path / "tasks.json"
+    monkeypatch.setenv("TUNESMITH_CLEARML_TASKS", str(tasks))
+    with pytest.raises(ValueError, match=r"Could not find base task id abc.*tasks.json"):
+        base_task("abc")
+    tasks.write_text("[1, 2]")
+    with pytest.raises(
+        ValueError, match=r"tasks.json \(TUNESMITH_CLEARML_TASKS\) must be a JSON object"
+    ):
+        base_task("abc")
+    tasks.write_text('{"abc": 3}')
+    with pytest.raises(ValueError, match="the entry of task 'abc' must be a command"):
+        base_task("abc")
+    tasks.write_text("{oops")
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        base_task("abc")
+    tasks.write_text('{"abc": {"command": "python x.py", "name": "x"}}')
+    assert base_task("abc").target == "python x.py" and base_task("abc").name == "x"
 
 
 @pytest.mark.slow

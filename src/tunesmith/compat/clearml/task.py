@@ -20,6 +20,14 @@ train.py"``) runs as a :class:`~tunesmith.ScriptBackend` trial: its parameters c
 :func:`script_arguments`); its logger is ``Logger.current_logger()`` (or
 ``Task.current_task().get_logger()``).
 
+A base task can also be registered outside the optimizer's script, so that a ClearML script
+runs with only its imports changed: the JSON file :func:`registry_path` names
+(``$TUNESMITH_CLEARML_TASKS``, default ``clearml-tasks.json`` in the tunesmith home) maps task
+ids to commands (``{"fa30...": "python train.py"}`` or ``{"fa30...": {"command": [...], "name":
+..., "project": ...}}``), and a training script run by itself that calls ``Task.init(project,
+name)`` adds itself there, as the first run of a script creates its task on a ClearML server
+(the id is logged; running the same script with the same project and name again keeps it).
+
 ``logger.report_scalar(title, series, value, iteration)`` is a tunesmith report of the metric
 ``"title/series"`` when it is the objective's scalar: ``{"title/series": value, "iteration":
 iteration, <the latest value of each other scalar>}``. Other scalars are kept and go with the
@@ -31,9 +39,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tunesmith.compat.clearml._errors import InvalidValue, NotSupported
@@ -47,6 +57,9 @@ log = logging.getLogger("tunesmith")
 ENV_OBJECTIVE = "TUNESMITH_CLEARML_OBJECTIVE"
 ENV_JOB_PREFIX = "TUNESMITH_CLEARML_JOB_PREFIX"
 ENV_SETS = "TUNESMITH_CLEARML_SETS"
+#: the JSON file of base tasks registered outside the optimizer's script (see registry_path)
+ENV_REGISTRY = "TUNESMITH_CLEARML_TASKS"
+REGISTRY_FILENAME = "clearml-tasks.json"
 
 _LOCK = threading.RLock()
 #: every task this process knows: registered base tasks, Task.init tasks and the optimizers' jobs
@@ -186,7 +199,11 @@ class Task:
         other arguments, such as ``reuse_last_task_id`` or ``output_uri``, change nothing here)."""
         if cls._current is not None:
             return cls._current
-        task = _job_task_from_env() or cls(name=task_name, project=project_name)
+        task = _job_task_from_env()
+        if task is None:
+            script = _running_script()
+            task_id = None if script is None else record_script(script, project_name, task_name)
+            task = cls(task_id, name=task_name, project=project_name)
         task._status = "in_progress"
         with _LOCK:
             _TASKS[task.id] = task
@@ -426,16 +443,102 @@ def register_task(
 
 
 def base_task(task_id: str) -> BaseTask:
-    """The registered base task ``task_id`` (ClearML: ``Could not find base task id``)."""
+    """The base task ``task_id``: registered in this process, else in the file of
+    :func:`registry_path` (ClearML: ``Could not find base task id``)."""
     with _LOCK:
         task = _TASKS.get(task_id)
     base = getattr(task, "base", None)
     if base is None:
+        entry = read_registry().get(task_id)
+        if entry is not None:
+            register_task(entry["command"], entry.get("name"), task_id, entry.get("project"))
+            return base_task(task_id)
         raise ValueError(
             f"Could not find base task id {task_id}: register it first with "
-            "tunesmith.compat.clearml.register_task(fn_or_command, name=..., task_id=...)"
+            "tunesmith.compat.clearml.register_task(fn_or_command, name=..., task_id=...), or "
+            f"map it to a command in {registry_path()} ({ENV_REGISTRY}), e.g. "
+            f'{{"{task_id}": "python train.py"}}'
         )
     return base
+
+
+def registry_path() -> Path:
+    """The JSON file of base tasks registered outside the optimizer's script:
+    ``$TUNESMITH_CLEARML_TASKS``, else ``clearml-tasks.json`` in the tunesmith home
+    (``$TUNESMITH_HOME``, default ``./tunesmith-results``)."""
+    named = os.environ.get(ENV_REGISTRY)
+    if named:
+        return Path(named)
+    from tunesmith.store.home import home_directory
+
+    return Path(home_directory()) / REGISTRY_FILENAME
+
+
+def read_registry() -> dict[str, dict[str, Any]]:
+    """The file's entries, ``{task_id: {"command": ..., "name": ..., "project": ...}}`` (a
+    plain command string is ``{"command": it}``); a file that is not such JSON is a
+    ``ValueError`` naming it."""
+    path = registry_path()
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} ({ENV_REGISTRY}) is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"{path} ({ENV_REGISTRY}) must be a JSON object {{task_id: command}}, but got "
+            f"{type(data).__name__}"
+        )
+    out = {}
+    for task_id, entry in data.items():
+        if isinstance(entry, str | list):
+            entry = {"command": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("command"), str | list):
+            raise ValueError(
+                f"{path} ({ENV_REGISTRY}): the entry of task {task_id!r} must be a command (a "
+                f'str or a list of str) or {{"command": ..., "name": ...}}, but got {entry!r}'
+            )
+        out[task_id] = entry
+    return out
+
+
+def _running_script() -> list[str] | None:
+    """The command that runs this process's script (None outside a script: a notebook, ``-c``,
+    an interactive session)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.isfile(path) or getattr(sys, "ps1", None) is not None:
+        return None
+    return [sys.executable, os.path.abspath(path), *sys.argv[1:]]
+
+
+def record_script(command: list[str], project: str | None, name: str | None) -> str:
+    """The id of ``command`` as a base task in the file of :func:`registry_path`: the id of an
+    entry with the same command, project and name (ClearML reuses a task's id so), else a new
+    one, written there."""
+    with _LOCK:
+        entries = read_registry()
+        for task_id, entry in entries.items():
+            same = (entry["command"], entry.get("project"), entry.get("name"))
+            if same == (command, project, name):
+                return task_id
+        task_id = uuid.uuid4().hex
+        path = registry_path()
+        try:
+            raw = json.loads(path.read_text()) if path.exists() else {}
+            raw[task_id] = {"command": command, "name": name, "project": project}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(raw, indent=1))
+            os.replace(partial, path)
+        except OSError as exc:
+            log.warning("ClearML task %s not recorded in %s: %s", task_id, path, exc)
+            return task_id
+    log.info("ClearML Task: created new task id=%s (recorded in %s)", task_id, path)
+    return task_id
 
 
 def add_task(task: Task) -> None:
