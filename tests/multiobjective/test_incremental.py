@@ -12,6 +12,7 @@ from _mo_reference import front_ranks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tunesmith.multiobjective._chunked as _chunked
 import tunesmith.multiobjective.incremental as incremental
 from tunesmith.multiobjective import non_dominated_sort
 from tunesmith.multiobjective.incremental import NonDominatedFronts, QuantileFronts
@@ -45,8 +46,10 @@ def expected_fronts(points: np.ndarray) -> list[list[tuple[float, ...]]]:
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 4 fronts, so that small sets split blocks too."""
+    """Blocks of 4 fronts and (three and more objectives) fronts in chunks of 3 points, so
+    that small sets split blocks and chunks too."""
     monkeypatch.setattr(incremental, "_FRONTS_PER_BLOCK", 4)
+    monkeypatch.setattr(_chunked, "CHUNK", 3)
 
 
 def test_doctest():
@@ -84,6 +87,31 @@ def test_fronts_match_the_brute_force_peeling(rows):
     ranks = front_ranks(points)
     want = as_sets([points[ranks == k] for k in range(ranks.max() + 1)])
     assert as_sets(fronts.fronts()) == want
+
+
+@pytest.mark.parametrize("chunk", [2, 5, 50])
+def test_a_chunked_front_answers_as_one_array(monkeypatch, chunk):
+    # a front on the plane sum = 2 (every point on it) and the points it dominates or not:
+    # tests and removals equal the brute force's, whatever the chunk size
+    monkeypatch.setattr(_chunked, "CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    plane = stream("conflicting", 200, 3, rng)
+    front = _chunked.ChunkedFront(np.ascontiguousarray(plane[:20].T))
+    for k in range(20, 200, 15):
+        front.add(np.ascontiguousarray(plane[k : k + 15].T))
+    assert front.size == 200 and as_sets([front.cols().T]) == as_sets([plane])
+    assert all(c.shape[1] <= chunk for c in front.chunks)
+    for p in (rng.random((40, 3)) * 1.5).tolist() + plane[:5].tolist():
+        col = np.array(p).reshape(3, 1)
+        want = any(np.all(q <= p) and np.any(q < p) for q in front.cols().T)
+        assert front.dominates(col) is want
+    kept = front.cols().T
+    p = np.array([0.3, 0.3, 0.2])
+    gone = front.pop_below(p.reshape(3, 1), None)
+    dominated = np.all(kept >= p, axis=1) & np.any(kept > p, axis=1)
+    assert as_sets([gone.T]) == as_sets([kept[dominated]])
+    assert as_sets([front.cols().T]) == as_sets([kept[~dominated]])
+    assert front.size == len(kept) - dominated.sum()
 
 
 def test_two_objective_fronts_are_staircases():

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith.multiobjective._chunked import ChunkedFront
 from tunesmith.multiobjective.sorting import non_dominated_sort
 
 __all__ = ["NonDominatedFronts", "QuantileFronts"]
@@ -67,16 +68,18 @@ class NonDominatedFronts:
     dominance test is one bisection, and the points a moved run dominates in the next front
     are again a run, found by two bisections (as in Buzdalov, Yakupov and Stankevich's
     incremental sorting for two objectives, GECCO 2015, there with balanced trees). Three and
-    more objectives: each front is a C-ordered ``(d, m)`` array, one row per objective, so a
-    test compares whole rows with the point's values (a few numpy calls per front); only the
-    points the newcomer weakly dominates are compared with the points carried to a front
-    (everything that moves is dominated by the newcomer).
+    more objectives: each front is a :class:`~tunesmith.multiobjective._chunked.ChunkedFront`,
+    C-ordered ``(d, m)`` arrays, one row per objective, so a test compares whole rows with the
+    point's values (a few numpy calls per front), in compact chunks of at most 2,048 points
+    with their bounds, so that a test on a large front looks only into the chunks near the
+    point; only the points the newcomer weakly dominates are compared with the points carried
+    to a front (everything that moves is dominated by the newcomer).
 
     Fronts are kept in blocks of at most 512, with their point counts, so that inserting a
     front and counting the points before one cost O(blocks + block length), not O(fronts).
     An insertion costs O(log fronts) dominance tests plus one step per front whose points
-    move; a step also moves the memory of its front (O(front size), small unless most points
-    share one front).
+    move; a step also moves the memory of its front (two objectives: O(front size), small
+    unless most points share one front; more: O(chunk size)).
 
     >>> fronts = NonDominatedFronts(2)
     >>> [fronts.add(p) for p in [[2, 2], [3, 3], [1, 1], [0, 4]]]
@@ -213,12 +216,12 @@ class NonDominatedFronts:
         ``p`` weakly dominates are compared with the points carried there."""
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
         p = new
-        if blocks and not extend and _dominates_row(blocks[-1][-1][0], p):
+        if blocks and not extend and blocks[-1][-1].dominates(p):
             return self._count, _NEWCOMER  # most points left out: the last front dominates them
         lo, hi = 0, len(blocks)
         while lo < hi:
             mid = (lo + hi) // 2
-            if _dominates_row(blocks[mid][-1][0], p):
+            if blocks[mid][-1].dominates(p):
                 lo = mid + 1
             else:
                 hi = mid
@@ -233,7 +236,7 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:
             mid = (i + hi) // 2
-            if _dominates_row(block[mid][0], p):
+            if block[mid].dominates(p):
                 i = mid + 1
             else:
                 hi = mid
@@ -242,28 +245,18 @@ class NonDominatedFronts:
         carried, num = new, 1
         while True:
             front = blocks[b][i]
-            cols = front[0]
-            # the points p weakly dominates; those the carried points dominate move on (p's
-            # equals stay: an equal point is not dominated, and a moved point equals no point
-            # of the next front, as equals share a front)
-            below = np.flatnonzero((cols >= p).all(0))
-            if len(below) and carried is new:
-                below = below[(cols.take(below, axis=1) != p).any(0)]
-            elif len(below):
-                below = below[_covered(cols.take(below, axis=1), carried)]
-            moved = len(below)
-            if not moved:
-                front[0] = np.concatenate([cols, carried], axis=1)
+            size = front.size
+            below = front.pop_below(p, None if carried is new else carried)
+            front.add(carried)
+            if below is None:
                 sizes[b][i] += num
                 totals[b] += num
                 return before, None
-            keep = np.ones(cols.shape[1], dtype=bool)
-            keep[below] = False
-            front[0] = np.concatenate([cols.compress(keep, axis=1), carried], axis=1)
+            moved = below.shape[1]
             sizes[b][i] += num - moved
             totals[b] += num - moved
-            carried, num = cols.take(below, axis=1), moved
-            if moved == cols.shape[1]:  # the whole front moved: it becomes the next front
+            carried, num = below, moved
+            if moved == size:  # the whole front moved: it becomes the next front
                 self._insert(b, i, carried)
                 return before, None
             at, left = self._next_front(b, i, num, carried, extend)
@@ -293,7 +286,7 @@ class NonDominatedFronts:
         """Insert a front of ``points`` after front ``i`` of block ``b`` (``b = -1``: as the
         first front of a first block)."""
         size = len(points[0]) if self._stairs else points.shape[1]
-        front = points if self._stairs else [points]
+        front = points if self._stairs else ChunkedFront(points)
         if b < 0:
             self._blocks.append([front])
             self._sizes.append([size])
@@ -349,36 +342,11 @@ class NonDominatedFronts:
     def _array(self, points: Any) -> np.ndarray:
         """Points in a front's or a carry's form as an ``(m, d)`` array."""
         if not self._stairs:
-            return np.array((points[0] if isinstance(points, list) else points).T, dtype=float)
+            cols = points.cols() if isinstance(points, ChunkedFront) else points
+            return np.array(cols.T, dtype=float)
         xs, nys = points
         columns = [xs, [-v for v in nys]][: self.num_objectives]
         return np.array(columns, dtype=float).reshape(self.num_objectives, -1).T
-
-
-def _dominates_row(cols: np.ndarray, p: np.ndarray) -> bool:
-    """Whether a point of ``cols`` (a ``(d, m)`` array) dominates ``p`` (``(d, 1)``)."""
-    if cols.shape[1] <= 4:  # a few points: cheaper in Python than in numpy calls
-        q = p[:, 0].tolist()
-        for row in cols.T.tolist():
-            if row != q and all(a <= b for a, b in zip(row, q, strict=True)):
-                return True
-        return False
-    under = (cols <= p).all(0)
-    if not under.any():
-        return False
-    return bool((cols.compress(under, axis=1) != p).any())  # one differing from p dominates it
-
-
-def _covered(cols: np.ndarray, by: np.ndarray) -> np.ndarray:
-    """A mask of the points of ``cols`` that some point of ``by`` weakly dominates (both
-    ``(d, m)`` arrays)."""
-    hit = np.zeros(cols.shape[1], dtype=bool)
-    for k in range(0, by.shape[1], _ROWS):
-        part = by[:, k : k + _ROWS, None]
-        for m in range(0, cols.shape[1], _ROWS):
-            pairs = (part <= cols[:, None, m : m + _ROWS]).all(0)
-            hit[m : m + _ROWS] |= pairs.any(0)
-    return hit
 
 
 class QuantileFronts:
@@ -514,7 +482,12 @@ def _weakly_dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
             return j >= 0
         best_y = np.where(j >= 0, front[order, 1][np.maximum(j, 0)], np.inf)
         return best_y <= points[:, 1]
-    for k in range(0, len(points), _ROWS):
-        part = points[k : k + _ROWS]
-        out[k : k + _ROWS] = np.any(np.all(front[None, :, :] <= part[:, None, :], axis=2), axis=1)
+    # only points no better than the front's least values can be dominated; rows compared as
+    # whole C-ordered rows (one per objective), as NonDominatedFronts does
+    maybe = np.flatnonzero((points >= front.min(axis=0)).all(1))
+    cols = np.ascontiguousarray(front.T)[:, :, None]
+    tested = np.ascontiguousarray(points[maybe].T)
+    for k in range(0, len(maybe), _ROWS):
+        part = tested[:, None, k : k + _ROWS]
+        out[maybe[k : k + _ROWS]] = (cols <= part).all(0).any(0)
     return out
