@@ -79,6 +79,8 @@ def test_studies_lists_every_study_with_its_name_and_counts(server):
         },
     )
     assert mlp["num_trials"] == N_TRIALS and mlp["scheduler"] == "ASHA"
+    with Store(server.api.store.url) as store:
+        assert mlp["best_value"] == store.best("mlp", 1)[0]["value"]  # by the last report
     assert sum(mlp["trials_by_status"].values()) == N_TRIALS
     assert body[1]["metrics"] == ["loss", "cost"] and body[1]["best_value"] is None
 

@@ -115,10 +115,9 @@ class Api:
                 "num_results": sum(t["num_results"] for t in trials),
                 "best_value": None,
             }
-            if len(study.metrics) == 1:
-                values = [t["best_value"] for t in trials if t["best_value"] is not None]
-                if values:
-                    row["best_value"] = min(values) if study.modes[0] == "min" else max(values)
+            if len(study.metrics) == 1 and trials:
+                top = self.store.best(study, 1)  # by each trial's last report, as the library
+                row["best_value"] = top[0]["value"] if top else None
             out.append(row)
         return out
 

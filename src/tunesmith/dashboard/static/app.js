@@ -145,7 +145,7 @@ async function renderStudies() {
     <td>${new Date(s.created_time * 1000).toLocaleString()}</td></tr>`).join("");
   main().innerHTML = `<h1>Studies</h1><table id="studies-table"><thead><tr><th>study</th>
     <th>metrics</th><th>scheduler</th><th>trials</th><th>by status</th><th>results</th>
-    <th>best</th><th>created</th></tr></thead><tbody>${rows}</tbody></table>`;
+    <th>best (last report)</th><th>created</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /* -- one study --------------------------------------------------------------------------- */
@@ -186,8 +186,8 @@ function renderFacts(s) {
     ["resource", s.resource_attr || "report number"],
     ["trials", `${s.num_trials}: ` + Object.entries(s.trials_by_status).map(([k, n]) => n + " " + k).join(", ")],
     ["results", s.num_results],
-    ["best", best],
-  ].map(([k, v]) => `<span><b>${esc(k)}</b> <span id="fact-${esc(k)}">${esc(v)}</span></span>`).join("");
+    ["best (last report)", best],
+  ].map(([k, v]) => `<span><b>${esc(k)}</b> <span id="fact-${esc(k.split(" ")[0])}">${esc(v)}</span></span>`).join("");
 }
 
 function renderFilters() {
@@ -401,7 +401,7 @@ function drawBest(view) {
   xs.push(Math.max(xs[xs.length - 1], (state.summary.last_time || t0) - t0));
   ys.push(ys[ys.length - 1]);
   const last = b.points[b.points.length - 1];
-  view.innerHTML = `<p class="legend-note">Best ${esc(b.metric)} (${b.mode}) so far against seconds since the study's first event; ${b.points.length} improvement(s) in ${b.num_results} results, the last by trial ${last.trial_id}: ${fmt(last.value)}.</p><div class="plot" id="best" data-points="${b.points.length}"></div>`;
+  view.innerHTML = `<p class="legend-note">Best ${esc(b.metric)} (${b.mode}) of any report so far against seconds since the study's first event; ${b.points.length} improvement(s) in ${b.num_results} results, the last by trial ${last.trial_id}: ${fmt(last.value)}.</p><div class="plot" id="best" data-points="${b.points.length}"></div>`;
   const el = document.getElementById("best");
   state.plot = new uPlot({
     width: plotWidth(el), height: 380,
