@@ -127,7 +127,7 @@ class Api:
 
         study = cache.study
         trials = list(cache.trials.values())
-        rows = [{"status": t.status, "config": t.config} for t in trials]
+        configs = ({"config": t.config} for t in trials)  # read only without a config space
         out = {
             "name": study.name,
             "cursor": cache.cursor,
@@ -136,9 +136,9 @@ class Api:
             "metric_names": cache.metric_names(),
             "scheduler": (study.scheduler_spec or {}).get("class"),
             "resource_attr": cache.resource_attr(),
-            "hyperparameters": hyperparameter_names(study, rows),
+            "hyperparameters": hyperparameter_names(study, configs),
             "num_trials": len(trials),
-            "trials_by_status": status_counts(rows),
+            "trials_by_status": status_counts({"status": t.status} for t in trials),
             "num_results": len(cache.results),
             "first_time": cache.first_time,
             "last_time": cache.last_time,
@@ -146,7 +146,7 @@ class Api:
             "best": None,
         }
         if len(cache.metrics) == 1:
-            best = _ranked(trials, cache.metrics[0], cache.modes[0])
+            best = cache.ranked(cache.metrics[0])
             if best:
                 top = best[0]
                 out["best"] = {
@@ -227,7 +227,7 @@ class Api:
         resource = cache.resource_attr()
         mode = cache.mode_of(metric)
         if ids is None:
-            chosen = _ranked(cache.trials.values(), metric, mode)[:limit]
+            chosen = cache.ranked(metric)[:limit]
         else:
             unknown = [i for i in ids if i not in cache.trials]
             if unknown:
@@ -305,7 +305,7 @@ class Api:
         metric = check_metric(query, cache.metric_names(), cache.metrics[0])
         limit = query.integer("limit", 1000, low=1, high=MAX_LIMIT)
         mode = cache.mode_of(metric)
-        ranked = _ranked(cache.trials.values(), metric, mode)
+        ranked = cache.ranked(metric)
         chosen = ranked[:limit]
         try:
             space = space_from_json(cache.study.config_space_json)
@@ -481,14 +481,6 @@ def _tail(text: str | None, lines: int) -> str | None:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def _ranked(trials: Any, metric: str, mode: str) -> list[TrialState]:
-    """Trials with a finite last value of ``metric``, best first (then by id)."""
-    sign = 1.0 if mode == "min" else -1.0
-    scored = [(sign * v, t.trial_id, t) for t in trials if (v := t.value(metric)) is not None]
-    scored.sort(key=lambda s: (s[0], s[1]))
-    return [s[2] for s in scored]
-
-
 def _sorted(
     rows: list[TrialState],
     key: str,
@@ -506,8 +498,12 @@ def _sorted(
         values = {t.trial_id: float(len(t.reports)) for t in rows}
     elif key == "updated":
         values = {t.trial_id: t.updated_time for t in rows}
-    elif key == "value":
-        values = {t.trial_id: t.value(metric) for t in rows}
+    elif key == "value":  # the ranking, in the order of the metric's mode
+        order = cache.ranked(metric)
+        if cache.mode_of(metric) == "max":
+            order = order[::-1]
+        position = {t.trial_id: i for i, t in enumerate(order)}
+        values = {t.trial_id: position.get(t.trial_id) for t in rows}
     elif key == "best_value":
         mode = cache.mode_of(metric)
         primary = metric == cache.metrics[0]

@@ -110,6 +110,8 @@ class StudyCache:
         self.cursor = 0
         self.first_time: float | None = None
         self.last_time: float | None = None
+        #: metric -> (cursor, the trials with a finite last value, best first)
+        self._ranked: dict[str, tuple[int, list[TrialState]]] = {}
         #: metric -> (results scanned, best so far, improvements as (seq, time, n, value, trial))
         self._best: dict[str, tuple[int, float | None, list[tuple]]] = {}
         self._lock = threading.Lock()
@@ -195,6 +197,23 @@ class StudyCache:
         if self._resource_attr is not None:
             return self._resource_attr
         return next((name for name in RESOURCE_NAMES if name in self.keys), None)
+
+    def ranked(self, metric: str) -> list[TrialState]:
+        """The trials with a finite value of ``metric`` in their last report, best first (then
+        by id); computed once per cursor."""
+        memo = self._ranked.get(metric)
+        if memo is not None and memo[0] == self.cursor:
+            return memo[1]
+        sign = 1.0 if self.mode_of(metric) == "min" else -1.0
+        scored = [
+            (sign * v, t.trial_id, t)
+            for t in self.trials.values()
+            if (v := t.value(metric)) is not None
+        ]
+        scored.sort(key=lambda s: (s[0], s[1]))
+        ranked = [s[2] for s in scored]
+        self._ranked[metric] = (self.cursor, ranked)
+        return ranked
 
     def improvements(self, metric: str) -> list[tuple[int, float, int, float, int]]:
         """The results that improved the best value of ``metric`` so far, in order, as
