@@ -52,6 +52,7 @@ _EXPORTS = {
     "GridSearcher": "tunesmith.searchers",
     "HyperbandScheduler": "tunesmith.schedulers",
     "LocalBackend": "tunesmith.backends",
+    "RayBackend": "tunesmith.backends",
     "MedianStoppingRule": "tunesmith.schedulers",
     "PASHA": "tunesmith.schedulers",
     "PopulationBasedTraining": "tunesmith.schedulers",
@@ -125,7 +126,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.asktell import AskTell
-    from tunesmith.backends import LocalBackend, ScriptBackend
+    from tunesmith.backends import LocalBackend, RayBackend, ScriptBackend
     from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.callbacks import (
         MLflowCallback,
@@ -280,6 +281,7 @@ __all__ = [
     "RandomScalarizationGPSearcher",
     "RandomSearch",
     "RandomSearcher",
+    "RayBackend",
     "RegretBoundStopper",
     "RegularizedEvolution",
     "SKLearnSurrogateSearcher",

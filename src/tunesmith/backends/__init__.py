@@ -1,4 +1,4 @@
-"""Backends run trials: in local worker processes, as scripts, or simulated.
+"""Backends run trials: in local worker processes, as scripts, on a Ray cluster, or simulated.
 
 The names are imported on first use (PEP 562): ``LocalBackend`` does not load the script
 backend, and the other way round.
@@ -16,6 +16,7 @@ _EXPORTS = {
     "EventKind": ".base",
     "FailureReason": ".base",
     "LocalBackend": ".local",
+    "RayBackend": ".ray",
     "ScriptBackend": ".script",
     "TrialEvent": ".base",
 }
@@ -27,6 +28,15 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs
     from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
     from tunesmith.backends.local import LocalBackend
+    from tunesmith.backends.ray import RayBackend
     from tunesmith.backends.script import ScriptBackend
 
-__all__ = ["Backend", "EventKind", "FailureReason", "LocalBackend", "ScriptBackend", "TrialEvent"]
+__all__ = [
+    "Backend",
+    "EventKind",
+    "FailureReason",
+    "LocalBackend",
+    "RayBackend",
+    "ScriptBackend",
+    "TrialEvent",
+]

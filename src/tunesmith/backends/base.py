@@ -44,6 +44,7 @@ class FailureReason(str, Enum):
     TIMEOUT = "timeout"  # ran past the tuner's max_trial_time
     INVALID_METRIC = "invalid_metric"  # NaN/inf, non-number, reserved name, missing metric
     START_FAILED = "start_failed"  # could not be started (bad command, unpicklable config)
+    WORKER_LOST = "worker_lost"  # its worker or machine went away (a Ray actor or node lost)
 
     def __str__(self) -> str:
         return self.value
