@@ -1,0 +1,80 @@
+"""The dashboard's cache of a study follows the journal as the store's trials table does:
+after every batch of events, each trial's status, config, failure, result count and best
+value equal what ``Store.trials()`` says, and reading on from the cursor equals reading from
+the start."""
+
+from __future__ import annotations
+
+import math
+
+from _dashdata import create_study
+
+from tunesmith.dashboard.cache import StudyCache
+from tunesmith.store import Event, Store
+
+
+def batches() -> list[list[Event]]:
+    def result(tid, epoch, loss, t):
+        return [
+            Event("result", trial_id=tid, payload={"epoch": epoch, "loss": loss}, time=t),
+            Event("decision", trial_id=tid, payload={"decision": "continue"}, time=t),
+        ]
+
+    c = {"lr": 0.01, "width": 8, "opt": "sgd"}
+    return [
+        [Event("run_started", payload={"n_workers": 2}, time=0.0)],
+        [Event("trial_created", trial_id=i, payload={**c, "width": i}, time=0.0) for i in range(4)],
+        [Event("trial_started", trial_id=i, payload={"resume": False}, time=1.0) for i in range(3)],
+        result(0, 1, 0.9, 2.0) + result(1, 1, math.nan, 2.0) + result(2, 1, 0.5, 2.0),
+        [Event("trial_paused", trial_id=0, time=3.0), Event("trial_stopped", trial_id=2, time=3.0)],
+        [*result(1, 2, math.inf, 4.0), Event("scheduler_call", payload={"what": "x"}, time=4.0)],
+        [
+            Event("trial_failed", trial_id=1, payload={"reason": "nan", "detail": "NaN"}, time=5.0),
+            Event(
+                "trial_started",
+                trial_id=0,
+                payload={"resume": True, "config": {**c, "lr": 0.02}},
+                time=5.0,
+            ),
+        ],
+        result(0, 2, 0.4, 6.0) + result(0, 3, 0.7, 7.0),
+        [Event("trial_interrupted", trial_id=0, time=8.0), Event("run_ended", time=8.0)],
+        [Event("trial_started", trial_id=1, payload={"resume": False}, time=9.0)],
+        [*result(1, 1, 0.3, 10.0), Event("trial_completed", trial_id=1, time=11.0)],
+    ]
+
+
+def test_the_cache_agrees_with_the_stores_trials_after_every_batch(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        study = create_study(store, "c")
+        live = StudyCache(store, study)
+        for batch in batches():
+            store.append(study, batch)
+            live.refresh()
+            stored = {t["trial_id"]: t for t in store.trials(study)}
+            assert sorted(live.trials) == sorted(stored)
+            for tid, trial in live.trials.items():
+                row = stored[tid]
+                assert trial.status == row["status"], (tid, batch)
+                assert trial.config == row["config"]
+                assert (trial.failure_reason, trial.failure_detail) == (
+                    row["failure_reason"],
+                    row["failure_detail"],
+                )
+                assert len(trial.reports) == row["num_results"]
+                assert trial.best_value == row["best_value"]
+                assert trial.updated_time == row["updated_time"]
+        fresh = StudyCache(store, study)
+        assert fresh.refresh() == live.cursor == len(store.read_events(study))
+        assert {t: (s.status, s.reports) for t, s in fresh.trials.items()} == {
+            t: (s.status, s.reports) for t, s in live.trials.items()
+        }
+        # NaN and infinities are no values: trial 1's last report is finite again
+        assert live.trials[1].value("loss") == 0.3 and live.trials[3].value("loss") is None
+        assert [t.trial_id for t in live.ranked("loss")] == [1, 2, 0]
+        assert [(p[3], p[4]) for p in live.improvements("loss")] == [
+            (0.9, 0),
+            (0.5, 2),
+            (0.4, 0),
+            (0.3, 1),
+        ]
