@@ -6,6 +6,7 @@ import pytest
 from _moasha_oracle import OracleFrontRung
 
 import tunesmith
+import tunesmith.multiobjective._chunked as _chunked
 import tunesmith.schedulers.moasha as moasha_module
 from tunesmith import AskTell, Decision, uniform
 from tunesmith.multiobjective import non_dominated_ranking, non_dominated_sort
@@ -200,21 +201,53 @@ def test_rung_decisions_with_one_or_three_objectives_are_those_of_the_previous_r
     assert decisions == oracle_decisions(points, (1, 3))
 
 
-@pytest.mark.parametrize("kind", ["uniform", "correlated"])
-def test_scheduler_decisions_are_those_of_the_previous_rungs(monkeypatch, kind):
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["uniform", "grid", "chain", "correlated", "conflicting"])
+@pytest.mark.parametrize("quantile", [(1, 3), (1, 2)])
+def test_rung_decisions_with_three_objectives_at_scale_are_those_of_the_previous_rung(
+    monkeypatch, kind, quantile
+):
+    # 1,200 entries: refills of the kept fronts from a partly sorted pool, and (chunks of 16
+    # points) large fronts split in chunks: the decisions stay those of a full sort
+    monkeypatch.setattr(_chunked, "CHUNK", 16)
+    rng = np.random.default_rng(17)
+    points = sample(kind, rng, 1200, 3)
+    rung = _FrontRung(1, quantile)
+    num, den = quantile
+    decisions = [rung.add(p) * den < (i + 1) * num for i, p in enumerate(points.tolist())]
+    assert decisions == oracle_decisions(points, quantile)
+    assert True in decisions and (kind == "conflicting" or False in decisions)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "correlated", "conflicting"])
+def test_rung_decisions_with_four_objectives_are_those_of_the_previous_rung(kind):
+    rng = np.random.default_rng(4)
+    points = sample(kind, rng, 400, 4)
+    rung = _FrontRung(1, (1, 3))
+    decisions = [rung.add(p) * 3 < i + 1 for i, p in enumerate(points.tolist())]
+    assert decisions == oracle_decisions(points, (1, 3))
+
+
+@pytest.mark.parametrize(
+    ("kind", "d"), [("uniform", 2), ("correlated", 2), ("uniform", 3), ("conflicting", 3)]
+)
+def test_scheduler_decisions_are_those_of_the_previous_rungs(monkeypatch, kind, d):
     # two brackets, two rungs each: trials report every epoch; then the same stream again
     # with the previous rungs in place of the new ones
     rng = np.random.default_rng(5)
-    curves = sample(kind, rng, 600)
+    curves = sample(kind, rng, 600, d)
+    metric = ["err", "ms", "mb"][:d]
 
     def run():
-        scheduler = MOASHA(SPACE, metric=["err", "ms"], brackets=2, random_seed=3)
+        scheduler = MOASHA(SPACE, metric=metric, brackets=2, random_seed=3)
         at = AskTell(scheduler)
         decisions = []
-        for a, b in curves.tolist():
+        for values in curves.tolist():
             trial = at.ask()
             for epoch in range(1, 10):
-                result = {"epoch": epoch, "err": a + 1 / epoch, "ms": b + 0.1 * epoch}
+                result = {"epoch": epoch, "err": values[0] + 1 / epoch}
+                for m, v in zip(metric[1:], values[1:], strict=True):
+                    result[m] = v + 0.1 * epoch
                 decisions.append(at.report(trial, result))
                 if decisions[-1] is S:
                     break
@@ -225,7 +258,7 @@ def test_scheduler_decisions_are_those_of_the_previous_rungs(monkeypatch, kind):
         NonDominatedPriority, "make_rung", lambda self, level, q: OracleFrontRung(level, q)
     )
     assert new == run()
-    assert C in new and S in new
+    assert C in new and (kind == "conflicting" or S in new)  # one front: all go on
 
 
 def test_three_objectives_rank_by_fronts():
