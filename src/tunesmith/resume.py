@@ -14,6 +14,8 @@ trial_started, resume (not restart)  ``suggest(next_id)`` (or ``suggest_resume()
 scheduler_call ``suggest`` / None   ``suggest(trial_id)`` (or ``suggest_resume()``) -> None
 decision, by ``scheduler``          ``on_trial_result`` (must give the same decision)
 decision, by ``invalid``            ``on_trial_result`` raising ``ValueError``
+decision, by ``user``               none (``Tuner.stop_trial``: its end is ``trial_stopped``,
+                                    ``removed``)
 trial_completed                     ``on_trial_complete``
 trial_failed                        (``on_trial_complete`` raising, when ``via="complete"``),
                                     ``on_trial_error``

@@ -4,7 +4,8 @@ replayed), so the two cannot drift.
 
 The state holds what the journal implies: the trials with their configs and statuses, the
 results and counts, the scheduler's pending requests to end a trial (a STOP or PAUSE decision,
-an invalid result), and, for each trial, the results stored since its last start. A restart
+an invalid result, a :meth:`~tunesmith.Tuner.stop_trial` request), and, for each trial, the
+results stored since its last start. A restart
 after a crash or an interrupt is not a new start: the restarted trial may repeat any report
 stored since its last start (from scratch, or from a checkpoint saved before some of them), and
 each such repeat is recognized and not stored again, however many times the run is killed.
@@ -178,6 +179,8 @@ class RunState:
             self.requests[tid] = Request(
                 "fail", FailureReason.INVALID_METRIC, payload.get("detail")
             )
+        elif by == "user" and decision == "stop":  # Tuner.stop_trial(): stopped from outside
+            self.requests[tid] = Request("remove", detail=payload.get("detail"))
 
     def _completed(self, tid: int, payload: dict[str, Any]) -> None:
         self.trials[tid].status = TrialStatus.COMPLETED

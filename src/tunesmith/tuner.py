@@ -231,6 +231,8 @@ class Tuner:
         self._flag_checkpoints = flags_checkpoints(scheduler)  # PBT: see tunesmith.exploits
         #: why :meth:`stop` asked the run to end (set from any thread, read by the loop)
         self._stop_asked: str | None = None
+        #: trials :meth:`stop_trial` asked to stop, with the reason (set from any thread)
+        self._trial_stops_asked: dict[int, str] = {}
         self._stop_lock = threading.Lock()
 
     def stop(self, reason: str | None = None) -> None:
@@ -244,6 +246,20 @@ class Tuner:
         with self._stop_lock:
             if self._stop_asked is None:
                 self._stop_asked = text
+
+    def stop_trial(self, trial_id: int, reason: str | None = None) -> None:
+        """Ask one running trial to stop, from any thread (a controller aborting a job): at its
+        next turn the loop journals the request as a decision ``{"decision": "stop", "by":
+        "user"}`` (write-ahead, as a scheduler's STOP) and stops the trial; it ends ``stopped``,
+        with :meth:`Scheduler.on_trial_remove` called (the scheduler did not decide it), and a
+        report it made meanwhile is answered STOP. If the run dies before the trial ended, a
+        resume settles it as stopped instead of restarting it. A trial that is not running
+        then (paused, ended, unknown) is left as it is."""
+        if isinstance(trial_id, bool) or not isinstance(trial_id, int):
+            raise TypeError(f"trial_id must be an int, but got trial_id={trial_id!r}")
+        text = "stop_trial() was called" if reason is None else str(reason)
+        with self._stop_lock:
+            self._trial_stops_asked.setdefault(trial_id, text)
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> TuningResult:
@@ -283,6 +299,7 @@ class Tuner:
             finally:
                 with self._stop_lock:
                     self._stop_asked = None
+                    self._trial_stops_asked.clear()
                 self._end_run(clean)
         if self._interrupts.count > 1:
             logger.warning("interrupted twice: trials were killed without waiting")
@@ -339,6 +356,7 @@ class Tuner:
             if event is not None:
                 self._handle(event, callbacks)
             self._check_deadlines()
+            self._check_trial_stops()
             self._check_stop_criterion()
             for cb in callbacks:
                 cb.on_tick(self)
@@ -628,6 +646,10 @@ class Tuner:
                 # settled, not confirmed: the trial may have died before it checkpointed its
                 # last report, so its resume may repeat the reports since its start
                 self._journal("trial_paused", tid, {"settled": True})
+            elif request is not None and request.kind == "remove":  # stop_trial()'s
+                self.scheduler.on_trial_remove(trial)
+                self._journal("trial_stopped", tid, {"removed": True})
+                self._delete_checkpoint(tid)
             elif request is not None:
                 self._journal("trial_stopped", tid, {"removed": False})
                 self._delete_checkpoint(tid)
@@ -695,6 +717,24 @@ class Tuner:
                     self.scheduler.on_trial_remove(self.trials[tid])
                     self._journal("trial_stopped", tid, {"removed": True})
                 self._to_restart.clear()
+
+    def _check_trial_stops(self) -> None:
+        """Stop the trials :meth:`stop_trial` asked for: the request is journaled (a decision
+        by ``"user"``, which the run state holds as a ``"remove"`` request) before the backend
+        is asked, so a resume after a crash settles the trial as stopped."""
+        with self._stop_lock:
+            if not self._trial_stops_asked:
+                return
+            asked, self._trial_stops_asked = self._trial_stops_asked, {}
+        for tid, reason in asked.items():
+            if tid not in self._running:
+                logger.info("stop_trial(%d): the trial is not running; nothing to stop", tid)
+                continue
+            if self._request_of(tid) is not None:
+                continue  # already ending
+            self._journal("decision", tid, {"decision": "stop", "by": "user", "detail": reason})
+            self._flush()
+            self._request(tid, Request("remove"))
 
     def _check_stop_criterion(self) -> None:
         if self._stopping:

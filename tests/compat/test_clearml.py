@@ -451,6 +451,30 @@ def test_stop_aborts_the_running_jobs(ids):
     } and opt.get_optimizer().stop_reason == "stopped"
 
 
+def test_job_abort_stops_that_job_and_the_optimization_goes_on(ids):
+    """``Job.abort()`` from the controller's thread: the native ``Tuner.stop_trial`` stops that
+    job's trial (journaled as a user's STOP in the study), the other job runs on, and a new job
+    takes the freed worker."""
+    opt = _optimizer(ids["long_job"], max_number_of_concurrent_tasks=2, total_max_jobs=3)
+    opt.start()
+    wait_for(lambda: opt.get_num_active_experiments() == 2, "two running jobs")
+    strategy = opt.get_optimizer()
+    first = min(strategy.get_running_jobs(), key=lambda j: j.trial_id)
+    first.abort()
+    wait_for(lambda: first.is_aborted(), "the aborted job ended")
+    first.abort()  # ended: nothing more
+    wait_for(lambda: len(strategy.get_created_jobs_ids()) == 3, "a third job")
+    others = [j for j in strategy.get_created_jobs_tasks().values() if j is not first]
+    assert all(j.is_running() for j in others)
+    opt.stop()
+    assert first.task.status == "stopped"
+    study = tunesmith.load_study(strategy.study_name)
+    with tunesmith.store.Store(study.storage) as store:
+        events = store.read_events(study.study)
+    asked = [e for e in events if e.kind.value == "decision" and e.payload.get("by") == "user"]
+    assert [(e.trial_id, e.payload["detail"]) for e in asked] == [(first.trial_id, "Job.abort()")]
+
+
 def test_report_period_prints_the_summary_table(ids, capsys):
     opt = _optimizer(ids["quadratic"], total_max_jobs=3)
     opt.set_report_period(0.001)

@@ -11,7 +11,7 @@ import numbers
 import time
 from typing import Any
 
-from tunesmith.compat.clearml._errors import InvalidValue, NotSupported
+from tunesmith.compat.clearml._errors import InvalidValue
 from tunesmith.compat.clearml.task import Task, add_task
 
 __all__ = ["Budget", "Job", "Objective"]
@@ -179,6 +179,8 @@ class Job:
         self.task = Task(task_id, name=name, parameters=parameters)
         self.task.job = self
         add_task(self.task)
+        #: asks the tuner to stop this job's trial (set by the strategy that runs it)
+        self._stop_trial: Any = None
 
     def task_id(self) -> str:
         return self._id
@@ -214,10 +216,12 @@ class Job:
         return self._status == "stopped"
 
     def abort(self) -> None:
-        raise NotSupported(
-            "Job.abort(): a single job cannot be aborted from outside here; use "
-            "time_limit_per_job / max_iteration_per_job, or HyperParameterOptimizer.stop()"
-        )
+        """Stop this job, from any thread (the native :meth:`tunesmith.Tuner.stop_trial`): the
+        tuner journals the request and stops the trial at its next turn; the job ends
+        ``stopped`` (``is_aborted()``) and the optimization goes on. A job that already ended
+        is left as it is."""
+        if self._stop_trial is not None and not self.is_stopped():
+            self._stop_trial(self.trial_id, "Job.abort()")
 
     def __repr__(self) -> str:
         return f"<Job {self._id} trial={self.trial_id} status={self._status} {self.parameters}>"

@@ -344,6 +344,7 @@ class SearchStrategy:
                 job = Job(
                     job_id(self._id, trial.trial_id), trial.trial_id, params, self._job_name(params)
                 )
+                job._stop_trial = self.tuner.stop_trial
                 self._jobs[trial.trial_id] = job
             job._status, job._started, job._ended = "in_progress", time.monotonic(), None
             self.budget.jobs.update(job.task_id(), 1)
