@@ -186,10 +186,13 @@ class NonDominatedFronts:
             if num == size:  # the whole front moved: it becomes the next front
                 self._insert(b, i, carried)
                 return before, None
-            at, left = self._next_front(b, i, num, carried, extend)
-            if at is None:
-                return before, left
-            b, i = at
+            if i + 1 < len(blocks[b]):  # the next front, in the same block
+                i += 1
+            else:
+                at, left = self._next_front(b, i, num, carried, extend)
+                if at is None:
+                    return before, left
+                b, i = at
             xs, nys = blocks[b][i]
             cxs, cnys = carried
             size = len(xs)
@@ -309,23 +312,30 @@ class NonDominatedFronts:
     def _last_size(self) -> int:
         return self._sizes[-1][-1] if self._blocks else 0
 
-    def _pop_last(self) -> np.ndarray:
-        """Remove the last front; return its points as an ``(m, d)`` array."""
+    def _pop_last(self) -> list[list[float]]:
+        """Remove the last front; return its points as one list per objective."""
         front = self._blocks[-1].pop()
         size = self._sizes[-1].pop()
         self._totals[-1] -= size
         self._count -= size
         if not self._blocks[-1]:
             del self._blocks[-1], self._sizes[-1], self._totals[-1]
-        return self._array(front)
+        return self._columns(front.cols() if isinstance(front, ChunkedFront) else front)
 
     def _append(self, rows: np.ndarray) -> None:
         """Add the points of ``rows`` (an ``(m, d)`` array, ``m >= 1``), which the caller
         knows to form the front after the last one."""
-        if self._stairs:
+        if self._stairs and len(rows) <= 64:  # in Python: cheaper than numpy calls
+            pairs = sorted(rows.tolist())
+            xs = array("d", [p[0] for p in pairs])
+            nys = array(
+                "d", [-p[1] for p in pairs] if self.num_objectives == 2 else bytes(8 * len(pairs))
+            )
+            points: Any = (xs, nys)
+        elif self._stairs:
             rows = rows[np.lexsort(rows.T[::-1])]
             ny = -rows[:, 1] if self.num_objectives == 2 else np.zeros(len(rows))
-            points: Any = (array("d", rows[:, 0].tobytes()), array("d", ny.tobytes()))
+            points = (array("d", rows[:, 0].tobytes()), array("d", ny.tobytes()))
         else:
             points = np.ascontiguousarray(rows.T, dtype=float)
         self._count += len(rows)
@@ -422,7 +432,8 @@ class QuantileFronts:
         # the last front goes to the pool while the others hold (q + 2 margin) n
         high = n * (self.num / self.den + 2 * self.margin) + 1
         while top._count - top._last_size() >= high:
-            self._to_pool(top._pop_last())
+            for column, values in zip(self._added, top._pop_last(), strict=True):
+                column.extend(values)
         return before
 
     def _to_pool(self, rows: np.ndarray) -> None:
