@@ -500,3 +500,38 @@ def test_the_api_on_a_postgresql_store():
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+def test_study_names_with_every_allowed_character(store_url):
+    name = "Exp_1.a:b+c=d@e-f"
+    with Store(store_url) as store:
+        fill_study(store, create_study(store, name), 3)
+    server = make_server(store_url, port=0)
+    server.serve_in_thread()
+    try:
+        from urllib.parse import quote
+
+        status, body, _ = api(server, f"/api/studies/{quote(name, safe='')}/trials")
+        assert status == 200 and body["study"] == name and body["total"] == 3
+        status, body, _ = api(server, "/api/studies/not%20a%20name")
+        assert status == 404 and "a study `name` must be" in body["error"]
+    finally:
+        server.close()
+
+
+def test_the_page_and_its_files_ship_in_the_package_and_load_nothing_from_elsewhere(server):
+    from importlib import resources
+
+    from tunesmith.dashboard.server import STATIC
+
+    folder = resources.files("tunesmith.dashboard").joinpath("static")
+    for path, (name, content_type) in STATIC.items():
+        assert folder.joinpath(name).is_file(), name
+        status, body, head = api(server, path)
+        assert status == 200 and head["Content-Type"] == content_type
+    assert "MIT License" in folder.joinpath("uPlot.LICENSE").read_text()
+    for name in ("index.html", "app.js", "app.css"):
+        text = folder.joinpath(name).read_text()
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
+    head = api(server, "/")[2]
+    assert head["Content-Security-Policy"].startswith("default-src 'self'")
