@@ -5,19 +5,21 @@ objective vectors whose fronts differ in number and size (issue 19's leftover it
 Each stream adds N points, one by one, to one rung (promotion quantile 1/3) as MOASHA's
 ``on_trial_result`` does when a trial reaches it; every ``add`` is timed, and the figures at N
 are the median, mean and 99th percentile over the adds made while the rung held between 0.9 N
-and N entries. The clock is the deciding thread's CPU time (``time.thread_time_ns``), so the
-figures do not move with other processes' load on a shared machine (``--clock wall`` for
-``time.perf_counter_ns``).
+and N entries, the mean over all the adds up to N (``mean_all_us``: refills of the kept fronts
+amortized over the whole stream), and the number of fronts the rung keeps at N. The clock is
+the deciding thread's CPU time (``time.thread_time_ns``), so the figures do not move with
+other processes' load on a shared machine (``--clock wall`` for ``time.perf_counter_ns``).
 
-Streams (two objectives, all minimized; ``--objectives 3`` adds a third column of the same
-kind):
+Streams (all objectives minimized), with two and with three objectives by default
+(``--objectives``):
 
-* ``independent``: uniform in the unit square (about ``2 sqrt(N)`` fronts);
-* ``correlated``: ``(a, a + 0.1 u)``: many thin fronts;
-* ``perfect``: ``(a, a)``: perfectly correlated objectives, one point per front;
-* ``conflicting``: ``(a, 1 - a)``: every point on one front.
+* ``independent``: uniform in the unit square or cube (about ``2 sqrt(N)`` fronts with two);
+* ``correlated``: ``(a, a + 0.1 u, ...)``: many thin fronts;
+* ``perfect``: ``(a, a, ...)``: perfectly correlated objectives, one point per front;
+* ``conflicting``: anti-correlated, on the plane ``sum = 1`` (``(a, 1 - a)`` with two): every
+  point on one front.
 
-    python benchmarks/moasha_rungs.py                                  # JSON
+    python benchmarks/moasha_rungs.py                   # JSON, 2 and 3 objectives: ~2 minutes
     python benchmarks/moasha_rungs.py --streams perfect --sizes 1000 30000
     python benchmarks/moasha_rungs.py --objectives 3 --sizes 1000 10000
 """
@@ -56,11 +58,13 @@ def stream(kind: str, n: int, d: int, seed: int = 0) -> list[list[float]]:
 def measure(kind: str, sizes: list[int], d: int, clock) -> dict:
     n = max(sizes)
     rung = NonDominatedPriority().make_rung(1, (1, 3))
-    times = []
-    for point in stream(kind, n, d):
+    times, fronts, marks = [], {}, set(sizes)
+    for i, point in enumerate(stream(kind, n, d), start=1):
         t0 = clock()
         rung.add(point)
         times.append(clock() - t0)
+        if i in marks:
+            fronts[i] = rung.fronts.top.num_fronts
     out = {}
     for size in sizes:
         window = sorted(times[int(0.9 * size) : size])
@@ -68,6 +72,8 @@ def measure(kind: str, sizes: list[int], d: int, clock) -> dict:
             "median_us": round(statistics.median(window) / 1000, 2),
             "mean_us": round(statistics.fmean(window) / 1000, 2),
             "p99_us": round(window[int(0.99 * (len(window) - 1))] / 1000, 2),
+            "mean_all_us": round(statistics.fmean(times[:size]) / 1000, 2),
+            "kept_fronts": fronts[size],
         }
     return out
 
@@ -76,18 +82,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", nargs="+", choices=STREAMS, default=list(STREAMS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
-    parser.add_argument("--objectives", type=int, default=2)
+    parser.add_argument("--objectives", nargs="+", type=int, default=[2, 3])
     parser.add_argument("--clock", choices=("thread", "wall"), default="thread")
     args = parser.parse_args()
     clock = time.thread_time_ns if args.clock == "thread" else time.perf_counter_ns
     out: dict = {
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "objectives": args.objectives,
         "clock": args.clock,
     }
-    for kind in args.streams:
-        out[kind] = measure(kind, args.sizes, args.objectives, clock)
+    for d in args.objectives:
+        out[f"{d}_objectives"] = {
+            kind: measure(kind, args.sizes, d, clock) for kind in args.streams
+        }
     json.dump(out, sys.stdout, indent=2)
     print()
 
