@@ -535,3 +535,24 @@ def test_the_page_and_its_files_ship_in_the_package_and_load_nothing_from_elsewh
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
     head = api(server, "/")[2]
     assert head["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_importance_is_fitted_again_at_most_every_30_s_while_the_study_changes(server, monkeypatch):
+    import tunesmith.dashboard.api as dashboard_api
+    import tunesmith.dashboard.importance as importance
+
+    fits = []
+
+    def fake(cache, metric):
+        fits.append(cache.cursor)
+        return {"cursor": cache.cursor, "available": False, "message": "fake", "importances": []}
+
+    monkeypatch.setattr(importance, "importance", fake)
+    first = api(server, "/api/studies/mlp/importance")[1]
+    with Store(server.api.store.url) as store:
+        store.append("mlp", trial_events(N_TRIALS, 2, end=None, time=99.0))
+        again = api(server, "/api/studies/mlp/importance")[1]
+        assert again == first and len(fits) == 1  # the study changed, but 30 s have not passed
+        monkeypatch.setattr(dashboard_api, "IMPORTANCE_EVERY", 0.0)
+        later = api(server, "/api/studies/mlp/importance")[1]
+    assert later["cursor"] > first["cursor"] and len(fits) == 2

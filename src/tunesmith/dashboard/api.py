@@ -30,6 +30,7 @@ import bisect
 import math
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ STATUSES = ("pending", "running", "paused", "interrupted", "completed", "stopped
 _SORT_KEYS = ("trial_id", "status", "value", "best_value", "num_results", "resource", "updated")
 #: the most trials one request of the trial table answers with
 MAX_LIMIT = 10_000
+#: seconds: while a study changes, its importance is fitted again at most this often
+IMPORTANCE_EVERY = 30.0
 
 
 def downsample(xs: list[float], ys: list[float | None], max_points: int) -> tuple[list, list]:
@@ -74,7 +77,8 @@ class Api:
         self.store = store
         self._caches: dict[str, StudyCache] = {}
         self._lock = threading.Lock()
-        self._importance: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        #: (study, metric) -> (cursor, monotonic time, answer) of the last importance fitted
+        self._importance: dict[tuple[str, str], tuple[int, float, dict[str, Any]]] = {}
 
     # -- routing ---------------------------------------------------------------------------
     def study_cache(self, name: str) -> StudyCache:
@@ -280,8 +284,8 @@ class Api:
         improvements = cache.improvements(metric)
         first = bisect.bisect_right(improvements, (after, math.inf))
         points = [
-            {"seq": seq, "time": time, "result": n, "value": value, "trial_id": tid}
-            for seq, time, n, value, tid in improvements[first:]
+            {"seq": seq, "time": at, "result": n, "value": value, "trial_id": tid}
+            for seq, at, n, value, tid in improvements[first:]
         ]
         if len(points) > max_points:
             step = len(points) / max_points
@@ -440,11 +444,12 @@ class Api:
         key = (cache.study.name, metric)
         with self._lock:
             memo = self._importance.get(key)
-        if memo is not None and memo[0] == cache.cursor:
-            return memo[1]
+        now = time.monotonic()
+        if memo is not None and (memo[0] == cache.cursor or now - memo[1] < IMPORTANCE_EVERY):
+            return memo[2]
         out = importance(cache, metric)
         with self._lock:
-            self._importance[key] = (out["cursor"], out)
+            self._importance[key] = (out["cursor"], now, out)
         return out
 
     def export_csv(self, cache: StudyCache, query: Query) -> bytes:

@@ -5,7 +5,8 @@ fitted to the trials' configs and their last value of a metric (scikit-learn's
 Each hyperparameter is one column: a numeric domain as its encoding in ``[0, 1]`` (log domains
 on the log scale), a categorical one as the index of its category. The importance of a
 hyperparameter is how much the forest's R^2 on the trials drops, on average over shuffles,
-when that column is shuffled; they are reported as given and as shares of their sum.
+when that column is shuffled; they are reported as given and as shares of their sum. Over
+:data:`MAX_TRIALS` trials, a seeded random sample of them is fitted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __all__ = ["MIN_TRIALS", "SKLEARN_INSTALL", "importance"]
 SKLEARN_INSTALL = 'pip install "tunesmith[dashboard]"'
 #: fewer trials with a value than this: no importance (a forest on a handful says nothing)
 MIN_TRIALS = 8
+#: more trials than this: a random sample of them (seeded), so that a fit stays a few seconds
+MAX_TRIALS = 2_000
 
 
 def _sklearn() -> Any:
@@ -76,12 +79,18 @@ def importance(cache: StudyCache, metric: str, *, seed: int = 0) -> dict[str, An
         cursor = cache.cursor
         rows = [(t.config, t.value(metric)) for t in cache.trials.values()]
     rows = [(c, v) for c, v in rows if v is not None]
+    num_trials = len(rows)
+    if len(rows) > MAX_TRIALS:
+        import random
+
+        rows = random.Random(seed).sample(rows, MAX_TRIALS)
     out: dict[str, Any] = {
         "study": cache.study.name,
         "cursor": cursor,
         "metric": metric,
         "method": "permutation importance of a random forest (scikit-learn)",
-        "num_trials": len(rows),
+        "num_trials": num_trials,
+        "num_trials_fitted": len(rows),
         "available": False,
         "message": None,
         "importances": [],

@@ -320,8 +320,10 @@ const VIEWS = {
   },
 
   async importance(view) {
-    view.innerHTML = '<p class="muted">Fitting a random forest…</p>';
+    if (!document.getElementById("importance")) view.innerHTML = '<p class="muted">Fitting a random forest…</p>';
     const data = await api(studyPath(state.route.name, "importance"), { metric: state.summary.metrics[0] });
+    if (view.dataset.cursor === String(data.cursor)) return; /* fitted again at most every 30 s */
+    view.dataset.cursor = String(data.cursor);
     if (!data.available) {
       view.innerHTML = `<p class="muted" id="importance-none">${esc(data.message)}</p>`;
       return;
@@ -330,7 +332,7 @@ const VIEWS = {
     const rows = data.importances.map((i) => `<div class="row" data-name="${esc(i.name)}"><span>${esc(i.name)}</span>
       <span class="track"><span class="bar" style="display:block;width:${(100 * i.share / most).toFixed(1)}%"></span></span>
       <span>${(100 * i.share).toFixed(1)} %</span></div>`).join("");
-    view.innerHTML = `<p class="legend-note">${esc(data.method)}, on ${data.num_trials} trials' last ${esc(data.metric)}: how much the forest's fit drops when a hyperparameter is shuffled (as a share of the total).</p><div class="bars" id="importance">${rows}</div>`;
+    view.innerHTML = `<p class="legend-note">${esc(data.method)}, on ${data.num_trials_fitted} trials' last ${esc(data.metric)}${data.num_trials_fitted < data.num_trials ? ` (a sample of ${data.num_trials})` : ""}, fitted again at most every 30 s while the study runs: how much the forest's fit drops when a hyperparameter is shuffled (as a share of the total).</p><div class="bars" id="importance">${rows}</div>`;
   },
 
   async failures(view) {
