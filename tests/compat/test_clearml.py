@@ -641,6 +641,167 @@ def test_bohb_and_optuna_map_onto_native_schedulers(ids):
         )
 
 
+# Optuna's classes as OptimizerOptuna reads them: by class name, settings from Optuna's
+# attributes (optuna itself is not needed, and not imported)
+class TPESampler:
+    def __init__(self, n_startup_trials=10):
+        self._n_startup_trials = n_startup_trials
+
+
+class RandomSampler:
+    pass
+
+
+class GridSampler:
+    def __init__(self, search_space):
+        self._search_space = search_space
+
+
+class CmaEsSampler:
+    pass
+
+
+class MedianPruner:
+    def __init__(self, n_startup_trials=5, n_warmup_steps=0):
+        self._n_startup_trials, self._n_warmup_steps = n_startup_trials, n_warmup_steps
+
+
+class SuccessiveHalvingPruner:
+    def __init__(self, min_resource="auto", reduction_factor=4, min_early_stopping_rate=0):
+        self._min_resource, self._reduction_factor = min_resource, reduction_factor
+        self._min_early_stopping_rate = min_early_stopping_rate
+
+
+class HyperbandPruner:
+    def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3):
+        self._min_resource, self._max_resource = min_resource, max_resource
+        self._reduction_factor = reduction_factor
+
+
+class NopPruner:
+    pass
+
+
+class PercentilePruner:
+    pass
+
+
+def _optuna(ids, **kwargs):
+    args = {
+        "optimizer_class": OptimizerOptuna,
+        "total_max_jobs": 6,
+        "max_iteration_per_job": None,
+        **kwargs,
+    }
+    return _optimizer(ids["quadratic"], **args).get_optimizer()
+
+
+def test_optuna_samplers_and_pruners_map_onto_native_schedulers(ids):
+    from tunesmith import ASHA, BOHB, TPE, GridSearch, HyperbandScheduler, MedianStoppingRule
+    from tunesmith import RandomSearch as NativeRandom
+
+    default = _optuna(ids).make_native()
+    assert isinstance(default, MedianStoppingRule) and isinstance(default.scheduler, TPE)
+    median = _optuna(
+        ids, optuna_sampler=TPESampler(n_startup_trials=7), optuna_pruner=MedianPruner(3, 2)
+    ).make_native()
+    kwargs = median.spec()["kwargs"]
+    assert (kwargs["grace_population"], kwargs["grace_time"], kwargs["resource_attr"]) == (
+        3, 2, "iterations",
+    )  # fmt: skip
+    assert median.scheduler.spec()["kwargs"]["num_min_data_points"] == 7
+    assert isinstance(
+        _optuna(ids, optuna_sampler=RandomSampler()).make_native().scheduler, NativeRandom
+    )
+    grid = _optuna(
+        ids,
+        optuna_sampler=GridSampler({"lr": [0.1, 0.2], "net": ["a"]}),
+        optuna_pruner=NopPruner(),
+    ).make_native()
+    assert isinstance(grid, GridSearch)
+    at = AskTell(grid)
+    asked = [at.ask() for _ in range(3)]
+    assert [t.config for t in asked[:2]] == [{"lr": 0.1, "net": "a"}, {"lr": 0.2, "net": "a"}]
+    assert asked[2] is None
+    assert isinstance(_optuna(ids, optuna_pruner=False).make_native(), TPE)
+    sh = _optuna(
+        ids, max_iteration_per_job=9, optuna_pruner=SuccessiveHalvingPruner(reduction_factor=3)
+    )
+    bohb = sh._scheduler()  # no iteration limit on top: BOHB stops at max_t itself
+    assert isinstance(bohb, BOHB)
+    assert (bohb.max_t, bohb.resource_attr, bohb.rung_levels) == (9, "iterations", [1, 3])
+    hb = _optuna(
+        ids,
+        max_iteration_per_job=9,
+        optuna_sampler=RandomSampler(),
+        optuna_pruner=HyperbandPruner(min_resource=1, reduction_factor=3),
+    ).make_native()
+    assert isinstance(hb, HyperbandScheduler) and hb.spec()["kwargs"]["brackets"] == 3
+    assert hb.spec()["kwargs"]["searcher"] == "random"
+    asha = _optuna(
+        ids,
+        max_iteration_per_job=9,
+        optuna_sampler=RandomSampler(),
+        optuna_pruner=SuccessiveHalvingPruner(),
+    ).make_native()
+    assert isinstance(asha, ASHA) and asha.spec()["kwargs"]["reduction_factor"] == 4
+    grid_hb = _optuna(
+        ids,
+        max_iteration_per_job=9,
+        optuna_sampler=GridSampler({"lr": [0.1, 0.2], "net": ["a", "b"]}),
+        optuna_pruner=HyperbandPruner(),
+    ).make_native()
+    assert isinstance(grid_hb, HyperbandScheduler)
+
+
+def test_optuna_objects_tunesmith_lacks_name_the_closest(ids):
+    with pytest.raises(
+        NotSupported,
+        match="CmaEsSampler is not supported here; closest: " "tunesmith.DifferentialEvolution",
+    ):
+        _optuna(ids, optuna_sampler=CmaEsSampler())
+    with pytest.raises(
+        NotSupported,
+        match="PercentilePruner is not supported here; closest: "
+        "MedianPruner, tunesmith.MedianStoppingRule",
+    ):
+        _optuna(ids, optuna_pruner=PercentilePruner())
+    with pytest.raises(NotSupported, match="tunesmith maps Optuna's TPESampler, RandomSampler"):
+        _optuna(ids, optuna_sampler=object())
+    with pytest.raises(InvalidValue, match="SuccessiveHalvingPruner needs the largest number of"):
+        _optuna(ids, optuna_pruner=SuccessiveHalvingPruner())
+    with pytest.raises(
+        InvalidValue, match=r"search_space must name the hyper-parameters \['lr', 'net'\]"
+    ):
+        _optuna(ids, optuna_sampler=GridSampler({"lr": [0.1]})).make_native()
+
+
+def test_optuna_prunes_jobs_whose_iterations_count_from_0(ids):
+    """ClearML's iterations count from 0: the pruners run on ``iterations`` (iteration + 1), so
+    no job fails for a resource of 0 (each did before, with the median pruner)."""
+    strategy = _run(
+        _optimizer(
+            ids["quadratic"],
+            optimizer_class=OptimizerOptuna,
+            total_max_jobs=8,
+            max_iteration_per_job=None,
+            max_number_of_concurrent_tasks=2,
+        )
+    )
+    jobs = list(strategy.get_created_jobs_tasks().values())
+    assert len(jobs) == 8 and "failed" not in {j.status() for j in jobs}
+    assert all(r["iterations"] == r["iteration"] + 1 for j in jobs for r in j.reports)
+    sh = _run(
+        _optimizer(
+            ids["quadratic"], optimizer_class=OptimizerOptuna, total_max_jobs=8,
+            max_iteration_per_job=5, optuna_sampler=RandomSampler(),
+            optuna_pruner=SuccessiveHalvingPruner(reduction_factor=2),
+        )
+    )  # fmt: skip
+    statuses = [j.status() for j in sh.get_created_jobs_tasks().values()]
+    assert len(statuses) == 8 and "failed" not in statuses
+
+
 # -- errors: as ClearML's, with what is allowed -------------------------------------------------
 def test_unknown_keywords_are_type_errors_where_clearml_has_no_kwargs(ids):
     with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):

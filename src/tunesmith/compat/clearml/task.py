@@ -30,8 +30,9 @@ name)`` adds itself there, as the first run of a script creates its task on a Cl
 
 ``logger.report_scalar(title, series, value, iteration)`` is a tunesmith report of the metric
 ``"title/series"`` when it is the objective's scalar: ``{"title/series": value, "iteration":
-iteration, <the latest value of each other scalar>}``. Other scalars are kept and go with the
-next report of the objective.
+iteration, "iterations": iteration + 1, <the latest value of each other scalar>}`` (``iterations``,
+the iterations done, is the resource of Optuna's pruners). Other scalars are kept and go with
+the next report of the objective.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ log = logging.getLogger("tunesmith")
 ENV_OBJECTIVE = "TUNESMITH_CLEARML_OBJECTIVE"
 ENV_JOB_PREFIX = "TUNESMITH_CLEARML_JOB_PREFIX"
 ENV_SETS = "TUNESMITH_CLEARML_SETS"
+#: the report field holding ``iteration + 1``, the iterations done (ClearML's iterations count
+#: from 0; a scheduler's resource counts from 1): Optuna's pruners run on it
+ITERATIONS = "iterations"
 #: the JSON file of base tasks registered outside the optimizer's script (see registry_path)
 ENV_REGISTRY = "TUNESMITH_CLEARML_TASKS"
 REGISTRY_FILENAME = "clearml-tasks.json"
@@ -123,7 +127,11 @@ class Logger:
             return
         import tunesmith
 
-        tunesmith.report(**{**self._latest, name: value, "iteration": iteration})
+        report = {**self._latest, name: value, "iteration": iteration}
+        if isinstance(iteration, int) and not isinstance(iteration, bool) and iteration >= 0:
+            # the iterations done (ClearML counts from 0): a resource for pruning schedulers
+            report[ITERATIONS] = iteration + 1
+        tunesmith.report(**report)
 
     def report_text(self, msg: str, *args: Any, **kwargs: Any) -> None:
         print(msg)
