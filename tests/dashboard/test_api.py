@@ -556,3 +556,47 @@ def test_importance_is_fitted_again_at_most_every_30_s_while_the_study_changes(s
         monkeypatch.setattr(dashboard_api, "IMPORTANCE_EVERY", 0.0)
         later = api(server, "/api/studies/mlp/importance")[1]
     assert later["cursor"] > first["cursor"] and len(fits) == 2
+
+
+ODD_VALUES = [
+    "",
+    " ",
+    "-1",
+    "0",
+    "1",
+    "1.5",
+    "1e309",
+    "nan",
+    "-inf",
+    "%00",
+    ",",
+    "1,,2",
+    "x" * 3000,
+    "99999999999999999999999",
+    "-value",
+    "completed,",
+    "loss",
+    "epoch",
+    "☃",
+]
+
+
+def test_no_parameter_value_makes_a_500(server, monkeypatch):
+    from urllib.parse import quote
+
+    import tunesmith.dashboard.importance as importance
+    from tunesmith.dashboard.server import _ENDPOINTS
+
+    # the forest is not what is checked here (and costs seconds per metric)
+    monkeypatch.setattr(importance, "_sklearn", lambda: None)
+
+    for endpoint, (_, params) in _ENDPOINTS.items():
+        for study in ("mlp", "two"):
+            base = f"/api/studies/{study}" + (f"/{endpoint}" if endpoint else "")
+            for param in params:
+                for value in ODD_VALUES:
+                    status, body, _ = api(server, f"{base}?{param}={quote(value)}")
+                    assert status in (200, 400), (base, param, value, status, body)
+                    single_pareto = endpoint == "pareto" and study == "mlp"  # always a 400
+                    if status == 400 and not single_pareto:
+                        assert param in body["error"], (param, value, body["error"])
