@@ -20,3 +20,13 @@ def trivial(config):
     """Reports its first line's wall time and returns its last one's."""
     tunesmith.report(t_first=time.time(), pid=os.getpid(), loss=config["x"])
     return {"t_last": time.time(), "pid": os.getpid(), "loss": config["x"]}
+
+
+def round_trips(config):
+    """``reports`` reports in a row; each carries how long the previous ``report()`` call took
+    (sent, stored by the tuner, answered: one round trip), in seconds."""
+    previous = -1.0
+    for step in range(1, config["reports"] + 1):
+        t0 = time.perf_counter()
+        tunesmith.report(step=step, loss=config["x"], round_trip=previous)
+        previous = time.perf_counter() - t0

@@ -32,12 +32,14 @@ class Clock(TunerCallback):
         self.end = time.perf_counter()
 
 
-def measure(n_workers=2, n_trials=20, reports=5, work=0.2) -> dict:
+def measure(n_workers=2, n_trials=20, reports=5, work=0.2, backend=LocalBackend) -> dict:
+    """``backend``: makes the backend from the trial function (benchmarks/ray_backend.py
+    passes RayBackend's)."""
     space = {"x": uniform(0, 1), "reports": reports, "work": work}
     clock = Clock()
     with tempfile.TemporaryDirectory() as tmp:
         tuner = Tuner(
-            LocalBackend(sleepy),
+            backend(sleepy),
             RandomSearch(space, metric="loss", random_seed=0),
             StoppingCriterion(max_num_trials_started=n_trials),
             n_workers=n_workers,

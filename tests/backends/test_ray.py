@@ -80,6 +80,7 @@ def test_checkpoints_are_copied_back_and_forth(tmp_path):
     assert json.loads(saved.read_text()) == {"epoch": 5}
 
 
+@pytest.mark.slow
 def test_a_killed_actor_fails_its_trial_as_worker_lost_and_is_replaced(tmp_path):
     backend = _launch(tmp_path, trainables.report_env)
     try:

@@ -151,7 +151,8 @@ class RayBackend(Backend):
         cwd: the working folder of a command's trials (default: the tuner's, where the node
             has it).
         stop_grace_period: seconds a stopped or paused trial has to end before it is killed.
-        start_timeout: seconds :meth:`setup` waits for the first actor to be ready.
+        start_timeout: seconds :meth:`setup` waits for the actors to be ready; after it, the
+            run starts with those that are (none: an error), the others join when placed.
         max_log_bytes: the cap of each trial's ``stdout.log`` and ``stderr.log``.
         copy_checkpoints: None: where a node does not see the tuner's run folder, its trials
             keep their folders on the node, and checkpoints are copied back to the tuner when
@@ -170,7 +171,7 @@ class RayBackend(Backend):
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         stop_grace_period: float = 5.0,
-        start_timeout: float = 300.0,
+        start_timeout: float = 120.0,
         max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
         copy_checkpoints: bool | None = None,
     ) -> None:
@@ -357,14 +358,24 @@ class RayBackend(Backend):
             with self._changed:
                 ready = self._changed.wait_for(
                     lambda: self._setup_error is not None
-                    or any(h.state in ("idle", "busy") for h in self._hosts),
+                    or all(h.state != "starting" for h in self._hosts),
                     timeout=self.start_timeout,
                 )
                 error = self._setup_error
+                up = sum(h.state in ("idle", "busy") for h in self._hosts)
         except BaseException:  # Ctrl-C while the actors start
             self.shutdown()
             raise
-        if not ready or error is not None:
+        if not ready and up:
+            logger.warning(
+                "RayBackend: %d of %d actors were ready after start_timeout=%s s; the others "
+                "join when the cluster has room for them (resources_per_trial=%r)",
+                up,
+                self.n_workers,
+                self.start_timeout,
+                self.resources,
+            )
+        elif not ready or error is not None:
             self.shutdown()
             raise RuntimeError(
                 "RayBackend could not start its actors: "
@@ -385,8 +396,10 @@ class RayBackend(Backend):
                     host.state = "idle"
                 self._changed.notify_all()
                 self._dispatch()
+            waiting = host.actor.next_events.remote()
             while not self._closed:
-                events = ray.get(host.actor.next_events.remote())
+                events = ray.get(waiting)
+                waiting = host.actor.next_events.remote()  # asked before these are handled
                 for event in events:
                     self._on_event(host, event)
         except Exception as exc:  # the actor is gone (or could not start)
