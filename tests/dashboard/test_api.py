@@ -600,3 +600,9 @@ def test_no_parameter_value_makes_a_500(server, monkeypatch):
                     single_pareto = endpoint == "pareto" and study == "mlp"  # always a 400
                     if status == 400 and not single_pareto:
                         assert param in body["error"], (param, value, body["error"])
+
+
+def test_a_port_in_use_is_a_clear_error(server, filled):
+    port = server.server_address[1]
+    with pytest.raises(OSError, match=rf"cannot serve the dashboard on 127.0.0.1:{port}: .*--port"):
+        make_server(filled, port=port)

@@ -101,6 +101,9 @@ def test_a_curve_appears_for_a_new_trial(page, live):
         "() => Number(document.querySelector('#curves').dataset.points) >= 2", timeout=WAIT_MS
     )
     assert page.locator("#curves canvas").count() >= 1
+    page.locator("#log-y").check()  # drawn again on a log scale
+    page.wait_for_function("() => document.querySelector('#log-y').checked", timeout=WAIT_MS)
+    assert page.locator("#curves canvas").count() >= 1
 
 
 def test_the_status_and_value_filters(page, live):

@@ -153,6 +153,12 @@ def make_server(
     store = open_store(storage)
     try:
         return DashboardServer((host, port), Api(store), token)
+    except OSError as err:
+        store.close()
+        raise OSError(
+            f"cannot serve the dashboard on {host}:{port}: {err.strerror or err}; pick another "
+            "port with --port (0: any free one)"
+        ) from None
     except BaseException:
         store.close()
         raise

@@ -11,6 +11,7 @@ const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"
 
 const state = {
   route: null, study: null, summary: null, cursor: 0, timer: null, busy: false, again: null,
+  ticks: 0, logY: false,
   filter: { statuses: [], min: "", max: "", sort: "trial_id", metric: null },
   plot: null, curves: null, best: null,
 };
@@ -113,7 +114,8 @@ async function render(full) {
 
 async function poll() {
   if (state.busy || document.hidden) return;
-  if (state.route.page === "studies") return render(false);
+  state.ticks = (state.ticks || 0) + 1;
+  if (state.route.page === "studies") return state.ticks % 5 ? null : render(false); /* every 5 s */
   try {
     const summary = await api(studyPath(state.route.name));
     if (summary.cursor !== state.cursor) {
@@ -377,17 +379,19 @@ function drawCurves(view) {
     return column;
   });
   destroyPlot();
-  view.innerHTML = `<p class="legend-note">${esc(c.metric)} against ${esc(c.xName)} for the ${ids.length} trial(s) the filter and sort give first (sorted by value unless a column is picked in the trials tab).</p><div class="plot" id="curves" data-series="${ids.length}" data-points="${ys.reduce((n, col) => n + col.filter((v) => v !== null).length, 0)}"></div>`;
+  view.innerHTML = `<p class="legend-note">${esc(c.metric)} against ${esc(c.xName)} for the ${ids.length} trial(s) the filter and sort give first (sorted by value unless a column is picked in the trials tab). <label><input type="checkbox" id="log-y" ${state.logY ? "checked" : ""}> log scale</label></p><div class="plot" id="curves" data-series="${ids.length}" data-points="${ys.reduce((n, col) => n + col.filter((v) => v !== null).length, 0)}"></div>`;
   const el = document.getElementById("curves");
+  document.getElementById("log-y").addEventListener("change", (e) => { state.logY = e.target.checked; drawCurves(view); });
+  const shown = state.logY ? ys.map((col) => col.map((v) => (v !== null && v > 0 ? v : null))) : ys;
   state.plot = new uPlot({
     width: plotWidth(el), height: 420,
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: state.logY ? { distr: 3 } : {} },
     axes: [{ label: c.xName }, { label: c.metric }],
     series: [{ label: c.xName }, ...ids.map((id, i) => ({
       label: "trial " + id, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true, points: { show: false },
     }))],
     legend: { show: ids.length <= 12 },
-  }, [xs, ...ys], el);
+  }, [xs, ...shown], el);
 }
 
 function drawBest(view) {
