@@ -136,6 +136,18 @@ class ChunkedFront:
                 return
             self._set_chunks([0] if chunks else [], [merged])
             return
+        if cols.shape[1] == 1:  # one point (most arrivals): fewer numpy calls
+            lows, highs = self.lows, self.highs
+            grown = (np.maximum(highs, cols) - np.minimum(lows, cols)).sum(axis=0)
+            c = int((grown - (highs - lows).sum(axis=0)).argmin())
+            merged = np.concatenate([chunks[c], cols], axis=1)
+            if merged.shape[1] <= CHUNK:
+                chunks[c] = merged
+                lows[:, c] = np.minimum(lows[:, c], cols[:, 0])
+                highs[:, c] = np.maximum(highs[:, c], cols[:, 0])
+            else:
+                self._set_chunks([c], [merged])
+            return
         lows, highs = self.lows[:, :, None], self.highs[:, :, None]
         width = (highs - lows).sum(axis=0)
         target = np.empty(cols.shape[1], dtype=np.intp)
