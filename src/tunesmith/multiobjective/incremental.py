@@ -137,6 +137,7 @@ class NonDominatedFronts:
             j = bisect_right(xs, x) - 1
             if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
                 return self._count, _NEWCOMER
+            hi -= 1  # the last front does not dominate it: the answer is in the last block
         while lo < hi:  # the first block whose last front holds no point dominating (x, y)
             mid = (lo + hi) // 2
             xs, nys = blocks[mid][-1]
@@ -219,9 +220,11 @@ class NonDominatedFronts:
         ``p`` weakly dominates are compared with the points carried there."""
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
         p = new
-        if blocks and not extend and blocks[-1][-1].dominates(p):
-            return self._count, _NEWCOMER  # most points left out: the last front dominates them
         lo, hi = 0, len(blocks)
+        if blocks and not extend:  # most points left out: the last front dominates them
+            if blocks[-1][-1].dominates(p):
+                return self._count, _NEWCOMER
+            hi -= 1  # else the answer is in the last block at the latest
         while lo < hi:
             mid = (lo + hi) // 2
             if blocks[mid][-1].dominates(p):
