@@ -21,6 +21,7 @@ from tunesmith.schedulers.moasha import _FrontRung
 from tunesmith.searchers import MultiObjectiveRegularizedEvolution, NSGA2Searcher
 from tunesmith.spec import build
 from tunesmith.testing.scheduler_contract import SchedulerContract
+from tunesmith.trial import Trial, TrialStatus
 
 SPACE = {"x": uniform(0, 1), "epochs": 9}  # rungs [1, 3], quantiles 1/3 and 3/9
 C, S = Decision.CONTINUE, Decision.STOP
@@ -259,6 +260,43 @@ def test_scheduler_decisions_are_those_of_the_previous_rungs(monkeypatch, kind, 
     )
     assert new == run()
     assert C in new and (kind == "conflicting" or S in new)  # one front: all go on
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["uniform", "conflicting"])
+def test_three_objective_rungs_resume_exactly(monkeypatch, kind):
+    # a state taken halfway (rungs with refilled fronts, large fronts in chunks of 8) and
+    # loaded into a fresh scheduler gives the decisions of the uninterrupted run
+    monkeypatch.setattr(_chunked, "CHUNK", 8)
+    curves = sample(kind, np.random.default_rng(9), 400, 3).tolist()
+    metric = ["err", "ms", "mb"]
+
+    def make():
+        return MOASHA(SPACE, metric=metric, brackets=2, random_seed=1)
+
+    def drive(scheduler, start, stop):
+        decisions = []
+        for tid in range(start, stop):
+            trial = Trial(tid, scheduler.suggest(tid).config, TrialStatus.RUNNING)
+            scheduler.on_trial_add(trial)
+            a, b, c = curves[tid]
+            for epoch in range(1, 10):
+                result = {"epoch": epoch, "err": a + 1 / epoch, "ms": b + epoch, "mb": c}
+                decisions.append(scheduler.on_trial_result(trial, result))
+                if decisions[-1] is S:
+                    break
+            if decisions[-1] is C:
+                scheduler.on_trial_complete(trial, result)
+        return decisions
+
+    whole = drive(make(), 0, 400)
+    first = make()
+    resumed = drive(first, 0, 200)
+    second = make()
+    second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert second.rung_sizes() == first.rung_sizes()
+    assert resumed + drive(second, 200, 400) == whole
+    assert C in whole
 
 
 def test_three_objectives_rank_by_fronts():
