@@ -78,3 +78,41 @@ def test_the_cache_agrees_with_the_stores_trials_after_every_batch(tmp_path):
             (0.4, 0),
             (0.3, 1),
         ]
+
+
+def test_the_cache_agrees_with_the_store_on_a_tuner_run(tmp_path):
+    """A real run's journal (the simulated ASHA of docs/bench.md, with its scheduler calls and
+    decisions), stopped halfway and resumed: the cache agrees with the store's trials."""
+    from tunesmith import ASHA, RandomSearcher, StoppingCriterion, Tuner, bench
+    from tunesmith.backends.simulator import SimulatorBackend
+
+    table = bench.load("mlp-digits")
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    with Store(url) as store:
+        live = None
+        for trials in (30, 60):  # the second run resumes the study and extends it
+            searcher = RandomSearcher(
+                table.config_space, restrict_configurations=table.configurations(), random_seed=0
+            )
+            Tuner(
+                SimulatorBackend(table, seed=0),
+                ASHA(table.config_space, searcher=searcher, metric="val_error", max_t=81),
+                StoppingCriterion(max_num_trials_started=trials),
+                n_workers=4,
+                name="asha",
+                storage=url,
+            ).run()
+            live = live or StudyCache(store, store.get_study("asha"))
+            live.refresh()
+            stored = {t["trial_id"]: t for t in store.trials("asha")}
+            assert len(live.trials) == len(stored) == trials
+            for tid, trial in live.trials.items():
+                row = stored[tid]
+                assert (trial.status, trial.config, len(trial.reports), trial.best_value) == (
+                    row["status"],
+                    row["config"],
+                    row["num_results"],
+                    row["best_value"],
+                )
+        best = store.best("asha", 3)
+        assert [t.trial_id for t in live.ranked("val_error")[:3]] == [t["trial_id"] for t in best]

@@ -238,12 +238,16 @@ const VIEWS = {
       ["best_value", "best"], ["num_results", "results"], ["resource", data.resource_attr || "reports"]];
     const key = state.filter.sort.replace(/^-/, "");
     const desc = state.filter.sort.startsWith("-");
+    const metrics = state.summary.metrics;  /* several: a column for each other objective */
+    const objectives = metrics.length > 1 ? metrics.filter((m) => m !== data.metric) : [];
     const head = sortable.map(([k, label]) => `<th class="sortable ${k === key ? "sorted" + (desc ? " desc" : "") : ""}"
-      data-sort="${k}">${esc(label)}</th>`).join("") + hps.map((h) => `<th>${esc(h)}</th>`).join("") + "<th>failure</th>";
+      data-sort="${k}">${esc(label)}</th>`).join("") + objectives.map((m) => `<th>${esc(m)} (last)</th>`).join("") +
+      hps.map((h) => `<th>${esc(h)}</th>`).join("") + "<th>failure</th>";
     const rows = data.trials.map((t) => `<tr data-trial-id="${t.trial_id}" data-status="${esc(t.status)}">
       <td class="num">${t.trial_id}</td><td>${statusBadge(t.status)}</td>
       <td class="num value">${fmt(t.value)}</td><td class="num">${fmt(t.best_value)}</td>
       <td class="num">${t.num_results}</td><td class="num">${fmt(t.resource)}</td>
+      ${objectives.map((m) => `<td class="num">${fmt(t.values[metrics.indexOf(m)])}</td>`).join("")}
       ${hps.map((h) => `<td class="cfg">${esc(fmt(t.config[h]))}</td>`).join("")}
       <td>${esc(t.failure_reason || "")}</td></tr>`).join("");
     const shown = data.total > data.trials.length ? `the first ${data.trials.length} of ${data.total}` : `${data.total}`;
