@@ -606,3 +606,21 @@ def test_a_port_in_use_is_a_clear_error(server, filled):
     port = server.server_address[1]
     with pytest.raises(OSError, match=rf"cannot serve the dashboard on 127.0.0.1:{port}: .*--port"):
         make_server(filled, port=port)
+
+
+def test_started_before_the_store_exists_it_waits_for_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'later.db'}"
+    server = make_server(url, port=0)
+    server.serve_in_thread()
+    try:
+        assert server.missing_store.startswith(f"no store at {tmp_path / 'later.db'}")
+        assert not (tmp_path / "later.db").exists()  # reading never creates it
+        assert api(server, "/api/studies")[:2] == (200, [])
+        status, body, _ = api(server, "/api/studies/first")
+        assert status == 404 and body["error"].startswith("no store at")
+        with Store(url) as store:  # the first run creates it
+            fill_study(store, create_study(store, "first"), 3)
+        assert [s["name"] for s in api(server, "/api/studies")[1]] == ["first"]
+        assert api(server, "/api/studies/first/trials")[1]["total"] == 3
+    finally:
+        server.close()

@@ -71,14 +71,36 @@ def downsample(xs: list[float], ys: list[float | None], max_points: int) -> tupl
 
 
 class Api:
-    """The endpoints, on the store at ``storage`` (a :class:`~tunesmith.store.Store`)."""
+    """The endpoints, on the store at ``storage`` (its URL; None: the default store). ``store``:
+    the :class:`~tunesmith.store.Store` already open there, or None while its SQLite file does
+    not exist yet: it is opened on the first request that finds it (the dashboard can be
+    started before the first run writes to the store)."""
 
-    def __init__(self, store: Any):
-        self.store = store
+    def __init__(self, storage: str | None, store: Any = None):
+        self.storage = storage
+        self._store = store
         self._caches: dict[str, StudyCache] = {}
         self._lock = threading.Lock()
         #: (study, metric) -> (cursor, monotonic time, answer) of the last importance fitted
         self._importance: dict[tuple[str, str], tuple[int, float, dict[str, Any]]] = {}
+
+    @property
+    def store(self) -> Any:
+        """The store; a 404 saying where it was looked for while there is none yet."""
+        if self._store is None:
+            from tunesmith.cli.common import NoStoreError, open_store
+
+            with self._lock:
+                if self._store is None:
+                    try:
+                        self._store = open_store(self.storage)
+                    except NoStoreError as err:
+                        raise ApiError(404, err.message) from None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
     # -- routing ---------------------------------------------------------------------------
     def study_cache(self, name: str) -> StudyCache:
@@ -105,9 +127,13 @@ class Api:
     def studies(self, query: Query) -> list[dict[str, Any]]:
         from tunesmith.cli.common import status_counts
 
+        try:
+            store = self.store
+        except ApiError:  # no store yet: no studies
+            return []
         out = []
-        for study in self.store.list_studies():
-            trials = self.store.trials(study)
+        for study in store.list_studies():
+            trials = store.trials(study)
             row: dict[str, Any] = {
                 "name": study.name,
                 "created_time": study.created_time,
@@ -120,7 +146,7 @@ class Api:
                 "best_value": None,
             }
             if len(study.metrics) == 1 and trials:
-                top = self.store.best(study, 1)  # by each trial's last report, as the library
+                top = store.best(study, 1)  # by each trial's last report, as the library
                 row["best_value"] = top[0]["value"] if top else None
             out.append(row)
         return out

@@ -44,10 +44,15 @@ def dashboard(storage: str | None, host: str, port: int, token: str | None) -> N
     server = make_server(storage, host=host, port=port, token=token)
     url = server.url + (f"?token={token}" if token else "")
     click.echo(f"tunesmith dashboard on {url} (Ctrl-C to stop)")
+    if server.missing_store:
+        click.echo(
+            f"note: {server.missing_store.split(';')[0]}; the page lists the studies once a run "
+            "creates it"
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
     finally:
         server.server_close()
-        server.api.store.close()
+        server.api.close()

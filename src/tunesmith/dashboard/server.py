@@ -114,6 +114,8 @@ class DashboardServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], api: Api, token: str | None):
         self.api = api
         self.token = token
+        #: why the store could not be opened at start (its SQLite file does not exist yet)
+        self.missing_store: str | None = None
         super().__init__(address, _Handler)
 
     @property
@@ -134,7 +136,7 @@ class DashboardServer(ThreadingHTTPServer):
     def close(self) -> None:
         self.shutdown()
         self.server_close()
-        self.api.store.close()
+        self.api.close()
 
 
 def make_server(
@@ -146,21 +148,29 @@ def make_server(
 ) -> DashboardServer:
     """A :class:`DashboardServer` on the store at ``storage`` (default: the one in
     ``$TUNESMITH_HOME``), bound to ``host:port`` (port 0: any free port)."""
-    from tunesmith.cli.common import open_store
+    from tunesmith.cli.common import NoStoreError, open_store
 
     check_bind(host, token)
     check_token(token)
-    store = open_store(storage)
     try:
-        return DashboardServer((host, port), Api(store), token)
+        store = open_store(storage)
+        missing = None
+    except NoStoreError as err:  # served all the same: the first run will create it
+        store, missing = None, err.message
+    try:
+        server = DashboardServer((host, port), Api(storage, store), token)
+        server.missing_store = missing
+        return server
     except OSError as err:
-        store.close()
+        if store is not None:
+            store.close()
         raise OSError(
             f"cannot serve the dashboard on {host}:{port}: {err.strerror or err}; pick another "
             "port with --port (0: any free one)"
         ) from None
     except BaseException:
-        store.close()
+        if store is not None:
+            store.close()
         raise
 
 
