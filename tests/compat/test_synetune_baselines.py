@@ -191,8 +191,14 @@ CASES = {
             search_options={"model": "gp_independent", "num_init_random": 3},
         ),
         lambda: tunesmith.MOBSTER(
-            SPACE, metric="loss", model="independent", num_init_random=3, **ASYNC_KW, **HB
-        ),
+            SPACE,
+            metric="loss",
+            model="independent",
+            num_init_random=3,
+            rung_system_per_bracket=False,
+            **ASYNC_KW,
+            **HB,
+        ),  # fmt: skip
         True,
     ),
     "HyperTune": (
@@ -206,8 +212,14 @@ CASES = {
             search_options={"num_init_random": 3},
         ),
         lambda: tunesmith.HyperTune(
-            SPACE, metric="loss", brackets=2, num_init_random=3, **ASYNC_KW, **HB
-        ),
+            SPACE,
+            metric="loss",
+            brackets=2,
+            num_init_random=3,
+            rung_system_per_bracket=False,
+            **ASYNC_KW,
+            **HB,
+        ),  # fmt: skip
         True,
     ),
     "DyHPO": (
@@ -232,7 +244,9 @@ CASES = {
     ),
     "BOHB": (
         lambda: bl.BOHB(SPACE, "loss", "epoch", max_t=9, random_seed=7),
-        lambda: tunesmith.BOHB(SPACE, metric="loss", **ASYNC_KW, **HB),
+        lambda: tunesmith.BOHB(
+            SPACE, metric="loss", rung_system_per_bracket=False, **ASYNC_KW, **HB
+        ),
         True,
     ),
     "SyncHyperband": (
@@ -576,17 +590,28 @@ def test_rush_scheduler_makes_the_decisions_of_tunesmith_rush(kind):
         st_transfer.RUSHScheduler(SPACE, EVALUATIONS, "loss", max_t=9, eta=3)
 
 
-def test_several_brackets_without_a_shared_rung_system_are_said_to_differ(caplog):
-    # tunesmith's MOBSTER, BOHB and HyperTune keep one rung system per bracket; Syne Tune's
-    # default shares one: the mapping says so instead of differing silently
+@pytest.mark.parametrize("name", ["MOBSTER", "BOHB", "HyperTune"])
+@pytest.mark.parametrize("per_bracket", [None, False, True])
+def test_several_brackets_keep_syne_tunes_rung_systems(name, per_bracket, caplog):
+    """Syne Tune's ``rung_system_per_bracket`` (default False: one rung system shared by the
+    brackets) goes to the native class, which takes it: the decisions are those of the native
+    call with that argument, and nothing is logged."""
+    given = {} if per_bracket is None else {"rung_system_per_bracket": per_bracket}
     with caplog.at_level("WARNING", logger="tunesmith"):
-        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, brackets=2, random_seed=7)
-    assert "tunesmith.MOBSTER keeps one rung system per bracket; with brackets=2" in caplog.text
-    caplog.clear()
-    with caplog.at_level("WARNING", logger="tunesmith"):
-        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, random_seed=7)
-        bl.MOBSTER(SPACE, "loss", "epoch", max_t=9, brackets=2, rung_system_per_bracket=True)
+        compat = getattr(bl, name)(
+            SPACE, "loss", "epoch", max_t=9, brackets=3, random_seed=7, **given
+        )
     assert "rung system" not in caplog.text
+    expected = bool(per_bracket)
+    assert compat.rung_system_per_bracket is expected and len(compat._systems) == (
+        3 if expected else 1
+    )
+    kwargs = compat.spec()["kwargs"]
+    native = getattr(tunesmith, name)(SPACE, metric="loss", **{
+        k: v for k, v in kwargs.items() if k not in ("config_space", "metric")
+    })  # fmt: skip
+    assert native.spec() == compat.spec()
+    assert _drive(compat, steps=10) == _drive(native, steps=10)
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -151,7 +151,8 @@ class MOBSTER(HyperbandScheduler):
     """Model-based asynchronous Hyperband (Klein, Tiao, Lienart, Archambeau, Seeger, 2020:
     "Model-based Asynchronous Hyperparameter and Neural Architecture Search"): a
     :class:`~tunesmith.schedulers.hyperband.HyperbandScheduler` (stopping or promotion, one or
-    more brackets) whose new configs come from a
+    more brackets, each with its own rung system or, ``rung_system_per_bracket=False`` as Syne
+    Tune's default, one shared) whose new configs come from a
     :class:`~tunesmith.searchers.mobster.GPMultiFidelitySearcher`.
 
     ``model="joint"``: one GP over (config, resource) with an exponential-decay resource kernel;
@@ -181,6 +182,7 @@ class MOBSTER(HyperbandScheduler):
         grace_period: int = 1,
         reduction_factor: float = 3,
         brackets: int = 1,
+        rung_system_per_bracket: bool = True,
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
@@ -222,6 +224,7 @@ class MOBSTER(HyperbandScheduler):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             brackets=brackets,
+            rung_system_per_bracket=rung_system_per_bracket,
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,

@@ -21,10 +21,10 @@ class HyperTune(HyperbandScheduler):
     """Hyper-Tune (Li, Shen, Jiang, Gao, Zhang, Xu, Cui, 2022: "Hyper-Tune: Towards Efficient
     Hyper-parameter Tuning at Scale", VLDB), as Syne Tune's ``HyperTune``: a
     :class:`~tunesmith.schedulers.hyperband.HyperbandScheduler` (``type``, ``brackets``,
-    ``searcher_data`` as there) with two model-based parts, both driven by weights
-    ``theta_r`` over rung levels that measure how well level ``r`` predicts the ordering of
-    configs at ``r_*``, the highest level with ``min_level_observations`` results (see
-    :mod:`tunesmith.searchers.hypertune`):
+    ``rung_system_per_bracket``, ``searcher_data`` as there) with two model-based parts, both
+    driven by weights ``theta_r`` over rung levels that measure how well level ``r`` predicts
+    the ordering of configs at ``r_*``, the highest level with ``min_level_observations``
+    results (see :mod:`tunesmith.searchers.hypertune`):
 
     * new configs maximize expected improvement under the mixture of the GP's predictions at
       the levels, weighted by ``theta_r``;
@@ -56,6 +56,7 @@ class HyperTune(HyperbandScheduler):
         reduction_factor: float = 3,
         rung_levels: Sequence[int] | None = None,
         brackets: int = 1,
+        rung_system_per_bracket: bool = True,
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
@@ -105,6 +106,7 @@ class HyperTune(HyperbandScheduler):
             reduction_factor=reduction_factor,
             rung_levels=rung_levels,
             brackets=brackets,
+            rung_system_per_bracket=rung_system_per_bracket,
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,

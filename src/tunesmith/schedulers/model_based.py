@@ -129,7 +129,8 @@ class REA(FIFOScheduler):
 
 
 class BOHB(HyperbandScheduler):
-    """Asynchronous BOHB: asynchronous Hyperband (ASHA's rungs, ``brackets`` and ``type`` as in
+    """Asynchronous BOHB: asynchronous Hyperband (ASHA's rungs, ``brackets``,
+    ``rung_system_per_bracket`` and ``type`` as in
     :class:`~tunesmith.schedulers.HyperbandScheduler`) whose new configs come from
     :class:`~tunesmith.searchers.kde.KDESearcher`, fitted at the largest rung level with at
     least ``num_min_data_points`` results (Falkner, Klein, Hutter, 2018: "BOHB: Robust and
@@ -149,6 +150,7 @@ class BOHB(HyperbandScheduler):
         grace_period: int = 1,
         reduction_factor: float = 3,
         brackets: int = 1,
+        rung_system_per_bracket: bool = True,
         type: str = "stopping",
         max_resource_attr: str | None = None,
         searcher_data: str = "rungs",
@@ -187,6 +189,7 @@ class BOHB(HyperbandScheduler):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             brackets=brackets,
+            rung_system_per_bracket=rung_system_per_bracket,
             type=type,
             max_resource_attr=max_resource_attr,
             searcher_data=searcher_data,
