@@ -228,3 +228,21 @@ def test_launch_ask_tell_scheduler_hyperband(tmp_path):
     pytest.importorskip("dill")  # it imports the ask/tell example, which imports dill
     output, _ = _run(tmp_path, "launch_ask_tell_scheduler_hyperband.py")
     assert "Hyperband: TrialResult(trial_id=" in output
+
+
+@pytest.mark.slow
+def test_launch_tensorboard_example(tmp_path):
+    """``TensorboardCallback`` (tunesmith's TensorBoard view) and ``StoreResultsCallback``
+    (nothing to add: the study stores every result) in the tuner's callbacks."""
+    pytest.importorskip("tensorboardX")
+    _, out = _run(
+        tmp_path,
+        "launch_tensorboard_example.py",
+        {"max_wallclock_time=20": "max_wallclock_time=3", "max_steps = 100": "max_steps = 5"},
+        after=_STUDY.format(tuner="tuner"),
+    )
+    runs = tmp_path / "home" / "tensorboard" / out["name"]
+    trials = sorted(p.name for p in runs.iterdir())
+    assert trials and all(t.startswith("trial_") for t in trials)
+    assert all(any((runs / t).glob("events.out.tfevents.*")) for t in trials)
+    assert len(trials) == len(out["trials"])

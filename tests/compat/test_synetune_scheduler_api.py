@@ -243,3 +243,22 @@ def test_trial_status_objects_go_to_the_native_schedulers():
 def test_try_import_messages():
     assert "numpy" in try_import_gpsearchers_message()
     assert 'pip install "tunesmith[plot]"' in try_import_visual_message()
+
+
+def test_syne_tunes_callbacks():
+    from tunesmith import TensorBoardCallback, TunerCallback
+    from tunesmith.compat.synetune.callbacks import TensorboardCallback
+    from tunesmith.compat.synetune.results_callback import (
+        ExtraResultsComposer,
+        StoreResultsCallback,
+    )
+
+    tb = TensorboardCallback(target_metric="loss", mode="min")
+    assert isinstance(tb, TensorBoardCallback) and (tb.target_metric, tb.mode) == ("loss", "min")
+    with pytest.raises(NotSupported, match=r"ignore_metrics=\['a'\]\) is not supported"):
+        TensorboardCallback(ignore_metrics=["a"])
+    with pytest.raises(ValueError, match="mode must be 'min' or 'max', but got 'low'"):
+        TensorboardCallback(mode="low")
+    assert isinstance(StoreResultsCallback(), TunerCallback)
+    with pytest.raises(NotSupported, match="extra_results_composer=...\\) is not supported"):
+        StoreResultsCallback(extra_results_composer=ExtraResultsComposer())
