@@ -93,6 +93,7 @@ def test_the_study_summary(server):
         {
             "name": str,
             "cursor": int,
+            "loading": bool,
             "metrics": list,
             "modes": list,
             "metric_names": list,

@@ -116,3 +116,26 @@ def test_the_cache_agrees_with_the_store_on_a_tuner_run(tmp_path):
                 )
         best = store.best("asha", 3)
         assert [t.trial_id for t in live.ranked("val_error")[:3]] == [t["trial_id"] for t in best]
+
+
+def test_a_long_journal_is_read_on_in_the_background(tmp_path, monkeypatch):
+    from _dashdata import fill_study
+
+    import tunesmith.dashboard.cache as cache_module
+    from _wait import wait_for
+
+    monkeypatch.setattr(cache_module, "CHUNK", 25)
+    with Store(f"sqlite:///{tmp_path / 'long.db'}") as store:
+        study = create_study(store, "long")
+        fill_study(store, study, 20)
+        last = len(store.read_events(study))
+        partial = StudyCache(store, study)
+        assert partial.refresh(budget=0.0) == 25 and partial.loading  # one chunk, then returns
+        wait_for(lambda: not partial.loading, "the background read to catch up")
+        assert partial.cursor == last
+        whole = StudyCache(store, study)
+        assert whole.refresh() == last and not whole.loading
+        assert {t: (s.status, s.reports, s.seq) for t, s in partial.trials.items()} == {
+            t: (s.status, s.reports, s.seq) for t, s in whole.trials.items()
+        }
+        assert partial.results == whole.results

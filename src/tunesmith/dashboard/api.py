@@ -44,6 +44,9 @@ STATUSES = ("pending", "running", "paused", "interrupted", "completed", "stopped
 _SORT_KEYS = ("trial_id", "status", "value", "best_value", "num_results", "resource", "updated")
 #: the most trials one request of the trial table answers with
 MAX_LIMIT = 10_000
+#: seconds a request spends reading a study's journal; a longer read (the first of a long
+#: journal) goes on in the background, and the answers say ``loading`` until it is done
+REFRESH_BUDGET = 0.2
 #: seconds: while a study changes, its importance is fitted again at most this often
 IMPORTANCE_EVERY = 30.0
 
@@ -121,7 +124,7 @@ class Api:
                 )
             with self._lock:
                 cache = self._caches.setdefault(name, StudyCache(self.store, study))
-        cache.refresh()
+        cache.refresh(budget=REFRESH_BUDGET)
         return cache
 
     def studies(self, query: Query) -> list[dict[str, Any]]:
@@ -161,6 +164,7 @@ class Api:
         out = {
             "name": study.name,
             "cursor": cache.cursor,
+            "loading": cache.loading,
             "metrics": cache.metrics,
             "modes": cache.modes,
             "metric_names": cache.metric_names(),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from typing import Any
 
 from tunesmith.ranking import finite_number
@@ -26,6 +27,8 @@ __all__ = ["StudyCache", "TrialState"]
 _ENDED = {"trial_completed": "completed", "trial_stopped": "stopped"}
 #: report keys that are bookkeeping, not metrics (the tuner's ``ts_`` fields)
 _BOOKKEEPING = ("ts_",)
+#: events read from the journal at a time (the cache's lock is released between them)
+CHUNK = 10_000
 #: reports the resource is looked for under when the scheduler names none
 RESOURCE_NAMES = ("epoch", "step", "iteration", "training_iteration", "budget")
 
@@ -114,6 +117,9 @@ class StudyCache:
         self._ranked: dict[str, tuple[int, list[TrialState]]] = {}
         #: metric -> (results scanned, best so far, improvements as (seq, time, n, value, trial))
         self._best: dict[str, tuple[int, float | None, list[tuple]]] = {}
+        #: True while the journal has events not read yet (a background thread reads them)
+        self.loading = False
+        self._loader: threading.Thread | None = None
         self._lock = threading.Lock()
         self._resource_attr = _spec_resource_attr(study.scheduler_spec)
 
@@ -121,36 +127,57 @@ class StudyCache:
     def lock(self) -> threading.Lock:
         return self._lock
 
-    def refresh(self) -> int:
-        """Apply the journal's events after :attr:`cursor`; returns the new cursor."""
+    def refresh(self, budget: float | None = None) -> int:
+        """Apply the journal's events after :attr:`cursor`, :data:`CHUNK` at a time (the lock
+        is released between chunks); returns the new cursor. ``budget``: seconds after which
+        to return although the journal has more (a long journal read for the first time), and
+        leave the rest to a background thread; :attr:`loading` is True until it has caught up.
+        """
+        deadline = None if budget is None else time.monotonic() + budget
+        while True:
+            with self._lock:
+                events = self.store.read_events(self.study, after_seq=self.cursor, limit=CHUNK)
+                for event in events:
+                    self._apply(event)
+                if events:
+                    self.cursor = events[-1].seq
+                self.loading = len(events) == CHUNK
+                cursor = self.cursor
+            if not self.loading:
+                return cursor
+            if deadline is not None and time.monotonic() >= deadline:
+                self._load_in_background()
+                return cursor
+
+    def _load_in_background(self) -> None:
         with self._lock:
-            events = self.store.read_events(self.study, after_seq=self.cursor)
-            for event in events:
-                self._apply(event)
-            if events:
-                self.cursor = events[-1].seq
-            return self.cursor
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(
+                target=self.refresh, name=f"tunesmith-dashboard-{self.study.name}", daemon=True
+            )
+            self._loader.start()
 
     def _apply(self, event: Any) -> None:
         kind = event.kind.value
-        time = float(event.time)
+        at = float(event.time)
         if self.first_time is None:
-            self.first_time = time
-        self.last_time = time
+            self.first_time = at
+        self.last_time = at
         tid = event.trial_id
         if kind == "trial_created":
-            self.trials[tid] = TrialState(tid, dict(event.payload), time, event.seq)
+            self.trials[tid] = TrialState(tid, dict(event.payload), at, event.seq)
             return
         trial = self.trials.get(tid) if tid is not None else None
         if trial is None:  # a run event, a scheduler call (the store refuses orphans)
             return
-        trial.updated_time = time
+        trial.updated_time = at
         if kind == "result":
             report = event.payload
             trial.reports.append(report)
             trial.seqs.append(event.seq)
-            trial.times.append(time)
-            self.results.append((event.seq, time, tid, report))
+            trial.times.append(at)
+            self.results.append((event.seq, at, tid, report))
             value = report.get(self.metrics[0])
             if value.__class__ is float:  # the usual case, without a call (NaN, inf: x - x != 0)
                 value = value if value - value == 0.0 else None
@@ -169,7 +196,7 @@ class StudyCache:
         elif kind == "trial_started":
             trial.status = "running"
             if trial.started_time is None:
-                trial.started_time = time
+                trial.started_time = at
             trial.ended_time = trial.failure_reason = trial.failure_detail = None
             if "config" in event.payload:
                 trial.config = dict(event.payload["config"])
@@ -179,12 +206,12 @@ class StudyCache:
             trial.status = "interrupted"
         elif kind in _ENDED:
             trial.status = _ENDED[kind]
-            trial.ended_time = time
+            trial.ended_time = at
         elif kind == "trial_failed":
             trial.status = "failed"
             trial.failure_reason = event.payload.get("reason")
             trial.failure_detail = event.payload.get("detail")
-            trial.ended_time = time
+            trial.ended_time = at
         elif kind != "decision":
             return
         trial.seq = event.seq
@@ -226,14 +253,14 @@ class StudyCache:
         mode = self.mode_of(metric)
         scanned, best, points = self._best.get(metric, (0, None, []))
         for n in range(scanned, len(self.results)):
-            seq, time, tid, report = self.results[n]
+            seq, at, tid, report = self.results[n]
             value = finite_number(report.get(metric))
             if value is None or (
                 best is not None and (value >= best if mode == "min" else value <= best)
             ):
                 continue
             best = value
-            points.append((seq, time, n + 1, value, tid))
+            points.append((seq, at, n + 1, value, tid))
         self._best[metric] = (len(self.results), best, points)
         return points
 

@@ -159,8 +159,9 @@ async function renderStudy(full) {
   state.cursor = s.cursor;
   if (!state.filter.metric) state.filter.metric = s.metrics[0];
   document.getElementById("crumb").innerHTML = `/ <a href="#/">studies</a> / ${esc(name)}`;
-  document.getElementById("live").textContent =
-    `cursor ${s.cursor} · ${s.num_results} results · updated ${new Date().toLocaleTimeString()}`;
+  document.getElementById("live").textContent = s.loading
+    ? `reading the study's journal: ${s.cursor} events so far…`
+    : `cursor ${s.cursor} · ${s.num_results} results · updated ${new Date().toLocaleTimeString()}`;
   if (full || !document.getElementById("view")) {
     const tabs = TABS.filter((t) => t !== "pareto" || s.metrics.length > 1)
       .filter((t) => t !== "rungs" || s.has_rungs)
