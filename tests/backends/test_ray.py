@@ -147,7 +147,7 @@ def test_resources_no_node_has_are_refused(tmp_path):
             ValueError,
             r"`stop_grace_period` must be a number of seconds >= 0, but got -1",
         ),
-        ({"env": {"A": "1"}}, ValueError, r"`env` and `cwd` are for commands"),
+        ({"env": {"A": "1"}}, ValueError, r"`env`, `cwd` and `script_backend` are for commands"),
     ],
 )
 def test_bad_arguments(kwargs, error, message):

@@ -398,10 +398,8 @@ def test_unknown_argument_fails_as_in_autogluon():
     [
         (lambda: ag.scheduler.FIFOScheduler(deterministic_fn), "Either num_trials or time_out"),
         (
-            lambda: ag.scheduler.FIFOScheduler(
-                deterministic_fn, num_trials=2, dist_ip_addrs=["10.0.0.2"]
-            ),
-            "dist_ip_addrs: not available yet: use RayBackend",
+            lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2, dist_ip_addrs=[1]),
+            r"dist_ip_addrs must be a list of IP addresses",
         ),
         (
             lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2, searcher="skopt"),
@@ -436,8 +434,8 @@ def test_unknown_argument_fails_as_in_autogluon():
         ),
         (lambda: ag.space.Categorical(1, ag.space.Int(0, 3)), "conditional search space"),
         (
-            lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2).add_remote(["x"]),
-            "add_remote: not available yet: use RayBackend",
+            lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2).add_remote([""]),
+            r"add_remote must be a list of IP addresses",
         ),
         (
             lambda: ag.scheduler.FIFOScheduler(deterministic_fn, num_trials=2).schedule_next(),

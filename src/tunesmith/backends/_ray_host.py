@@ -103,10 +103,11 @@ class TrialHost:
             from tunesmith.backends.script import ScriptBackend
 
             options = dict(options)
+            factory = options.pop("factory", ScriptBackend)
             cwd = options.pop("cwd", None)
             if cwd is not None and not os.path.isdir(cwd):
                 cwd = None  # the driver's working folder, where this node has it
-            self.backend = ScriptBackend(target, cwd=cwd, **options)
+            self.backend = factory(target, cwd=cwd, **options)
         self.copy = False
         self._root: Path | None = None
         self._closed = threading.Event()

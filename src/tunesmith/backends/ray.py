@@ -158,6 +158,13 @@ class RayBackend(Backend):
             keep their folders on the node, and checkpoints are copied back to the tuner when
             a trial ends and to the node when it resumes; True: always copy; False: never
             (the run folder is on a file system every node shares).
+        nodes: machines (IP addresses or host names) that must be nodes of the cluster:
+            :meth:`prepare` raises, naming those that are not and how to join them.
+        script_backend: for a command, what makes the ScriptBackend running it on a node
+            (default :class:`~tunesmith.backends.script.ScriptBackend`; a subclass that
+            overrides ``arguments(config)``, or a ``functools.partial`` of one); called with
+            the command and ScriptBackend's keyword arguments, on the node, so it must be
+            importable or picklable there.
     """
 
     def __init__(
@@ -174,15 +181,18 @@ class RayBackend(Backend):
         start_timeout: float = 120.0,
         max_log_bytes: int | None = DEFAULT_MAX_LOG_BYTES,
         copy_checkpoints: bool | None = None,
+        nodes: Sequence[str] | None = None,
+        script_backend: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
         check_ray_installed()
         if callable(fn_or_command):
             self._kind, self._target = "function", fn_or_command
-            if env is not None or cwd is not None:
+            if env is not None or cwd is not None or script_backend is not None:
                 raise ValueError(
-                    "`env` and `cwd` are for commands; a trial function gets neither "
-                    f"(got env={env!r}, cwd={cwd!r})"
+                    "`env`, `cwd` and `script_backend` are for commands; a trial function gets "
+                    f"none of them (got env={env!r}, cwd={cwd!r}, "
+                    f"script_backend={script_backend!r})"
                 )
         else:
             command = fn_or_command
@@ -221,6 +231,16 @@ class RayBackend(Backend):
                 f"`copy_checkpoints` must be None, True or False, but got {copy_checkpoints!r}"
             )
         self.copy_checkpoints = copy_checkpoints
+        if nodes is not None and (
+            isinstance(nodes, str)
+            or not isinstance(nodes, Sequence)
+            or not all(isinstance(n, str) and n for n in nodes)
+        ):
+            raise TypeError(
+                "`nodes` must be a list of IP addresses or host names such as ['10.0.0.2'], "
+                f"but got {nodes!r}"
+            )
+        self.nodes = None if nodes is None else list(nodes)
         options: dict[str, Any] = {
             "stop_grace_period": self.stop_grace_period,
             "max_log_bytes": check_max_log_bytes(max_log_bytes),
@@ -233,6 +253,13 @@ class RayBackend(Backend):
             options["cwd"] = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
             if self._target[0] in _PYTHONS:
                 self._target[0] = sys.executable
+            if script_backend is not None:
+                if not callable(script_backend):
+                    raise TypeError(
+                        "`script_backend` must be a ScriptBackend class (or a callable making "
+                        f"one), but got {script_backend!r}"
+                    )
+                options["factory"] = script_backend
         self._options = options
         self._ray: Any = None
         self._started_ray = False
@@ -263,6 +290,7 @@ class RayBackend(Backend):
         elif self.address is not None:
             logger.info("RayBackend: Ray is already initialized here; address= is not used")
         self._ray = ray
+        self._check_nodes(ray)
         self._check_cluster(ray)
         self._actor_class = ray.remote(
             num_cpus=self.resources["cpus"],
@@ -273,6 +301,24 @@ class RayBackend(Backend):
         )(TrialHost)
         for index in range(n_workers):
             self._add_host(index)
+
+    def _check_nodes(self, ray: Any) -> None:
+        """Refuse to run where a machine of ``nodes`` is not a node of the cluster."""
+        if not self.nodes:
+            return
+        names: set[str] = set()
+        for node in ray.nodes():
+            if node.get("Alive"):
+                names.update(
+                    str(node.get(key)) for key in ("NodeManagerAddress", "NodeManagerHostname")
+                )
+        missing = [n for n in self.nodes if n not in names]
+        if missing:
+            head = ray.get_runtime_context().gcs_address
+            raise ValueError(
+                f"`nodes` lists {missing!r}, which are not nodes of the Ray cluster at {head} "
+                f"(its nodes: {sorted(names)!r}); on each of them run: ray start --address={head}"
+            )
 
     def _check_cluster(self, ray: Any) -> None:
         """Refuse resources no node of the cluster has (the actors would wait forever)."""

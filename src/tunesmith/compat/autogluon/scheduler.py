@@ -56,7 +56,11 @@ _RL_KEYS = {
     "controller_lr", "ema_baseline_decay", "controller_resource", "controller_batch_size",
     "sync", "random_seed",
 }  # fmt: skip
-_RAY = "not available yet: use RayBackend when it exists (tunesmith runs trials on this machine)"
+_RAY_JOIN = (
+    "start a Ray cluster (`ray start --head` on this machine, `ray start --address=HEAD:6379` on "
+    "each remote machine; RAY_ADDRESS names another head) and trials run on it through "
+    'tunesmith.RayBackend (pip install "tunesmith[ray]")'
+)
 
 
 def save(obj: Any, path: str) -> None:
@@ -146,8 +150,9 @@ class FIFOScheduler:
             raise InvalidValue(
                 f"{self._name}: train_fn must be decorated with @ag.args(...), but got {train_fn!r}"
             )
-        if kwargs.get("dist_ip_addrs"):
-            raise NotSupported(f"dist_ip_addrs: {_RAY}")
+        #: remote machines (dist_ip_addrs, add_remote): trials then run on a Ray cluster that
+        #: must have them as nodes (RayBackend(nodes=...)), at RAY_ADDRESS or started here
+        self.remote_ips = _ip_list("dist_ip_addrs", kwargs.get("dist_ip_addrs"))
         for key, ok in (("visualizer", "none"), ("constraint_attr", None)):
             value = kwargs.get(key, ok)
             if value is not None and value != ok and str(value).lower() != ok:
@@ -231,18 +236,28 @@ class FIFOScheduler:
     # -- running ---------------------------------------------------------------------------
     def _n_workers(self) -> int:
         cpus = self.resource.get("num_cpus", 1) or 1
-        return max(1, (os.cpu_count() or 1) // int(cpus))
+        total = os.cpu_count() or 1
+        if self.remote_ips:  # the CPUs of the whole cluster, as AutoGluon counts all machines
+            total = int(_ray_connect().cluster_resources().get("CPU", 1))
+        return max(1, total // int(cpus))
 
     def _backend(self) -> Any:
+        function = _TrialFunction(self.train_fn, self.args)
+        cpus = int(self.resource.get("num_cpus", 1) or 1)
+        gpus = self.resource.get("num_gpus", 0) or 0
+        if self.remote_ips:
+            from tunesmith import RayBackend
+
+            _ray_connect()
+            return RayBackend(
+                function,
+                resources_per_trial={"cpus": cpus, "gpus": gpus},
+                nodes=self.remote_ips,
+            )
         from tunesmith import LocalBackend
 
         return LocalBackend(
-            _TrialFunction(self.train_fn, self.args),
-            resources={
-                "cpus": int(self.resource.get("num_cpus", 1) or 1),
-                "gpus": int(self.resource.get("num_gpus", 0) or 0),
-            },
-            import_main=False,
+            function, resources={"cpus": cpus, "gpus": int(gpus)}, import_main=False
         )
 
     def _tuner(self, num_trials: int | None, time_out: float | None) -> Any:
@@ -493,10 +508,23 @@ class FIFOScheduler:
 
     # -- AutoGluon internals the tuner does itself -------------------------------------------
     def add_remote(self, ip_addrs: Any) -> None:
-        raise NotSupported(f"add_remote: {_RAY}")
+        """Run the next trials on these machines too: they must be nodes of the Ray cluster
+        (see :attr:`remote_ips`); from the next :meth:`run` on."""
+        if self._thread is not None and self._thread.is_alive():
+            raise NotSupported(
+                "add_remote during a run is not supported: call it before run(); a machine "
+                f"that joins the Ray cluster meanwhile is used as trials restart ({_RAY_JOIN})"
+            )
+        for ip in _ip_list("add_remote", ip_addrs):
+            if ip not in self.remote_ips:
+                self.remote_ips.append(ip)
 
     def upload_files(self, files: Any, **kwargs: Any) -> None:
-        raise NotSupported(f"upload_files: {_RAY}")
+        raise NotSupported(
+            "upload_files is not supported: Ray ships files to the machines; use the native "
+            "Tuner with tunesmith.RayBackend(fn, runtime_env={'working_dir': ...}) or install "
+            "the code on each machine"
+        )
 
     def _internal(self, name: str) -> NotSupported:
         return NotSupported(
@@ -610,3 +638,34 @@ class RLScheduler(FIFOScheduler):
             ema_baseline_decay=kwargs.get("ema_baseline_decay", 0.95),
             random_seed=self.random_seed,
         )
+
+
+def _ip_list(name: str, value: Any) -> list[str]:
+    """``dist_ip_addrs`` / ``add_remote``'s machines: an address or a list of them."""
+    if value is None:
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v for v in values):
+        raise InvalidValue(
+            f"{name} must be a list of IP addresses (or host names) such as ['10.0.0.2'], but "
+            f"got {value!r}"
+        )
+    return list(values)
+
+
+def _ray_connect() -> Any:
+    """Ray, connected to the cluster at ``RAY_ADDRESS`` (default: the one started on this
+    machine with ``ray start --head``); an error says how to start one."""
+    from tunesmith.backends.ray import import_ray
+
+    ray = import_ray()
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS") or "auto"
+        try:
+            ray.init(address=address, logging_level=logging.WARNING)
+        except ConnectionError as err:
+            raise NotSupported(
+                f"dist_ip_addrs/add_remote need a Ray cluster, but none is at {address!r} "
+                f"({err}): {_RAY_JOIN}"
+            ) from None
+    return ray

@@ -37,6 +37,7 @@ the next report of the objective.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tunesmith.backends.script import ScriptBackend, config_arguments
 from tunesmith.compat.clearml._errors import InvalidValue, NotSupported
 
 __all__ = ["Logger", "Task", "register_task"]
@@ -367,17 +369,48 @@ class BaseTask:
     def is_function(self) -> bool:
         return callable(self.target)
 
-    def backend(self, objective: str, prefix: str, sets: Mapping[str, Any]) -> Any:
-        from tunesmith import LocalBackend
+    def backend(
+        self, objective: str, prefix: str, sets: Mapping[str, Any], queue: str = "default"
+    ) -> Any:
+        """The backend of the jobs: this machine's, or a Ray cluster's where ``queue`` (the
+        execution queue) names one (:func:`ray_address`)."""
+        address = ray_address(queue)
+        env = {ENV_OBJECTIVE: objective, ENV_JOB_PREFIX: prefix, ENV_SETS: json.dumps(sets)}
+        if address is not None:
+            from tunesmith import RayBackend
 
+            where = None if address == "" else address
+            if self.is_function:
+                function = _JobFunction(self.target, objective, prefix, dict(sets))
+                return RayBackend(function, address=where)
+            factory = functools.partial(_JobScript, sets=dict(sets))
+            return RayBackend(self.target, address=where, env=env, script_backend=factory)
         if self.is_function:
+            from tunesmith import LocalBackend
+
             return LocalBackend(
                 _JobFunction(self.target, objective, prefix, dict(sets)),
                 import_main=False,
                 echo_output=True,
             )
-        env = {ENV_OBJECTIVE: objective, ENV_JOB_PREFIX: prefix, ENV_SETS: json.dumps(sets)}
-        return _job_script(self.target, env, dict(sets))
+        return _JobScript(self.target, env=env, sets=dict(sets))
+
+
+def ray_address(queue: str) -> str | None:
+    """Where the jobs of an execution queue run: ``"ray"`` on the Ray cluster this process is
+    connected to, else the one at ``RAY_ADDRESS``, else a Ray instance started here (returns
+    ""); ``"ray:auto"`` on the cluster started on this machine with ``ray start --head``;
+    ``"ray://host:10001"`` or ``"ray:host:6379"`` on the cluster at that address. Any other
+    queue: on this machine (None), as tunesmith has no agents."""
+    if not isinstance(queue, str):
+        return None
+    if queue == "ray":
+        return ""
+    if queue.startswith("ray://"):
+        return queue
+    if queue.startswith("ray:") and len(queue) > 4:
+        return queue[4:]
+    return None
 
 
 def script_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -393,14 +426,15 @@ def script_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _job_script(command: Any, env: dict[str, str], sets: dict[str, Any]) -> Any:
-    from tunesmith.backends.script import ScriptBackend, config_arguments
+class _JobScript(ScriptBackend):
+    """A command base task's jobs: ClearML's argparse section on the command line."""
 
-    class JobScript(ScriptBackend):
-        def arguments(self, config: Mapping[str, Any]) -> list[str]:
-            return config_arguments(script_arguments(expand(config, sets)))
+    def __init__(self, command: Any, *, sets: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(command, **kwargs)
+        self.sets = sets
 
-    return JobScript(command, env=env)
+    def arguments(self, config: Mapping[str, Any]) -> list[str]:
+        return config_arguments(script_arguments(expand(config, self.sets)))
 
 
 class _JobFunction:

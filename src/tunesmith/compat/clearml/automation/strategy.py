@@ -125,9 +125,10 @@ class SearchStrategy:
     exceeds it is stopped. ``total_max_jobs``: no job starts after that many (running ones
     finish). ``compute_time_limit`` (minutes, summed over jobs): the run stops once used.
     ``num_concurrent_workers`` is the tuner's ``n_workers``; ``pool_period_min`` is kept but
-    changes nothing (the tuner acts on each event, not by polling); ``execution_queue`` is kept
-    (every job runs on this machine). Other keyword arguments are ignored, as ClearML ignores
-    them, with a warning naming them.
+    changes nothing (the tuner acts on each event, not by polling); ``execution_queue`` ``"ray"``,
+    ``"ray:auto"``, ``"ray://host:10001"`` or ``"ray:host:6379"`` runs the jobs on a Ray cluster
+    (:func:`tunesmith.compat.clearml.task.ray_address`), any other name on this machine. Other
+    keyword arguments are ignored, as ClearML ignores them, with a warning naming them.
     """
 
     _tag = "optimization"
@@ -262,7 +263,9 @@ class SearchStrategy:
     def _make_tuner(self) -> Any:
         from tunesmith import Tuner
 
-        backend = self._base.backend(self._objective_metric.metric, self._id, self._sets)
+        backend = self._base.backend(
+            self._objective_metric.metric, self._id, self._sets, self._execution_queue
+        )
         return Tuner(
             backend,
             self._scheduler(),
