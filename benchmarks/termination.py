@@ -11,8 +11,10 @@ the config with the best observed value among the first n, minus the table's bes
 
 Per dataset, method and stopper (over the seeds):
 * ``saved``: 1 - mean(trials at the stop) / budget (runs that never stop count the budget);
-* ``lost``: (mean regret at the stop - mean final regret) / (mean regret after the first
-  trial - mean final regret), the share of the full run's regret improvement given up;
+* ``lost``: (mean regret at the stop - mean final regret) / |mean regret after the first
+  trial - mean final regret|, the share of the full run's regret improvement given up
+  (negative: the stopped runs ended with less regret than the full ones; the incumbent is
+  picked by its noisy observed value, so a run's regret can rise);
 * ``lost_per_run``: the median of that share per run; ``never_stopped``: runs that ran to the
   budget.
 
@@ -146,15 +148,19 @@ def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
         for name in stoppers:
             at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
             at_regret = [r["regret"][n - 1] for r, n in zip(group, at, strict=True)]
+            # divided by the size of the full run's change: a run whose regret rose (its
+            # incumbent, picked by a noisy value, is worse than an earlier one) and that
+            # stopped before the rise has a negative share (the stop did better)
             per_run = [
-                (r["regret"][n - 1] - r["regret"][-1]) / (r["regret"][0] - r["regret"][-1])
+                (r["regret"][n - 1] - r["regret"][-1]) / abs(r["regret"][0] - r["regret"][-1])
                 for r, n in zip(group, at, strict=True)
-                if r["regret"][0] > r["regret"][-1]
+                if r["regret"][0] != r["regret"][-1]
             ]
             gain = first - final
+            lost = (statistics.mean(at_regret) - final) / abs(gain) if gain else 0.0
             out.setdefault(dataset, {}).setdefault(method, {})[name] = {
                 "saved": round(1.0 - statistics.mean(at) / evaluations, 3),
-                "lost": round((statistics.mean(at_regret) - final) / gain, 3) if gain else 0.0,
+                "lost": round(lost, 3),
                 "lost_per_run": round(statistics.median(per_run), 3) if per_run else 0.0,
                 "never_stopped": sum(r["stopped_at"][name] is None for r in group),
                 "mean_stop": round(statistics.mean(at), 1),
