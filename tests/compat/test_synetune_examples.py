@@ -68,6 +68,7 @@ print("RESULT " + _json.dumps({{
     "name": {tuner}.name, "rows": len(_rows), "trials": sorted(set(_rows["trial_id"].tolist())),
     "metric_names": _exp.metric_names(), "columns": sorted(_rows.columns),
     "per_trial": {{str(t): len(g) for t, g in _rows.groupby("trial_id")}},
+    "statuses": sorted(set(_rows["status"])),
 }}))
 """
 
@@ -246,3 +247,18 @@ def test_launch_tensorboard_example(tmp_path):
     assert trials and all(t.startswith("trial_") for t in trials)
     assert all(any((runs / t).glob("events.out.tfevents.*")) for t in trials)
     assert len(trials) == len(out["trials"])
+
+
+@pytest.mark.slow
+def test_launch_height_config_json(tmp_path):
+    """The local branch: ``LocalBackend(pass_args_as_json=True)``, the script reads its config
+    (lists and dicts among the constants) with ``utils.load_config_json``; the launcher imports
+    the SageMaker names, which are here to be imported."""
+    _, out = _run(
+        tmp_path,
+        "launch_height_config_json.py",
+        {"max_epochs = 100": "max_epochs = 5", "else 10\n": "else 4\n"},
+        after=_STUDY.format(tuner="tuner"),
+    )
+    assert out["rows"] > 0 and "failed" not in out["statuses"]
+    assert {"list_arg", "dict_arg", "width", "height", "epoch"} <= set(out["columns"])

@@ -262,3 +262,39 @@ def test_syne_tunes_callbacks():
     assert isinstance(StoreResultsCallback(), TunerCallback)
     with pytest.raises(NotSupported, match="extra_results_composer=...\\) is not supported"):
         StoreResultsCallback(extra_results_composer=ExtraResultsComposer())
+
+
+def test_sagemaker_names_import_and_refuse_to_run(tmp_path):
+    from tunesmith.compat.synetune.backend import SageMakerBackend
+    from tunesmith.compat.synetune.backend.sagemaker_backend.sagemaker_utils import (
+        default_sagemaker_session,
+        get_execution_role,
+    )
+    from tunesmith.compat.synetune.remote.constants import DEFAULT_CPU_INSTANCE_SMALL
+
+    assert isinstance(DEFAULT_CPU_INSTANCE_SMALL, str)
+    with pytest.raises(NotSupported, match="SageMakerBackend: SageMaker is not in tunesmith"):
+        SageMakerBackend(sm_estimator=None)
+    for fn in (get_execution_role, default_sagemaker_session):
+        with pytest.raises(NotSupported, match=f"{fn.__name__}\\(\\): SageMaker is not"):
+            fn()
+
+
+def test_config_json_helpers(tmp_path):
+    import argparse
+    import json
+
+    from tunesmith.compat.synetune.utils import add_config_json_to_argparse, load_config_json
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"width": 3, "nested": {"a": [1, 2]}}))
+    parser = argparse.ArgumentParser()
+    add_config_json_to_argparse(parser)
+    args = parser.parse_args(["--st_config_json_filename", str(path), "--st_checkpoint_dir", "c"])
+    assert load_config_json(vars(args)) == {
+        "width": 3,
+        "nested": {"a": [1, 2]},
+        "st_checkpoint_dir": "c",
+    }
+    with pytest.raises(ValueError, match="args has no 'st_config_json_filename'"):
+        load_config_json({})

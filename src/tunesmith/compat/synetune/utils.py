@@ -1,4 +1,6 @@
-"""``syne_tune.utils.streamline_config_space``: domains replaced by equivalent ones that suit
+"""``syne_tune.utils``: :func:`add_config_json_to_argparse` and :func:`load_config_json` for a
+training script run with ``LocalBackend(pass_args_as_json=True)``, and
+:func:`streamline_config_space`, whose domains replaced by equivalent ones that suit
 model-based search better, by Syne Tune's rules:
 
 - ``uniform(a, b)`` / ``randint(a, b)`` with ``a > 0`` and ``b >= 100 * a``: the log domain;
@@ -20,9 +22,40 @@ from typing import Any
 from tunesmith.compat.synetune import config_space as cs
 from tunesmith.domains import Categorical, Float, Integer
 
-__all__ = ["streamline_config_space"]
+__all__ = ["add_config_json_to_argparse", "load_config_json", "streamline_config_space"]
 
 logger = logging.getLogger("tunesmith")
+
+
+def add_config_json_to_argparse(parser: Any) -> None:
+    """Add ``--st_config_json_filename`` (the JSON file of the trial's config, which
+    ``LocalBackend(pass_args_as_json=True)`` passes) and ``--st_checkpoint_dir`` to an
+    ``argparse`` parser."""
+    from tunesmith.compat.synetune.constants import ST_CHECKPOINT_DIR, ST_CONFIG_JSON_FNAME_ARG
+
+    parser.add_argument(f"--{ST_CONFIG_JSON_FNAME_ARG}", type=str, required=True)
+    parser.add_argument(f"--{ST_CHECKPOINT_DIR}", type=str)
+
+
+def load_config_json(args: dict[str, Any]) -> dict[str, Any]:
+    """The config in the JSON file ``args["st_config_json_filename"]`` names, with the other
+    entries of ``args`` (e.g. ``st_checkpoint_dir``)."""
+    import json
+
+    from tunesmith.compat.synetune.constants import ST_CONFIG_JSON_FNAME_ARG
+
+    path = args.get(ST_CONFIG_JSON_FNAME_ARG)
+    if not path:
+        raise ValueError(
+            f"load_config_json: args has no {ST_CONFIG_JSON_FNAME_ARG!r}; call "
+            "add_config_json_to_argparse(parser) and run the script with "
+            "LocalBackend(pass_args_as_json=True)"
+        )
+    with open(path) as f:
+        config = json.load(f)
+    rest = {k: v for k, v in args.items() if k != ST_CONFIG_JSON_FNAME_ARG and v is not None}
+    return {**config, **rest}
+
 
 #: the R^2 from which a numerical choice becomes a (log)finrange rather than an ordinal
 FINRANGE_R2 = 0.995

@@ -23,7 +23,7 @@ from tunesmith.backends.local import LocalBackend as _NativeLocal
 from tunesmith.backends.script import ScriptBackend
 from tunesmith.compat.synetune.constants import ST_CHECKPOINT_DIR
 
-__all__ = ["LocalBackend", "PythonBackend"]
+__all__ = ["LocalBackend", "PythonBackend", "SageMakerBackend"]
 
 logger = logging.getLogger("tunesmith")
 
@@ -149,3 +149,16 @@ class PythonBackend(_TrialPaths, _NativeLocal):
 
     def __repr__(self) -> str:
         return f"PythonBackend(tune_function={self.tune_function!r})"
+
+
+class SageMakerBackend:
+    """Syne Tune's SageMaker backend is not in tunesmith: importable (a launcher that runs
+    locally imports it), ``NotSupported`` when built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from tunesmith.compat.synetune.errors import NotSupported
+
+        raise NotSupported(
+            "SageMakerBackend: SageMaker is not in tunesmith; use LocalBackend(entry_point=...) "
+            "(a script per trial, here), PythonBackend, or tunesmith's RayBackend for a cluster"
+        )
