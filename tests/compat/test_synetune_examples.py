@@ -262,3 +262,17 @@ def test_launch_height_config_json(tmp_path):
     )
     assert out["rows"] > 0 and "failed" not in out["statuses"]
     assert {"list_arg", "dict_arg", "width", "height", "epoch"} <= set(out["columns"])
+
+
+@pytest.mark.slow
+def test_launch_transfer_learning_example(tmp_path):
+    """Evaluations of earlier tasks (``tuner.tuning_status.get_dataframe()``, one row per
+    trial with Syne Tune's status names) become ``TransferLearningTaskEvaluations`` for
+    BoundingBox, ZeroShotTransfer and the quantile-based searcher under ``FIFOScheduler``."""
+    output, _ = _run(
+        tmp_path,
+        "launch_transfer_learning_example.py",
+        {"max_trials = 10\n": "max_trials = 4\n", "range(1, 6)": "range(1, 3)"},
+    )
+    for label in ("BayesianOptimization", "BoundingBox", "ZeroShotTransfer", "Quantiles"):
+        assert f"Optimising transfer task using {label}" in output

@@ -298,3 +298,31 @@ def test_config_json_helpers(tmp_path):
     }
     with pytest.raises(ValueError, match="args has no 'st_config_json_filename'"):
         load_config_json({})
+
+
+def test_tuning_status_dataframe_has_a_row_per_trial_with_syne_tunes_status_names():
+    from tunesmith.compat.synetune import StoppingCriterion, Tuner
+    from tunesmith.compat.synetune.backend import PythonBackend
+
+    def train(x: float):
+        from tunesmith.compat.synetune import Reporter
+
+        report = Reporter()
+        for epoch in range(1, 3):
+            report(epoch=epoch, loss=x / epoch)
+
+    space = {"x": cs.uniform(0, 1)}
+    tuner = Tuner(
+        trial_backend=PythonBackend(train, space),
+        scheduler=RandomSearch(space, metric="loss", random_seed=2),
+        stop_criterion=StoppingCriterion(max_num_trials_started=3),
+        n_workers=1,
+        tuner_name="status-view",
+    )
+    with pytest.raises(RuntimeError, match="once run\\(\\) has run"):
+        tuner.tuning_status  # noqa: B018
+    tuner.run()
+    df = tuner.tuning_status.get_dataframe()
+    assert df["trial_id"].tolist() == [0, 1, 2]
+    assert set(df["status"]) == {"Completed"}
+    assert (df["loss"] == df["x"] / 2).all() and (df["epoch"] == 2).all()

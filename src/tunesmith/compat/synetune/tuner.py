@@ -24,7 +24,7 @@ from typing import Any
 from tunesmith.compat.synetune.constants import ST_METADATA_FILENAME
 from tunesmith.compat.synetune.errors import NotSupported
 
-__all__ = ["REBUILD_KEY", "Tuner"]
+__all__ = ["REBUILD_KEY", "Tuner", "TuningStatusView"]
 
 #: the key of the study's metadata under which the tuner stores how to build it again
 REBUILD_KEY = "synetune_tuner"
@@ -256,6 +256,13 @@ class Tuner:
         if self._loaded:  # the scheduler that ran on: the study's state now
             self.scheduler = self.native.scheduler
 
+    @property
+    def tuning_status(self) -> TuningStatusView:
+        """Syne Tune's ``tuner.tuning_status``: ``get_dataframe()`` gives one row per trial."""
+        if self.result is None:
+            raise RuntimeError("tuning_status is known once run() has run")
+        return TuningStatusView(self.result)
+
     def best_config(self, metric: str | int | None = 0) -> tuple[int, dict[str, Any]]:
         """``(trial_id, config)`` of the trial with the best reported value of the scheduler's
         metric (any report counts, as in Syne Tune: ``scope="all"``)."""
@@ -281,3 +288,46 @@ class Tuner:
 
     def __repr__(self) -> str:
         return f"Tuner(name={self.name!r}, native={self.native!r})"
+
+
+#: tunesmith's trial statuses -> Syne Tune's names
+_STATUS_NAMES = {
+    "completed": "Completed",
+    "stopped": "Stopped",
+    "failed": "Failed",
+    "paused": "Paused",
+    "running": "InProgress",
+    "pending": "InProgress",
+    "interrupted": "InProgress",
+}
+
+
+class TuningStatusView:
+    """Syne Tune's ``TuningStatus`` of a finished run: :meth:`get_dataframe`."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    @property
+    def num_trials_started(self) -> int:
+        return len(self.result.trials)
+
+    def get_dataframe(self) -> Any:
+        """One row per trial (pandas): ``trial_id``, ``status`` (Syne Tune's names:
+        ``Completed``, ``Stopped``, ``Failed``, ``Paused``, ``InProgress``), its config's
+        entries, and the values of its last report."""
+        import pandas as pd
+
+        rows = []
+        for trial_id in sorted(self.result.trials):
+            trial = self.result.trials[trial_id]
+            status = _STATUS_NAMES.get(trial.status.value, trial.status.value)
+            rows.append(
+                {
+                    "trial_id": trial_id,
+                    "status": status,
+                    **dict(trial.config),
+                    **dict(trial.last_result or {}),
+                }
+            )
+        return pd.DataFrame(rows)
