@@ -276,3 +276,20 @@ def test_launch_transfer_learning_example(tmp_path):
     )
     for label in ("BayesianOptimization", "BoundingBox", "ZeroShotTransfer", "Quantiles"):
         assert f"Optimising transfer task using {label}" in output
+
+
+@pytest.mark.slow
+def test_launch_sklearn_surrogate_bo(tmp_path):
+    """A surrogate model of one's own in Syne Tune's estimator interface, searched by
+    ``SKLearnSurrogateSearcher`` under ``FIFOScheduler``."""
+    pytest.importorskip("sklearn")
+    _, out = _run(
+        tmp_path,
+        "launch_sklearn_surrogate_bo.py",
+        {
+            "max_wallclock_time=60": "max_wallclock_time=6",
+            "MAX_RESOURCE_ATTR: 100,": "MAX_RESOURCE_ATTR: 3,",
+        },
+        after=_STUDY.format(tuner="tuner"),
+    )
+    assert len(out["trials"]) > 5 and "failed" not in out["statuses"]  # past the random ones

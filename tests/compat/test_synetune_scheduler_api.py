@@ -326,3 +326,64 @@ def test_tuning_status_dataframe_has_a_row_per_trial_with_syne_tunes_status_name
     assert df["trial_id"].tolist() == [0, 1, 2]
     assert set(df["status"]) == {"Completed"}
     assert (df["loss"] == df["x"] / 2).all() and (df["epoch"] == 2).all()
+
+
+def test_sklearn_surrogate_searcher_runs_a_syne_tune_estimator_as_the_native_searcher():
+    """Syne Tune's estimator interface around BayesianRidge suggests what tunesmith's
+    SKLearnSurrogateSearcher with BayesianRidge itself suggests."""
+    import copy
+
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    from tunesmith import SKLearnSurrogateSearcher as Native
+    from tunesmith.compat.synetune.optimizer.schedulers.searchers.bayesopt.models import (
+        meanstd_acqfunc_impl as acq,
+    )
+    from tunesmith.compat.synetune.optimizer.schedulers.searchers.bayesopt.sklearn import (
+        SKLearnEstimator,
+        SKLearnPredictor,
+    )
+    from tunesmith.compat.synetune.optimizer.schedulers.searchers.sklearn import (
+        SKLearnSurrogateSearcher,
+    )
+
+    fits = []
+
+    class Predictor(SKLearnPredictor):
+        def __init__(self, ridge):
+            self.ridge = ridge
+
+        def predict(self, X):
+            return self.ridge.predict(X, return_std=True)
+
+    class Estimator(SKLearnEstimator):
+        def __init__(self):
+            self.ridge = sklearn.BayesianRidge()
+
+        def fit(self, X, y, update_params):
+            fits.append(len(X))
+            self.ridge.fit(X, y.ravel())
+            return Predictor(copy.deepcopy(self.ridge))
+
+    space = {"x": cs.uniform(0, 1), "n": cs.randint(1, 9)}
+
+    def run(searcher):
+        out = []
+        for _ in range(9):
+            config = searcher.suggest()
+            searcher.observe(config, {"loss": (config["x"] - 0.3) ** 2 + config["n"] / 10})
+            out.append(config)
+        return out
+
+    for scoring, name in ((acq.EIAcquisitionFunction, "ei"), (acq.LCBAcquisitionFunction, "lcb")):
+        ours = SKLearnSurrogateSearcher(
+            space, "loss", Estimator(), scoring_class=scoring, random_seed=1
+        )
+        native = Native(
+            space, estimator=sklearn.BayesianRidge(), metric="loss", acquisition=name, random_seed=1
+        )
+        assert run(ours) == run(native)
+    assert fits  # the model-based suggestions went through the estimator
+    with pytest.raises(NotSupported, match="scoring_class=.* is not supported"):
+        SKLearnSurrogateSearcher(space, "loss", Estimator(), scoring_class=object)
+    with pytest.raises(InvalidArgument, match="unexpected keyword argument 'kappa'"):
+        SKLearnSurrogateSearcher(space, "loss", Estimator(), kappa=2)

@@ -1,0 +1,2 @@
+"""``syne_tune.optimizer.schedulers.searchers.bayesopt.models``: see
+:mod:`.meanstd_acqfunc_impl`."""
