@@ -50,7 +50,7 @@ def test_the_tables_are_those_of_earlier_releases(tmp_path):
 
 def test_postgres_tables_use_its_types():
     statements = create_statements(POSTGRESQL)
-    assert len(statements) == len(TABLES) + 1  # and the results' index
+    assert len(statements) == len(TABLES) + 2  # and the indexes of results and claims
     studies = next(s for s in statements if "tunesmith_studies (" in s)
     assert studies.startswith("CREATE TABLE IF NOT EXISTS tunesmith_studies (id BIGSERIAL")
     assert "created_time DOUBLE PRECISION NOT NULL" in studies

@@ -49,7 +49,14 @@ _STUDY_COLUMNS = (
 )
 _STUDIES = f"SELECT {', '.join(_STUDY_COLUMNS)} FROM tunesmith_studies"
 #: the tables of a study's rows other than its own, in the order a delete empties them
-_STUDY_TABLES = ("tunesmith_results", "tunesmith_trials", "tunesmith_events", "tunesmith_owners")
+_STUDY_TABLES = (
+    "tunesmith_results",
+    "tunesmith_trials",
+    "tunesmith_events",
+    "tunesmith_owners",
+    "tunesmith_drivers",
+    "tunesmith_claims",
+)
 _INSERT_STUDY = (
     f"INSERT INTO tunesmith_studies ({', '.join(_STUDY_COLUMNS[1:])}) VALUES "
     f"({', '.join(':' + name for name in _STUDY_COLUMNS[1:])})"
@@ -245,6 +252,19 @@ class Store:
         :mod:`tunesmith.store.owner`)."""
         study = self._resolve(study)
         lease = Lease(self._db, study.study_id, study.name, self._display)
+        lease.acquire(stale_after)
+        return lease
+
+    def join_study(self, study: Study | str, *, stale_after: float = STALE_AFTER):
+        """Join ``study`` as one of its shared drivers (``Tuner(..., shared=True)``):
+        :class:`StudyLockedError` if a driver that owns it alone runs it. The returned
+        :class:`~tunesmith.store.drivers.SharedLease` allocates trial ids, claims configs and
+        the trials of drivers that are gone, and fences this driver's appends (see
+        :mod:`tunesmith.store.drivers`)."""
+        from tunesmith.store.drivers import SharedLease
+
+        study = self._resolve(study)
+        lease = SharedLease(self._db, study.study_id, study.name, self._display)
         lease.acquire(stale_after)
         return lease
 

@@ -10,9 +10,11 @@ kind               trial_id    payload
 trial_created      required    the trial's config
 trial_started      required    ``{"resume": bool}``, optionally ``"config"`` (a changed config);
                                an exploit (PBT) adds ``"checkpoint_from"`` (the donor trial),
-                               ``"previous_config"`` and ``"donor_result"``
+                               ``"previous_config"`` and ``"donor_result"``; a shared
+                               study's (``Tuner(shared=True)``) the ``"driver"`` that runs it
 result             required    the reported metrics
-decision           required    ``{"decision": "continue" | "pause" | "stop"}``
+decision           required    ``{"decision": "continue" | "pause" | "stop"}``; in a shared
+                               study also ``"seen"``: the journal's seq the decision had read
 trial_completed    required    free-form
 trial_paused       required    free-form
 trial_stopped      required    free-form

@@ -87,6 +87,11 @@ class _Statements:
             f"{bump} AND EXISTS (SELECT study_id FROM tunesmith_owners WHERE study_id = :k_study "
             f"AND token = :k_token{dialect.for_share}){seq}"
         )
+        # a shared driver's appends: only while its driver row is there (store/drivers.py)
+        self.bump_seq_driver = (
+            f"{bump} AND EXISTS (SELECT study_id FROM tunesmith_drivers WHERE study_id = "
+            f":k_study AND token = :k_token{dialect.for_share}){seq}"
+        )
         self.read_seq = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
         self.has_seq = "SELECT seq FROM tunesmith_events WHERE study_id = :k_study AND seq = :k_seq"
         self.insert_events = (
@@ -172,7 +177,8 @@ def append_events(
     sid = study.study_id
     bump, values = sql.bump_seq, {"k_study": sid, "v_n": n}
     if owner is not None:
-        bump, values["k_token"] = sql.bump_seq_owned, owner.token
+        bump = sql.bump_seq_driver if owner.shared else sql.bump_seq_owned
+        values["k_token"] = owner.token
     last = _update_returning(conn, sql.returning, bump, sql.read_seq, values)
     if last is None:
         if owner is not None and conn.first(sql.read_seq, values):

@@ -109,6 +109,17 @@ def process_alive(pid: int, start: str | None = None) -> bool:
 #: the tokens of the leases this process holds
 _HELD: set[str] = set()
 
+#: the advisory locks of studies' drivers (PostgreSQL): this base plus the study's id
+_TURNS_KEY = 0x7473 << 48
+
+
+def take_turns(conn: Connection, study_id: int) -> None:
+    """In a write transaction: wait for the other drivers taking or joining the study (a
+    PostgreSQL advisory lock until the transaction ends; SQLite's write lock already does it).
+    Appends never take it, so it adds no deadlock with them."""
+    if conn.dialect.schema_lock is not None:
+        conn.execute(conn.dialect.schema_lock, {"key": _TURNS_KEY + int(study_id)})
+
 
 def _now(conn: Connection) -> float:
     """Seconds since the epoch by the database server's clock (PostgreSQL), else this
@@ -154,6 +165,11 @@ class _Holder:
 class Lease:
     """A driver's ownership of one study; renewed by a daemon thread until :meth:`release`."""
 
+    #: whether it is a shared driver's (:class:`~tunesmith.store.drivers.SharedLease`)
+    shared = False
+    _beat_sql = _BEAT
+    _release_sql = _RELEASE
+
     def __init__(self, db: Database, study_id: int, study_name: str, where: str):
         self._db = db
         self.study_id, self.study_name, self._where = study_id, study_name, where
@@ -189,6 +205,7 @@ class Lease:
     def _check(self, conn: Connection, stale_after: float) -> tuple[bool, str | None]:
         """:meth:`check_free`, and whether the study has an owner row at all."""
         row = conn.first(_HOLDER + conn.dialect.for_update, {"k_study": self.study_id})
+        self._check_no_shared_drivers(conn, stale_after)
         if row is None:
             return False, None
         if row[0] == self.token:
@@ -205,7 +222,20 @@ class Lease:
             )
         return True, gone
 
+    def _check_no_shared_drivers(self, conn: Connection, stale_after: float) -> None:
+        """:class:`StudyLockedError` if drivers with ``shared=True`` run the study."""
+        from tunesmith.store.drivers import live_drivers
+
+        live = live_drivers(conn, self, self.study_id, stale_after)
+        if live:
+            raise StudyLockedError(
+                f"the study {self.study_name!r} in {self._where} is being run by {len(live)} "
+                f"shared driver(s) (Tuner(..., shared=True)): {'; '.join(live[:3])}. Run this "
+                "one with shared=True too to join them, or wait for them to end"
+            )
+
     def _take(self, conn: Connection, stale_after: float) -> None:
+        take_turns(conn, self.study_id)  # with shared drivers joining: one of the two kinds wins
         exists, gone = self._check(conn, stale_after)
         now = _now(conn)
         values = {
@@ -243,7 +273,7 @@ class Lease:
         while not self._stop.wait(HEARTBEAT_INTERVAL):
             try:
                 with self._db.transaction(write=True) as conn:
-                    matched = conn.execute(_BEAT, {**mine, "now": _now(conn)}).rowcount
+                    matched = conn.execute(self._beat_sql, {**mine, "now": _now(conn)}).rowcount
             except Exception as err:  # the store is unreachable for now: try again later
                 logger.warning("heartbeat of study %r failed: %s", self.study_name, err)
                 continue
@@ -264,7 +294,7 @@ class Lease:
         self._thread = None
         try:
             with self._db.transaction(write=True) as conn:
-                conn.execute(_RELEASE, {"k_study": self.study_id, "k_token": self.token})
+                conn.execute(self._release_sql, {"k_study": self.study_id, "k_token": self.token})
         except Exception as err:  # a stale row is taken over by the next driver anyway
             logger.warning("could not release study %r: %s", self.study_name, err)
 

@@ -62,6 +62,19 @@ TABLES = {
         f"since {{double}} NOT NULL, heartbeat {{double}} NOT NULL, PRIMARY KEY (study_id), "
         f"{_STUDY_FK}"
     ),
+    # drivers of studies run with shared=True, and which of them runs each trial (see
+    # tunesmith.store.drivers); added to stores made before them when they are opened
+    "tunesmith_drivers": (
+        "study_id {study_id} NOT NULL, token VARCHAR(64) NOT NULL, number INTEGER NOT NULL, "
+        "host TEXT NOT NULL, machine TEXT NOT NULL, pid BIGINT NOT NULL, pid_start TEXT, "
+        "since {double} NOT NULL, heartbeat {double} NOT NULL, PRIMARY KEY (study_id, token), "
+        f"{_STUDY_FK}"
+    ),
+    "tunesmith_claims": (
+        "study_id {study_id} NOT NULL, trial_id BIGINT NOT NULL, token VARCHAR(64) NOT NULL, "
+        "config_key VARCHAR(64), "  # a hash of the config: no two trials of a study share one
+        f"PRIMARY KEY (study_id, trial_id), {_STUDY_FK}"
+    ),
 }
 
 #: created with (after) their table
@@ -69,6 +82,10 @@ _INDEXES = {
     "tunesmith_results": (
         "CREATE UNIQUE INDEX IF NOT EXISTS ix_tunesmith_results_trial "
         "ON tunesmith_results (study_id, trial_id, report_index)"
+    ),
+    "tunesmith_claims": (
+        "CREATE UNIQUE INDEX IF NOT EXISTS ix_tunesmith_claims_config "
+        "ON tunesmith_claims (study_id, config_key)"
     ),
 }
 
