@@ -50,6 +50,7 @@ def small_blocks(monkeypatch):
     that small sets split blocks and chunks too."""
     monkeypatch.setattr(incremental, "_FRONTS_PER_BLOCK", 4)
     monkeypatch.setattr(_chunked, "CHUNK", 3)
+    monkeypatch.setattr(incremental, "_ENS_FROM", 10)  # refills sort 4+ objectives by insertion
 
 
 def test_doctest():
@@ -114,6 +115,13 @@ def test_a_chunked_front_answers_as_one_array(monkeypatch, chunk):
     assert front.size == len(kept) - dominated.sum()
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_sorting_four_objectives_by_insertion_gives_the_fronts_of_a_full_sort(monkeypatch, kind):
+    monkeypatch.setattr(incremental, "_ENS_FROM", 0)
+    points = stream(kind, 300, 4, np.random.default_rng(8))
+    assert as_sets(incremental._sorted_fronts(points)) == expected_fronts(points)
+
+
 def test_two_objective_fronts_are_staircases():
     fronts = NonDominatedFronts(2)
     for point in np.random.default_rng(0).random((300, 2)).tolist():
@@ -122,7 +130,7 @@ def test_two_objective_fronts_are_staircases():
         assert np.all(np.diff(front[:, 0]) > 0) and np.all(np.diff(front[:, 1]) < 0)
 
 
-@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("quantile", "margin"), [((1, 3), 0.05), ((1, 2), 0.0), ((9, 10), 0.2)])
 def test_quantile_fronts_answer_exactly_below_the_quantile(small_blocks, d, kind, quantile, margin):
