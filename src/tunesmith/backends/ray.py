@@ -20,12 +20,10 @@ Ray is imported when the backend is prepared, not when this module is.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import math
 import numbers
 import os
-import re
 import secrets
 import shlex
 import sys
@@ -39,71 +37,26 @@ from typing import Any
 
 from tunesmith.backends._logs import DEFAULT_MAX_LOG_BYTES, check_max_log_bytes
 from tunesmith.backends._procs import Run, decision_request
+from tunesmith.backends._ray_cluster import (
+    actor_pids_here,
+    check_fits,
+    check_nodes,
+    check_ray_installed,
+    check_ray_resources,
+    describe_loss,
+    import_ray,
+    wait_gone,
+)
 from tunesmith.backends._ray_host import MARKER, TrialHost, pack_folder, unpack_folder
 from tunesmith.backends.base import Backend, EventKind, FailureReason, TrialEvent
 from tunesmith.trial import Decision, Trial
 
-__all__ = ["RayBackend", "check_ray_resources", "import_ray"]
+__all__ = ["RayBackend"]
 
 logger = logging.getLogger("tunesmith")
 
-INSTALL = 'pip install "tunesmith[ray]"'
 _PYTHONS = ("python", "python3")
 _CREATION_WAIT = 10.0  # seconds shutdown() waits for actors still being created
-
-
-def import_ray() -> Any:
-    """The ``ray`` module, or an ImportError with the install line."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise ImportError(
-            f"RayBackend needs Ray, which is not installed ({exc}); install it with: {INSTALL}"
-        ) from exc
-    return ray
-
-
-def check_ray_installed() -> None:
-    """An ImportError with the install line where Ray is missing (without importing it)."""
-    if importlib.util.find_spec("ray") is None:
-        raise ImportError(
-            f"RayBackend needs Ray, which is not installed; install it with: {INSTALL}"
-        )
-
-
-def check_ray_resources(resources: Mapping[str, Any] | None) -> dict[str, float]:
-    """Validate ``resources_per_trial``: ``cpus`` (default 1), ``gpus`` (default 0; fractions
-    share a device), ``memory`` (bytes) and custom Ray resources, each a number >= 0."""
-    out: dict[str, float] = {"cpus": 1.0, "gpus": 0.0}
-    if resources is None:
-        return out
-    if not isinstance(resources, Mapping):
-        raise TypeError(
-            "`resources_per_trial` must be a dict such as {'cpus': 1, 'gpus': 0.5}, but got "
-            f"{resources!r}"
-        )
-    for key, value in resources.items():
-        if not isinstance(key, str) or not key:
-            raise TypeError(
-                f"`resources_per_trial` keys must be resource names ('cpus', 'gpus', 'memory' "
-                f"or a custom Ray resource), but got {key!r}"
-            )
-        if key in ("CPU", "GPU", "num_cpus", "num_gpus"):
-            raise ValueError(
-                f"`resources_per_trial` has {key!r}; write 'cpus' and 'gpus' (e.g. "
-                "{'cpus': 2, 'gpus': 0.5}), other keys are custom Ray resources"
-            )
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not math.isfinite(value)
-            or value < 0
-        ):
-            raise ValueError(
-                f"resources_per_trial[{key!r}] must be a number >= 0, but got {value!r}"
-            )
-        out[key] = float(value)
-    return out
 
 
 @dataclass(eq=False)
@@ -290,8 +243,8 @@ class RayBackend(Backend):
         elif self.address is not None:
             logger.info("RayBackend: Ray is already initialized here; address= is not used")
         self._ray = ray
-        self._check_nodes(ray)
-        self._check_cluster(ray)
+        check_nodes(ray, self.nodes)
+        check_fits(ray, self.resources)
         self._actor_class = ray.remote(
             num_cpus=self.resources["cpus"],
             num_gpus=self.resources["gpus"],
@@ -301,45 +254,6 @@ class RayBackend(Backend):
         )(TrialHost)
         for index in range(n_workers):
             self._add_host(index)
-
-    def _check_nodes(self, ray: Any) -> None:
-        """Refuse to run where a machine of ``nodes`` is not a node of the cluster."""
-        if not self.nodes:
-            return
-        names: set[str] = set()
-        for node in ray.nodes():
-            if node.get("Alive"):
-                names.update(
-                    str(node.get(key)) for key in ("NodeManagerAddress", "NodeManagerHostname")
-                )
-        missing = [n for n in self.nodes if n not in names]
-        if missing:
-            head = ray.get_runtime_context().gcs_address
-            raise ValueError(
-                f"`nodes` lists {missing!r}, which are not nodes of the Ray cluster at {head} "
-                f"(its nodes: {sorted(names)!r}); on each of them run: ray start --address={head}"
-            )
-
-    def _check_cluster(self, ray: Any) -> None:
-        """Refuse resources no node of the cluster has (the actors would wait forever)."""
-        wanted = self._ray_resources()
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
-        if not nodes:
-            return
-        for node in nodes:
-            have = node.get("Resources", {})
-            if all(have.get(key, 0.0) >= value for key, value in wanted.items() if value > 0):
-                return
-        totals = ray.cluster_resources()
-        raise ValueError(
-            f"`resources_per_trial`={self.resources!r} fits no node of the Ray cluster (its "
-            f"resources: {dict(sorted(totals.items()))!r}); ask for less, or add nodes that "
-            "have it"
-        )
-
-    def _ray_resources(self) -> dict[str, float]:
-        names = {"cpus": "CPU", "gpus": "GPU", "memory": "memory"}
-        return {names.get(key, key): value for key, value in self.resources.items()}
 
     def _actor_options(self) -> dict[str, Any]:
         # spread over the nodes: a lost node takes fewer trials with it
@@ -489,7 +403,7 @@ class RayBackend(Backend):
             run, host.run = host.run, None
             if self._closed:
                 return
-            why = _describe_loss(exc)
+            why = describe_loss(exc)
             if run is not None:
                 detail = f"its Ray actor on {_where(host)} was lost: {why}"
                 self._finish(run, EventKind.FAILED, FailureReason.WORKER_LOST, detail)
@@ -646,11 +560,11 @@ class RayBackend(Backend):
         if stopping:  # the local backends end their processes
             with contextlib.suppress(Exception):
                 ray.wait(stopping, num_returns=len(stopping), timeout=30.0)
-        pids = _actor_pids_here(ray, [h.actor for h in hosts])
+        pids = actor_pids_here(ray, [h.actor for h in hosts])
         for host in hosts:
             with contextlib.suppress(Exception):
                 ray.kill(host.actor, no_restart=True)
-        _wait_gone(pids)
+        wait_gone(pids)
         for host in hosts:
             if host.thread is not None and host.thread is not threading.current_thread():
                 host.thread.join(timeout=5.0)
@@ -670,44 +584,3 @@ def _where(host: _Host) -> str:
     if not info:
         return "an unknown node"
     return f"{info.get('host')} (pid {info.get('pid')})"
-
-
-def _describe_loss(exc: BaseException) -> str:
-    """What Ray says of a lost actor, in a line: the error its creation raised (the last
-    line of that traceback), else the first line of Ray's message."""
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-    if inner is not None:
-        lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
-        errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
-        if errors:
-            return errors[-1]
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
-
-
-def _actor_pids_here(ray: Any, actors: list[Any]) -> list[int]:
-    """The process ids of the actors placed on this machine's Ray node (best effort: Ray's
-    actor table, which has them from placement on, also for an actor still being created)."""
-    try:
-        from ray._private import state
-
-        node = ray.get_runtime_context().get_node_id()
-        pids = []
-        for actor in actors:
-            info = state.actors(actor._actor_id.hex())
-            if info.get("Address", {}).get("NodeID") == node and info.get("Pid"):
-                pids.append(int(info["Pid"]))
-        return pids
-    except Exception:
-        return []
-
-
-def _wait_gone(pids: list[int], timeout: float = 10.0) -> None:
-    """Wait until the actor processes of this machine have exited (Ray ends them after
-    ``ray.kill`` in the background)."""
-    from tunesmith.store.owner import process_alive
-
-    deadline = time.monotonic() + timeout
-    for pid in pids:
-        while process_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)

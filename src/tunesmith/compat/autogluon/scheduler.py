@@ -656,7 +656,7 @@ def _ip_list(name: str, value: Any) -> list[str]:
 def _ray_connect() -> Any:
     """Ray, connected to the cluster at ``RAY_ADDRESS`` (default: the one started on this
     machine with ``ray start --head``); an error says how to start one."""
-    from tunesmith.backends.ray import import_ray
+    from tunesmith.backends._ray_cluster import import_ray
 
     ray = import_ray()
     if not ray.is_initialized():
