@@ -23,7 +23,12 @@ def ray_instance():
     # no pool of idle Ray workers (prestarted ones would count as processes left behind)
     system = {"enable_worker_prestart": False, "prestart_worker_first_driver": False}
     ray.init(
-        num_cpus=4, num_gpus=1, include_dashboard=False, log_to_driver=False, _system_config=system
+        num_cpus=4,
+        num_gpus=1,
+        resources={"slot": 2},
+        include_dashboard=False,
+        log_to_driver=False,
+        _system_config=system,
     )
     yield
     ray.shutdown()
@@ -102,10 +107,14 @@ def test_a_killed_actor_fails_its_trial_as_worker_lost_and_is_replaced(tmp_path)
         backend.shutdown()
 
 
-def test_fractional_gpus_share_a_device(tmp_path):
-    # the Ray instance of this module declares one GPU: two trials of half a GPU share it
+def test_fractional_gpus_and_custom_resources(tmp_path):
+    # the Ray instance of this module declares one GPU and two "slot"s: the two actors (half a
+    # GPU and a slot each) are up at once (setup waits for both), and share the device
     backend = _launch(
-        tmp_path, trainables.report_env, n_workers=2, resources_per_trial={"cpus": 1, "gpus": 0.5}
+        tmp_path,
+        trainables.report_env,
+        n_workers=2,
+        resources_per_trial={"cpus": 1, "gpus": 0.5, "slot": 1},
     )
     try:
         events = drive(backend, [Trial(0, {"sleep": 0.2}), Trial(1, {"sleep": 0.2})])

@@ -61,8 +61,7 @@ def cluster():
         head_node_args={"num_cpus": 0, "include_dashboard": False, "_system_config": system},
     )
     nodes = [cluster.add_node(num_cpus=2) for _ in range(2)]
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, log_to_driver=False)
+    cluster.wait_for_nodes()  # RayBackend(address=...) connects to it
     # the trial function comes from this module, which the nodes cannot import: send it by value
     from ray import cloudpickle
 
@@ -104,7 +103,13 @@ def test_a_lost_node_fails_its_trial_and_the_study_goes_on(cluster, tmp_path):
     killer.start()
     space = {"x": uniform(0, 1), "side": str(side)}
     result = Tuner(
-        RayBackend(epochs, resources_per_trial={"cpus": 1}, stop_grace_period=1.0),
+        RayBackend(
+            epochs,
+            address=cluster.address,
+            resources_per_trial={"cpus": 1},
+            stop_grace_period=1.0,
+            init_kwargs={"log_to_driver": False},
+        ),
         RandomSearch(space, metric="loss", random_seed=0),
         StoppingCriterion(max_num_trials_finished=6),
         n_workers=2,
@@ -113,6 +118,7 @@ def test_a_lost_node_fails_its_trial_and_the_study_goes_on(cluster, tmp_path):
         run_dir=tmp_path / "run",
     ).run()
     killer.join()
+    assert not ray.is_initialized()  # the backend's connection is closed
 
     lost = [t for t in result.trials.values() if t.status is TrialStatus.FAILED]
     assert [t.trial_id for t in lost] == [killed["trial"]]

@@ -89,10 +89,12 @@ class RayBackend(Backend):
 
     Args:
         fn_or_command: the trial function or the command.
-        address: None: join the Ray instance this process is connected to, else start one on
-            this machine (stopped again by :meth:`shutdown`); ``"auto"``: the cluster started
-            on this machine with ``ray start``; ``"ray://host:10001"``: a remote cluster through
-            Ray Client; ``"host:6379"``: the cluster at that address.
+        address: where this process is not connected to Ray yet (if it is, that connection
+            is used): None: the cluster at ``RAY_ADDRESS`` if set, else a Ray instance started
+            on this machine; ``"auto"``: the cluster started on this machine with ``ray
+            start``; ``"ray://host:10001"``: a remote cluster through Ray Client;
+            ``"host:6379"``: the cluster at that address. A connection the backend made is
+            closed by :meth:`shutdown` (an instance it started is stopped).
         resources_per_trial: what one trial needs, reserved by its actor: ``{"cpus": 1,
             "gpus": 0}`` by default; ``gpus`` may be a fraction (0.5: two trials share a
             device), ``memory`` is in bytes, other keys are custom resources (as given to
@@ -239,7 +241,7 @@ class RayBackend(Backend):
             kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
             kwargs.update(self.init_kwargs)
             ray.init(address=self.address, **kwargs)
-            self._started_ray = self.address is None
+            self._started_ray = True  # disconnected (a local instance: stopped) at shutdown
         elif self.address is not None:
             logger.info("RayBackend: Ray is already initialized here; address= is not used")
         self._ray = ray
