@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.asktell",
             "tunesmith.resume",
             "tunesmith.runstate",
+            "tunesmith.sharing",  # several drivers on one study (Tuner(shared=True))
             "tunesmith.interrupts",
             "tunesmith.exploits",  # PBT's exploits: the donor's checkpoint copied, crash-safe
             "tunesmith.tuner_args",  # the checks on Tuner's arguments

@@ -241,8 +241,15 @@ def open_study(
         if "run_dir" in study.metadata and default_run_dir and not created:
             run_dir = stored_run_dir(study)
         scheduler.load_state_dict(study.metadata["scheduler_state"])
+        events = store.read_events(study)
+        if any(e.kind.value == "run_started" and "driver" in e.payload for e in events):
+            raise StudyMismatchError(
+                f"the study {name!r} in {store.url} was run by drivers with shared=True: one "
+                "driver cannot replay its journal exactly; run this one with shared=True too "
+                "(alone, it continues the study as a shared driver)"
+            )
         try:
-            replay(scheduler, state, store.read_events(study))
+            replay(scheduler, state, events)
         except ReplayError as err:
             changed = changed_since(study.scheduler_spec, spec)
             if not changed:

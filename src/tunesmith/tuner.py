@@ -29,6 +29,7 @@ from tunesmith.results import TuningResult, constraint_attr_of
 from tunesmith.resume import home, open_study, user_metadata
 from tunesmith.runstate import Request, RunState, user_metrics
 from tunesmith.schedulers.base import Scheduler
+from tunesmith.sharing import check_shared
 from tunesmith.stopping import StoppingCriterion, TuningStatus
 from tunesmith.trial import Decision, Trial
 from tunesmith.tuner_args import check_metadata, check_tuner_arguments, checkpoint_removal_of
@@ -115,6 +116,13 @@ class Tuner:
     ``load_study(name).metadata``, ``tunesmith show`` and :attr:`TuningResult.metadata
     <tunesmith.results.TuningResult.metadata>` give it back (a resumed study keeps what it was
     created with). :meth:`stop` ends a run from another thread.
+
+    ``shared=True``: this driver is one of several (in other processes, on other machines) that
+    run the study ``name`` together (see ``docs/shared-studies.md`` and
+    :mod:`tunesmith.sharing`): trial ids come from the store, each decision is made after the
+    other drivers' new results were told to the scheduler, a config is evaluated once, and the
+    unfinished trials of a driver that died are re-run by a live one. Resume is not exact across
+    drivers; schedulers that pause trials are refused.
     """
 
     tick_interval = 1.0
@@ -143,6 +151,7 @@ class Tuner:
         run_dir: str | Path | None = None,
         delete_checkpoints: bool = False,
         metadata: Mapping[str, Any] | None = None,
+        shared: bool = False,
     ):
         callbacks = list(callbacks or [])
         if isinstance(stop_criterion, TunerCallback) and stop_criterion not in callbacks:
@@ -213,6 +222,9 @@ class Tuner:
         self._store = None
         self._study = None
         self._lease = None  # this driver's ownership of the study
+        #: with shared=True: whether several drivers run the study, and this one's view of them
+        self.shared = check_shared(shared, scheduler, storage)
+        self._follow = None
         self._interrupts = Interrupts()
         self._buffer: list = []
         self._to_restart: list[int] = []
@@ -286,8 +298,11 @@ class Tuner:
                 self.backend.setup(self.run_dir, self.n_workers, metric=self.scheduler.metric)
                 self._t0 = self.backend.now() - self.state.previous_time
                 payload = {"pid": os.getpid(), "n_workers": self.n_workers}
+                if self._follow is not None:
+                    payload["driver"] = self._lease.token[:12]
                 self._journal("run_started", None, payload)
                 self._settle_running()  # within the run: its events count for this run's time
+                self._take_orphans(force=True)
                 self._flush(force=True)
                 for cb in callbacks:
                     cb.on_tuning_start(self)
@@ -349,7 +364,8 @@ class Tuner:
                 self._fill_workers(callbacks)
             elif self._to_restart:  # a resumed run that lets its trials finish
                 self._restart_trials(callbacks)
-            if not self._running and (self._stopping or self._exhausted):
+            idle = not self._running and (self._stopping or self._exhausted)
+            if idle and not self._waits_for_others():
                 return
             self._flush()  # nothing waits unwritten while the tuner blocks
             event = self.backend.next_event(timeout=self._wait_time())
@@ -358,6 +374,7 @@ class Tuner:
             self._check_deadlines()
             self._check_trial_stops()
             self._check_stop_criterion()
+            self._take_orphans()
             for cb in callbacks:
                 cb.on_tick(self)
 
@@ -382,8 +399,9 @@ class Tuner:
         while len(self._running) < self.n_workers:
             if self._interrupts.count:  # (the stop criterion is checked after each start)
                 return
-            trial_id = len(self.trials)
-            if limit is not None and self.status.num_trials_started >= limit:
+            self._sync()  # a shared driver: the others' results first
+            trial_id = len(self.trials) if self._follow is None else self._follow.next_id(limit)
+            if trial_id is None or (limit is not None and self.status.num_trials_started >= limit):
                 # no new trial may start; running ones finish, paused ones may be resumed
                 self._no_new_trials = f"max_num_trials_started={limit} reached"
                 call, suggestion = "suggest_resume", self.scheduler.suggest_resume()
@@ -395,7 +413,8 @@ class Tuner:
             else:
                 call, suggestion = "suggest", self.scheduler.suggest(trial_id)
             if suggestion is None:
-                self._journal("scheduler_call", None, {"call": call, "trial_id": trial_id})
+                if self._follow is None:  # (replayed calls: a shared study is not replayed)
+                    self._journal("scheduler_call", None, {"call": call, "trial_id": trial_id})
                 self._exhausted = True
                 if self._no_new_trials is None and not self._running:
                     self._no_new_trials = EXHAUSTED
@@ -406,6 +425,8 @@ class Tuner:
                 self._resume_via = call
                 self._start(trial, True, callbacks, config=config, donor=suggestion.checkpoint_from)
             else:
+                if self._follow is not None and not self._follow.take(trial_id, suggestion.config):
+                    continue  # another driver has that config: ask again
                 self._journal("trial_created", trial_id, dict(suggestion.config))
                 trial = self.trials[trial_id]
                 self.scheduler.on_trial_add(trial)
@@ -434,6 +455,8 @@ class Tuner:
         donor: int | None = None,
     ) -> None:
         payload: dict[str, Any] = {"resume": resumed}
+        if self._follow is not None:  # a shared study: which driver runs it from here on
+            payload["driver"] = self._lease.token[:12]
         if restart:
             payload["restart"] = True
         elif resumed:
@@ -526,11 +549,14 @@ class Tuner:
             decision = Decision.STOP if request.kind != "pause" else Decision.PAUSE
             by = "tuner"
         else:  # an interrupted trial's results are decided on as if it went on
+            self._sync()
             try:
                 decision, by = self.scheduler.on_trial_result(trial, result), "scheduler"
             except ValueError as err:  # the result lacks the metric, or it is not finite
                 invalid, decision, by = str(err), Decision.STOP, "invalid"
         payload = {"decision": decision.value, "by": by}
+        if self._follow is not None:  # what this decision saw of the journal (for audits)
+            payload["seen"] = self._follow.watermark
         if invalid is not None:
             payload["detail"] = invalid
         self._journal("decision", tid, payload)
@@ -621,6 +647,21 @@ class Tuner:
                 prefix = f"tunesmith-{self.name[:40]}-".replace(os.sep, "-")
                 self.run_dir = Path(tempfile.mkdtemp(prefix=prefix))
             return
+        if self.shared:
+            from tunesmith.sharing import open_shared_study
+
+            self._store, self._study, self._lease, self.run_dir, self._follow = open_shared_study(
+                self.storage,
+                self.name,
+                self.scheduler,
+                self.state,
+                if_exists=self.if_exists,
+                run_dir=self.run_dir,
+                default_run_dir=self.run_dir == home() / self.name,
+                metadata=self.metadata,
+            )
+            self.result.metadata = user_metadata(self._study.metadata)
+            return
         self._store, self._study, self._lease, self.run_dir = open_study(
             self.storage,
             self.name,
@@ -633,11 +674,14 @@ class Tuner:
         )
         self.result.metadata = user_metadata(self._study.metadata)
 
-    def _settle_running(self) -> None:
-        """Trials the journal left running or interrupted: settle those the scheduler had
-        decided on, queue the others to restart (least recently active first, the order in
-        which they were served)."""
-        for trial in self.state.unsettled():
+    def _settle_running(self, trials: list[Trial] | None = None) -> None:
+        """Trials the journal left running or interrupted (or those of ``trials``): settle
+        those the scheduler had decided on, queue the others to restart (least recently active
+        first, the order in which they were served). A shared driver settles only the trials
+        it claimed (:meth:`_take_orphans`)."""
+        if trials is None and self._follow is not None:
+            return
+        for trial in self.state.unsettled() if trials is None else trials:
             tid = trial.trial_id
             request = self.state.requests.get(tid)
             if request is not None and request.kind == "fail":
@@ -679,8 +723,41 @@ class Tuner:
         if not (force or self._durable_acks or len(self._buffer) >= self.journal_batch):
             return  # a simulation: nothing is lost if the tuner dies before the batch is written
         if self._buffer and self._study is not None:
-            self._store.append(self._study, self._buffer, owner=self._lease)
+            seqs = self._store.append(self._study, self._buffer, owner=self._lease)
+            if self._follow is not None:
+                self._follow.wrote(seqs)
             self._buffer = []
+
+    # -- several drivers (shared=True) ------------------------------------------------------
+    def _sync(self) -> None:
+        """A shared driver: apply the other drivers' new events (see :mod:`tunesmith.sharing`)."""
+        if self._follow is not None:
+            self._follow.sync(self._store, self._study, self.scheduler, self.state)
+
+    def _take_orphans(self, *, force: bool = False) -> None:
+        """A shared driver: claim the unfinished trials of drivers that are gone, and settle
+        or restart them as after a crash."""
+        if self._follow is None or self._stopping or self._interrupts.count:
+            return
+        own = self._running | set(self._to_restart)
+        claimed = self._follow.orphans(self.state, own, force=force)
+        if claimed:
+            self._sync()  # their driver can no longer write: the journal has their last events
+            won = set(claimed)
+            self._settle_running([t for t in self.state.unsettled() if t.trial_id in won])
+            self._flush()
+            logger.warning("re-running trials %s of a driver that is gone", sorted(won))
+
+    def _waits_for_others(self) -> bool:
+        """A shared driver without work stays while other drivers' trials run (it re-runs them
+        if their driver dies), unless the run is stopping."""
+        if self._follow is None or self._stopping or self._interrupts.count:
+            return False
+        self._take_orphans(force=True)  # a driver that is gone may hold trials, or trial ids
+        if self._to_restart or self._follow.reopened:
+            self._follow.reopened = False
+            return True
+        return self._follow.others_unsettled(self.state, self._running | set(self._to_restart))
 
     # -- stopping --------------------------------------------------------------------------
     def _request(self, trial_id: int, request: Request) -> None:

@@ -3,7 +3,7 @@ process meant to be killed with SIGKILL (or interrupted) at random moments and s
 
     python -m tunesmith.testing.crash tune --storage URL --name NAME --side FILE \
         [--backend script|local] [--scheduler asha|asha-promotion|random] [--workers 1] \
-        [--trials 12] [--epochs 9]
+        [--trials 12] [--epochs 9] [--shared]
     python -m tunesmith.testing.crash trial    # run by the tuner's ScriptBackend
 
 The trial checkpoints its epoch after each report returned and after writing the side file (and
@@ -87,6 +87,7 @@ def run_tuner(
     workers: int = 1,
     checkpoint: bool = True,
     run_dir: str | None = None,
+    shared: bool = False,
 ):
     from tunesmith import (
         ASHA,
@@ -126,6 +127,7 @@ def run_tuner(
         name=name,
         storage=storage,
         run_dir=run_dir,
+        shared=shared,
     )
     return tuner.run()
 
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-checkpoint", dest="checkpoint", action="store_false")
+    parser.add_argument("--shared", action="store_true", help="Tuner(shared=True)")
     args, _ = parser.parse_known_args(argv)  # a trial also gets its config as --name value
     if args.role == "trial":
         trial()
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         scheduler=args.scheduler,
         workers=args.workers,
         checkpoint=args.checkpoint,
+        shared=args.shared,
     )
     print(json.dumps({"trials": len(result.trials), "stop_reason": result.stop_reason}))
 

@@ -1,0 +1,151 @@
+"""Several drivers, one study (``Tuner(..., shared=True)``), on SQLite and PostgreSQL (set
+``TUNESMITH_TEST_POSTGRES_URL``): the arguments refused, a driver that joins later continuing
+the study, and, slow, four driver processes running one ASHA study while one of them is killed
+with SIGKILL (``benchmarks/drivers.py`` runs the long version). The store's part is tested in
+``tests/store/test_shared_store.py``."""
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tunesmith import (
+    ASHA,
+    PopulationBasedTraining,
+    RandomSearch,
+    StoppingCriterion,
+    Tuner,
+    uniform,
+)
+from tunesmith.resume import StudyMismatchError
+from tunesmith.store import Store
+from tunesmith.store.engine import parse_url
+from tunesmith.testing.inline_backend import InlineBackend
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import drivers as drivers_benchmark
+
+POSTGRES = os.environ.get("TUNESMITH_TEST_POSTGRES_URL")
+SPACE = {"x": uniform(0, 1)}
+
+
+def curve(config, start):
+    for epoch in range(start + 1, 4):
+        yield {"epoch": epoch, "loss": config["x"] + 1.0 / epoch}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("set TUNESMITH_TEST_POSTGRES_URL to run the shared-driver tests on PostgreSQL")
+    admin = sa.create_engine(parse_url(POSTGRES))
+    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = parse_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    admin.dispose()
+
+
+# -- arguments -----------------------------------------------------------------------------------
+def test_shared_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"`shared` must be True or False, but got shared='yes'"):
+        Tuner(InlineBackend(curve), RandomSearch(SPACE, metric="loss"), None, shared="yes")
+
+
+@pytest.mark.parametrize(
+    "scheduler, name",
+    [
+        (lambda: ASHA({**SPACE, "epochs": 9}, metric="loss", max_t=9, type="promotion"), "ASHA"),
+        (
+            lambda: PopulationBasedTraining(
+                {**SPACE, "epochs": 9}, metric="loss", resource_attr="epoch", max_t=9
+            ),
+            "PopulationBasedTraining",
+        ),
+    ],
+)
+def test_schedulers_that_pause_are_refused(scheduler, name, tmp_path):
+    with pytest.raises(ValueError, match=rf"shared=True does not take {name}: it pauses trials"):
+        Tuner(
+            InlineBackend(curve),
+            scheduler(),
+            None,
+            storage=f"sqlite:///{tmp_path}/s.db",
+            shared=True,
+        )
+
+
+def test_memory_storage_is_refused():
+    with pytest.raises(ValueError, match=r"shared=True needs a store .* got storage='memory'"):
+        Tuner(
+            InlineBackend(curve),
+            RandomSearch(SPACE, metric="loss"),
+            None,
+            storage="memory",
+            shared=True,
+        )
+
+
+# -- drivers in this process, one after the other --------------------------------------------
+def _driver(storage, tmp_path, n, shared=True):
+    scheduler = ASHA(
+        {**SPACE, "epochs": 3}, metric="loss", resource_attr="epoch", max_t=3, random_seed=0
+    )
+    stop = StoppingCriterion(max_num_trials_started=n)
+    return Tuner(
+        InlineBackend(curve),
+        scheduler,
+        stop,
+        2,
+        verbose=0,
+        name="s",
+        storage=storage,
+        run_dir=tmp_path / "run",
+        shared=shared,
+    )
+
+
+def test_a_driver_joining_later_sees_the_study_and_continues_it(storage, tmp_path):
+    first = _driver(storage, tmp_path, 5).run()
+    assert sorted(first.trials) == [0, 1, 2, 3, 4]
+    second = _driver(storage, tmp_path, 10)
+    result = second.run()
+    assert sorted(result.trials) == list(range(10))  # ids from the store
+    assert len({t.config["x"] for t in result.trials.values()}) == 10
+    # the first driver's trials and results are in the second's state (and were told to its
+    # scheduler, which decided on its own trials with them)
+    assert len(result.results) == len(Store(storage).records("s"))
+    assert {t.status.value for t in result.trials.values()} <= {"completed", "stopped"}
+    with pytest.raises(StudyMismatchError, match="was run by drivers with shared=True"):
+        _driver(storage, tmp_path, 10, shared=False).run()
+
+
+# -- driver processes ----------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+def test_four_drivers_run_one_asha_study_and_rerun_a_killed_ones_trials(storage, tmp_path):
+    figures = drivers_benchmark.campaign(
+        storage, tmp_path, drivers=4, workers=2, trials=40, epochs=4, sleep=0.05, kill_after=4
+    )
+    assert figures["trials"] == 40, figures
+    assert set(figures["statuses"]) <= {"completed", "stopped"}, figures
+    assert figures["reports_acknowledged"] > 0
+    assert figures["lost"] == 0 and figures["stored_twice"] == 0, figures
+    assert figures["duplicate_trial_ids"] == 0 and figures["duplicate_configs"] == 0, figures
+    # each result reached every other driver's scheduler by that driver's next decision but one
+    assert figures["lag"]["pairs_checked"] > 0
+    assert figures["lag"]["max_decisions_late"] <= 1, figures
+    killed = figures["killed"]
+    assert killed["trials_rerun_by_others"], figures
+    assert not killed["left_unfinished"], figures
+    assert set(killed["their_end_statuses"]) <= {"completed", "stopped"}, figures
