@@ -246,7 +246,8 @@ def test_launch_tensorboard_example(tmp_path):
     trials = sorted(p.name for p in runs.iterdir())
     assert trials and all(t.startswith("trial_") for t in trials)
     assert all(any((runs / t).glob("events.out.tfevents.*")) for t in trials)
-    assert len(trials) == len(out["trials"])
+    # every trial that reported has its run (one stopped before reporting may have one too)
+    assert {f"trial_{t}" for t in out["trials"]} <= set(trials)
 
 
 @pytest.mark.slow
