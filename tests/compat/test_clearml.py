@@ -616,7 +616,7 @@ def test_bohb_and_optuna_map_onto_native_schedulers(ids):
         top_n_percent=15,
     ).get_optimizer()
     native = bohb._scheduler()
-    assert isinstance(native, BOHB) and (native.max_t, native.resource_attr) == (9, "iteration")
+    assert isinstance(native, BOHB) and (native.max_t, native.resource_attr) == (9, "iterations")
     optuna = _optimizer(
         ids["quadratic"], optimizer_class=OptimizerOptuna, max_iteration_per_job=5, total_max_jobs=4
     ).get_optimizer()
@@ -639,6 +639,23 @@ def test_bohb_and_optuna_map_onto_native_schedulers(ids):
             total_max_jobs=4,
             optuna_sampler=object(),
         )
+
+
+def test_bohb_runs_jobs_whose_iterations_count_from_zero(ids):
+    # ClearML's iterations count from 0: BOHB's resource is the iterations done (iteration + 1),
+    # so the first report (iteration 0) is one iteration done, not an invalid resource of 0
+    strategy = _run(
+        _optimizer(
+            ids["quadratic"],
+            optimizer_class=OptimizerBOHB,
+            min_iteration_per_job=1,
+            max_iteration_per_job=3,
+            total_max_jobs=6,
+            eta=3,
+        )
+    )
+    jobs = list(strategy.get_created_jobs_tasks().values())
+    assert len(jobs) == 6 and "failed" not in {j.status() for j in jobs}
 
 
 # Optuna's classes as OptimizerOptuna reads them: by class name, settings from Optuna's

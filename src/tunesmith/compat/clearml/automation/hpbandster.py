@@ -10,6 +10,7 @@ from typing import Any
 from tunesmith.compat.clearml.automation.objective import Objective, _positive
 from tunesmith.compat.clearml.automation.parameters import Parameter
 from tunesmith.compat.clearml.automation.strategy import SearchStrategy
+from tunesmith.compat.clearml.task import ITERATIONS
 
 __all__ = ["OptimizerBOHB"]
 
@@ -25,7 +26,8 @@ _BOHB_ARGS = {
 
 
 class OptimizerBOHB(SearchStrategy):
-    """BOHB: :class:`tunesmith.BOHB` with ``resource_attr="iteration"``, ``grace_period=
+    """BOHB: :class:`tunesmith.BOHB` with ``resource_attr="iterations"`` (the iterations a job
+    has done, its objective ``iteration + 1``: ClearML counts from 0), ``grace_period=
     min_iteration_per_job``, ``max_t=max_iteration_per_job`` and hpbandster's arguments
     (``eta`` is ``reduction_factor``, ``top_n_percent`` is ``gamma`` in percent,
     ``min_points_in_model``, ``num_samples``, ``random_fraction``, ``bandwidth_factor``).
@@ -97,7 +99,7 @@ class OptimizerBOHB(SearchStrategy):
             self.config_space(),
             metric=o.metric,
             mode=o.mode,
-            resource_attr="iteration",
+            resource_attr=ITERATIONS,
             grace_period=self.min_iteration_per_job,
             max_t=self.max_iteration_per_job,
             random_seed=self.random_seed,
