@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tunesmith import (
     ASHA,
+    MedianStoppingRule,
     PopulationBasedTraining,
     RandomSearch,
     StoppingCriterion,
@@ -81,6 +82,28 @@ def test_schedulers_that_pause_are_refused(scheduler, name, tmp_path):
             scheduler(),
             None,
             storage=f"sqlite:///{tmp_path}/s.db",
+            shared=True,
+        )
+
+
+def test_a_stopping_scheduler_wrapped_by_the_median_rule_is_taken(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    inner = ASHA({**SPACE, "epochs": 9}, metric="loss", max_t=9)
+    assert Tuner(InlineBackend(curve), MedianStoppingRule(inner), None, storage=url, shared=True)
+    promotion = ASHA({**SPACE, "epochs": 9}, metric="loss", max_t=9, type="promotion")
+    with pytest.raises(ValueError, match="shared=True does not take MedianStoppingRule"):
+        Tuner(InlineBackend(curve), MedianStoppingRule(promotion), None, storage=url, shared=True)
+
+
+def test_overwrite_is_refused(tmp_path):
+    scheduler = RandomSearch(SPACE, metric="loss")
+    with pytest.raises(ValueError, match=r"shared=True does not take if_exists='overwrite'"):
+        Tuner(
+            InlineBackend(curve),
+            scheduler,
+            None,
+            storage=f"sqlite:///{tmp_path}/s.db",
+            if_exists="overwrite",
             shared=True,
         )
 

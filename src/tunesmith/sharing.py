@@ -49,17 +49,24 @@ _SKIPPED = ("run_started", "run_ended", "scheduler_call")
 
 def may_pause(scheduler: Any) -> bool:
     """Whether ``scheduler`` may pause trials and resume them later: its ``pauses`` attribute
-    when it has one, else whether its class can resume trials (overrides ``suggest_resume``)."""
+    when it has one; for a scheduler that delegates to another (``scheduler`` or
+    ``base_scheduler``, as the median stopping rule and the scalarized schedulers do), that
+    one's; else whether its class can resume trials (overrides ``suggest_resume``)."""
     from tunesmith.schedulers.base import Scheduler
 
     pauses = getattr(scheduler, "pauses", None)
     if pauses is not None:
         return bool(pauses)
+    for name in ("scheduler", "base_scheduler"):
+        inner = getattr(scheduler, name, None)
+        if isinstance(inner, Scheduler) and inner is not scheduler:
+            return may_pause(inner)
     return type(scheduler).suggest_resume is not Scheduler.suggest_resume
 
 
-def check_shared(shared: Any, scheduler: Any, storage: Any) -> bool:
-    """``shared`` checked against the scheduler and the storage (before any trial starts)."""
+def check_shared(shared: Any, scheduler: Any, storage: Any, if_exists: Any = "resume") -> bool:
+    """``shared`` checked against the scheduler, the storage and ``if_exists`` (when the
+    ``Tuner`` is made)."""
     if not isinstance(shared, bool):
         raise TypeError(f"`shared` must be True or False, but got shared={shared!r}")
     if not shared:
@@ -68,6 +75,12 @@ def check_shared(shared: Any, scheduler: Any, storage: Any) -> bool:
         raise ValueError(
             "shared=True needs a store that several drivers can open (a SQLite file for "
             "drivers on one machine, PostgreSQL for several), but got storage='memory'"
+        )
+    if if_exists == "overwrite":
+        raise ValueError(
+            "shared=True does not take if_exists='overwrite' (one driver would delete the study "
+            "the others run); delete the study first (tunesmith delete NAME), then start the "
+            "drivers with if_exists='resume'"
         )
     if may_pause(scheduler):
         raise ValueError(
@@ -235,12 +248,6 @@ def open_shared_study(
     )
     from tunesmith.store import Store, StudyExistsError
 
-    if if_exists == "overwrite":
-        raise ValueError(
-            "shared=True does not take if_exists='overwrite' (one driver would delete the study "
-            "the others run); delete the study first (tunesmith delete NAME), then start the "
-            "drivers with if_exists='resume'"
-        )
     store = Store(storage)
     lease = None
     try:

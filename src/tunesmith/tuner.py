@@ -223,7 +223,7 @@ class Tuner:
         self._study = None
         self._lease = None  # this driver's ownership of the study
         #: with shared=True: whether several drivers run the study, and this one's view of them
-        self.shared = check_shared(shared, scheduler, storage)
+        self.shared = check_shared(shared, scheduler, storage, if_exists)
         self._follow = None
         self._interrupts = Interrupts()
         self._buffer: list = []
