@@ -172,9 +172,11 @@ def campaign(
     sleep: float = 0.05,
     kill_after: int | None = 10,
     seed: int = 0,
+    how: str = "KILL",
 ) -> dict:
-    """Run one shared study with ``drivers`` drivers (the last one killed with SIGKILL once its
-    trials made ``kill_after`` reports; None: no kill) and audit it."""
+    """Run one shared study with ``drivers`` drivers (the last one killed with SIGKILL, or
+    interrupted with ``how="INT"`` (Ctrl-C) or ``"TERM"``, once its trials made ``kill_after``
+    reports; None: no kill) and audit it."""
     name = f"shared-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "TUNESMITH_HOME": str(tmp / "home")}
     sides = [tmp / f"{name}-driver{i}.jsonl" for i in range(drivers)]
@@ -203,7 +205,7 @@ def campaign(
                 break
             time.sleep(0.01)
         if victim.poll() is None:
-            victim.send_signal(signal.SIGKILL)
+            victim.send_signal(getattr(signal, f"SIG{how}"))
             killed = victim.pid
     outs = []
     for proc in procs:
@@ -239,6 +241,7 @@ def campaign(
         }
         figures["killed"] = {
             "pid": killed,
+            "signal": how,
             "after_reports": kill_after,
             **_rerun(events, status, drivers_of.get(killed)),
         }
@@ -271,6 +274,7 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--sleep", type=float, default=0.05)
     parser.add_argument("--kill-after", type=int, default=10, help="0: kill no driver")
+    parser.add_argument("--signal", choices=["KILL", "INT", "TERM"], default="KILL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.storage or f"sqlite:///{Path(tmp) / 'drivers.db'}"
@@ -283,6 +287,7 @@ if __name__ == "__main__":
             epochs=args.epochs,
             sleep=args.sleep,
             kill_after=args.kill_after or None,
+            how=args.signal,
         )
     figures["ok"] = ok(figures)
     print(json.dumps(figures, indent=2) if args.json else figures)

@@ -172,3 +172,14 @@ def test_four_drivers_run_one_asha_study_and_rerun_a_killed_ones_trials(storage,
     assert killed["trials_rerun_by_others"], figures
     assert not killed["left_unfinished"], figures
     assert set(killed["their_end_statuses"]) <= {"completed", "stopped"}, figures
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+def test_the_trials_a_driver_left_on_ctrl_c_are_rerun_by_another(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    figures = drivers_benchmark.campaign(
+        storage, tmp_path, drivers=2, workers=2, trials=20, kill_after=4, how="INT"
+    )
+    assert drivers_benchmark.ok(figures), figures
+    assert figures["killed"]["trials_rerun_by_others"], figures
