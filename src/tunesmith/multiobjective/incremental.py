@@ -165,7 +165,8 @@ class NonDominatedFronts:
                 i = mid + 1
             else:
                 hi = mid
-        before = sum(totals[:b]) + sum(sizes[b][:i])
+        bsizes = sizes[b]
+        before = sum(totals[:b]) + sum(bsizes[:i])
         self._count += 1
         xs, nys = block[i]
         start = bisect_left(xs, x)
@@ -175,43 +176,56 @@ class NonDominatedFronts:
         if end <= start:
             xs.insert(start, x)
             nys.insert(start, ny)
-            sizes[b][i] += 1
+            bsizes[i] += 1
             totals[b] += 1
             return before, None
-        size, num = len(xs), end - start
-        carried = (xs[start:end], nys[start:end])
-        xs[start:end] = array("d", (x,))
-        nys[start:end] = array("d", (ny,))
-        sizes[b][i] += 1 - num
-        totals[b] += 1 - num
-        while True:  # `carried`: the `num` points that move from front i of block b
-            if num == size:  # the whole front moved: it becomes the next front
-                self._insert(b, i, carried)
+        # the cascade: the run [start, end) of front i moves to front i + 1, where it takes
+        # the place of the run it dominates (from its first x to its lowest y), and so on.
+        # Only two numbers of a run decide where it lands, its first x and its last y, read
+        # before the run is copied; block b's total is settled when the cascade leaves it.
+        num = end - start
+        whole = num == len(xs)
+        cxs, cnys = xs[start:end], nys[start:end]
+        a, c = xs[start], nys[end - 1]
+        xs[start] = x
+        nys[start] = ny
+        if num > 1:
+            del xs[start + 1 : end], nys[start + 1 : end]
+        bsizes[i] += 1 - num
+        entered = 1  # points that came into block b
+        last = len(block) - 1
+        while True:  # `cxs, cnys`: the `num` points that move from front i of block b
+            if whole:  # the whole front moved: it becomes the next front
+                totals[b] += entered - num
+                self._insert(b, i, (cxs, cnys))
                 return before, None
-            if i + 1 < len(blocks[b]):  # the next front, in the same block
+            if i < last:  # the next front, in the same block
                 i += 1
             else:
-                at, left = self._next_front(b, i, num, carried, extend)
+                totals[b] += entered - num
+                entered = num
+                at, left = self._next_front(b, i, num, (cxs, cnys), extend)
                 if at is None:
                     return before, left
                 b, i = at
-            xs, nys = blocks[b][i]
-            cxs, cnys = carried
-            size = len(xs)
-            # the points the carried run dominates: a run from its first x to its lowest y
-            start, end = bisect_left(xs, cxs[0]), bisect_right(nys, cnys[-1])
+                block, bsizes = blocks[b], sizes[b]
+                last = len(block) - 1
+            xs, nys = block[i]
+            start, end = bisect_left(xs, a), bisect_right(nys, c)
             if end <= start:
                 xs[start:start] = cxs
                 nys[start:start] = cnys
-                sizes[b][i] += num
-                totals[b] += num
+                bsizes[i] += num
+                totals[b] += entered
                 return before, None
-            carried = (xs[start:end], nys[start:end])
+            moved = end - start
+            whole = moved == len(xs)
+            a, c = xs[start], nys[end - 1]
+            run_xs, run_nys = xs[start:end], nys[start:end]
             xs[start:end] = cxs
             nys[start:end] = cnys
-            sizes[b][i] += num - (end - start)
-            totals[b] += num - (end - start)
-            num = end - start
+            bsizes[i] += num - moved
+            cxs, cnys, num = run_xs, run_nys, moved
 
     def _add_to_arrays(self, new: np.ndarray, extend: bool) -> tuple[int, Any]:
         """:meth:`_add` for fronts kept as ``(d, m)`` arrays, one row per objective (three
