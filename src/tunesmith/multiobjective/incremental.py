@@ -438,6 +438,17 @@ class QuantileFronts:
         if pooled and top._count * self.den < n * self.num:
             self._refill()
             pooled = self._num_sorted or self._added[0]
+        if pooled and self.num_objectives == 2 and len(point) == 2 and top._blocks:
+            # most newcomers: the last kept front dominates them (one bisection), and they
+            # join the pool; the same test as NonDominatedFronts._add_to_stairs, inlined
+            x, y = float(point[0]), float(point[1])
+            xs, nys = top._blocks[-1][-1]
+            j = bisect_right(xs, x) - 1
+            if j >= 0 and nys[j] >= -y and (xs[j] != x or nys[j] != -y):
+                added = self._added
+                added[0].append(x)
+                added[1].append(y)
+                return top._count
         before, spilled = top._add(point, extend=not pooled)
         if spilled is _NEWCOMER:
             for column, value in zip(self._added, point, strict=True):
