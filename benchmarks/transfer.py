@@ -1,17 +1,38 @@
-"""Transfer learning on a related task: RUSH vs ASHA, ASHA-CTS vs ASHA, BoundingBox vs random
+"""Transfer learning on related tasks: RUSH vs ASHA, ASHA-CTS vs ASHA, BoundingBox vs random
 search and ZeroShotTransfer vs random search, over seeds, on the generated tables.
 
 Target task: ``gbm-breast_cancer-loss`` (gradient boosting on scikit-learn's breast_cancer,
-val_loss over 81 trees). Earlier task: the same model family and the same 1,024 configs
-(``tunesmith.bench.build`` samples them from the same space with the same seed) trained on
-another scikit-learn dataset, wine (``gbm-wine``, built here on first use and cached: about 3
-minutes on one core). Every method is restricted to the table's configs and runs in the
-simulator with 4 workers until ``--budget`` simulated seconds have passed; the figure is the
-best val_loss reached (the table's mean over seeds at 81 trees). Prints JSON: per method the
-mean and a 95 % bootstrap interval of the final value, and per pair the mean paired difference
-(transfer minus baseline, with its interval) and how many seeds the transfer method won.
+val_loss over 81 trees, 3 seeds). Earlier tasks (``--earlier``, each run as its own pair): the
+same model family and the same 1,024 configs (``tunesmith.bench.build`` samples them from the
+same space with the same seed) trained on other data, built here on first use and cached
+(a few minutes each on one core):
 
-    python benchmarks/transfer.py --seeds 20
+* ``wine``: scikit-learn's wine (another dataset, 3 classes);
+* ``breast_cancer-resplit``: breast_cancer split again (``random_state=1`` instead of 0), so
+  the earlier task trains and validates on other examples of the same problem, the repeated-HPO
+  setting RUSH was made for (Zappella et al., 2021: the same model tuned again on new data).
+
+For each pair the JSON first gives how related the tasks are, measured on the tables alone:
+the Spearman rank correlation of the configs' final losses, where the earlier task's best
+configs rank on the target, and the two things RUSH and BoundingBox rely on: how many of the
+target's 10 best configs clear the thresholds that the earlier task's best config sets at every
+rung (its own target curve, mean over seeds), and lie in the box of the earlier task's best
+``--box-size`` configs.
+
+Then every method runs, restricted to the table's configs, in the simulator with 4 workers until
+``--budget`` simulated seconds have passed, on the same seeds (seed ``s`` draws the same table
+seeds and, for a method and its counterpart, the same random configs after the transferred
+ones). Figures per method: the *anytime regret*, the regret of the run's incumbent (the trial
+with the best val_loss reported so far at 81 trees, one table seed per trial as the tuner saw
+it; scored by the table's mean over seeds at 81 trees minus the table's best mean; the worst
+config's regret before any trial reached 81 trees) at four fractions of the budget and averaged
+over them (gradient boosting overfits: a value reported at fewer trees says little of the
+config at 81), and the *final* regret, that of the config the
+run returns as best; each a mean over seeds with a 95 % bootstrap interval; per pair the mean
+paired difference (transfer minus counterpart, with its interval) and the seeds the transfer
+method won, tied and lost.
+
+    python benchmarks/transfer.py --seeds 20 > transfer.json
 """
 
 from __future__ import annotations
@@ -31,12 +52,17 @@ from tunesmith.bench import build as build_module
 from tunesmith.bench.catalogue import loss_variant
 from tunesmith.bench.tabular import TabularBlackbox
 from tunesmith.schedulers import ASHA, ASHACTS, RUSH, BoundingBox, RandomSearch, ZeroShotTransfer
+from tunesmith.schedulers.transfer_learning import bounding_box
 from tunesmith.searchers import TransferLearningTaskEvaluations
+from tunesmith.space import config_errors
 from tunesmith.stopping import StoppingCriterion
 from tunesmith.tuner import Tuner
 
-#: where the earlier task's table is cached (ignored by git)
+#: where the earlier tasks' tables are cached (ignored by git)
 CACHE = Path(os.environ.get("TUNESMITH_HOME", "tunesmith-results")) / "bench-cache"
+
+#: fractions of the budget at which the anytime regret is read
+FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 
 
 def _wine():
@@ -46,25 +72,42 @@ def _wine():
     return build_module._split(x, y)
 
 
-def earlier_table(n_seeds: int) -> TabularBlackbox:
-    """gbm on wine, the same configs as gbm-breast_cancer (built once, then read from disk)."""
-    path = CACHE / f"gbm-wine-{n_seeds}.npz"
+def _breast_cancer_resplit():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    x, y = load_breast_cancer(return_X_y=True)
+    xtr, xva, ytr, yva = train_test_split(x, y, test_size=1 / 3, random_state=1, stratify=y)
+    return xtr, ytr, xva, yva
+
+
+#: earlier task -> (description, data, number of classes)
+EARLIER = {
+    "wine": ("gradient boosting on scikit-learn's wine", _wine, 3),
+    "breast_cancer-resplit": (
+        "gradient boosting on breast_cancer split with random_state=1",
+        _breast_cancer_resplit,
+        2,
+    ),
+}
+
+
+def earlier_table(task: str, n_seeds: int) -> TabularBlackbox:
+    """gbm on ``task``'s data, the same configs as gbm-breast_cancer (built once, then read
+    from disk), with val_loss capped at ln(classes) as its objective."""
+    description, data, n_classes = EARLIER[task]
+    name = f"gbm-{task}"
+    path = CACHE / f"{name}-{n_seeds}.npz"
     if not path.exists():
         base = build_module.BUILDERS["gbm-breast_cancer"]
-        build_module.BUILDERS["gbm-wine"] = build_module.Builder(
-            "gbm-wine",
-            "gradient boosting on scikit-learn's wine, curves over 81 trees",
-            base.space,
-            "trees",
-            _wine,
-            base.train,
-            3,
+        build_module.BUILDERS[name] = build_module.Builder(
+            name, description, base.space, "trees", data, base.train, n_classes
         )
         CACHE.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        build_module.build("gbm-wine", path, n_seeds=n_seeds)
+        build_module.build(name, path, n_seeds=n_seeds)
         print(f"built {path} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    return TabularBlackbox.load(path)
+    return loss_variant(TabularBlackbox.load(path), np.log(n_classes), f"{name}-loss")
 
 
 def bootstrap(values: np.ndarray, rng: np.random.Generator, n: int = 5000) -> list[float]:
@@ -72,7 +115,54 @@ def bootstrap(values: np.ndarray, rng: np.random.Generator, n: int = 5000) -> li
     return [float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))]
 
 
-def run_one(name: str, table: TabularBlackbox, evaluations, seed: int, budget: float) -> float:
+def _final_means(table: TabularBlackbox) -> np.ndarray:
+    m = list(table.metrics).index(table.objective)
+    return table.values[:, :, -1, m].mean(axis=1)
+
+
+def relatedness(target: TabularBlackbox, earlier: TabularBlackbox, box_size: int) -> dict:
+    """How related the two tables are (both minimized, the same configs in the same order)."""
+    from scipy.stats import spearmanr
+
+    configs = target.configurations()
+    if configs != earlier.configurations():
+        raise ValueError("the tables must hold the same configs in the same order")
+    t, e = _final_means(target), _final_means(earlier)
+    t_rank = np.empty(len(t), dtype=int)
+    t_rank[np.argsort(t, kind="stable")] = np.arange(1, len(t) + 1)
+    e_order = np.argsort(e, kind="stable")
+    t_top = np.argsort(t, kind="stable")[:10]
+    # RUSH: the earlier best config's target curve (mean over seeds) at ASHA's rungs
+    m = list(target.metrics).index(target.objective)
+    curves = target.values[:, :, :, m].mean(axis=1)  # (configs, fidelities)
+    fid = list(target.fidelities)
+    rungs = [r for r in (1, 3, 9, 27, 81) if r in fid]
+    steps = [fid.index(r) for r in rungs]
+    hurdle = curves[e_order[0]]
+    cleared = [int(all(curves[i, s] <= hurdle[s] for s in steps if s != steps[-1])) for i in t_top]
+    # BoundingBox: the box of the earlier task's best box_size configs
+    ev = {"earlier": TransferLearningTaskEvaluations.from_blackbox(earlier)}
+    box = bounding_box(
+        target.config_space, ev, metric=earlier.objective, num_hyperparameters_per_task=box_size
+    )
+    inside = np.array([not config_errors(box, c) for c in configs])
+    best = float(t.min())
+    return {
+        "spearman_final": round(float(spearmanr(t, e).statistic), 3),
+        "target_ranks_of_earlier_top10": [int(t_rank[i]) for i in e_order[:10]],
+        "target_regret_of_earlier_best": round(float(t[e_order[0]] - best), 4),
+        "target_top10_clearing_the_best_configs_thresholds": sum(cleared),
+        "rush_thresholds": {
+            str(r): round(float(hurdle[s]), 4) for r, s in zip(rungs, steps, strict=True)
+        },
+        "box_size": box_size,
+        "box_configs": int(inside.sum()),
+        "target_top10_in_box": int(inside[t_top].sum()),
+        "target_regret_of_best_in_box": round(float(t[inside].min() - best), 4),
+    }
+
+
+def _scheduler(name, table, evaluations, seed, box_size):
     space = table.config_space
     configs = table.configurations()
     common = dict(metric=table.objective, mode=table.mode, random_seed=seed)
@@ -82,46 +172,82 @@ def run_one(name: str, table: TabularBlackbox, evaluations, seed: int, budget: f
         from tunesmith.searchers import RandomSearcher
 
         searcher = RandomSearcher(space, random_seed=seed, restrict_configurations=configs)
-        scheduler = ASHA(space, searcher=searcher, metric=table.objective, mode=table.mode, **mf)
-    elif name == "RUSH":
-        scheduler = RUSH(space, restrict_configurations=configs, **common, **mf, **tl)
-    elif name == "ASHA-CTS":
-        scheduler = ASHACTS(space, restrict_configurations=configs, **common, **mf, **tl)
-    elif name == "RandomSearch":
-        scheduler = RandomSearch(space, restrict_configurations=configs, **common)
-    elif name == "ZeroShotTransfer":
-        scheduler = ZeroShotTransfer(space, restrict_configurations=configs, **common, **tl)
-    elif name == "BoundingBox":
+        return ASHA(space, searcher=searcher, metric=table.objective, mode=table.mode, **mf)
+    if name == "RUSH":
+        return RUSH(space, restrict_configurations=configs, **common, **mf, **tl)
+    if name == "ASHA-CTS":
+        return ASHACTS(space, restrict_configurations=configs, **common, **mf, **tl)
+    if name == "RandomSearch":
+        return RandomSearch(space, restrict_configurations=configs, **common)
+    if name == "ZeroShotTransfer":
+        return ZeroShotTransfer(space, restrict_configurations=configs, **common, **tl)
+    if name == "BoundingBox":
 
         def inside(box, mode, metric):
-            from tunesmith.space import config_errors
-
             kept = [c for c in configs if not config_errors(box, c)]
             return RandomSearch(
                 box, metric=metric, mode=mode, random_seed=seed, restrict_configurations=kept
             )
 
-        scheduler = BoundingBox(
+        return BoundingBox(
             inside,
             space,
             metric=table.objective,
             mode=table.mode,
-            num_hyperparameters_per_task=10,
+            num_hyperparameters_per_task=box_size,
             **tl,
         )
-    else:
-        raise ValueError(name)
-    tuner = Tuner(
+    raise ValueError(name)
+
+
+def run_one(name, table, evaluations, seed, budget, box_size) -> dict:
+    """One run: the regret of its incumbent (the trial with the best value reported so far at
+    the largest fidelity, scored by the table's mean over seeds there) at each fraction of the
+    budget, and that of the config the run returns as best."""
+    limit = StoppingCriterion(max_wallclock_time=budget)
+    clock: list[tuple[int, float]] = []  # (reports so far, simulated time)
+
+    def stop(status) -> bool:
+        clock.append((status.num_evaluations, status.wallclock_time))
+        return limit(status)
+
+    result = Tuner(
         SimulatorBackend(table, seed=seed),
-        scheduler,
-        StoppingCriterion(max_wallclock_time=budget),
+        _scheduler(name, table, evaluations, seed, box_size),
+        stop,
         n_workers=4,
         storage="memory",
         verbose=0,
-    )
-    result = tuner.run()
-    best = result.best_trial()
-    return float(table.evaluate(best.config)[table.objective])  # mean over seeds at 81 trees
+    ).run()
+    optimum = float(table.best()[1])
+
+    def regret(config) -> float:
+        return max(float(table.evaluate(config)[table.objective]) - optimum, 0.0)
+
+    full = table.max_fidelity
+    rows = [r for r in result.results if table.objective in r]
+    times = []  # simulated time of each report: the first check that had seen it
+    j = 0
+    for i, _ in enumerate(result.results):
+        while j < len(clock) - 1 and clock[j][0] <= i:
+            j += 1
+        times.append(clock[j][1] if clock else 0.0)
+    times = [t for t, r in zip(times, result.results, strict=True) if table.objective in r]
+    worst = float(np.max(_final_means(table))) - optimum
+    anytime = []
+    for fraction in FRACTIONS:
+        seen = [
+            r
+            for r, t in zip(rows, times, strict=True)
+            if t <= fraction * budget and r.get(table.fidelity_name) == full
+        ]
+        if not seen:  # nothing evaluated in full yet: the worst config's regret
+            anytime.append(worst)
+            continue
+        best = min(seen, key=lambda r: r[table.objective])
+        anytime.append(regret(result.trials[best["trial_id"]].config))
+    final = regret(result.best_trial().config)
+    return {"anytime": anytime, "final": final}
 
 
 PAIRS = [
@@ -132,49 +258,84 @@ PAIRS = [
 ]
 
 
+def _summary(values: np.ndarray, rng) -> dict:
+    return {
+        "mean": round(float(values.mean()), 5),
+        "ci95": [round(x, 5) for x in bootstrap(values, rng)],
+    }
+
+
+def run_pair(task: str, target, args, rng) -> dict:
+    earlier = earlier_table(task, args.earlier_seeds)
+    evaluations = {task: TransferLearningTaskEvaluations.from_blackbox(earlier)}
+    out: dict = {"relatedness": relatedness(target, earlier, args.box_size)}
+    methods = sorted({m for pair in PAIRS for m in pair} & set(args.methods.split(",")))
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    t0 = time.perf_counter()
+    for seed in range(args.seeds):
+        for m in methods:
+            runs[m].append(run_one(m, target, evaluations, seed, args.budget, args.box_size))
+        print(f"{task}: seed {seed} done", file=sys.stderr, flush=True)
+    figures = {}
+    for m in methods:
+        anytime = np.array([r["anytime"] for r in runs[m]])
+        final = np.array([r["final"] for r in runs[m]])
+        figures[m] = {
+            "anytime_regret": _summary(anytime.mean(axis=1), rng),
+            "regret_at_fraction": {
+                str(f): round(float(anytime[:, i].mean()), 5) for i, f in enumerate(FRACTIONS)
+            },
+            "final_regret": _summary(final, rng),
+            "runs": {
+                "anytime": anytime.mean(axis=1).round(5).tolist(),
+                "final": final.round(5).tolist(),
+            },
+        }
+    out["methods"] = figures
+    out["pairs"] = {}
+    for a, b in PAIRS:
+        if a not in runs or b not in runs:
+            continue
+        pair = {}
+        for what in ("anytime", "final"):
+            d = np.array(figures[a]["runs"][what]) - np.array(figures[b]["runs"][what])
+            pair[what] = {
+                **_summary(d, rng),
+                "wins_ties_losses": [int((d < 0).sum()), int((d == 0).sum()), int((d > 0).sum())],
+            }
+        out["pairs"][f"{a} vs {b}"] = pair
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=float, default=4.0, help="simulated seconds")
+    parser.add_argument("--earlier", default=",".join(EARLIER), help="earlier tasks, one pair each")
     parser.add_argument("--earlier-seeds", type=int, default=1)
+    parser.add_argument("--box-size", type=int, default=10, help="BoundingBox's configs per task")
+    parser.add_argument("--methods", default=",".join(sorted({m for p in PAIRS for m in p})))
+    parser.add_argument("--relatedness-only", action="store_true")
     args = parser.parse_args()
     target = loss_variant(bench.load("gbm-breast_cancer"), np.log(2), "gbm-breast_cancer-loss")
-    earlier = loss_variant(earlier_table(args.earlier_seeds), np.log(3), "gbm-wine-loss")
-    evaluations = {"wine": TransferLearningTaskEvaluations.from_blackbox(earlier)}
-    methods = sorted({m for pair in PAIRS for m in pair})
-    finals: dict[str, list[float]] = {m: [] for m in methods}
-    t0 = time.perf_counter()
-    for seed in range(args.seeds):
-        for m in methods:
-            finals[m].append(run_one(m, target, evaluations, seed, args.budget))
     rng = np.random.default_rng(0)
-    out = {
+    out: dict = {
         "target": "gbm-breast_cancer-loss",
-        "earlier": "gbm-wine-loss (same configs, another dataset)",
         "seeds": args.seeds,
         "budget_simulated_s": args.budget,
+        "fractions": list(FRACTIONS),
         "n_workers": 4,
         "table_best": float(target.best()[1]),
-        "methods": {},
         "pairs": {},
-        "seconds": round(time.perf_counter() - t0, 1),
     }
-    for m in methods:
-        v = np.array(finals[m])
-        out["methods"][m] = {
-            "mean": float(v.mean()),
-            "ci95": bootstrap(v, rng),
-            "finals": v.tolist(),
-        }
-    for a, b in PAIRS:
-        d = np.array(finals[a]) - np.array(finals[b])
-        out["pairs"][f"{a} vs {b}"] = {
-            "mean_difference": float(d.mean()),
-            "ci95": bootstrap(d, rng),
-            "wins": int((d < 0).sum()),
-            "ties": int((d == 0).sum()),
-            "losses": int((d > 0).sum()),
-        }
+    for task in args.earlier.split(","):
+        if args.relatedness_only:
+            earlier = earlier_table(task, args.earlier_seeds)
+            out["pairs"][task] = {"relatedness": relatedness(target, earlier, args.box_size)}
+        else:
+            out["pairs"][task] = run_pair(task, target, args, rng)
+        print(json.dumps({task: out["pairs"][task]}), file=sys.stderr, flush=True)
     print(json.dumps(out, indent=1))
 
 
