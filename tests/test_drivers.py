@@ -5,17 +5,13 @@ study ends as a single driver's run does."""
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
 
 import pytest
-import sqlalchemy as sa
 
+from _postgres import store_url
 from _wait import wait_for
-from tunesmith.store.engine import parse_url
 from tunesmith.testing.crash import stored_table, stored_trials
-
-POSTGRES = os.environ.get("TUNESMITH_TEST_POSTGRES_URL")
 
 pytestmark = [
     pytest.mark.slow,
@@ -25,20 +21,8 @@ pytestmark = [
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def storage(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'drivers.db'}"
-        return
-    if not POSTGRES:
-        pytest.skip("set TUNESMITH_TEST_POSTGRES_URL to run the PostgreSQL drivers test")
-    admin = sa.create_engine(parse_url(POSTGRES))
-    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = parse_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
+    with store_url(request.param, tmp_path, "drivers.db", "the drivers test") as url:
+        yield url
 
 
 def command(storage, name, side):

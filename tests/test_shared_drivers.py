@@ -6,12 +6,11 @@ with SIGKILL (``benchmarks/drivers.py`` runs the long version). The store's part
 
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+from _postgres import store_url
 from tunesmith import (
     ASHA,
     MedianStoppingRule,
@@ -23,7 +22,6 @@ from tunesmith import (
 )
 from tunesmith.resume import StudyMismatchError
 from tunesmith.store import Store
-from tunesmith.store.engine import parse_url
 from tunesmith.testing.inline_backend import InlineBackend
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -41,20 +39,8 @@ def curve(config, start):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def storage(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    if not POSTGRES:
-        pytest.skip("set TUNESMITH_TEST_POSTGRES_URL to run the shared-driver tests on PostgreSQL")
-    admin = sa.create_engine(parse_url(POSTGRES))
-    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = parse_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
+    with store_url(request.param, tmp_path, "shared.db", "the shared-driver tests") as url:
+        yield url
 
 
 # -- arguments -----------------------------------------------------------------------------------

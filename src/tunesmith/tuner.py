@@ -647,31 +647,21 @@ class Tuner:
                 prefix = f"tunesmith-{self.name[:40]}-".replace(os.sep, "-")
                 self.run_dir = Path(tempfile.mkdtemp(prefix=prefix))
             return
+        args = (self.storage, self.name, self.scheduler, self.state)
+        kwargs = {
+            "if_exists": self.if_exists,
+            "run_dir": self.run_dir,
+            "default_run_dir": self.run_dir == home() / self.name,
+            "metadata": self.metadata,
+        }
         if self.shared:
             from tunesmith.sharing import open_shared_study
 
             self._store, self._study, self._lease, self.run_dir, self._follow = open_shared_study(
-                self.storage,
-                self.name,
-                self.scheduler,
-                self.state,
-                if_exists=self.if_exists,
-                run_dir=self.run_dir,
-                default_run_dir=self.run_dir == home() / self.name,
-                metadata=self.metadata,
+                *args, **kwargs
             )
-            self.result.metadata = user_metadata(self._study.metadata)
-            return
-        self._store, self._study, self._lease, self.run_dir = open_study(
-            self.storage,
-            self.name,
-            self.scheduler,
-            self.state,
-            if_exists=self.if_exists,
-            run_dir=self.run_dir,
-            default_run_dir=self.run_dir == home() / self.name,
-            metadata=self.metadata,
-        )
+        else:
+            self._store, self._study, self._lease, self.run_dir = open_study(*args, **kwargs)
         self.result.metadata = user_metadata(self._study.metadata)
 
     def _settle_running(self, trials: list[Trial] | None = None) -> None:

@@ -3,34 +3,16 @@ PostgreSQL (set ``TUNESMITH_TEST_POSTGRES_URL``): trial ids and configs claimed 
 and shared drivers refusing each other, a driver that is gone fenced and its trials claimed by
 exactly one live driver. ``tests/test_shared_drivers.py`` runs drivers."""
 
-import os
-import uuid
-
 import pytest
-import sqlalchemy as sa
 
+from _postgres import store_url
 from tunesmith.store import Event, OwnershipLostError, Store, StudyLockedError
-from tunesmith.store.engine import parse_url
-
-POSTGRES = os.environ.get("TUNESMITH_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def storage(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    if not POSTGRES:
-        pytest.skip("set TUNESMITH_TEST_POSTGRES_URL to run the shared-driver tests on PostgreSQL")
-    admin = sa.create_engine(parse_url(POSTGRES))
-    schema = f"tunesmith_test_{uuid.uuid4().hex[:16]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = parse_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
+    with store_url(request.param, tmp_path, "shared.db", "the shared-driver tests") as url:
+        yield url
 
 
 def _study(store, name="s"):
