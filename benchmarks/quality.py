@@ -26,19 +26,30 @@ CHECKPOINTS = (25, 50, 100)
 def one_run(args: tuple[str, str, int, int]) -> dict:
     method, dataset, seed, evaluations = args
     from tunesmith import bench
-    from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.experiments import make_method
+
+    blackbox = bench.load(dataset)
+    return run_scheduler(
+        blackbox, make_method(method, blackbox, seed), method, dataset, seed, evaluations
+    )
+
+
+def run_scheduler(
+    blackbox, scheduler, method: str, dataset: str, seed: int, evaluations: int
+) -> dict:
+    """One run of ``scheduler`` on ``blackbox`` (what :func:`one_run` does for a named method;
+    benchmarks/peers/quality_optuna.py passes schedulers with other options)."""
+    from tunesmith.backends.simulator import SimulatorBackend
     from tunesmith.space import config_key, hyperparameters
     from tunesmith.stopping import StoppingCriterion
     from tunesmith.tuner import Tuner
 
-    blackbox = bench.load(dataset)
     _, optimum = blackbox.best()
     sign = 1.0 if blackbox.mode == "min" else -1.0
     t0 = time.perf_counter()
     result = Tuner(
         SimulatorBackend(blackbox, seed=seed),
-        make_method(method, blackbox, seed),
+        scheduler,
         StoppingCriterion(max_num_trials_started=evaluations),
         n_workers=1,
         verbose=0,
