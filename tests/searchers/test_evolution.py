@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tunesmith.searchers.evolution as evolution_module
+from tunesmith.schedulers import REA
 from tunesmith.searchers import SEARCHERS, DifferentialEvolution, RegularizedEvolution
 from tunesmith.space import choice, config_errors, grid, loguniform, ordinal, randint, uniform
 from tunesmith.testing.searcher_contract import SearcherContract
@@ -59,6 +60,20 @@ def test_random_until_the_population_is_full_then_one_mutation_of_a_member():
         assert config_errors(SPACE, child) == []
         # exactly one hyperparameter differs from some member (its parent)
         assert any(len(hp_differences(child, m)) == 1 for m in members)
+
+
+def test_defaults_evolve_within_a_100_evaluation_budget():
+    """A population of 100 would be random search for 100 evaluations (issue 18): the default
+    population fills after 30, and the 31st suggestion is a mutation of a member."""
+    rea = RegularizedEvolution(SPACE, metric="loss", random_seed=0)
+    assert (rea.population_size, rea.sample_size) == (30, 10)
+    scheduler = REA(SPACE, metric="loss")
+    assert (scheduler.searcher.population_size, scheduler.searcher.sample_size) == (30, 10)
+    for _ in range(30):
+        config = rea.suggest()
+        rea.observe(config, {"loss": objective(config, SPACE)})
+    members = [config for config, _, _ in rea.population]
+    assert any(len(hp_differences(rea.suggest(), m)) == 1 for m in members)
 
 
 def test_tournament_picks_the_best_of_the_sample():
