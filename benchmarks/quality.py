@@ -5,6 +5,8 @@ Each run is a Tuner on the SimulatorBackend (one worker, so evaluation n is the 
 trial's table seed is drawn per trial, as in a real noisy run). The regret after n evaluations is
 that of the incumbent: the seed-averaged table value of the config with the best observed value
 among the first n, minus the table's best seed-averaged value (protein_structure: 0.221379).
+``median_regret_interval`` is a distribution-free 95 % interval of each median (order statistics
+of the seeds' regrets, binomial ranks; needs 6 seeds or more).
 
     python benchmarks/quality.py --json [--seeds 10] [--methods RandomSearch,BayesianOptimization]
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
+import re
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -54,7 +58,7 @@ def run_scheduler(
         n_workers=1,
         verbose=0,
         storage="memory",
-        name=f"quality.{dataset}.{method}.{seed}",
+        name=re.sub(r"[^\w.:+=@-]", "+", f"quality.{dataset}.{seed}.{method}")[:128],
     ).run()
     seconds = time.perf_counter() - t0
     trials = [result.trials[i] for i in sorted(result.trials)]
@@ -76,6 +80,17 @@ def run_scheduler(
         "distinct_per_100": distinct,
         "seconds": round(seconds, 2),
     }
+
+
+def median_interval(values: list[float], level: float = 0.95) -> list[float] | None:
+    """The widest-rank-first interval ``[x_(k), x_(n-k+1)]`` (sorted values, 1-based ranks)
+    that covers the median with probability at least ``level``; None for too few values."""
+    xs, n = sorted(values), len(values)
+    cover = None
+    for k in range(1, n // 2 + 1):  # P(x_(k) <= median <= x_(n-k+1)) = 1 - 2 P(Bin(n, .5) < k)
+        if 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2**n >= level:
+            cover = [xs[k - 1], xs[n - k]]
+    return cover
 
 
 def main(argv=None) -> dict:
@@ -104,6 +119,7 @@ def main(argv=None) -> dict:
         "seeds": args.seeds,
         "evaluations": args.evaluations,
         "median_regret": {},
+        "median_regret_interval": {},
         "min_distinct_per_100": {},
         "median_seconds_per_run": {},
     }
@@ -111,6 +127,11 @@ def main(argv=None) -> dict:
         for method, method_runs in by_method.items():
             figures["median_regret"].setdefault(dataset, {})[method] = {
                 n: statistics.median(r["regret"][n] for r in method_runs if n in r["regret"])
+                for n in map(str, CHECKPOINTS)
+                if any(n in r["regret"] for r in method_runs)
+            }
+            figures["median_regret_interval"].setdefault(dataset, {})[method] = {
+                n: median_interval([r["regret"][n] for r in method_runs if n in r["regret"]])
                 for n in map(str, CHECKPOINTS)
                 if any(n in r["regret"] for r in method_runs)
             }
