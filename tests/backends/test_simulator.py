@@ -20,6 +20,7 @@ from tunesmith.backends.simulator import SimulatorBackend
 from tunesmith.bench import BlackboxTrainable, FunctionBlackbox, TabularBlackbox, load
 from tunesmith.bench.base import trial_seed
 from tunesmith.space import uniform
+from tunesmith.store import Store
 from tunesmith.testing.backend_contract import drive
 from tunesmith.trial import Decision, Trial
 
@@ -352,3 +353,64 @@ def test_a_fresh_backend_resumes_a_paused_trial_after_its_last_result(tmp_path):
     events = drive(backend, [(trial, True)])[0]
     assert [e.result["epoch"] for e in events[:-1]] == [3]
     assert events[0].time == 2.0  # one epoch of 2 s
+
+
+class _Killed(BaseException):
+    pass
+
+
+class _KillAfterResults(TunerCallback):
+    """After ``n`` results the tuner dies as if killed: nothing more reaches the store (its
+    unwritten batch is lost), then it raises."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def on_trial_result(self, trial, result, decision):
+        self.n -= 1
+
+    def on_tick(self, tuner):
+        if self.n <= 0:
+            tuner._flush = lambda **_: None
+            raise _Killed
+
+
+def test_a_crashed_simulated_study_resumes_to_the_uninterrupted_run(monkeypatch):
+    """The simulator's events are journaled in batches (durable_acks=False): a tuner killed
+    mid-run loses the batch being filled, and the resumed run re-simulates it to the same
+    journal as an uninterrupted run's."""
+    monkeypatch.setattr(Tuner, "journal_batch", 7)
+    bb = load("branin-mf", max_epochs=9)
+
+    def run(name, callbacks=()):
+        scheduler = ASHA(bb.config_space, metric="loss", max_t=9, random_seed=3)
+        stop = StoppingCriterion(max_num_trials_started=15)
+        backend = SimulatorBackend(bb, seed=0)
+        tuner = Tuner(
+            backend, scheduler, stop, n_workers=1, verbose=0, name=name, callbacks=list(callbacks)
+        )
+        return tuner.run()
+
+    def journal(name):
+        keep = ("trial_created", "result", "decision", "trial_completed", "trial_stopped")
+        with Store() as store:
+            events = store.read_events(name)
+        # ts_time: the resumed clock adds the same durations in another order (float rounding)
+        return [
+            (e.kind.value, e.trial_id, {k: v for k, v in e.payload.items() if k != "ts_time"})
+            for e in events
+            if e.kind.value in keep
+        ]
+
+    run("reference")
+    reference = journal("reference")
+    lost = 0
+    for n in (1, 5, 12, 23):
+        name = f"crashed-{n}"
+        with pytest.raises(_Killed):
+            run(name, (_KillAfterResults(n),))
+        # the batch being filled is lost: fewer results stored than the n the tuner had
+        lost += n - sum(kind == "result" for kind, _, _ in journal(name))
+        run(name)
+        assert journal(name) == reference, f"crash after {n} results"
+    assert lost > 0
