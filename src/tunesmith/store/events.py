@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from numbers import Real
@@ -162,9 +162,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def to_json(value: Any, what: str) -> str:
-    """JSON text of ``value`` (NaN and infinities allowed), or a TypeError naming ``what``."""
+# one encoder for every payload: json.dumps with arguments builds a new one per call, a
+# sizeable part of journaling a small payload
+_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+
+
+def to_json(value: Any, what: str | Callable[[], str]) -> str:
+    """JSON text of ``value`` (NaN and infinities allowed), or a TypeError naming ``what``
+    (a string, or a function that makes it, called only on an error)."""
     try:
-        return json.dumps(value, default=_json_default, separators=(",", ":"))
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{what} must be JSON-serializable, but it is not: {err}") from None
+        name = what if isinstance(what, str) else what()
+        raise TypeError(f"{name} must be JSON-serializable, but it is not: {err}") from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.ranking import finite_number
@@ -130,9 +130,13 @@ def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Even
     for i, ev in enumerate(events_):
         if not isinstance(ev, Event):
             raise TypeError(f"`events[{i}]` must be an Event, but got {ev!r}")
-        what = f"the payload of event {i} ({ev.kind.value}, trial {ev.trial_id})"
+        what = partial(_payload_name, i, ev)  # the message only when encoding fails
         out.append((ev, now if ev.time is None else float(ev.time), to_json(ev.payload, what)))
     return out
+
+
+def _payload_name(i: int, ev: Event) -> str:
+    return f"the payload of event {i} ({ev.kind.value}, trial {ev.trial_id})"
 
 
 def _insert(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
