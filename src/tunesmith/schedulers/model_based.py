@@ -54,7 +54,9 @@ class TPE(FIFOScheduler):
     (Falkner, Klein, Hutter, 2018): every trial runs to its end; each new config maximizes the
     ratio of the densities of good and bad configs. The arguments are those of
     :class:`~tunesmith.searchers.kde.KDESearcher` (build ``FIFOScheduler(searcher=
-    KDESearcher(...))`` for the others).
+    KDESearcher(...))`` for the others), with two defaults of its own, measured on the HPOLib
+    tables (docs/tpe.md): ``num_min_data_points=5`` (10 random configs, then the model; the good
+    set holds at least 5) and ``random_fraction=0.0`` (every later config from the model).
 
     >>> from tunesmith import uniform
     >>> TPE({"x": uniform(0, 1)}, metric="loss", random_seed=0).suggest(0).config
@@ -68,10 +70,10 @@ class TPE(FIFOScheduler):
         metric: str,
         mode: str = "min",
         gamma: float = 0.15,
-        num_min_data_points: int | None = None,
+        num_min_data_points: int | None = 5,
         num_candidates: int = 64,
         bandwidth_factor: float = 3.0,
-        random_fraction: float = 1 / 3,
+        random_fraction: float = 0.0,
         multivariate: bool = True,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
