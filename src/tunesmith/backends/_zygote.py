@@ -27,7 +27,8 @@ Protocol, over a ``SOCK_SEQPACKET`` socket pair (one pickled tuple per datagram)
 A worker is the server's child: the server reaps it only when asked, so its id cannot be
 reused while the tuner may still signal its process group. When the tuner closes the socket
 (or dies) the server kills what is left of its workers and exits; the workers also die with the
-server (``PR_SET_PDEATHSIG``), and the server with the thread that started it.
+server (``PR_SET_PDEATHSIG``), and the server with the thread that started it. At the end of a
+run, once its workers are reaped, the backend kills the server.
 """
 
 from __future__ import annotations
@@ -173,16 +174,18 @@ class Zygote:
             return answer[2] if answer[:2] == ("status", pid) else -signal.SIGKILL
 
     def close(self) -> None:
-        """End the server (it kills the workers it still has) and reap it. Idempotent."""
+        """End the server and reap it. Idempotent. It is killed rather than waited for: it
+        holds nothing to save, and its interpreter's orderly exit took 35 ms of every run's
+        end; workers it still has die with it (their parent-death signal), and the backend
+        kills their process groups."""
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
         if self.proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=5.0)
             if self.proc.returncode is None:
-                self.proc.kill()
-                self.proc.wait()
+                with contextlib.suppress(OSError):
+                    self.proc.kill()
+            self.proc.wait()
 
 
 class ForkedProcess:
