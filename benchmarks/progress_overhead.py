@@ -53,7 +53,7 @@ def run(trials: int, mode: str | None) -> tuple[float, int, float | None]:
         from rich.console import Console
 
         console = Console(file=io.StringIO(), force_terminal=True, width=120)
-        progress = ProgressCallback(mode=mode, console=console)
+        progress = ProgressCallback(mode=mode, console=console, delay=0)
         timer = _TimeSnapshot(progress)
         callbacks += [timer, progress]
     tuner = Tuner(

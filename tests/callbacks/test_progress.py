@@ -191,6 +191,8 @@ def test_verbose_chooses_the_view(capsys):
         ({"refresh_per_second": 0}, "`refresh_per_second` must be a number > 0, but got "),
         ({"line_interval": -1}, "`line_interval` must be a number >= 0, but got line_interval=-1"),
         ({"line_interval": "30"}, "`line_interval` must be a number >= 0, but got "),
+        ({"delay": -0.5}, "`delay` must be a number >= 0, but got delay=-0.5"),
+        ({"delay": float("nan")}, "`delay` must be a number >= 0, but got delay=nan"),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -238,12 +240,15 @@ def test_resumed_study_counts_its_earlier_rungs(tmp_path):
 SCRIPT = textwrap.dedent(
     """
     import sys
+    import time
     import tunesmith
     from tunesmith import ASHA, LocalBackend, StoppingCriterion, Tuner, uniform
     from tunesmith.callbacks import ProgressCallback
 
 
     def train(config):
+        if "--slow" in sys.argv:  # a run longer than the terminal view's delay (0.5 s)
+            time.sleep(0.3)
         for epoch in range(1, 10):
             tunesmith.report(epoch=epoch, loss=config["x"] + 1.0 / epoch)
 
@@ -322,7 +327,7 @@ def test_terminal_gets_the_live_view(tmp_path):
     env = {**os.environ, "COLUMNS": "120", "LINES": "40", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
-        [sys.executable, str(_script(tmp_path)), "1"],
+        [sys.executable, str(_script(tmp_path)), "1", "--slow"],
         cwd=tmp_path,
         stdin=secondary,
         stdout=secondary,
@@ -388,6 +393,30 @@ def test_notebook_gets_a_display_updated_in_place(tmp_path):
     assert "done: 4 trials" in printed and "best {'x': " in printed
 
 
+def test_a_run_shorter_than_the_delay_draws_no_view(capsys, monkeypatch):
+    """The terminal view appears only after ``delay`` seconds of the run: a shorter run prints
+    its final line alone (and never imports rich's view for it)."""
+    from tunesmith.callbacks import _progress_rich
+
+    def never(*args, **kwargs):
+        raise AssertionError("the view was drawn before its delay")
+
+    monkeypatch.setattr(_progress_rich, "TerminalView", never)
+    progress = ProgressCallback(mode="terminal", delay=3600, per_trial=True)
+    Tuner(
+        InlineBackend(curve),
+        RandomSearch(SPACE, metric="loss", random_seed=0),
+        StoppingCriterion(max_num_trials_started=2),
+        callbacks=[progress],
+        storage="memory",
+        name="t",
+    ).run()
+    assert progress.mode == "terminal"
+    lines = capsys.readouterr().out.splitlines()
+    assert [x.split(" after ")[0] for x in lines[:2]] == ["trial 0 completed", "trial 1 completed"]
+    assert lines[2].startswith("tunesmith t done: 2 trials") and len(lines) == 3
+
+
 def test_a_second_live_view_falls_back_to_lines(capsys, monkeypatch):
     """rich < 14 allows one live view per console (LiveError): a second run's view (a tuner in
     another thread) then prints lines instead of failing."""
@@ -399,7 +428,7 @@ def test_a_second_live_view_falls_back_to_lines(capsys, monkeypatch):
         raise LiveError("Only one live display may be active at once")
 
     monkeypatch.setattr(_progress_rich, "TerminalView", refuse)
-    progress = ProgressCallback(mode="terminal")
+    progress = ProgressCallback(mode="terminal", delay=0)
     Tuner(
         InlineBackend(curve),
         RandomSearch(SPACE, metric="loss", random_seed=0),

@@ -42,7 +42,9 @@ class ProgressCallback(TunerCallback):
     kernel (rich's HTML rendering in a display updated in place, at most once a second),
     ``"lines"`` otherwise: a plain line on stdout every ``line_interval`` seconds (0: on
     every event) and one at the end. ``console``: a ``rich.console.Console`` for the
-    terminal view (default: stdout's).
+    terminal view (default: stdout's). ``delay``: seconds of the run before the terminal
+    view is drawn (as tqdm's ``delay``); a run that ends sooner prints only its final line,
+    without drawing and clearing a view for a fraction of a second.
     """
 
     def __init__(
@@ -53,12 +55,14 @@ class ProgressCallback(TunerCallback):
         line_interval: float = 30.0,
         per_trial: bool = False,
         console: Any = None,
+        delay: float = 0.5,
     ):
         if mode not in MODES:
             raise ValueError(f"`mode` must be one of {list(MODES)}, but got mode={mode!r}")
         for name, value, low in (
             ("refresh_per_second", refresh_per_second, "> 0"),
             ("line_interval", line_interval, ">= 0"),
+            ("delay", delay, ">= 0"),
         ):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not ok or not (value > 0 if low == "> 0" else value >= 0) or value != value:
@@ -70,6 +74,8 @@ class ProgressCallback(TunerCallback):
         self.line_interval = float(line_interval)
         self.per_trial = bool(per_trial)
         self.console = console
+        self.delay = float(delay)
+        self._show_at = 0.0  # monotonic time from which the terminal view is drawn
         self._tuner: Tuner | None = None
         self._view = None  # the terminal view or the notebook's display handle
         self._last = 0.0
@@ -80,9 +86,10 @@ class ProgressCallback(TunerCallback):
         self._resource_attr: str | None = None
         #: (results when computed, monotonic time before which not again, value)
         self._best_cache: tuple[int, float, tuple] = (-1, 0.0, (None, None, None))
-        if self.mode != "lines":
+        if self.mode == "notebook" or (self.mode == "terminal" and self.delay == 0):
             # rich takes ~50 ms to import: a background thread does it while the tuner opens
-            # the store and waits for its workers to boot; on_tuning_start then finds it
+            # the store and waits for its workers to boot; on_tuning_start then finds it (with
+            # a delay, the view's first drawing imports it: short runs never do)
             threading.Thread(target=_import_rich, name="tunesmith-import-rich", daemon=True).start()
 
     # -- what is shown -----------------------------------------------------------------------
@@ -183,24 +190,34 @@ class ProgressCallback(TunerCallback):
         for row in tuner.result.results:  # a resumed study: what it reported before
             self._note_resource(row["trial_id"], row)
         self._last = time.monotonic()
-        if self.mode == "terminal":
-            from rich.errors import LiveError
-
-            from tunesmith.callbacks._progress_rich import TerminalView
-
-            try:
-                self._view = TerminalView(self.snapshot(), self.console)
-            except LiveError:  # another run's live view (a tuner in another thread)
-                self.mode = "lines"
+        self._show_at = self._last + self.delay
+        if self.mode == "terminal" and self.delay == 0:
+            self._open_terminal_view()
         elif self.mode == "notebook":
             from tunesmith.callbacks._progress_rich import NotebookView
 
             self._view = NotebookView(self.snapshot())
 
+    def _open_terminal_view(self) -> None:
+        from rich.errors import LiveError
+
+        from tunesmith.callbacks._progress_rich import TerminalView
+
+        try:
+            self._view = TerminalView(self.snapshot(), self.console)
+        except LiveError:  # another run's live view (a tuner in another thread)
+            self.mode = "lines"
+
     def _refresh(self, force: bool = False) -> None:
         if self._tuner is None:
             return
         now = time.monotonic()
+        if self.mode == "terminal" and self._view is None:
+            if now < self._show_at:
+                return
+            self._open_terminal_view()
+            self._last = now
+            return
         interval = self.line_interval if self.mode == "lines" else self.min_interval
         if not force and now - self._last < interval:
             return
