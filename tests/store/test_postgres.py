@@ -67,6 +67,58 @@ def test_the_url_forms_reach_the_server(admin):
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def test_a_delete_waits_for_an_append_under_way_without_a_deadlock(admin, schema_url):
+    """``delete_study`` takes the locks in an append's order (the owner row, then the study's
+    row): while an append holds the owner row, a delete waits without holding the study's row,
+    so the append's update of that row goes through (the reverse order was a deadlock, which
+    PostgreSQL ends by failing one of them), and the delete then finds the live owner."""
+    import threading
+
+    from tunesmith.store import StudyLockedError
+    from tunesmith.testing.store_contract import new_study, trial_events
+
+    store, other = Store(schema_url), sa.create_engine(schema_url)
+    try:
+        study = new_study(store)
+        lease = store.acquire_study(study)
+        store.append(study, trial_events(0, [0.5], end=""), owner=lease)
+        conn = other.connect()
+        append = conn.begin()  # an append's first step: its fence holds the owner row
+        append_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        where = {"study": study.study_id}
+        conn.execute(
+            sa.text("SELECT * FROM tunesmith_owners WHERE study_id = :study FOR SHARE"), where
+        ).all()
+        outcome = []
+
+        def delete():
+            try:
+                store.delete_study(study)
+                outcome.append("deleted")
+            except StudyLockedError:
+                outcome.append("locked")
+            except Exception as err:  # e.g. psycopg's DeadlockDetected
+                outcome.append(repr(err))
+
+        thread = threading.Thread(target=delete)
+        thread.start()
+        wait_for(lambda: _blocked_by(admin, append_pid), "the delete to wait for the append")
+        # the append's second step: the study's row (the delete must not hold it)
+        conn.execute(
+            sa.text("UPDATE tunesmith_studies SET last_seq = last_seq WHERE id = :study"), where
+        )
+        append.commit()
+        thread.join(60)
+        assert outcome == ["locked"]
+        conn.close()
+        lease.release()
+        store.delete_study(study)
+        assert study.name not in [s.name for s in store.list_studies()]
+    finally:
+        store.close()
+        other.dispose()
+
+
 def _blocked_by(admin, pid):
     """Whether a server process waits for a lock that the one with ``pid`` holds."""
     query = "SELECT count(*) FROM pg_stat_activity WHERE %(pid)s = ANY(pg_blocking_pids(pid))"

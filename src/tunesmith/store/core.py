@@ -194,13 +194,16 @@ class Store:
         a live driver runs it (other than ``owner``, the caller's own lease)."""
         study = self._resolve(study)
         with self._db.transaction(write=True) as conn:
-            # lock the study's row first, as appenders do, so no append runs half-deleted
+            # the locks in an append's order (PostgreSQL; SQLite's write lock serializes all):
+            # its owner (or driver) row, then the study's row. The owner row first, so an
+            # append under way ends before this goes on, and none runs half-deleted; the study
+            # row first would deadlock with an append that holds its owner row
+            probe = owner or Lease(self._db, study.study_id, study.name, self._display)
+            probe.check_free(conn)
             sid = {"k_study": study.study_id}
             lock = "SELECT id FROM tunesmith_studies WHERE id = :k_study" + conn.dialect.for_update
             if conn.first(lock, sid) is None:
                 raise self._not_found(study.name)
-            probe = owner or Lease(self._db, study.study_id, study.name, self._display)
-            probe.check_free(conn)
             for table in _STUDY_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE study_id = :k_study", sid)
             conn.execute("DELETE FROM tunesmith_studies WHERE id = :k_study", sid)
