@@ -19,7 +19,12 @@ Per dataset, method and stopper (over the seeds):
   budget.
 
     python benchmarks/termination.py --seeds 20 --methods RandomSearch > termination-rs.json
-    python benchmarks/termination.py --seeds 8 --methods BayesianOptimization > termination-bo.json
+    python benchmarks/termination.py --seeds 20 --methods BayesianOptimization \
+        --stoppers ImprovementStopper --runs bo-runs.json > termination-bo.json
+
+A stopper decides on the completed trials alone, so ``--replay bo-runs.json`` finds where other
+stoppers (or settings: ``RegretBoundStopper:standardize`` is one with that
+``target_transform``) would have stopped the same runs, without running them again.
 """
 
 from __future__ import annotations
@@ -61,11 +66,19 @@ def table_noise(dataset: str) -> float:
 
 
 def _stopper(name: str, blackbox, threshold: float | None):
+    """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
+    ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
+    cls_name, _, transform = name.partition(":")
     cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}
-    return cls[name](
-        blackbox.config_space, metric=blackbox.objective, mode=blackbox.mode, threshold=threshold
+    extra = {"target_transform": transform} if transform else {}
+    return cls[cls_name](
+        blackbox.config_space,
+        metric=blackbox.objective,
+        mode=blackbox.mode,
+        threshold=threshold,
+        **extra,
     )
 
 
@@ -137,6 +150,39 @@ def one_run(args: tuple[str, str, int, int, list[str], float | None]) -> dict:
     }
 
 
+def replay(args: tuple[dict, list[str], float | None]) -> dict:
+    """Where ``stoppers`` would have stopped ``run`` (one of ``one_run``'s results): each is
+    asked after every completed trial but the last, as in the live run (where the budget ends
+    the run at the last), and decides on the completed trials alone, so the answer is the
+    live one."""
+    run, stoppers, threshold = args
+    from tunesmith.experiments.runner import load_benchmark
+
+    blackbox = load_benchmark(run["dataset"])
+    sign = 1.0 if blackbox.mode == "min" else -1.0
+    trials = [
+        (dict(config), sign * float(value), None)
+        for config, value in zip(run["configs"], run["values"], strict=True)
+    ]
+    run = dict(
+        run, stopped_at=dict(run["stopped_at"]), stopper_seconds=dict(run["stopper_seconds"])
+    )
+    for name in stoppers:
+        stopper = _stopper(name, blackbox, threshold)
+        t0 = time.perf_counter()
+        run["stopped_at"][name] = next(
+            (
+                n
+                for n in range(stopper.min_trials, len(trials))
+                # the decision the criterion takes after n completed trials
+                if stopper._decide(trials[:n])
+            ),
+            None,
+        )
+        run["stopper_seconds"][name] = round(time.perf_counter() - t0, 2)
+    return run
+
+
 def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
     out: dict = {}
     groups: dict = {}
@@ -192,23 +238,39 @@ def main(argv=None) -> dict:
         "or their own estimates (the GP's noise; nearby configs)",
     )
     parser.add_argument("--runs", help="also write every run's figures to this JSON file")
+    parser.add_argument(
+        "--replay",
+        help="instead of running, read the runs of an earlier --runs file (the seeds, methods "
+        "and datasets selected) and find where --stoppers would have stopped them",
+    )
     args = parser.parse_args(argv)
     stoppers = args.stoppers.split(",")
     datasets = args.datasets.split(",")
+    methods = args.methods.split(",")
     noise = {d: table_noise(d) if args.noise == "table" else None for d in datasets}
-    jobs = [
-        (m, d, s, args.evaluations, stoppers, noise[d])
-        for d in datasets
-        for m in args.methods.split(",")
-        for s in range(args.seeds)
-    ]
+    if args.replay:
+        with open(args.replay) as f:
+            earlier = [
+                r
+                for r in json.load(f)
+                if r["dataset"] in datasets and r["method"] in methods and r["seed"] < args.seeds
+            ]
+        work, jobs = replay, [(r, stoppers, noise[r["dataset"]]) for r in earlier]
+    else:
+        work = one_run
+        jobs = [
+            (m, d, s, args.evaluations, stoppers, noise[d])
+            for d in datasets
+            for m in methods
+            for s in range(args.seeds)
+        ]
     t0 = time.perf_counter()
     if args.processes == 1:
-        runs = [one_run(job) for job in jobs]
+        runs = [work(job) for job in jobs]
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.processes, mp_context=ctx) as pool:
-            runs = list(pool.map(one_run, jobs))
+            runs = list(pool.map(work, jobs))
     if args.runs:
         with open(args.runs, "w") as f:
             json.dump(runs, f)

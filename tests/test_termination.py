@@ -179,6 +179,12 @@ def test_nugget_noise_finds_the_noise_of_dense_points():
             "`beta` must be a positive finite number, but got beta=nan",
         ),
         (
+            lambda: RegretBoundStopper(SPACE, metric="loss", target_transform="copula"),
+            ValueError,
+            "`target_transform` must be one of ['auto', 'log', 'standardize'], but got "
+            "target_transform='copula'",
+        ),
+        (
             lambda: RegretBoundStopper(SPACE, metric="loss", threshold=0.1, noise_attr="s"),
             ValueError,
             "give `threshold` or `noise_attr`, not both",
@@ -210,3 +216,49 @@ def test_bad_input(build, error, message):
     with pytest.raises(error) as info:
         build()
     assert message in str(info.value)
+
+
+def _sample(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    configs = [{"x": float(a), "y": float(b)} for a, b in rng.random((n, 2))]
+    # positive, spanning orders of magnitude, as a validation loss can
+    values = [
+        1e-3 * math.exp(8 * ((c["x"] - 0.3) ** 2 + (c["y"] - 0.7) ** 2)) * (1 + 0.05 * z)
+        for c, z in zip(configs, rng.normal(size=n), strict=True)
+    ]
+    return configs, values
+
+
+@pytest.mark.parametrize("transform", ["log", "standardize"])
+def test_the_regret_bound_is_in_the_metrics_units(transform):
+    configs, values = _sample()
+    stopper = RegretBoundStopper(SPACE, metric="loss", target_transform=transform)
+    bound, noise = stopper.regret_bound(configs, values)
+    scaled, scaled_noise = stopper.regret_bound(configs, [1e3 * v for v in values])
+    assert bound > 0 and noise > 0
+    assert scaled == pytest.approx(1e3 * bound, rel=1e-3)
+    assert scaled_noise == pytest.approx(1e3 * noise, rel=1e-3)
+
+
+def test_auto_models_the_log_of_positive_values_and_the_values_otherwise():
+    configs, values = _sample()
+
+    def bound(transform, ys, mode="min"):
+        stopper = RegretBoundStopper(SPACE, metric="m", mode=mode, target_transform=transform)
+        return stopper.regret_bound(configs, ys)
+
+    assert bound("auto", values) == bound("log", values)
+    assert bound("auto", values) != bound("standardize", values)
+    shifted = [v - 0.002 for v in values]  # some <= 0
+    assert bound("auto", shifted) == bound("standardize", shifted)
+    # mode="max": the values to minimize are minus the metric, the metric is what is logged
+    negated = [-v for v in values]
+    assert bound("auto", negated, "max") == bound("log", negated, "max")
+    assert bound("log", negated, "max")[0] > 0
+
+
+def test_log_needs_positive_values():
+    configs, values = _sample()
+    stopper = RegretBoundStopper(SPACE, metric="loss", target_transform="log")
+    with pytest.raises(ValueError, match=r"target_transform='log' needs metric 'loss' > 0, but"):
+        stopper.regret_bound(configs, [v - 0.002 for v in values])

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ImprovementStopper", "RegretBoundStopper"]
 
+#: how :class:`RegretBoundStopper` models the metric: ``"log"`` (of metric values > 0),
+#: ``"standardize"`` (the values themselves), ``"auto"`` (log when the values it models are > 0)
+TARGET_TRANSFORMS = ("auto", "log", "standardize")
+
 logger = logging.getLogger("tunesmith")
 
 
@@ -180,17 +184,23 @@ class RegretBoundStopper(_Termination):
 
     After each completed trial (from ``min_trials`` on), a GP (Matern 5/2 ARD, the searchers'
     own, hyperparameters by maximum a posteriori from their default start, so the fit depends
-    on the data alone) is fitted to the completed trials' values of ``metric`` (at most
-    ``max_observations``: the best ones). With ``s = sqrt(beta)`` posterior standard
-    deviations of the objective, the bound is (for ``mode="min"``)::
+    on the data alone) is fitted to the best ``top_fraction`` of the completed trials' values
+    of ``metric`` (at least ``min_trials``, at most ``max_observations``), or with
+    ``target_transform="log"`` to their logarithms, as the authors' code does by default
+    (``"auto"``, the default: the logarithms when all those values are > 0, else the values;
+    ``"standardize"``: the values). With
+    ``s = sqrt(beta)`` posterior standard deviations, the bound is (for ``mode="min"``)::
 
         min over completed configs of (mean + s)  -  min over the config space of (mean - s)
 
     estimated over ``num_candidates`` random configs plus the completed ones, refined by local
-    search; the draws are seeded by ``random_seed`` and the number of trials. The noise is
+    search; the draws are seeded by ``random_seed`` and the number of trials. A modelled
+    logarithm's two bounds are mapped back to the metric before they are subtracted, so the
+    bound is in the metric's units, as the noise it is compared with is. The noise is
     ``threshold`` if given, else the median of the values reported as ``noise_attr`` (e.g. the
     standard deviation of a cross-validation estimate, divided by the square root of the
-    number of folds), else the noise standard deviation the GP estimated.
+    number of folds), else the noise standard deviation the GP estimated (at the incumbent,
+    in the metric's units).
 
     The other keyword arguments are :class:`~tunesmith.stopping.StoppingCriterion`'s limits.
     Pass the object as the tuner's ``stop_criterion``.
@@ -207,6 +217,7 @@ class RegretBoundStopper(_Termination):
         threshold: float | None = None,
         noise_attr: str | None = None,
         beta: float = 1.0,
+        target_transform: str = "auto",
         min_trials: int = 20,
         top_fraction: float = 0.5,
         max_observations: int = 200,
@@ -224,6 +235,12 @@ class RegretBoundStopper(_Termination):
         )
         self.config_space = check_space(config_space)
         self.beta = float(_positive("beta", beta))
+        if target_transform not in TARGET_TRANSFORMS:
+            raise ValueError(
+                f"`target_transform` must be one of {list(TARGET_TRANSFORMS)}, but got "
+                f"target_transform={target_transform!r}"
+            )
+        self.target_transform = target_transform
         if (
             not isinstance(top_fraction, Real)
             or isinstance(top_fraction, bool)
@@ -251,7 +268,12 @@ class RegretBoundStopper(_Termination):
         self, configs: list[Mapping[str, Any]], values: list[float]
     ) -> tuple[float, float]:
         """``(bound, noise standard deviation estimated by the GP)`` for completed
-        ``configs`` with ``values`` (to minimize), in the metric's units."""
+        ``configs`` with ``values`` (to minimize), in the metric's units.
+
+        With the log transform the GP models ``log(metric)``; its confidence bounds are mapped
+        back to the metric (the transform is increasing, so the smallest bound maps to the
+        smallest) before they are subtracted, and its noise is taken at the incumbent, so both
+        figures are in the metric's units, as the noise they are compared with is."""
         import numpy as np
 
         from tunesmith.searchers.acquisition import SpaceEncoder, maximize
@@ -269,6 +291,26 @@ class RegretBoundStopper(_Termination):
         if size < len(y):
             keep = np.sort(np.argsort(y, kind="stable")[:size])
             X, y = X[keep], y[keep]
+        sign = 1.0 if self.mode == "min" else -1.0  # y = sign * metric
+        use_log = self.target_transform == "log" or (
+            self.target_transform == "auto" and bool(np.all(sign * y > 0))
+        )
+        if use_log:
+            if not np.all(sign * y > 0):
+                raise ValueError(
+                    f"target_transform='log' needs metric {self.metric!r} > 0, but got "
+                    f"{float(sign * y[sign * y <= 0][0])!r}; use target_transform='auto' or "
+                    "'standardize'"
+                )
+            y = sign * np.log(sign * y)
+
+            def back(u: float) -> float:  # increasing: the value to minimize, from the model's
+                return sign * math.exp(sign * u)
+        else:
+
+            def back(u: float) -> float:
+                return u
+
         shift, scale = float(y.mean()), float(y.std())
         if not scale > 1e-12:
             scale = 1.0
@@ -279,7 +321,8 @@ class RegretBoundStopper(_Termination):
             gp.fit(X, z)
             gp.set_targets(z)
             mean, var = gp.predict(X)
-            ucb_seen = float(np.min(mean + s * np.sqrt(var)))
+            ucb = mean + s * np.sqrt(var)
+            best = int(np.argmin(ucb))
 
             def score(C: np.ndarray) -> np.ndarray:  # maximized: minus the LCB
                 m, v = gp.predict(C)
@@ -287,8 +330,13 @@ class RegretBoundStopper(_Termination):
 
             rng = np.random.default_rng([self.random_seed, len(values)])
             _, scores = maximize(score, encoder, rng, num_candidates=self.num_candidates, extra=X)
-        lcb_space = -float(scores[0])
-        return (ucb_seen - lcb_space) * scale, math.sqrt(gp.noise) * scale
+        ucb_seen = shift + scale * float(ucb[best])
+        lcb_space = shift - scale * float(scores[0])
+        centre, noise = shift + scale * float(mean[best]), math.sqrt(gp.noise) * scale
+        return (
+            back(ucb_seen) - back(lcb_space),
+            0.5 * (back(centre + noise) - back(centre - noise)),
+        )
 
     def _decide(self, trials) -> bool:
         configs = [c for c, _, _ in trials]
