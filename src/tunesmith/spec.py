@@ -200,7 +200,16 @@ def _normalize_nested(value: Any) -> Any:
     return value
 
 
+#: values that are their own JSON data (a restricted searcher's configs are lists of dicts of them)
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def _to_data(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict and all(type(k) is str and type(v) in _PLAIN for k, v in value.items()):
+        return dict(value)
     if isinstance(value, Specified):
         return {"__spec__": spec_of(value)}
     if isinstance(value, Domain):

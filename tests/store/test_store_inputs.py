@@ -161,6 +161,24 @@ def test_append_needs_a_list_of_events(tmp_path):
         store.read_events(study, limit=0)
 
 
+def test_a_payload_that_is_no_json_names_its_event(tmp_path):
+    """The batch is encoded in one pass; a payload that fails is then named, as before."""
+    import numpy as np
+
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    study = new_study(store)
+    circular: dict = {}
+    circular["self"] = circular
+    for payload, problem in [({"loss": object()}, "object is not"), (circular, "Circular")]:
+        events = [*trial_events(0, [1.0], end=""), Event("result", trial_id=0, payload=payload)]
+        with pytest.raises(TypeError, match=rf"payload of event 4 \(result, trial 0\).*{problem}"):
+            store.append(study, events)
+    assert store.read_events(study) == []
+    created = Event("trial_created", trial_id=0, payload={"x": np.float32(0.5)})
+    store.append(study, [created, Event("result", trial_id=0, payload={"v": np.arange(2)})])
+    assert [e.payload for e in store.read_events(study)] == [{"x": 0.5}, {"v": [0, 1]}]
+
+
 def test_missing_pandas_and_pyarrow_name_the_install_line(tmp_path, monkeypatch):
     store = Store(f"sqlite:///{tmp_path / 'x.db'}")
     study = new_study(store)

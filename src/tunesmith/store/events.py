@@ -167,9 +167,36 @@ def _json_default(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
 
 
+def _fast_encoder() -> Callable[[Any], str] | None:
+    """:data:`_ENCODER`'s C encoder, made once (``encode`` makes one per call): the same text,
+    without the check for circular references (a circular value makes it raise
+    RecursionError instead; :func:`to_json` then asks ``_ENCODER`` for the error). None
+    where the C encoder is missing or takes other arguments."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return None
+    e = _ENCODER
+    try:
+        args = (e.default, json.encoder.encode_basestring_ascii, e.indent, e.key_separator)
+        encoder = make(None, *args, e.item_separator, e.sort_keys, e.skipkeys, e.allow_nan)
+        probe = {"a": [1.5, None, "\u00e9", math.nan]}
+        if "".join(encoder(probe, 0)) != e.encode(probe):
+            return None  # pragma: no cover
+    except TypeError:  # pragma: no cover - another Python's signature
+        return None
+    return lambda value: "".join(encoder(value, 0))
+
+
+_ENCODE = _fast_encoder() or _ENCODER.encode
+
+
 def to_json(value: Any, what: str | Callable[[], str]) -> str:
     """JSON text of ``value`` (NaN and infinities allowed), or a TypeError naming ``what``
     (a string, or a function that makes it, called only on an error)."""
+    try:
+        return _ENCODE(value)
+    except Exception:
+        pass  # the slow encoder says what is wrong (a circular value, a type it can't encode)
     try:
         return _ENCODER.encode(value)
     except (TypeError, ValueError) as err:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tunesmith.ranking import finite_number
 from tunesmith.store.db import Connection, Dialect
 from tunesmith.store.errors import StoreCorruptedError
+from tunesmith.store.events import _ENCODE as _encode
 from tunesmith.store.events import Event, EventKind, to_json
 from tunesmith.store.study import Study, StudyNotFoundError
 
@@ -52,6 +53,24 @@ _UPDATES = {
     ),
 }
 _ENDED_STATUS = {EventKind.TRIAL_COMPLETED: "completed", EventKind.TRIAL_STOPPED: "stopped"}
+#: the events that are about no trial (a scheduler call may name one; it changes no trial)
+_RUN_KINDS = frozenset(k for k in EventKind if not k.needs_trial)
+#: the columns of a trial's row, in the order of :class:`_NewTrial`'s ``row()``
+_TRIAL_COLUMNS = (
+    "study_id",
+    "trial_id",
+    "config",
+    "status",
+    "last_result",
+    "num_results",
+    "best_value",
+    "failure_reason",
+    "failure_detail",
+    "created_time",
+    "started_time",
+    "ended_time",
+    "updated_time",
+)
 
 
 def _result_update(mode: str | None) -> str:
@@ -94,6 +113,7 @@ class _Statements:
         )
         self.read_seq = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
         self.has_seq = "SELECT seq FROM tunesmith_events WHERE study_id = :k_study AND seq = :k_seq"
+        # rows are tuples of the parameters in this order (Connection.insert)
         self.insert_events = (
             'INSERT INTO tunesmith_events (study_id, seq, trial_id, kind, "time", payload) '
             "VALUES (:study_id, :seq, :trial_id, :kind, :time, :payload)"
@@ -102,10 +122,13 @@ class _Statements:
             'INSERT INTO tunesmith_results (study_id, seq, trial_id, report_index, "time", '
             "metrics) VALUES (:study_id, :seq, :trial_id, :report_index, :time, :metrics)"
         )
-        self.insert_trial = (
-            "INSERT INTO tunesmith_trials (study_id, trial_id, config, status, num_results, "
-            "created_time, updated_time) VALUES (:study_id, :trial_id, :config, 'pending', 0, "
-            ":time, :time)"
+        self.insert_trials = (
+            f"INSERT INTO tunesmith_trials ({', '.join(_TRIAL_COLUMNS)}) "
+            f"VALUES ({', '.join(':' + c for c in _TRIAL_COLUMNS)})"
+        )
+        self.existing_trials = (
+            "SELECT trial_id FROM tunesmith_trials WHERE study_id = :k_study "
+            "AND trial_id >= :k_low AND trial_id <= :k_high"
         )
         self.updates = _UPDATES
         count = " RETURNING num_results" if self.returning else ""
@@ -126,6 +149,14 @@ def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Even
             f"(for study {study_name!r})"
         )
     now = time.time()
+    if all(type(ev) is Event for ev in events_):
+        try:  # the good case in one pass
+            return [
+                (ev, now if ev.time is None else float(ev.time), _encode(ev.payload))
+                for ev in events_
+            ]
+        except Exception:
+            pass  # the loop below names the event that fails
     out = []
     for i, ev in enumerate(events_):
         if not isinstance(ev, Event):
@@ -137,13 +168,6 @@ def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Even
 
 def _payload_name(i: int, ev: Event) -> str:
     return f"the payload of event {i} ({ev.kind.value}, trial {ev.trial_id})"
-
-
-def _insert(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
-    if len(rows) == 1:  # executemany costs psycopg extra round trips (pipeline mode)
-        conn.execute(sql, rows[0])
-    elif rows:
-        conn.executemany(sql, rows)
 
 
 def _update_returning(
@@ -197,18 +221,11 @@ def append_events(
             "this batch was written",
         )
     rows = [
-        {
-            "study_id": sid,
-            "seq": first + i,
-            "trial_id": ev.trial_id,
-            "kind": ev.kind.value,
-            "time": t,
-            "payload": text,
-        }
-        for i, (ev, t, text) in enumerate(prepared)
+        (sid, seq, ev.trial_id, ev.kind._value_, t, text)
+        for seq, (ev, t, text) in enumerate(prepared, first)
     ]
-    _insert(conn, sql.insert_events, rows)
-    _insert(conn, sql.insert_results, _materialize(conn, sql, study, prepared, first))
+    conn.insert(sql.insert_events, rows)
+    _materialize(conn, sql, study, prepared, first)
     return list(range(first, last + 1))
 
 
@@ -218,25 +235,42 @@ def _materialize(
     study: Study,
     prepared: list[tuple[Event, float, str]],
     first: int,
-) -> list[dict[str, Any]]:
-    """Apply the events to the trials table; returns the rows for the results table.
+) -> None:
+    """Apply the events to the trials table and add the results to the results table.
 
-    Consecutive results of a trial (decisions between them included) become one update of its
-    row, so a batch costs a statement per trial, not per result; any other event of the trial
-    applies them first, so each trial's row sees its events in journal order."""
+    A trial created in this batch gets its row built here from all of its events and
+    inserted once (with the batch's other new trials, in one statement). For a trial that
+    was already stored, consecutive results (decisions between them included) become one
+    update of its row, so a batch costs a statement per trial, not per result; any other event
+    of the trial applies them first, so each trial's row sees its events in journal order."""
     mode = study.modes[0]
+    metric = study.metrics[0]
+    sid = study.study_id
+    created = _new_trials(conn, sql, study, prepared)
+    new: dict[int, _NewTrial] = {}
     pending: dict[int, _Pending] = {}
-    result_rows: list[dict[str, Any]] = []
+    result_rows: list[tuple] = []
 
     def flush(trial_id: int) -> None:
         _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
 
     for i, (ev, t, text) in enumerate(prepared):
         kind, trial_id = ev.kind, ev.trial_id
-        if not kind.needs_trial:
+        if kind in _RUN_KINDS:
+            continue
+        row = new.get(trial_id)
+        if row is not None:  # created in this batch
+            if kind is EventKind.RESULT:
+                value = _value(ev.payload.get(metric))
+                result_rows.append((sid, first + i, trial_id, row.num_results, t, text))
+                row.result(t, text, value, mode)
+            elif kind is EventKind.TRIAL_CREATED:
+                raise _exists(study, trial_id)
+            else:
+                row.apply(kind, ev.payload, t)
             continue
         if kind is EventKind.RESULT:
-            value = finite_number(ev.payload.get(study.metrics[0]))
+            value = _value(ev.payload.get(metric))
             waiting = pending.get(trial_id)
             if waiting is None:
                 waiting = pending[trial_id] = _Pending(i)
@@ -248,14 +282,16 @@ def _materialize(
         if trial_id in pending:
             flush(trial_id)
         if kind is EventKind.TRIAL_CREATED:
-            _insert_trial(conn, sql, study, trial_id, text, t)
+            if trial_id in created:
+                raise _exists(study, trial_id)
+            new[trial_id] = _NewTrial(text, t)
             continue
-        values = {"k_study": study.study_id, "k_trial": trial_id, "v_time": t}
+        values = {"k_study": sid, "k_trial": trial_id, "v_time": t}
         if kind is EventKind.TRIAL_STARTED:
             key = "started"
             if "config" in ev.payload:
                 key = "started_config"
-                values["v_config"] = to_json(ev.payload["config"], "a 'trial_started' config")
+                values["v_config"] = _started_config(ev.payload)
         elif kind is EventKind.TRIAL_FAILED:
             key = "failed"
             values.update(v_reason=ev.payload["reason"], v_detail=ev.payload.get("detail"))
@@ -272,7 +308,103 @@ def _materialize(
             raise _no_such_trial(study, i, kind, trial_id)
     for trial_id in list(pending):
         flush(trial_id)
-    return result_rows
+    conn.insert(sql.insert_trials, [row.row(sid, tid) for tid, row in new.items()])
+    conn.insert(sql.insert_results, result_rows)
+
+
+def _new_trials(
+    conn: Connection, sql: _Statements, study: Study, prepared: list[tuple[Event, float, str]]
+) -> set[int]:
+    """The trials this batch creates that are already stored (one query over their range of
+    ids; the study's row, locked by the append, keeps other appenders out until it ends)."""
+    ids = [ev.trial_id for ev, _, _ in prepared if ev.kind is EventKind.TRIAL_CREATED]
+    if not ids:
+        return set()
+    values = {"k_study": study.study_id, "k_low": min(ids), "k_high": max(ids)}
+    return {row[0] for row in conn.all(sql.existing_trials, values)} & set(ids)
+
+
+def _value(value: Any) -> float | None:
+    """:func:`~tunesmith.ranking.finite_number`, a finite float at once (most metrics)."""
+    if type(value) is float and value - value == 0.0:  # (inf - inf and nan - nan are nan)
+        return value
+    return finite_number(value)
+
+
+def _started_config(payload: dict[str, Any]) -> str:
+    return to_json(payload["config"], "a 'trial_started' config")
+
+
+class _NewTrial:
+    """The row of a trial created in the batch, as the statements in :data:`_UPDATES` and
+    :func:`_result_update` would leave it (``best_value`` as their CASE does)."""
+
+    __slots__ = (
+        "best",
+        "config",
+        "created",
+        "detail",
+        "ended",
+        "last_result",
+        "num_results",
+        "reason",
+        "started",
+        "status",
+        "updated",
+    )
+
+    def __init__(self, config: str, t: float):
+        self.config, self.status, self.last_result, self.num_results = config, "pending", None, 0
+        self.best = self.reason = self.detail = self.started = self.ended = None
+        self.created = self.updated = t
+
+    def result(self, t: float, text: str, value: float | None, mode: str) -> None:
+        self.last_result, self.updated = text, t
+        self.num_results += 1
+        if value is not None and (
+            self.best is None or (value < self.best if mode == "min" else value > self.best)
+        ):
+            self.best = value
+
+    def apply(self, kind: EventKind, payload: dict[str, Any], t: float) -> None:
+        """Any event of the trial other than its creation and its results."""
+        self.updated = t
+        if kind is EventKind.DECISION:
+            return
+        if kind is EventKind.TRIAL_STARTED:
+            if "config" in payload:
+                self.config = _started_config(payload)
+            self.status = "running"
+            if self.started is None:
+                self.started = t
+            self.ended = self.reason = self.detail = None
+        elif kind is EventKind.TRIAL_FAILED:
+            self.status, self.ended = "failed", t
+            self.reason, self.detail = payload["reason"], payload.get("detail")
+        elif kind is EventKind.TRIAL_PAUSED:
+            self.status = "paused"
+        elif kind is EventKind.TRIAL_INTERRUPTED:
+            self.status = "interrupted"
+        else:
+            self.status, self.ended = _ENDED_STATUS[kind], t
+
+    def row(self, study_id: int, trial_id: int) -> tuple:
+        """The values of :data:`_TRIAL_COLUMNS`."""
+        return (
+            study_id,
+            trial_id,
+            self.config,
+            self.status,
+            self.last_result,
+            self.num_results,
+            self.best,
+            self.reason,
+            self.detail,
+            self.created,
+            self.started,
+            self.ended,
+            self.updated,
+        )
 
 
 class _Pending:
@@ -302,7 +434,7 @@ def _apply_results(
     trial_id: int,
     results_: _Pending,
     first: int,
-    out: list[dict[str, Any]],
+    out: list[tuple],
 ) -> None:
     n = len(results_.reports)
     values = {"k_study": study.study_id, "k_trial": trial_id, "v_time": results_.time}
@@ -311,10 +443,9 @@ def _apply_results(
     count = _update_returning(conn, sql.returning, update, sql.read_num_results, values)
     if count is None:
         raise _no_such_trial(study, results_.first, EventKind.RESULT, trial_id)
-    for j, (i, t, text) in enumerate(results_.reports):
-        row = {"study_id": study.study_id, "seq": first + i, "trial_id": trial_id}
-        row.update(report_index=count - n + j, time=t, metrics=text)
-        out.append(row)
+    sid = study.study_id
+    for j, (i, t, text) in enumerate(results_.reports, count - n):
+        out.append((sid, first + i, trial_id, j, t, text))
 
 
 def _no_such_trial(study: Study, i: int, kind: EventKind, trial_id: int) -> ValueError:
@@ -325,18 +456,12 @@ def _no_such_trial(study: Study, i: int, kind: EventKind, trial_id: int) -> Valu
     )
 
 
-def _insert_trial(
-    conn: Connection, sql: _Statements, study: Study, trial_id: int, config: str, t: float
-) -> None:
-    row = {"study_id": study.study_id, "trial_id": trial_id, "config": config, "time": t}
-    try:
-        conn.execute(sql.insert_trial, row)
-    except conn.integrity_error:
-        raise ValueError(
-            f"a 'trial_created' event for trial {trial_id} of study {study.name!r}, but that "
-            "trial already exists; trial ids are unique within a study (nothing of this batch "
-            "was written)"
-        ) from None
+def _exists(study: Study, trial_id: int) -> ValueError:
+    return ValueError(
+        f"a 'trial_created' event for trial {trial_id} of study {study.name!r}, but that "
+        "trial already exists; trial ids are unique within a study (nothing of this batch "
+        "was written)"
+    )
 
 
 _KINDS = {k.value: k for k in EventKind}

@@ -362,6 +362,41 @@ class StoreContract:
         with pytest.raises(ValueError, match=r"event 0 of the batch \('result'\) is about trial 2"):
             store.append(study, [result(2, 1.0), Event("trial_created", trial_id=2)])
 
+    def test_a_batch_leaves_the_tables_as_its_events_one_at_a_time(self, tmp_path):
+        """A trial created in a batch gets its row built from all of its events at once; one
+        stored before is updated. Either way the rows are those of appending event by event."""
+        store = self.make_store(tmp_path)
+
+        def result(trial_id, loss, t):
+            return Event("result", trial_id=trial_id, payload={"loss": loss, "step": t}, time=t)
+
+        def event(kind, trial_id, t, **payload):
+            return Event(kind, trial_id=trial_id, payload=payload, time=t)
+
+        first = [event("trial_created", 0, 0.0, lr=0.1), event("trial_started", 0, 0.5)]
+        first += [result(0, 3.0, 1.0), event("decision", 0, 1.5, decision="pause")]
+        first += [event("trial_paused", 0, 2.0), event("trial_created", 1, 2.0, lr=0.2)]
+        later = [event("trial_created", 2, 2.5, lr=0.3), result(1, float("inf"), 3.0)]
+        later += [event("trial_started", 0, 3.0, resume=True, config={"lr": 0.05})]
+        later += [result(0, 2.0, 4.0), event("decision", 0, 4.5, decision="continue")]
+        later += [event("trial_started", 2, 5.0), result(2, float("nan"), 5.5)]
+        later += [result(2, 7.0, 6.0), event("trial_interrupted", 2, 6.5)]
+        later += [event("trial_started", 2, 7.0, resume=True), result(2, "x", 7.5)]
+        later += [event("trial_failed", 2, 8.0, reason="exception", detail="boom")]
+        later += [event("scheduler_call", 1, 8.0), event("trial_started", 1, 8.5)]
+        later += [result(1, 1.0, 9.0), result(1, 0.5, 9.5), event("trial_completed", 1, 10.0)]
+        later += [event("trial_stopped", 0, 10.5), event("trial_created", 3, 11.0, lr=0.4)]
+        tables = []
+        for batches in ([first, later], [[e] for e in first + later]):
+            study = new_study(store)
+            for batch in batches:
+                store.append(study, batch)
+            check_consistent(store, study.name)
+            trials = store.trials(study)
+            tables.append((json.dumps(trials), json.dumps(store.records(study))))
+        assert tables[0] == tables[1]
+        assert [t["status"] for t in trials] == ["stopped", "completed", "failed", "pending"]
+
     def test_a_bad_batch_writes_nothing(self, tmp_path):
         store = self.make_store(tmp_path)
         study = new_study(store)
