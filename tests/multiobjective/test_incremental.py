@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tunesmith.multiobjective._chunked as _chunked
+import tunesmith.multiobjective._stairs as _stairs
 import tunesmith.multiobjective.incremental as incremental
 from tunesmith.multiobjective import non_dominated_sort
 from tunesmith.multiobjective.incremental import NonDominatedFronts, QuantileFronts
@@ -46,10 +47,11 @@ def expected_fronts(points: np.ndarray) -> list[list[tuple[float, ...]]]:
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 4 fronts and (three and more objectives) fronts in chunks of 3 points, so
-    that small sets split blocks and chunks too."""
+    """Blocks of 4 fronts, fronts in chunks of 3 points (three and more objectives) and in
+    parts of 3 points past 3 (two), so that small sets split blocks, chunks and parts too."""
     monkeypatch.setattr(incremental, "_FRONTS_PER_BLOCK", 4)
     monkeypatch.setattr(_chunked, "CHUNK", 3)
+    monkeypatch.setattr(_stairs, "CHUNK", 3)
     monkeypatch.setattr(incremental, "_ENS_FROM", 10)  # refills sort 4+ objectives by insertion
 
 
@@ -113,6 +115,35 @@ def test_a_chunked_front_answers_as_one_array(monkeypatch, chunk):
     assert as_sets([gone.T]) == as_sets([kept[dominated]])
     assert as_sets([front.cols().T]) == as_sets([kept[~dominated]])
     assert front.size == len(kept) - dominated.sum()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7])
+@pytest.mark.parametrize("kind", ["uniform", "grid", "conflicting"])
+def test_two_objective_fronts_in_parts_give_the_fronts_of_a_full_sort(monkeypatch, chunk, kind):
+    # fronts past `chunk` points kept in parts: runs that span parts, parts emptied and split,
+    # equal points across parts; the counts and fronts stay those of a full sort
+    monkeypatch.setattr(_stairs, "CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    points = stream(kind, 200, 2, rng)
+    if kind == "conflicting":  # one front, and a few points below it pushing runs down
+        points[::10] += 0.05
+    fronts = NonDominatedFronts(2)
+    for i, point in enumerate(points.tolist()):
+        ranks = non_dominated_sort(points[: i + 1])
+        assert fronts.add(point) == int((ranks < ranks[-1]).sum())
+    assert any(
+        isinstance(front, _stairs.ChunkedStairs) for block in fronts._blocks for front in block
+    )
+    assert as_sets(fronts.fronts()) == expected_fronts(points)
+    for front in fronts.fronts():
+        assert np.all(np.diff(front[:, 0]) >= 0) and np.all(np.diff(front[:, 1]) <= 0)
+    for block in fronts._blocks:
+        for front in block:
+            if isinstance(front, _stairs.ChunkedStairs):
+                assert all(0 < len(part) <= max(chunk, 1) for part in front.xs)
+                assert front.fxs == [part[0] for part in front.xs]
+                assert front.fnys == [part[0] for part in front.nys]
+                assert front.size == sum(len(part) for part in front.xs)
 
 
 @pytest.mark.parametrize("kind", KINDS)

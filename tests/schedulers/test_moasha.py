@@ -7,6 +7,7 @@ from _moasha_oracle import OracleFrontRung
 
 import tunesmith
 import tunesmith.multiobjective._chunked as _chunked
+import tunesmith.multiobjective._stairs as _stairs
 import tunesmith.schedulers.moasha as moasha_module
 from tunesmith import AskTell, Decision, uniform
 from tunesmith.multiobjective import non_dominated_ranking, non_dominated_sort
@@ -190,6 +191,22 @@ def test_rung_decisions_are_those_of_the_previous_rung(kind, quantile, n, runs):
                 ranks = non_dominated_sort(points[: i + 1])
                 assert before == int((ranks < ranks[-1]).sum())
         assert decisions == oracle_decisions(points, quantile)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "grid", "correlated", "conflicting", "mixed"])
+def test_two_objective_rungs_with_fronts_in_parts_decide_as_the_previous_rung(monkeypatch, kind):
+    # two-objective fronts past 4 points kept in parts of at most 4 (runs across parts, parts
+    # split and emptied); "mixed": a front of trade-offs with dominated points among them
+    monkeypatch.setattr(_stairs, "CHUNK", 4)
+    rng = np.random.default_rng(11)
+    if kind == "mixed":
+        points = sample("conflicting", rng, 1500)
+        points[rng.random(1500) < 0.3] += 0.02
+    else:
+        points = sample(kind, rng, 1500)
+    rung = _FrontRung(1, (1, 3))
+    decisions = [rung.add(p) * 3 < i + 1 for i, p in enumerate(points.tolist())]
+    assert decisions == oracle_decisions(points, (1, 3))
 
 
 @pytest.mark.parametrize("d", [1, 3])

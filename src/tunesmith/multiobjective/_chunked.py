@@ -20,20 +20,35 @@ import numpy as np
 CHUNK = 2048
 #: points compared at once with a chunk's points (pairwise tests)
 ROWS = 256
+_WIDE = 512  # points from which a test compares row by row
+_ALL, _ANY = np.logical_and.reduce, np.logical_or.reduce
 
 
-def dominates_point(cols: np.ndarray, p: np.ndarray) -> bool:
-    """Whether a point of ``cols`` (a ``(d, m)`` array) dominates ``p`` (``(d, 1)``)."""
+def dominates_point(cols: np.ndarray, p: np.ndarray, values: list[float] | None = None) -> bool:
+    """Whether a point of ``cols`` (a ``(d, m)`` array) dominates ``p`` (``(d, 1)``;
+    ``values``: the same as a list, if the caller has it)."""
+    q = p[:, 0].tolist() if values is None else values
     if cols.shape[1] <= 4:  # a few points: cheaper in Python than in numpy calls
-        q = p[:, 0].tolist()
         for row in cols.T.tolist():
             if row != q and all(a <= b for a, b in zip(row, q, strict=True)):
                 return True
         return False
-    under = (cols <= p).all(0)
-    if not under.any():
+    under = _all_rows(cols, p, q, np.less_equal)
+    if not np.count_nonzero(under):
         return False
-    return bool((cols.compress(under, axis=1) != p).any())  # one differing from p dominates it
+    return bool(_ANY(cols.compress(under, axis=1) != p, axis=None))  # one differing from p
+
+
+def _all_rows(cols: np.ndarray, p: np.ndarray, q: list[float], compare: np.ufunc) -> np.ndarray:
+    """``compare(cols, p).all(0)`` (``q``: ``p`` as a list): the ufuncs' own reductions (the
+    array methods cost a microsecond more), and row by row with scalars for wide arrays,
+    where a ``(d, m)`` boolean temporary costs more than ``d`` compares of contiguous rows."""
+    if cols.shape[1] <= _WIDE:
+        return _ALL(compare(cols, p), axis=0)
+    out = compare(cols[0], q[0])
+    for k in range(1, len(q)):
+        out &= compare(cols[k], q[k])
+    return out
 
 
 def covered(cols: np.ndarray, by: np.ndarray) -> np.ndarray:
@@ -43,8 +58,8 @@ def covered(cols: np.ndarray, by: np.ndarray) -> np.ndarray:
     for k in range(0, by.shape[1], ROWS):
         part = by[:, k : k + ROWS, None]
         for m in range(0, cols.shape[1], ROWS):
-            pairs = (part <= cols[:, None, m : m + ROWS]).all(0)
-            hit[m : m + ROWS] |= pairs.any(0)
+            pairs = _ALL(part <= cols[:, None, m : m + ROWS], axis=0)
+            hit[m : m + ROWS] |= _ANY(pairs, axis=0)
     return hit
 
 
@@ -68,34 +83,41 @@ class ChunkedFront:
             return self.chunks[0]
         return np.concatenate(self.chunks, axis=1)
 
-    def dominates(self, p: np.ndarray) -> bool:
-        """Whether a point of the front dominates ``p``."""
+    def dominates(self, p: np.ndarray, values: list[float] | None = None) -> bool:
+        """Whether a point of the front dominates ``p`` (``values``: ``p`` as a list)."""
         chunks = self.chunks
+        if values is None:
+            values = p[:, 0].tolist()
         if len(chunks) == 1:
-            return dominates_point(chunks[0], p)
-        for c in np.flatnonzero((self.lows <= p).all(0)).tolist():
-            if dominates_point(chunks[c], p):
+            return dominates_point(chunks[0], p, values)
+        for c in np.flatnonzero(_all_rows(self.lows, p, values, np.less_equal)).tolist():
+            if dominates_point(chunks[c], p, values):
                 return True
         return False
 
-    def pop_below(self, p: np.ndarray, carried: np.ndarray | None) -> np.ndarray | None:
+    def pop_below(
+        self, p: np.ndarray, carried: np.ndarray | None, values: list[float] | None = None
+    ) -> np.ndarray | None:
         """Remove and return (``(d, k)``, or None for none) the points that move when ``p``
         joins the front (``carried`` None: the points ``p`` dominates) or when ``carried``,
         points ``p`` dominates, arrive from the front before (the points they weakly
         dominate: a carried point equals no point here, as equals share a front)."""
         chunks = self.chunks
+        if values is None:
+            values = p[:, 0].tolist()
         if len(chunks) == 1:
             candidates = [0]
         else:
-            candidates = np.flatnonzero((self.highs >= p).all(0)).tolist()
+            candidates = np.flatnonzero(_all_rows(self.highs, p, values, np.greater_equal))
+            candidates = candidates.tolist()
         moved, emptied = [], []
         for c in candidates:
             cols = chunks[c]
-            below = np.flatnonzero((cols >= p).all(0))
+            below = np.flatnonzero(_all_rows(cols, p, values, np.greater_equal))
             if not len(below):
                 continue
             if carried is None:  # p's equals stay
-                below = below[(cols.take(below, axis=1) != p).any(0)]
+                below = below[_ANY(cols.take(below, axis=1) != p, axis=0)]
             else:
                 below = below[covered(cols.take(below, axis=1), carried)]
             if not len(below):

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith.multiobjective import _stairs
 from tunesmith.multiobjective._chunked import ChunkedFront
+from tunesmith.multiobjective._stairs import ChunkedStairs
 from tunesmith.multiobjective.sorting import non_dominated_sort
 
 __all__ = ["NonDominatedFronts", "QuantileFronts"]
@@ -65,10 +67,15 @@ class NonDominatedFronts:
 
     Two objectives (one is the same with a constant second objective): each front is a
     staircase, first objective increasing and second decreasing, in two ``array("d")`` (moving
-    a run copies contiguous memory rather than touching one float object per point); a
-    dominance test is one bisection, and the points a moved run dominates in the next front
-    are again a run, found by two bisections (as in Buzdalov, Yakupov and Stankevich's
-    incremental sorting for two objectives, GECCO 2015, there with balanced trees). Three and
+    a run copies contiguous memory rather than touching one float object per point; lists,
+    faster in a small test, were slower on 100,000 entries); a dominance test is one
+    bisection, and the points a moved run
+    dominates in the next front are again a run, found by two bisections (as in Buzdalov,
+    Yakupov and Stankevich's incremental sorting for two objectives, GECCO 2015, there with
+    balanced trees). A front past :data:`~tunesmith.multiobjective._stairs.CHUNK` (4,096)
+    points is kept in parts of at most that many
+    (:class:`~tunesmith.multiobjective._stairs.ChunkedStairs`), so that a step moves the
+    memory of the parts it touches, not of the whole front. Three and
     more objectives: each front is a :class:`~tunesmith.multiobjective._chunked.ChunkedFront`,
     C-ordered ``(d, m)`` arrays, one row per objective, so a test compares whole rows with the
     point's values (a few numpy calls per front), in compact chunks of at most 2,048 points
@@ -79,8 +86,7 @@ class NonDominatedFronts:
     Fronts are kept in blocks of at most 512, with their point counts, so that inserting a
     front and counting the points before one cost O(blocks + block length), not O(fronts).
     An insertion costs O(log fronts) dominance tests plus one step per front whose points
-    move; a step also moves the memory of its front (two objectives: O(front size), small
-    unless most points share one front; more: O(chunk size)).
+    move; a step also moves the memory of the part or chunk it changes (O(chunk size)).
 
     >>> fronts = NonDominatedFronts(2)
     >>> [fronts.add(p) for p in [[2, 2], [3, 3], [1, 1], [0, 4]]]
@@ -107,7 +113,7 @@ class NonDominatedFronts:
     def fronts(self) -> list[np.ndarray]:
         """Each front's points as an ``(m, num_objectives)`` array, best front first (two
         objectives: by increasing first objective)."""
-        return [self._array(front) for block in self._blocks for front in block]
+        return [self._array(self._points(front)) for block in self._blocks for front in block]
 
     def add(self, point: Any) -> int:
         """Record ``point`` (``num_objectives`` numbers); return how many of the points
@@ -130,20 +136,31 @@ class NonDominatedFronts:
 
     def _add_to_stairs(self, x: float, ny: float, extend: bool) -> tuple[int, Any]:
         """:meth:`_add` for fronts kept as staircases: ``xs`` increasing, ``nys`` (the second
-        objective negated) increasing too, equal points side by side."""
+        objective negated) increasing too, equal points side by side; a front is a pair of
+        arrays ``(xs, nys)`` or, past :data:`~tunesmith.multiobjective._stairs.CHUNK` points,
+        a :class:`~tunesmith.multiobjective._stairs.ChunkedStairs` (its branches below)."""
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
         lo, hi = 0, len(blocks)
         if blocks and not extend:  # most points left out are dominated by the last front
-            xs, nys = blocks[-1][-1]
-            j = bisect_right(xs, x) - 1
-            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+            front = blocks[-1][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
+                j = bisect_right(xs, x) - 1
+                if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+                    return self._count, _NEWCOMER
+            elif front.dominates(x, ny):
                 return self._count, _NEWCOMER
             hi -= 1  # the last front does not dominate it: the answer is in the last block
         while lo < hi:  # the first block whose last front holds no point dominating (x, y)
             mid = (lo + hi) // 2
-            xs, nys = blocks[mid][-1]
-            j = bisect_right(xs, x) - 1
-            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+            front = blocks[mid][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
+                j = bisect_right(xs, x) - 1
+                dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
+            else:
+                dominated = front.dominates(x, ny)
+            if dominated:
                 lo = mid + 1
             else:
                 hi = mid
@@ -159,38 +176,59 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:  # the first such front in that block
             mid = (i + hi) // 2
-            xs, nys = block[mid]
-            j = bisect_right(xs, x) - 1
-            if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
+            front = block[mid]
+            if front.__class__ is tuple:
+                xs, nys = front
+                j = bisect_right(xs, x) - 1
+                dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
+            else:
+                dominated = front.dominates(x, ny)
+            if dominated:
                 i = mid + 1
             else:
                 hi = mid
         bsizes = sizes[b]
         before = sum(totals[:b]) + sum(bsizes[:i])
         self._count += 1
-        xs, nys = block[i]
-        start = bisect_left(xs, x)
-        if start < len(xs) and xs[start] == x and nys[start] == ny:
-            start = bisect_right(xs, x)  # its equals stay, and it joins them
-        end = bisect_right(nys, ny)  # the points no lower than it
-        if end <= start:
-            xs.insert(start, x)
-            nys.insert(start, ny)
-            bsizes[i] += 1
-            totals[b] += 1
-            return before, None
-        # the cascade: the run [start, end) of front i moves to front i + 1, where it takes
-        # the place of the run it dominates (from its first x to its lowest y), and so on.
-        # Only two numbers of a run decide where it lands, its first x and its last y, read
-        # before the run is copied; block b's total is settled when the cascade leaves it.
-        num = end - start
-        whole = num == len(xs)
-        cxs, cnys = xs[start:end], nys[start:end]
-        a, c = xs[start], nys[end - 1]
-        xs[start] = x
-        nys[start] = ny
-        if num > 1:
-            del xs[start + 1 : end], nys[start + 1 : end]
+        front = block[i]
+        if front.__class__ is not tuple:  # a large front, in parts
+            size = front.size
+            run = front.splice(x, ny, array("d", (x,)), array("d", (ny,)), True)
+            if run is None:
+                bsizes[i] += 1
+                totals[b] += 1
+                return before, None
+            cxs, cnys = run
+            num = len(cxs)
+            whole = num == size
+            a, c = cxs[0], cnys[-1]
+        else:
+            xs, nys = front
+            start = bisect_left(xs, x)
+            if start < len(xs) and xs[start] == x and nys[start] == ny:
+                start = bisect_right(xs, x)  # its equals stay, and it joins them
+            end = bisect_right(nys, ny)  # the points no lower than it
+            if end <= start:
+                xs.insert(start, x)
+                nys.insert(start, ny)
+                bsizes[i] += 1
+                totals[b] += 1
+                if len(xs) > _stairs.CHUNK:
+                    block[i] = ChunkedStairs(xs, nys)
+                return before, None
+            # the cascade: the run [start, end) of front i moves to front i + 1, where it
+            # takes the place of the run it dominates (from its first x to its lowest y), and
+            # so on. Only two numbers of a run decide where it lands, its first x and its last
+            # y, read before the run is copied; block b's total is settled when the cascade
+            # leaves it.
+            num = end - start
+            whole = num == len(xs)
+            cxs, cnys = xs[start:end], nys[start:end]
+            a, c = xs[start], nys[end - 1]
+            xs[start] = x
+            nys[start] = ny
+            if num > 1:
+                del xs[start + 1 : end], nys[start + 1 : end]
         bsizes[i] += 1 - num
         entered = 1  # points that came into block b
         last = len(block) - 1
@@ -210,13 +248,30 @@ class NonDominatedFronts:
                 b, i = at
                 block, bsizes = blocks[b], sizes[b]
                 last = len(block) - 1
-            xs, nys = block[i]
+            front = block[i]
+            if front.__class__ is not tuple:
+                size = front.size
+                run = front.splice(a, c, cxs, cnys, False)
+                if run is None:
+                    bsizes[i] += num
+                    totals[b] += entered
+                    return before, None
+                run_xs, run_nys = run
+                moved = len(run_xs)
+                whole = moved == size
+                a, c = run_xs[0], run_nys[-1]
+                bsizes[i] += num - moved
+                cxs, cnys, num = run_xs, run_nys, moved
+                continue
+            xs, nys = front
             start, end = bisect_left(xs, a), bisect_right(nys, c)
             if end <= start:
                 xs[start:start] = cxs
                 nys[start:start] = cnys
                 bsizes[i] += num
                 totals[b] += entered
+                if len(xs) > _stairs.CHUNK:
+                    block[i] = ChunkedStairs(xs, nys)
                 return before, None
             moved = end - start
             whole = moved == len(xs)
@@ -225,6 +280,8 @@ class NonDominatedFronts:
             xs[start:end] = cxs
             nys[start:end] = cnys
             bsizes[i] += num - moved
+            if num > moved and len(xs) > _stairs.CHUNK:
+                block[i] = ChunkedStairs(xs, nys)
             cxs, cnys, num = run_xs, run_nys, moved
 
     def _add_to_arrays(self, new: np.ndarray, extend: bool) -> tuple[int, Any]:
@@ -234,15 +291,15 @@ class NonDominatedFronts:
         Every point that moves is dominated by ``p``, so at each front only the points that
         ``p`` weakly dominates are compared with the points carried there."""
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
-        p = new
+        p, values = new, new[:, 0].tolist()
         lo, hi = 0, len(blocks)
         if blocks and not extend:  # most points left out: the last front dominates them
-            if blocks[-1][-1].dominates(p):
+            if blocks[-1][-1].dominates(p, values):
                 return self._count, _NEWCOMER
             hi -= 1  # else the answer is in the last block at the latest
         while lo < hi:
             mid = (lo + hi) // 2
-            if blocks[mid][-1].dominates(p):
+            if blocks[mid][-1].dominates(p, values):
                 lo = mid + 1
             else:
                 hi = mid
@@ -257,7 +314,7 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:
             mid = (i + hi) // 2
-            if block[mid].dominates(p):
+            if block[mid].dominates(p, values):
                 i = mid + 1
             else:
                 hi = mid
@@ -267,7 +324,7 @@ class NonDominatedFronts:
         while True:
             front = blocks[b][i]
             size = front.size
-            below = front.pop_below(p, None if carried is new else carried)
+            below = front.pop_below(p, None if carried is new else carried, values)
             front.add(carried)
             if below is None:
                 sizes[b][i] += num
@@ -306,8 +363,12 @@ class NonDominatedFronts:
     def _insert(self, b: int, i: int, points: Any) -> None:
         """Insert a front of ``points`` after front ``i`` of block ``b`` (``b = -1``: as the
         first front of a first block)."""
-        size = len(points[0]) if self._stairs else points.shape[1]
-        front = points if self._stairs else ChunkedFront(points)
+        if self._stairs:
+            size = len(points[0])
+            front = ChunkedStairs(*points) if size > _stairs.CHUNK else points
+        else:
+            size = points.shape[1]
+            front = ChunkedFront(points)
         if b < 0:
             self._blocks.append([front])
             self._sizes.append([size])
@@ -338,7 +399,7 @@ class NonDominatedFronts:
         self._count -= size
         if not self._blocks[-1]:
             del self._blocks[-1], self._sizes[-1], self._totals[-1]
-        return self._columns(front.cols() if isinstance(front, ChunkedFront) else front)
+        return self._columns(self._points(front))
 
     def _append(self, rows: np.ndarray) -> None:
         """Add the points of ``rows`` (an ``(m, d)`` array, ``m >= 1``), which the caller
@@ -360,6 +421,13 @@ class NonDominatedFronts:
         blocks = self._blocks
         self._insert(len(blocks) - 1, len(blocks[-1]) - 1 if blocks else -1, points)
 
+    @staticmethod
+    def _points(front: Any) -> Any:
+        """A front's points in a carry's form."""
+        if isinstance(front, ChunkedFront):
+            return front.cols()
+        return front.flat() if isinstance(front, ChunkedStairs) else front
+
     def _columns(self, points: Any) -> list[list[float]]:
         """Points in a carry's form (what :meth:`_add` leaves out) as one list per objective."""
         if not self._stairs:
@@ -370,8 +438,7 @@ class NonDominatedFronts:
     def _array(self, points: Any) -> np.ndarray:
         """Points in a front's or a carry's form as an ``(m, d)`` array."""
         if not self._stairs:
-            cols = points.cols() if isinstance(points, ChunkedFront) else points
-            return np.array(cols.T, dtype=float)
+            return np.array(points.T, dtype=float)
         xs, nys = points
         columns = [xs, [-v for v in nys]][: self.num_objectives]
         return np.array(columns, dtype=float).reshape(self.num_objectives, -1).T
@@ -442,9 +509,14 @@ class QuantileFronts:
             # most newcomers: the last kept front dominates them (one bisection), and they
             # join the pool; the same test as NonDominatedFronts._add_to_stairs, inlined
             x, y = float(point[0]), float(point[1])
-            xs, nys = top._blocks[-1][-1]
-            j = bisect_right(xs, x) - 1
-            if j >= 0 and nys[j] >= -y and (xs[j] != x or nys[j] != -y):
+            front = top._blocks[-1][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
+                j = bisect_right(xs, x) - 1
+                dominated = j >= 0 and nys[j] >= -y and (xs[j] != x or nys[j] != -y)
+            else:
+                dominated = front.dominates(x, -y)
+            if dominated:
                 added = self._added
                 added[0].append(x)
                 added[1].append(y)
