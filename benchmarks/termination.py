@@ -15,6 +15,7 @@ Per dataset, method and stopper (over the seeds):
   trial - mean final regret|, the share of the full run's regret improvement given up
   (negative: the stopped runs ended with less regret than the full ones; the incumbent is
   picked by its noisy observed value, so a run's regret can rise);
+* ``lost_interval``: its 95 % bootstrap interval over the runs;
 * ``lost_per_run``: the median of that share per run; ``never_stopped``: runs that ran to the
   budget.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import random
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -183,6 +185,24 @@ def replay(args: tuple[dict, list[str], float | None]) -> dict:
     return run
 
 
+def _lost(group: list[dict], name: str) -> float:
+    """The share of the runs' mean regret improvement (from the first trial to the last) that
+    stopping where ``name`` said gives up."""
+    first = statistics.mean(r["regret"][0] for r in group)
+    final = statistics.mean(r["regret"][-1] for r in group)
+    at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
+    at_regret = statistics.mean(r["regret"][n - 1] for r, n in zip(group, at, strict=True))
+    gain = first - final
+    return (at_regret - final) / abs(gain) if gain else 0.0
+
+
+def _interval(group: list[dict], name: str, draws: int = 2000) -> list[float]:
+    """95 % bootstrap interval of :func:`_lost` over the runs (resampled with replacement)."""
+    rng = random.Random(0)
+    shares = sorted(_lost([rng.choice(group) for _ in group], name) for _ in range(draws))
+    return [shares[int(0.025 * draws)], shares[int(0.975 * draws) - 1]]
+
+
 def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
     out: dict = {}
     groups: dict = {}
@@ -202,11 +222,10 @@ def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
                 for r, n in zip(group, at, strict=True)
                 if r["regret"][0] != r["regret"][-1]
             ]
-            gain = first - final
-            lost = (statistics.mean(at_regret) - final) / abs(gain) if gain else 0.0
             out.setdefault(dataset, {}).setdefault(method, {})[name] = {
                 "saved": round(1.0 - statistics.mean(at) / evaluations, 3),
-                "lost": round(lost, 3),
+                "lost": round(_lost(group, name), 3),
+                "lost_interval": [round(x, 3) for x in _interval(group, name)],
                 "lost_per_run": round(statistics.median(per_run), 3) if per_run else 0.0,
                 "never_stopped": sum(r["stopped_at"][name] is None for r in group),
                 "mean_stop": round(statistics.mean(at), 1),
