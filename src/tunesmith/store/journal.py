@@ -254,22 +254,25 @@ def _materialize(
     def flush(trial_id: int) -> None:
         _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
 
+    result, decision = EventKind.RESULT, EventKind.DECISION  # (the loop runs per event)
     for i, (ev, t, text) in enumerate(prepared):
         kind, trial_id = ev.kind, ev.trial_id
         if kind in _RUN_KINDS:
             continue
         row = new.get(trial_id)
         if row is not None:  # created in this batch
-            if kind is EventKind.RESULT:
+            if kind is result:
                 value = _value(ev.payload.get(metric))
                 result_rows.append((sid, first + i, trial_id, row.num_results, t, text))
                 row.result(t, text, value, mode)
+            elif kind is decision:
+                row.updated = t
             elif kind is EventKind.TRIAL_CREATED:
                 raise _exists(study, trial_id)
             else:
                 row.apply(kind, ev.payload, t)
             continue
-        if kind is EventKind.RESULT:
+        if kind is result:
             value = _value(ev.payload.get(metric))
             waiting = pending.get(trial_id)
             if waiting is None:
@@ -367,10 +370,9 @@ class _NewTrial:
             self.best = value
 
     def apply(self, kind: EventKind, payload: dict[str, Any], t: float) -> None:
-        """Any event of the trial other than its creation and its results."""
+        """Any event of the trial other than its creation, its results and decisions (which
+        change ``updated`` only)."""
         self.updated = t
-        if kind is EventKind.DECISION:
-            return
         if kind is EventKind.TRIAL_STARTED:
             if "config" in payload:
                 self.config = _started_config(payload)
