@@ -12,6 +12,9 @@ the tuner writes to, in three set-ups:
 The table is ``mlp-digits`` (256 configs x 3 seeds x 81 epochs); ASHA's random searcher draws
 among its configs with repeats (``restrict_configurations``, ``allow_duplicates=True``) and each
 trial reads one seed, so 1,000 trials are possible. Each figure is the median of ``--repeat`` runs.
+``cpu_seconds`` is the process's CPU time during ``tuner.run()`` (the whole loop runs in it): on a
+loaded machine it varies less than the real seconds, so ``results_per_cpu_second`` compares set-ups
+measured at different moments more fairly.
 
     python benchmarks/simulator.py --json
     python benchmarks/simulator.py --trials 5000 --only memory
@@ -66,11 +69,12 @@ def run_once(table, setup: str, trials: int, n_workers: int, seed: int) -> dict:
     )
     if setup == "sqlite-per-result":
         tuner.journal_batch = 1
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = tuner.run()
     seconds = time.perf_counter() - start
     return {
         "real_seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
         "trials": len(result.trials),
         "results": len(result.results),
         "simulated_seconds": result.wallclock_time,
@@ -82,12 +86,15 @@ def measure(table, setup: str, trials: int, n_workers: int, repeat: int) -> dict
     first = runs[0]
     assert all(r["results"] == first["results"] for r in runs), "runs differ: not reproducible"
     seconds = statistics.median(r["real_seconds"] for r in runs)
+    cpu = statistics.median(r["cpu_seconds"] for r in runs)
     return {
         "real_seconds": round(seconds, 4),
+        "cpu_seconds": round(cpu, 4),
         "trials": first["trials"],
         "results": first["results"],
         "trials_per_second": round(first["trials"] / seconds),
         "results_per_second": round(first["results"] / seconds),
+        "results_per_cpu_second": round(first["results"] / cpu),
         "simulated_seconds": round(first["simulated_seconds"], 2),
         "simulated_per_real_second": round(first["simulated_seconds"] / seconds, 1),
         "all_real_seconds": [round(r["real_seconds"], 4) for r in runs],
@@ -128,7 +135,8 @@ def main() -> None:
         print(
             f"  {setup:18s} {f['real_seconds']:7.3f} s  {f['trials']} trials, {f['results']} "
             f"results: {f['trials_per_second']:7d} trials/s, {f['results_per_second']:7d} "
-            f"results/s ({f['simulated_seconds']} simulated s)"
+            f"results/s ({f['results_per_cpu_second']} per CPU s; {f['simulated_seconds']} "
+            "simulated s)"
         )
 
 

@@ -37,17 +37,27 @@ import sys
 ours = json.load(open(sys.argv[1]))
 peer = json.load(open(sys.argv[2]))
 print(json.dumps({"tunesmith": ours, "syne_tune": peer}, indent=2))
-p = peer["results_per_second"]
+p, pc = peer["results_per_second"], peer.get("results_per_cpu_second")
 print(f"\n{ours['benchmark']}: ASHA, {ours['n_workers']} workers, {ours['trials']} trials")
 print(
     f"  {peer['library']:27s} {peer['real_seconds']:8.3f} s  {peer['trials']:5d} trials "
-    f"{peer['results']:6d} results  {p:9.0f} results/s"
+    f"{peer['results']:6d} results  {p:9.0f} results/s  {pc or 0:9.0f} per CPU s"
 )
 for setup, f in ours["setups"].items():
     print(
         f"  tunesmith {setup:17s} {f['real_seconds']:8.3f} s  {f['trials']:5d} trials "
         f"{f['results']:6d} results  {f['results_per_second']:9.0f} results/s  "
+        f"{f.get('results_per_cpu_second', 0):9.0f} per CPU s  "
         f"= {f['results_per_second'] / p:.1f}x Syne Tune"
     )
+setups = ours["setups"]
+if "memory" in setups and "sqlite-batched" in setups:
+    mem, default = setups["memory"], setups["sqlite-batched"]
+    ratio = default["results_per_second"] / mem["results_per_second"]
+    line = f"  tunesmith's default journal (sqlite-batched) / memory: {ratio:.2f} of the results/s"
+    if "results_per_cpu_second" in default and "results_per_cpu_second" in mem:
+        cpu = default["results_per_cpu_second"] / mem["results_per_cpu_second"]
+        line += f", {cpu:.2f} of the results per CPU s"
+    print(line)
 PY
 echo "JSON kept in $OUT" >&2
