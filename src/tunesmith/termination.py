@@ -305,7 +305,7 @@ class RegretBoundStopper(_Termination):
             y = sign * np.log(sign * y)
 
             def back(u: float) -> float:  # increasing: the value to minimize, from the model's
-                return sign * math.exp(sign * u)
+                return sign * math.exp(min(sign * u, 700.0))  # (no OverflowError)
         else:
 
             def back(u: float) -> float:
