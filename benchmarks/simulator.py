@@ -12,6 +12,7 @@ the tuner writes to, in three set-ups:
 The table is ``mlp-digits`` (256 configs x 3 seeds x 81 epochs); ASHA's random searcher draws
 among its configs with repeats (``restrict_configurations``, ``allow_duplicates=True``) and each
 trial reads one seed, so 1,000 trials are possible. Each figure is the median of ``--repeat`` runs.
+The set-ups take turns (a run of each, then again), so a change of load falls on all alike.
 ``cpu_seconds`` is the process's CPU time during ``tuner.run()`` (the whole loop runs in it): on a
 loaded machine it varies less than the real seconds, so ``results_per_cpu_second`` compares set-ups
 measured at different moments more fairly.
@@ -81,8 +82,17 @@ def run_once(table, setup: str, trials: int, n_workers: int, seed: int) -> dict:
     }
 
 
-def measure(table, setup: str, trials: int, n_workers: int, repeat: int) -> dict:
-    runs = [run_once(table, setup, trials, n_workers, seed=0) for _ in range(repeat)]
+def measure(table, setups: list[str], trials: int, n_workers: int, repeat: int) -> dict:
+    """The figures of each set-up; the set-ups' runs take turns (one run of each, ``repeat``
+    times), so a change of the machine's load falls on all of them alike."""
+    runs: dict[str, list[dict]] = {setup: [] for setup in setups}
+    for _ in range(repeat):
+        for setup in setups:
+            runs[setup].append(run_once(table, setup, trials, n_workers, seed=0))
+    return {setup: summary(setup_runs) for setup, setup_runs in runs.items()}
+
+
+def summary(runs: list[dict]) -> dict:
     first = runs[0]
     assert all(r["results"] == first["results"] for r in runs), "runs differ: not reproducible"
     seconds = statistics.median(r["real_seconds"] for r in runs)
@@ -113,9 +123,7 @@ def main() -> None:
     os.environ.setdefault("TUNESMITH_HOME", tempfile.mkdtemp(prefix="tunesmith-bench-"))
     table = load(args.benchmark)
     run_once(table, "memory", 50, args.workers, seed=0)  # warm-up (imports, caches)
-    figures = {
-        setup: measure(table, setup, args.trials, args.workers, args.repeat) for setup in args.only
-    }
+    figures = measure(table, args.only, args.trials, args.workers, args.repeat)
     out = {
         "benchmark": args.benchmark,
         "scheduler": "ASHA (stopping, grace_period=1, reduction_factor=3, max_t=81)",
