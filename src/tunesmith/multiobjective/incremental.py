@@ -98,6 +98,7 @@ class NonDominatedFronts:
     def __init__(self, num_objectives: int):
         self.num_objectives = _check_num_objectives(num_objectives)
         self._stairs = self.num_objectives <= 2
+        self._part_limit = _stairs.CHUNK  # entries from which a staircase is kept in parts
         self._blocks: list[list[Any]] = []  # the fronts, best first, in blocks
         self._sizes: list[list[int]] = []  # each front's number of points, per block
         self._totals: list[int] = []  # each block's number of points
@@ -142,24 +143,25 @@ class NonDominatedFronts:
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
         lo, hi = 0, len(blocks)
         if blocks and not extend:  # most points left out are dominated by the last front
-            front = blocks[-1][-1]
-            if front.__class__ is tuple:
-                xs, nys = front
+            try:
+                xs, nys = blocks[-1][-1]
+            except TypeError:  # a large front, in parts
+                if blocks[-1][-1].dominates(x, ny):
+                    return self._count, _NEWCOMER
+            else:
                 j = bisect_right(xs, x) - 1
                 if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
                     return self._count, _NEWCOMER
-            elif front.dominates(x, ny):
-                return self._count, _NEWCOMER
             hi -= 1  # the last front does not dominate it: the answer is in the last block
         while lo < hi:  # the first block whose last front holds no point dominating (x, y)
             mid = (lo + hi) // 2
-            front = blocks[mid][-1]
-            if front.__class__ is tuple:
-                xs, nys = front
+            try:
+                xs, nys = blocks[mid][-1]
+            except TypeError:  # a large front, in parts
+                dominated = blocks[mid][-1].dominates(x, ny)
+            else:
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
-            else:
-                dominated = front.dominates(x, ny)
             if dominated:
                 lo = mid + 1
             else:
@@ -176,13 +178,13 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:  # the first such front in that block
             mid = (i + hi) // 2
-            front = block[mid]
-            if front.__class__ is tuple:
-                xs, nys = front
+            try:
+                xs, nys = block[mid]
+            except TypeError:  # a large front, in parts
+                dominated = block[mid].dominates(x, ny)
+            else:
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
-            else:
-                dominated = front.dominates(x, ny)
             if dominated:
                 i = mid + 1
             else:
@@ -190,8 +192,10 @@ class NonDominatedFronts:
         bsizes = sizes[b]
         before = sum(totals[:b]) + sum(bsizes[:i])
         self._count += 1
-        front = block[i]
-        if front.__class__ is not tuple:  # a large front, in parts
+        try:
+            xs, nys = block[i]
+        except TypeError:  # a large front, in parts
+            front = block[i]
             size = front.size
             run = front.splice(x, ny, array("d", (x,)), array("d", (ny,)), True)
             if run is None:
@@ -203,7 +207,6 @@ class NonDominatedFronts:
             whole = num == size
             a, c = cxs[0], cnys[-1]
         else:
-            xs, nys = front
             start = bisect_left(xs, x)
             if start < len(xs) and xs[start] == x and nys[start] == ny:
                 start = bisect_right(xs, x)  # its equals stay, and it joins them
@@ -213,7 +216,7 @@ class NonDominatedFronts:
                 nys.insert(start, ny)
                 bsizes[i] += 1
                 totals[b] += 1
-                if len(xs) > _stairs.CHUNK:
+                if len(xs) > self._part_limit:
                     block[i] = ChunkedStairs(xs, nys)
                 return before, None
             # the cascade: the run [start, end) of front i moves to front i + 1, where it
@@ -248,8 +251,10 @@ class NonDominatedFronts:
                 b, i = at
                 block, bsizes = blocks[b], sizes[b]
                 last = len(block) - 1
-            front = block[i]
-            if front.__class__ is not tuple:
+            try:
+                xs, nys = block[i]
+            except TypeError:  # a large front, in parts
+                front = block[i]
                 size = front.size
                 run = front.splice(a, c, cxs, cnys, False)
                 if run is None:
@@ -263,14 +268,13 @@ class NonDominatedFronts:
                 bsizes[i] += num - moved
                 cxs, cnys, num = run_xs, run_nys, moved
                 continue
-            xs, nys = front
             start, end = bisect_left(xs, a), bisect_right(nys, c)
             if end <= start:
                 xs[start:start] = cxs
                 nys[start:start] = cnys
                 bsizes[i] += num
                 totals[b] += entered
-                if len(xs) > _stairs.CHUNK:
+                if len(xs) > self._part_limit:
                     block[i] = ChunkedStairs(xs, nys)
                 return before, None
             moved = end - start
@@ -280,7 +284,7 @@ class NonDominatedFronts:
             xs[start:end] = cxs
             nys[start:end] = cnys
             bsizes[i] += num - moved
-            if num > moved and len(xs) > _stairs.CHUNK:
+            if num > moved and len(xs) > self._part_limit:
                 block[i] = ChunkedStairs(xs, nys)
             cxs, cnys, num = run_xs, run_nys, moved
 
@@ -365,7 +369,7 @@ class NonDominatedFronts:
         first front of a first block)."""
         if self._stairs:
             size = len(points[0])
-            front = ChunkedStairs(*points) if size > _stairs.CHUNK else points
+            front = ChunkedStairs(*points) if size > self._part_limit else points
         else:
             size = points.shape[1]
             front = ChunkedFront(points)
@@ -509,13 +513,13 @@ class QuantileFronts:
             # most newcomers: the last kept front dominates them (one bisection), and they
             # join the pool; the same test as NonDominatedFronts._add_to_stairs, inlined
             x, y = float(point[0]), float(point[1])
-            front = top._blocks[-1][-1]
-            if front.__class__ is tuple:
-                xs, nys = front
+            try:
+                xs, nys = top._blocks[-1][-1]
+            except TypeError:  # a large front, in parts
+                dominated = top._blocks[-1][-1].dominates(x, -y)
+            else:
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= -y and (xs[j] != x or nys[j] != -y)
-            else:
-                dominated = front.dominates(x, -y)
             if dominated:
                 added = self._added
                 added[0].append(x)
