@@ -9,7 +9,7 @@ the tuner writes to, in three set-ups:
 * ``sqlite-per-result``: the SQLite store with one transaction before every answer to a trial,
   as for real trials (``journal_batch = 1``).
 
-The table is ``mlp-digits`` (256 configs x 3 seeds x 81 epochs); ASHA's random searcher draws
+The table is ``mlp-digits`` (1,024 configs x 3 seeds x 81 epochs); ASHA's random searcher draws
 among its configs with repeats (``restrict_configurations``, ``allow_duplicates=True``) and each
 trial reads one seed, so 1,000 trials are possible. Each figure is the median of ``--repeat`` runs.
 The set-ups take turns (a run of each, then again), so a change of load falls on all alike.
