@@ -143,25 +143,24 @@ class NonDominatedFronts:
         blocks, sizes, totals = self._blocks, self._sizes, self._totals
         lo, hi = 0, len(blocks)
         if blocks and not extend:  # most points left out are dominated by the last front
-            try:
-                xs, nys = blocks[-1][-1]
-            except TypeError:  # a large front, in parts
-                if blocks[-1][-1].dominates(x, ny):
-                    return self._count, _NEWCOMER
-            else:
+            front = blocks[-1][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
                 j = bisect_right(xs, x) - 1
                 if j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny):
                     return self._count, _NEWCOMER
+            elif front.dominates(x, ny):  # a large front, in parts
+                return self._count, _NEWCOMER
             hi -= 1  # the last front does not dominate it: the answer is in the last block
         while lo < hi:  # the first block whose last front holds no point dominating (x, y)
             mid = (lo + hi) // 2
-            try:
-                xs, nys = blocks[mid][-1]
-            except TypeError:  # a large front, in parts
-                dominated = blocks[mid][-1].dominates(x, ny)
-            else:
+            front = blocks[mid][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
+            else:  # a large front, in parts
+                dominated = front.dominates(x, ny)
             if dominated:
                 lo = mid + 1
             else:
@@ -178,13 +177,13 @@ class NonDominatedFronts:
         i, hi = 0, len(block) - 1
         while i < hi:  # the first such front in that block
             mid = (i + hi) // 2
-            try:
-                xs, nys = block[mid]
-            except TypeError:  # a large front, in parts
-                dominated = block[mid].dominates(x, ny)
-            else:
+            front = block[mid]
+            if front.__class__ is tuple:
+                xs, nys = front
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= ny and (xs[j] != x or nys[j] != ny)
+            else:  # a large front, in parts
+                dominated = front.dominates(x, ny)
             if dominated:
                 i = mid + 1
             else:
@@ -192,10 +191,8 @@ class NonDominatedFronts:
         bsizes = sizes[b]
         before = sum(totals[:b]) + sum(bsizes[:i])
         self._count += 1
-        try:
-            xs, nys = block[i]
-        except TypeError:  # a large front, in parts
-            front = block[i]
+        front = block[i]
+        if front.__class__ is not tuple:  # a large front, in parts
             size = front.size
             run = front.splice(x, ny, array("d", (x,)), array("d", (ny,)), True)
             if run is None:
@@ -207,6 +204,7 @@ class NonDominatedFronts:
             whole = num == size
             a, c = cxs[0], cnys[-1]
         else:
+            xs, nys = front
             start = bisect_left(xs, x)
             if start < len(xs) and xs[start] == x and nys[start] == ny:
                 start = bisect_right(xs, x)  # its equals stay, and it joins them
@@ -251,10 +249,8 @@ class NonDominatedFronts:
                 b, i = at
                 block, bsizes = blocks[b], sizes[b]
                 last = len(block) - 1
-            try:
-                xs, nys = block[i]
-            except TypeError:  # a large front, in parts
-                front = block[i]
+            front = block[i]
+            if front.__class__ is not tuple:  # a large front, in parts
                 size = front.size
                 run = front.splice(a, c, cxs, cnys, False)
                 if run is None:
@@ -268,6 +264,7 @@ class NonDominatedFronts:
                 bsizes[i] += num - moved
                 cxs, cnys, num = run_xs, run_nys, moved
                 continue
+            xs, nys = front
             start, end = bisect_left(xs, a), bisect_right(nys, c)
             if end <= start:
                 xs[start:start] = cxs
@@ -513,13 +510,13 @@ class QuantileFronts:
             # most newcomers: the last kept front dominates them (one bisection), and they
             # join the pool; the same test as NonDominatedFronts._add_to_stairs, inlined
             x, y = float(point[0]), float(point[1])
-            try:
-                xs, nys = top._blocks[-1][-1]
-            except TypeError:  # a large front, in parts
-                dominated = top._blocks[-1][-1].dominates(x, -y)
-            else:
+            front = top._blocks[-1][-1]
+            if front.__class__ is tuple:
+                xs, nys = front
                 j = bisect_right(xs, x) - 1
                 dominated = j >= 0 and nys[j] >= -y and (xs[j] != x or nys[j] != -y)
+            else:  # a large front, in parts
+                dominated = front.dominates(x, -y)
             if dominated:
                 added = self._added
                 added[0].append(x)
