@@ -17,7 +17,8 @@ def batches() -> list[list[Event]]:
     def result(tid, epoch, loss, t):
         return [
             Event("result", trial_id=tid, payload={"epoch": epoch, "loss": loss}, time=t),
-            Event("decision", trial_id=tid, payload={"decision": "continue"}, time=t),
+            # later than its result, as a real clock has it: the decision sets updated_time
+            Event("decision", trial_id=tid, payload={"decision": "continue"}, time=t + 0.25),
         ]
 
     c = {"lr": 0.01, "width": 8, "opt": "sgd"}
@@ -51,6 +52,10 @@ def test_the_cache_agrees_with_the_stores_trials_after_every_batch(tmp_path):
         for batch in batches():
             store.append(study, batch)
             live.refresh()
+            journal = store.read_events(study)
+            # the cursor and last time are the journal's last event's, a decision or not
+            assert live.cursor == journal[-1].seq == store.last_seq(study)
+            assert live.last_time == journal[-1].time
             stored = {t["trial_id"]: t for t in store.trials(study)}
             assert sorted(live.trials) == sorted(stored)
             for tid, trial in live.trials.items():
@@ -64,6 +69,8 @@ def test_the_cache_agrees_with_the_stores_trials_after_every_batch(tmp_path):
                 assert len(trial.reports) == row["num_results"]
                 assert trial.best_value == row["best_value"]
                 assert trial.updated_time == row["updated_time"]
+                # the seq of the trial's last event (decisions included)
+                assert trial.seq == max(e.seq for e in journal if e.trial_id == tid), tid
         fresh = StudyCache(store, study)
         assert fresh.refresh() == live.cursor == len(store.read_events(study))
         assert {t: (s.status, s.reports) for t, s in fresh.trials.items()} == {
@@ -129,13 +136,20 @@ def test_a_long_journal_is_read_on_in_the_background(tmp_path, monkeypatch):
         study = create_study(store, "long")
         fill_study(store, study, 20)
         last = len(store.read_events(study))
+        # a chunk: 25 events other than decisions (and the decisions among them)
+        first_chunk = store.read_events(study, kinds=cache_module.WHOLE_KINDS, limit=25)[-1].seq
         partial = StudyCache(store, study)
-        assert partial.refresh(budget=0.0) == 25 and partial.loading  # one chunk, then returns
+        assert partial.refresh(budget=0.0) == first_chunk and partial.loading  # then returns
         wait_for(lambda: not partial.loading, "the background read to catch up")
         assert partial.cursor == last
         whole = StudyCache(store, study)
         assert whole.refresh() == last and not whole.loading
-        assert {t: (s.status, s.reports, s.seq) for t, s in partial.trials.items()} == {
-            t: (s.status, s.reports, s.seq) for t, s in whole.trials.items()
-        }
+
+        def seen(cache):
+            return {
+                t: (s.status, s.reports, s.seq, s.updated_time) for t, s in cache.trials.items()
+            }
+
+        assert seen(partial) == seen(whole)
+        assert (partial.first_time, partial.last_time) == (whole.first_time, whole.last_time)
         assert partial.results == whole.results

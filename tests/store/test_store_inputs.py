@@ -1,5 +1,6 @@
 """Bad input to the store gets a clear error (no database server needed)."""
 
+import re
 import sys
 
 import pytest
@@ -159,6 +160,33 @@ def test_append_needs_a_list_of_events(tmp_path):
         store.read_events(study, -1)
     with pytest.raises(ValueError, match="`limit` must be an int >= 1 or None, but got limit=0"):
         store.read_events(study, limit=0)
+
+
+def test_read_events_kinds_must_be_event_kinds(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    study = new_study(store)
+    kinds = str([k.value for k in EventKind])
+    with pytest.raises(
+        TypeError,
+        match=r"`kinds` must be a list of event kinds \(e\.g\. kinds=\['result'\]\) or None, "
+        rf"but got kinds='result'; the kinds are {re.escape(kinds)}$",
+    ):
+        store.read_events(study, kinds="result")
+    with pytest.raises(TypeError, match=r"but got kinds=3; the kinds are \["):
+        store.read_event_times(study, kinds=3)
+    with pytest.raises(
+        ValueError,
+        match=rf"`kinds` must name one or more of the event kinds {re.escape(kinds)}, but got "
+        r"kinds=\['result', 'results'\] \('results' is not one\)$",
+    ):
+        store.read_events(study, kinds=["result", "results"])
+    with pytest.raises(ValueError, match=r"but got kinds=\[\] \(it names none\)$"):
+        store.read_events(study, kinds=[])
+    with pytest.raises(
+        ValueError, match="`upto_seq` must be an int >= 0 or None, but got upto_seq=-2"
+    ):
+        store.read_event_times(study, upto_seq=-2)
+    assert store.read_events(study, kinds=[EventKind.RESULT]) == []
 
 
 def test_a_payload_that_is_no_json_names_its_event(tmp_path):

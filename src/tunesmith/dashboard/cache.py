@@ -4,7 +4,11 @@ A :class:`StudyCache` reads the study's journal through the store's read API
 (:meth:`Store.read_events <tunesmith.store.Store.read_events>` with ``after_seq``): the whole
 journal once, then only the events after the last one it has seen, so a request on a study of
 100,000 results costs the events since the previous request, not the study. The journal's
-sequence number is the cursor the API hands out (``?after=``).
+sequence number is the cursor the API hands out (``?after=``). Of the ``decision`` events (one
+per result in a tuner's journal) it needs only when and to which trial they happened (they
+set its ``updated_time`` and ``seq``): it reads the other kinds whole (``kinds=``) and of the
+decisions only that (:meth:`Store.read_event_times
+<tunesmith.store.Store.read_event_times>`), so their payloads are never decoded.
 
 The trials' statuses follow the events as the store's trials table does
 (:mod:`tunesmith.store.journal`): ``trial_created`` pending, ``trial_started`` running (a
@@ -21,6 +25,8 @@ import time
 from typing import Any
 
 from tunesmith.ranking import finite_number
+from tunesmith.store.events import EventKind
+from tunesmith.store.study import StudyNotFoundError
 
 __all__ = ["StudyCache", "TrialState"]
 
@@ -29,6 +35,9 @@ _ENDED = {"trial_completed": "completed", "trial_stopped": "stopped"}
 _BOOKKEEPING = ("ts_",)
 #: events read from the journal at a time (the cache's lock is released between them)
 CHUNK = 10_000
+#: the kinds of events read whole (the decisions' seqs and times are read apart)
+WHOLE_KINDS = tuple(kind.value for kind in EventKind if kind is not EventKind.DECISION)
+_TOUCH_KINDS = (EventKind.DECISION.value,)
 #: reports the resource is looked for under when the scheduler names none
 RESOURCE_NAMES = ("epoch", "step", "iteration", "training_iteration", "budget")
 
@@ -136,18 +145,55 @@ class StudyCache:
         deadline = None if budget is None else time.monotonic() + budget
         while True:
             with self._lock:
-                events = self.store.read_events(self.study, after_seq=self.cursor, limit=CHUNK)
-                for event in events:
-                    self._apply(event)
-                if events:
-                    self.cursor = events[-1].seq
-                self.loading = len(events) == CHUNK
+                self.loading = self._read_chunk()
                 cursor = self.cursor
             if not self.loading:
                 return cursor
             if deadline is not None and time.monotonic() >= deadline:
                 self._load_in_background()
                 return cursor
+
+    def _read_chunk(self) -> bool:
+        """Apply the next chunk of events (under the lock); returns whether more are there.
+        The chunk: up to :data:`CHUNK` events of :data:`WHOLE_KINDS`, and the decisions up to
+        the last of them, applied in journal order; the cursor ends on the last seq covered
+        (the journal's last, once caught up, whatever its kind)."""
+        store, study, after = self.store, self.study, self.cursor
+        try:
+            end = store.last_seq(study)  # committed: the reads below see it all
+        except StudyNotFoundError:  # deleted while shown: nothing more to read
+            return False
+        if end <= after:
+            return False
+        events = store.read_events(study, after_seq=after, limit=CHUNK, kinds=WHOLE_KINDS)
+        if len(events) == CHUNK and events[-1].seq < end:
+            top = events[-1].seq
+        else:  # every event up to the end is read (and any appended since is left for later)
+            top = end
+            if events and events[-1].seq > end:
+                events = [event for event in events if event.seq <= end]
+        touches = store.read_event_times(study, after_seq=after, upto_seq=top, kinds=_TOUCH_KINDS)
+        i, n = 0, len(touches)
+        for event in events:
+            seq = event.seq
+            while i < n and touches[i][0] < seq:
+                self._touch(*touches[i])
+                i += 1
+            self._apply(event)
+        for touch in touches[i:]:
+            self._touch(*touch)
+        self.cursor = top
+        return top < end
+
+    def _touch(self, seq: int, tid: int | None, at: float) -> None:
+        """A decision event: only its time and seq matter here."""
+        if self.first_time is None:
+            self.first_time = at
+        self.last_time = at
+        trial = self.trials.get(tid) if tid is not None else None
+        if trial is not None:
+            trial.updated_time = at
+            trial.seq = seq
 
     def _load_in_background(self) -> None:
         with self._lock:
@@ -159,7 +205,7 @@ class StudyCache:
             self._loader.start()
 
     def _apply(self, event: Any) -> None:
-        kind = event.kind.value
+        kind = event.kind._value_  # the enum's value without its property's call
         at = float(event.time)
         if self.first_time is None:
             self.first_time = at

@@ -19,7 +19,7 @@ from tunesmith.store.engine import (
     parse_url,
     translate_error,
 )
-from tunesmith.store.events import Event
+from tunesmith.store.events import Event, EventKind
 from tunesmith.store.owner import STALE_AFTER, Lease
 from tunesmith.store.schema import ensure_schema
 from tunesmith.store.study import (
@@ -272,20 +272,63 @@ class Store:
         return lease
 
     def read_events(
-        self, study: Study | str, after_seq: int = 0, *, limit: int | None = None
+        self,
+        study: Study | str,
+        after_seq: int = 0,
+        *,
+        limit: int | None = None,
+        kinds: Sequence[EventKind | str] | None = None,
     ) -> list[Event]:
         """The study's events with ``seq > after_seq``, in order (at most ``limit`` of them).
-        :class:`StoreCorruptedError` names the rows if some can not be read (bad JSON, an
-        unknown kind) or are missing (a gap in the sequence numbers)."""
+        ``kinds``: only the events of these kinds (e.g. ``["result"]``); the query skips the
+        others, which are never decoded, so their seqs are missing from the answer (``limit``
+        counts the events returned). :class:`StoreCorruptedError` names the rows if some can
+        not be read (bad JSON, an unknown kind) or are missing (a gap in the sequence numbers;
+        with ``kinds``, also among the rows skipped, checked by counting them)."""
         study = self._resolve(study)
-        if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
-            raise ValueError(f"`after_seq` must be an int >= 0, but got after_seq={after_seq!r}")
+        _check_after(after_seq, "after_seq")
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
         ):
             raise ValueError(f"`limit` must be an int >= 1 or None, but got limit={limit!r}")
+        wanted = None if kinds is None else _check_kinds(kinds)
         with self._db.transaction(snapshot=True) as conn:
-            return journal.read_events(conn, study, self._display, after_seq=after_seq, limit=limit)
+            return journal.read_events(
+                conn, study, self._display, after_seq=after_seq, limit=limit, kinds=wanted
+            )
+
+    def read_event_times(
+        self,
+        study: Study | str,
+        after_seq: int = 0,
+        *,
+        upto_seq: int | None = None,
+        kinds: Sequence[EventKind | str] | None = None,
+    ) -> list[tuple[int, int | None, float]]:
+        """``(seq, trial_id, time)`` of the study's events with ``after_seq < seq <=
+        upto_seq`` (None: to the last one), in order, of ``kinds`` only (None: all): when and
+        to which trial something happened, without reading what (no payload is read; a
+        follower of a long journal reads the events it shows with :meth:`read_events` and
+        ``kinds``, and only this of the others). Gaps raise as in :meth:`read_events`."""
+        study = self._resolve(study)
+        _check_after(after_seq, "after_seq")
+        if upto_seq is not None:
+            _check_after(upto_seq, "upto_seq", " or None")
+        wanted = None if kinds is None else _check_kinds(kinds)
+        with self._db.transaction(snapshot=True) as conn:
+            return journal.read_times(
+                conn, study, self._display, after_seq=after_seq, upto_seq=upto_seq, kinds=wanted
+            )
+
+    def last_seq(self, study: Study | str) -> int:
+        """The seq of the study's last event (0 while its journal is empty): every event up to
+        it is committed and readable."""
+        study = self._resolve(study)
+        with self._db.transaction() as conn:
+            last = conn.scalar(journal.LAST_SEQ_OF, {"k_study": study.study_id})
+        if last is None:  # deleted since it was resolved
+            raise self._not_found(study.name)
+        return int(last)
 
     # -- queries ------------------------------------------------------------------------------
     def trials(self, study: Study | str) -> list[dict[str, Any]]:
@@ -367,3 +410,29 @@ class Store:
         with self._db.transaction() as conn:
             rows = queries.pareto_trials(conn, study, k=None, scope=scope)
         return [row for row in rows if row["front"] == 0]
+
+
+def _check_after(value: Any, name: str, also: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"`{name}` must be an int >= 0{also}, but got {name}={value!r}")
+
+
+_KIND_VALUES = [kind.value for kind in EventKind]
+
+
+def _check_kinds(kinds: Any) -> tuple[str, ...]:
+    """``kinds`` (a sequence of :class:`EventKind` or their values) as their values, in the
+    order given, each once; a clear error naming the allowed kinds otherwise."""
+    if isinstance(kinds, str | bytes) or not isinstance(kinds, Sequence | set | frozenset):
+        raise TypeError(
+            f"`kinds` must be a list of event kinds (e.g. kinds=['result']) or None, but got "
+            f"kinds={kinds!r}; the kinds are {_KIND_VALUES}"
+        )
+    unknown = [k for k in kinds if not isinstance(k, str) or k not in _KIND_VALUES]
+    if unknown or not kinds:
+        what = f"{unknown[0]!r} is not one" if unknown else "it names none"
+        raise ValueError(
+            f"`kinds` must name one or more of the event kinds {_KIND_VALUES}, but got "
+            f"kinds={list(kinds)!r} ({what})"
+        )
+    return tuple(dict.fromkeys(EventKind(k).value for k in kinds))

@@ -484,9 +484,17 @@ def _event(seq: int, trial_id: int | None, kind: str, t: float, payload: Any) ->
 
 
 def read_events(
-    conn: Connection, study: Study, where: str, *, after_seq: int = 0, limit: int | None = None
+    conn: Connection,
+    study: Study,
+    where: str,
+    *,
+    after_seq: int = 0,
+    limit: int | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[Event]:
-    """The events of a study with ``seq > after_seq``, in order (at most ``limit``).
+    """The events of a study with ``seq > after_seq``, in order (at most ``limit``); only
+    those of ``kinds`` (event kind values, checked by the caller) unless it is None: the others
+    are skipped by the query (``kind IN (...)``), never read nor decoded.
 
     ``conn`` must see one snapshot for both of its statements (SQLite's transactions do; on
     PostgreSQL a REPEATABLE READ transaction). A row that can not be read (bad JSON, an unknown
@@ -494,11 +502,17 @@ def read_events(
     ``last_seq``) raise :class:`StoreCorruptedError` naming the store ``where``, the study and
     the rows. The good case costs one JSON parse for all payloads and no pass over the seqs."""
     values = {"k_study": study.study_id, "k_after": after_seq, "k_limit": limit}
-    last_seq = conn.scalar(_LAST_SEQ_OF, values)
+    last_seq = conn.scalar(LAST_SEQ_OF, values)
     if last_seq is None:  # the study was deleted
         return []
-    rows = conn.all(_READ if limit is None else _READ + " LIMIT :k_limit", values)
-    _check_seqs(rows, study, where, after_seq, limit, last_seq)
+    if kinds is None:
+        rows = conn.all(_READ if limit is None else _READ + " LIMIT :k_limit", values)
+        _check_seqs(rows, study, where, after_seq, limit, last_seq)
+    else:
+        sql = _READ_OF.format(kinds=_sql_kinds(kinds))
+        rows = conn.all(sql if limit is None else sql + " LIMIT :k_limit", values)
+        top = last_seq if limit is None or len(rows) < limit else rows[-1][0]
+        _check_span(conn, rows, study, where, after_seq, top, last_seq)
     try:
         payloads = json.loads("[" + ",".join(row[4] for row in rows) + "]")  # one parse for all
         return [_event(*row[:4], payload) for row, payload in zip(rows, payloads, strict=True)]
@@ -515,11 +529,78 @@ def read_events(
         ) from None
 
 
-_LAST_SEQ_OF = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
+def read_times(
+    conn: Connection,
+    study: Study,
+    where: str,
+    *,
+    after_seq: int = 0,
+    upto_seq: int | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> list[tuple[int, int | None, float]]:
+    """``(seq, trial_id, time)`` of the study's events with ``after_seq < seq <= upto_seq``
+    (None: to the end), in order, of ``kinds`` only unless it is None; no payload is read.
+    ``conn`` as for :func:`read_events`, which checks the rows' sequence numbers the same way
+    (a gap raises :class:`StoreCorruptedError`)."""
+    values = {"k_study": study.study_id, "k_after": after_seq, "k_upto": upto_seq}
+    last_seq = conn.scalar(LAST_SEQ_OF, values)
+    if last_seq is None:  # the study was deleted
+        return []
+    sql = _TIMES + ("" if kinds is None else f" AND kind IN ({_sql_kinds(kinds)})")
+    sql += "" if upto_seq is None else " AND seq <= :k_upto"
+    rows = conn.all(sql + " ORDER BY seq", values)
+    top = last_seq if upto_seq is None else min(upto_seq, last_seq)
+    _check_span(conn, rows, study, where, after_seq, top, last_seq)
+    return rows
+
+
+LAST_SEQ_OF = "SELECT last_seq FROM tunesmith_studies WHERE id = :k_study"
 _READ = (
     'SELECT seq, trial_id, kind, "time", payload FROM tunesmith_events '
     "WHERE study_id = :k_study AND seq > :k_after ORDER BY seq"
 )
+_READ_OF = (
+    'SELECT seq, trial_id, kind, "time", payload FROM tunesmith_events '
+    "WHERE study_id = :k_study AND seq > :k_after AND kind IN ({kinds}) ORDER BY seq"
+)
+_TIMES = (
+    'SELECT seq, trial_id, "time" FROM tunesmith_events WHERE study_id = :k_study '
+    "AND seq > :k_after"
+)
+_COUNT_SPAN = (
+    "SELECT COUNT(*) FROM tunesmith_events "
+    "WHERE study_id = :k_study AND seq > :k_after AND seq <= :k_top"
+)
+_SEQS_AFTER = (
+    "SELECT seq FROM tunesmith_events WHERE study_id = :k_study AND seq > :k_after ORDER BY seq"
+)
+
+
+def _sql_kinds(kinds: tuple[str, ...]) -> str:
+    """``kinds`` as SQL literals; each must be an event kind's value (no other text reaches
+    the statement)."""
+    assert kinds and all(kind in _KINDS for kind in kinds), kinds
+    return ", ".join(f"'{kind}'" for kind in kinds)
+
+
+def _check_span(
+    conn: Connection,
+    rows: Sequence[Any],
+    study: Study,
+    where: str,
+    after_seq: int,
+    top: int,
+    last: int,
+) -> None:
+    """A filtered read's check of the journal between ``after_seq`` and ``top`` (the last seq
+    it covered): every seq there is present (a count over the primary key, without reading
+    the rows it skipped), and no row it read is beyond the study's ``last`` seq. Else the
+    study's seqs from ``after_seq`` on are read to name the gap in the error."""
+    values = {"k_study": study.study_id, "k_after": after_seq, "k_top": top}
+    beyond = bool(rows) and rows[-1][0] > last
+    if not beyond and conn.scalar(_COUNT_SPAN, values) == max(0, top - after_seq):
+        return
+    _check_seqs(conn.all(_SEQS_AFTER, values), study, where, after_seq, None, last)
 
 
 def _row_problem(row: Any) -> str | None:

@@ -29,6 +29,7 @@ from tunesmith.store import (
     Event,
     SchemaVersionError,
     Store,
+    StoreCorruptedError,
     StudyExistsError,
     StudyNotFoundError,
 )
@@ -293,6 +294,46 @@ class StoreContract:
         assert got[-1].time == 99.5
         assert [ev.seq for ev in store.read_events(study, 5)] == list(range(6, len(batch) + 2))
         assert [ev.seq for ev in store.read_events(study, 2, limit=3)] == [3, 4, 5]
+
+    def test_read_events_of_some_kinds(self, tmp_path):
+        """``kinds=`` reads only those events (``limit`` counts them), the others by their
+        seqs and times only (``read_event_times``); a gap among the skipped rows still raises."""
+        store = self.make_store(tmp_path)
+        study = new_study(store)
+        batch = [Event("run_started", time=1.0)]
+        for tid in range(3):
+            batch += trial_events(tid, [3.0 - tid, 2.0 - tid], lr=0.1 * (tid + 1))
+        batch.append(Event("run_ended", time=9.0))
+        store.append(study, batch)
+        every = store.read_events(study)
+        assert store.last_seq(study) == every[-1].seq == len(batch)
+        wanted = ("result", "trial_completed")
+        of_kinds = [ev for ev in every if ev.kind in wanted]
+        assert store.read_events(study, kinds=["result", "trial_completed"]) == of_kinds
+        assert store.read_events(study, kinds=("trial_completed", "result", "result")) == of_kinds
+        assert store.read_events(study, of_kinds[1].seq, kinds=wanted, limit=2) == of_kinds[2:4]
+        assert store.read_events(study, every[-1].seq, kinds=wanted) == []
+        decisions = [(ev.seq, ev.trial_id, ev.time) for ev in every if ev.kind == "decision"]
+        assert len(decisions) == 6
+        assert store.read_event_times(study, kinds=["decision"]) == decisions
+        assert (
+            store.read_event_times(
+                study, decisions[1][0], upto_seq=decisions[4][0], kinds=["decision"]
+            )
+            == decisions[2:5]
+        )
+        assert store.read_event_times(study) == [(ev.seq, ev.trial_id, ev.time) for ev in every]
+        # a row deleted among those a filtered read skips is still a gap
+        with separate_transaction(store, write=True) as conn:
+            conn.execute(
+                "DELETE FROM tunesmith_events WHERE study_id = :s AND seq = :q",
+                {"s": study.study_id, "q": decisions[0][0]},
+            )
+        gap = rf"is missing the events with seq {decisions[0][0]} "
+        with pytest.raises(StoreCorruptedError, match=gap):
+            store.read_events(study, kinds=wanted)
+        with pytest.raises(StoreCorruptedError, match=gap):
+            store.read_event_times(study, kinds=["trial_created"])
 
     def test_special_values_survive(self, tmp_path):
         np = pytest.importorskip("numpy")
