@@ -19,13 +19,13 @@ Priorities:
   entries wait in a pool, sorted only when the cut reaches them
   (:class:`~tunesmith.multiobjective.incremental.QuantileFronts`). A decision costs a binary
   search over the kept fronts and a step per front whose entries the newcomer pushes down,
-  for any number of objectives; with two, a step is a few bisections; with three and more, a
-  front is kept in compact chunks and a test looks only into those near the entry
-  (``benchmarks/moasha_rungs.py``, mean per decision, two objectives: about 4 us at 1,000
-  entries and 8 to 12 us at 100,000, whether the objectives are independent, correlated or
-  perfectly correlated, about 20 us at 100,000 entries on a single front, whose memory a step
-  moves; three objectives: 15 to 50 us at 1,000 to 30,000 entries, 40 to 105 us at 100,000;
-  docs/multiobjective.md).
+  for any number of objectives; with two, a step is a few bisections, and a front of more than
+  4,096 entries is kept in parts; with three and more, a front is kept in compact chunks and a
+  test looks only into those near the entry (``benchmarks/moasha_before_after.py``, each
+  decision's least CPU time over 3 runs, mean over the last tenth of the entries, two
+  objectives: about 2.5 us at 1,000 entries and 3.6 to 5 us at 100,000, whether the
+  objectives are independent, correlated, perfectly correlated or on one front; three
+  objectives: 12 to 20 us at 1,000 entries, 20 to 50 us at 100,000; docs/multiobjective.md).
 * :class:`EpsilonNetPriority`: fronts first, then, within a front, the greedy epsilon-net order
   (:func:`~tunesmith.multiobjective.epsilon_net_order`): a total order, so a rung always cuts,
   as Syne Tune's MOASHA does; each decision sorts the rung again (O(n log n) plus the square of
