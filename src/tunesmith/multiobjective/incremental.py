@@ -66,22 +66,21 @@ class NonDominatedFronts:
        front above), so the moved front is inserted as a new front and the update ends.
 
     Two objectives (one is the same with a constant second objective): each front is a
-    staircase, first objective increasing and second decreasing, in two ``array("d")`` (moving
-    a run copies contiguous memory rather than touching one float object per point; lists,
-    faster in a small test, were slower on 100,000 entries); a dominance test is one
-    bisection, and the points a moved run
-    dominates in the next front are again a run, found by two bisections (as in Buzdalov,
-    Yakupov and Stankevich's incremental sorting for two objectives, GECCO 2015, there with
-    balanced trees). A front past :data:`~tunesmith.multiobjective._stairs.CHUNK` (4,096)
-    points is kept in parts of at most that many
-    (:class:`~tunesmith.multiobjective._stairs.ChunkedStairs`), so that a step moves the
-    memory of the parts it touches, not of the whole front. Three and
-    more objectives: each front is a :class:`~tunesmith.multiobjective._chunked.ChunkedFront`,
-    C-ordered ``(d, m)`` arrays, one row per objective, so a test compares whole rows with the
-    point's values (a few numpy calls per front), in compact chunks of at most 2,048 points
-    with their bounds, so that a test on a large front looks only into the chunks near the
-    point; only the points the newcomer weakly dominates are compared with the points carried
-    to a front (everything that moves is dominated by the newcomer).
+    staircase, first objective increasing and second decreasing, in two ``array("d")`` (moving a
+    run copies contiguous memory rather than touching one float object per point; lists, faster
+    in a small test, were slower on 100,000 entries); a dominance test is one bisection, and the
+    points a moved run dominates in the next front are again a run, found by two bisections (as
+    in Buzdalov, Yakupov and Stankevich's incremental sorting for two objectives, GECCO 2015,
+    there with balanced trees). A front past :data:`~tunesmith.multiobjective._stairs.CHUNK`
+    (4,096) points is kept in parts of at most that many
+    (:class:`~tunesmith.multiobjective._stairs.ChunkedStairs`), so that a step moves the memory
+    of the parts it touches, not of the whole front. Three and more objectives: each front is a
+    :class:`~tunesmith.multiobjective._chunked.ChunkedFront`, C-ordered ``(d, m)`` arrays, one
+    row per objective, so a test compares whole rows with the point's values (a few numpy calls
+    per front), in compact chunks of at most 2,048 points with their bounds, so that a test on a
+    large front looks only into the chunks near the point; only the points the newcomer weakly
+    dominates are compared with the points carried to a front (everything that moves is
+    dominated by the newcomer).
 
     Fronts are kept in blocks of at most 512, with their point counts, so that inserting a
     front and counting the points before one cost O(blocks + block length), not O(fronts).
