@@ -15,10 +15,19 @@ real request, JSON parsed by the client). Reported, in milliseconds:
   filtered by status and value), one page of 100 rows, the learning curves of the 30 best trials
   (all points, and 200 points per curve), the curves of 200 trials, best over time;
 * ``after_new_results_ms``: a request after 1,000 more results were appended (the cache reads
-  those events only).
+  those events only);
+* ``first_read``: the whole journal read into a new cache (``StudyCache.refresh()``, no server,
+  no HTTP), ``--first-reads`` times, as real seconds and CPU seconds of the process (the
+  least and the median of each). With ``--baseline REV``, the same for the cache of git
+  revision ``REV`` (``src/tunesmith/dashboard/cache.py`` there, on the working tree's store),
+  the two alternated (before first in even runs, after first in odd ones), each new cache
+  checked to hold the same trials, reports, cursor and times as the other's; and
+  ``server_first_read``: per side, a new server's first request and the time until its whole
+  journal is read (as ``first_request_ms`` and ``journal_read_s``), alternated the same way.
 
     python benchmarks/dashboard.py --json
     python benchmarks/dashboard.py --trials 10000 --reports 10   # more, shorter trials
+    python benchmarks/dashboard.py --baseline HEAD~1 --first-reads 5   # before/after
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +45,7 @@ import urllib.request
 from pathlib import Path
 
 from tunesmith import ASHA, choice, loguniform, randint
+from tunesmith.dashboard import cache as cache_now
 from tunesmith.dashboard import make_server
 from tunesmith.space import space_to_json
 from tunesmith.spec import spec_of
@@ -82,6 +93,108 @@ def build(url: str, trials: int, reports: int) -> float:
     return time.perf_counter() - start
 
 
+def baseline_cache(revision: str):
+    """The module ``tunesmith.dashboard.cache`` of git revision ``revision`` (it imports
+    only the package's stable parts: the working tree's are used)."""
+    root = Path(__file__).resolve().parent.parent
+    text = subprocess.run(
+        ["git", "show", f"{revision}:src/tunesmith/dashboard/cache.py"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = type(sys)(f"cache_at_{revision}")
+    exec(compile(text, f"{revision}:cache.py", "exec"), module.__dict__)
+    return module
+
+
+def cache_state(cache) -> tuple:
+    slots = (
+        "trial_id", "config", "status", "created_time", "updated_time", "started_time",
+        "ended_time", "failure_reason", "failure_detail", "reports", "seqs", "times", "seq",
+        "best_value",
+    )  # fmt: skip
+    trials = {tid: tuple(getattr(t, name) for name in slots) for tid, t in cache.trials.items()}
+    times = (cache.first_time, cache.last_time)
+    return (trials, cache.results, list(cache.keys), cache.cursor, times)
+
+
+def first_reads(url: str, sides: dict[str, object], runs: int) -> dict[str, dict[str, float]]:
+    """``runs`` whole reads of study "big" into a new cache of each side, alternated."""
+    import gc
+
+    names = list(sides)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    with Store(url) as store:
+        study = store.get_study("big")
+        for run in range(runs):
+            states = []
+            for name in names if run % 2 == 0 else names[::-1]:
+                gc.collect()
+                cache = sides[name].StudyCache(store, study)
+                real, cpu = time.perf_counter(), time.process_time()
+                cache.refresh()
+                times[name].append((time.perf_counter() - real, time.process_time() - cpu))
+                states.append(cache_state(cache))
+                del cache
+            if any(state != states[0] for state in states[1:]):
+                raise AssertionError("the caches of the sides differ after a whole read")
+    out = {}
+    for name in names:
+        real, cpu = [t[0] for t in times[name]], [t[1] for t in times[name]]
+        out[name] = {
+            "real_s_least": round(min(real), 3),
+            "real_s_median": round(statistics.median(real), 3),
+            "cpu_s_least": round(min(cpu), 3),
+            "cpu_s_median": round(statistics.median(cpu), 3),
+        }
+    if len(names) == 2:
+        before, after = out[names[0]], out[names[1]]
+        out["after_over_before"] = {
+            key: round(after[key] / before[key], 2) for key in ("real_s_least", "cpu_s_least")
+        }
+    return out
+
+
+def read_by_server(url: str, cache_module) -> tuple[float, float]:
+    """A new server (its caches of ``cache_module``) on study "big": the first request's ms,
+    and the seconds until the study's summary stops saying ``loading``."""
+    from tunesmith.dashboard import api
+
+    kept = api.StudyCache
+    api.StudyCache = cache_module.StudyCache
+    server = make_server(url, port=0)
+    try:
+        server.serve_in_thread()
+        base = server.url + "api/studies/big"
+        first = request_ms(base + "/trials?limit=500")
+        start = time.perf_counter()
+        while json.loads(urllib.request.urlopen(base).read())["loading"]:
+            time.sleep(0.05)  # a benchmark: polls the summary as the page does
+        return first, time.perf_counter() - start + first / 1000.0
+    finally:
+        server.close()
+        api.StudyCache = kept
+
+
+def server_reads(url: str, sides: dict[str, object], runs: int) -> dict[str, dict[str, float]]:
+    names = list(sides)
+    got: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for run in range(runs):
+        for name in names if run % 2 == 0 else names[::-1]:
+            got[name].append(read_by_server(url, sides[name]))
+    out = {}
+    for name in names:
+        firsts, reads = [g[0] for g in got[name]], [g[1] for g in got[name]]
+        out[name] = {
+            "first_request_ms_median": round(statistics.median(firsts), 1),
+            "journal_read_s_least": round(min(reads), 2),
+            "journal_read_s_median": round(statistics.median(reads), 2),
+        }
+    return out
+
+
 def request_ms(url: str) -> float:
     start = time.perf_counter()
     with urllib.request.urlopen(url, timeout=120) as response:
@@ -95,11 +208,18 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--first-reads", type=int, default=3, help="whole reads per side")
+    parser.add_argument("--baseline", help="git revision whose cache is 'before' in first_read")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tunesmith-dashboard-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'big.db'}"
         build_s = build(url, args.trials, args.reports)
+        sides: dict[str, object] = {"working_tree": cache_now}
+        if args.baseline:
+            sides = {f"before ({args.baseline})": baseline_cache(args.baseline), "after": cache_now}
+        first_read = first_reads(url, sides, args.first_reads)
+        server_first_read = server_reads(url, sides, args.first_reads) if args.baseline else None
         server = make_server(url, port=0)
         server.serve_in_thread()
         base = server.url + "api/studies/big"
@@ -155,6 +275,8 @@ def main() -> None:
         "journal_read_s": round(caught_up, 2),
         "warm": timings,
         "after_new_results_ms": round(after, 2),
+        "first_read": first_read,
+        "server_first_read": server_first_read,
         "target_ms": 200,
         "trials_and_curves_under_target": all(
             t["median_ms"] < 200 for n, t in timings.items() if n.startswith(("trials", "curves"))
