@@ -46,20 +46,19 @@ if __name__ == "__main__":
 def loaded_modules(tmp_path, code: str) -> set[str]:
     """The names in ``sys.modules`` after ``code`` ran as a script in a fresh interpreter."""
     script = tmp_path / "script.py"
+    # only the script's own process prints (LocalBackend's fork server imports the script too,
+    # as __mp_main__, and shares its stdout)
     script.write_text(
         textwrap.dedent(code)
-        + "\nimport json, sys\nprint('MODULES', json.dumps(sorted(sys.modules)))\n"
+        + "\nimport json, sys\nif __name__ == '__main__':\n"
+        + "    print('MODULES', json.dumps(sorted(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("MODULES "))
-    return set(json.loads(line.removeprefix("MODULES ")))
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("MODULES ")]
+    assert proc.returncode == 0 and len(lines) == 1, (proc.returncode, proc.stdout, proc.stderr)
+    return set(json.loads(lines[0].removeprefix("MODULES ")))
 
 
 def roots(modules: set[str]) -> set[str]:
