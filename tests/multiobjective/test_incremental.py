@@ -117,6 +117,26 @@ def test_a_chunked_front_answers_as_one_array(monkeypatch, chunk):
     assert front.size == len(kept) - dominated.sum()
 
 
+@pytest.mark.parametrize("m", [6, 100, 600])
+def test_a_dominance_test_skips_the_points_equal_to_the_newcomer(m):
+    # the first point no worse than p is p itself (a repeat, as a front holds equals): the
+    # answer is whether another dominates it, as the brute force says; small and wide arrays
+    rng = np.random.default_rng(m)
+    answers = set()
+    for _ in range(30):
+        points = rng.integers(0, 4, size=(m, 3)).astype(float)
+        p = points[int(rng.integers(0, m))]
+        at = int(np.flatnonzero(np.all(points == p, axis=1))[0])
+        points[[0, at]] = points[[at, 0]]  # p's equal first, so it is the first no worse
+        cols = np.ascontiguousarray(points.T)
+        want = any(np.all(q <= p) and np.any(q < p) for q in points)
+        assert _chunked.dominates_point(cols, p.reshape(3, 1)) is want
+        answers.add(want)
+        only = np.ascontiguousarray(np.repeat(p.reshape(3, 1), m, axis=1))
+        assert _chunked.dominates_point(only, p.reshape(3, 1)) is False
+    assert answers == {True, False} or m > 6  # both answers met where p is often undominated
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 7])
 @pytest.mark.parametrize("kind", ["uniform", "grid", "conflicting"])
 def test_two_objective_fronts_in_parts_give_the_fronts_of_a_full_sort(monkeypatch, chunk, kind):

@@ -34,8 +34,11 @@ def dominates_point(cols: np.ndarray, p: np.ndarray, values: list[float] | None 
                 return True
         return False
     under = _all_rows(cols, p, q, np.less_equal)
-    if not np.count_nonzero(under):
+    j = int(under.argmax())  # the first point no worse than p in every objective
+    if not under[j]:
         return False
+    if cols[:, j].tolist() != q:  # most often it differs from p (a point is rarely repeated)
+        return True
     return bool(_ANY(cols.compress(under, axis=1) != p, axis=None))  # one differing from p
 
 
