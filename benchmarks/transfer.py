@@ -1,16 +1,23 @@
 """Transfer learning on related tasks: RUSH vs ASHA, ASHA-CTS vs ASHA, BoundingBox vs random
 search and ZeroShotTransfer vs random search, over seeds, on the generated tables.
 
-Target task: ``gbm-breast_cancer-loss`` (gradient boosting on scikit-learn's breast_cancer,
-val_loss over 81 trees, 3 seeds). Earlier tasks (``--earlier``, each run as its own pair): the
-same model family and the same 1,024 configs (``tunesmith.bench.build`` samples them from the
-same space with the same seed) trained on other data, built here on first use and cached
-(a few minutes each on one core):
+Target task (``--target``): ``gbm-breast_cancer`` (gradient boosting on scikit-learn's
+breast_cancer, 81 trees) or ``mlp-digits`` (the numpy MLP on digits, 81 epochs), val_loss capped
+at ln(classes) as the objective. Earlier tasks (``--earlier``, each run as its own pair):
 
-* ``wine``: scikit-learn's wine (another dataset, 3 classes);
-* ``breast_cancer-resplit``: breast_cancer split again (``random_state=1`` instead of 0), so
-  the earlier task trains and validates on other examples of the same problem, the repeated-HPO
-  setting RUSH was made for (Zappella et al., 2021: the same model tuned again on new data).
+* ``seed0`` (both targets): the target table's own seed 0, and the target its seeds 1 and 2
+  (scored by their mean): the same model on the same data trained again with other seeds
+  (boosting's subsampling; the MLP's initialization and minibatch order);
+* ``breast_cancer-resplit`` (gbm) and ``digits-resplit`` (mlp): the same data split again
+  (``random_state=1`` instead of 0), so the earlier task trains and validates on other
+  examples of the same problem, the repeated-HPO setting RUSH was made for (Zappella et al.,
+  2021: the same model tuned again on new data);
+* ``wine`` (gbm): scikit-learn's wine (another dataset, 3 classes).
+
+The tables of the last two kinds hold the same model family and the same 1,024 configs as the
+target (``tunesmith.bench.build`` samples them from the same space with the same seed), one
+seed (``--earlier-seeds``), built here on first use and cached (on one idle core, a few minutes
+for gbm, about 8 for mlp).
 
 For each pair the JSON first gives how related the tasks are, measured on the tables alone:
 the Spearman rank correlation of the configs' final losses, where the earlier task's best
@@ -23,16 +30,20 @@ Then every method runs, restricted to the table's configs, in the simulator with
 ``--budget`` simulated seconds have passed, on the same seeds (seed ``s`` draws the same table
 seeds and, for a method and its counterpart, the same random configs after the transferred
 ones). Figures per method: the *anytime regret*, the regret of the run's incumbent (the trial
-with the best val_loss reported so far at 81 trees, one table seed per trial as the tuner saw
-it; scored by the table's mean over seeds at 81 trees minus the table's best mean; the worst
-config's regret before any trial reached 81 trees) at four fractions of the budget and averaged
-over them (gradient boosting overfits: a value reported at fewer trees says little of the
-config at 81), and the *final* regret, that of the config the
-run returns as best; each a mean over seeds with a 95 % bootstrap interval; per pair the mean
+with the best val_loss reported so far at the largest fidelity, 81 trees or epochs, one table
+seed per trial as the tuner saw it; scored by the table's mean over seeds there minus the
+table's best mean; the worst config's regret before any trial got there) at 1/16, 1/8, 1/4,
+1/2 and all of the budget and averaged over them (gradient boosting overfits: a value reported
+at fewer trees says little of the config at 81), and the *final* regret, that of the config
+the run returns as best; each a mean over seeds with a 95 % bootstrap interval; per pair the mean
 paired difference (transfer minus counterpart, with its interval) and the seeds the transfer
 method won, tied and lost.
 
-    python benchmarks/transfer.py --seeds 20 > transfer.json
+The budget (``--budget``, default 4 simulated seconds for gbm, 16 for mlp) allows about 200
+evaluations at the largest fidelity; ASHA and its kin have tried every config of the table by
+a third to a half of it (``ended_median_s``: when the runs ended).
+
+    python benchmarks/transfer.py --target mlp-digits --seeds 20 --jobs 2 > transfer.json
 """
 
 from __future__ import annotations
@@ -61,8 +72,9 @@ from tunesmith.tuner import Tuner
 #: where the earlier tasks' tables are cached (ignored by git)
 CACHE = Path(os.environ.get("TUNESMITH_HOME", "tunesmith-results")) / "bench-cache"
 
-#: fractions of the budget at which the anytime regret is read
-FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+#: fractions of the budget at which the anytime regret is read (log-spaced: ASHA and its kin
+#: run through a table's 1,024 configs in a third to a half of the default budget)
+FRACTIONS = (1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0)
 
 
 def _wine():
@@ -72,42 +84,106 @@ def _wine():
     return build_module._split(x, y)
 
 
-def _breast_cancer_resplit():
+def _resplit(load):
+    def data():
+        from sklearn.model_selection import train_test_split
+
+        x, y = load()
+        xtr, xva, ytr, yva = train_test_split(x, y, test_size=1 / 3, random_state=1, stratify=y)
+        return xtr, ytr, xva, yva
+
+    return data
+
+
+def _breast_cancer():
     from sklearn.datasets import load_breast_cancer
-    from sklearn.model_selection import train_test_split
 
-    x, y = load_breast_cancer(return_X_y=True)
-    xtr, xva, ytr, yva = train_test_split(x, y, test_size=1 / 3, random_state=1, stratify=y)
-    return xtr, ytr, xva, yva
+    return load_breast_cancer(return_X_y=True)
 
 
-#: earlier task -> (description, data, number of classes)
+def _digits():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    return (x / 16.0).astype(np.float32), y  # as mlp-digits scales them
+
+
+#: target table -> (number of classes, simulated budget in seconds: about 200 evaluations at
+#: the largest fidelity with 4 workers)
+TARGETS = {"gbm-breast_cancer": (2, 4.0), "mlp-digits": (10, 16.0)}
+
+#: target table -> earlier task -> (description, data); ``seed0`` is the target table's own
+#: first seed (no data: see :func:`tables`)
 EARLIER = {
-    "wine": ("gradient boosting on scikit-learn's wine", _wine, 3),
-    "breast_cancer-resplit": (
-        "gradient boosting on breast_cancer split with random_state=1",
-        _breast_cancer_resplit,
-        2,
-    ),
+    "gbm-breast_cancer": {
+        "wine": ("gradient boosting on scikit-learn's wine", _wine),
+        "breast_cancer-resplit": (
+            "gradient boosting on breast_cancer split with random_state=1",
+            _resplit(_breast_cancer),
+        ),
+        "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
+    },
+    "mlp-digits": {
+        "digits-resplit": (
+            "the numpy MLP on digits split with random_state=1",
+            _resplit(_digits),
+        ),
+        "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
+    },
 }
 
+N_CLASSES = {"wine": 3, "breast_cancer-resplit": 2, "digits-resplit": 10}
 
-def earlier_table(task: str, n_seeds: int) -> TabularBlackbox:
-    """gbm on ``task``'s data, the same configs as gbm-breast_cancer (built once, then read
-    from disk), with val_loss capped at ln(classes) as its objective."""
-    description, data, n_classes = EARLIER[task]
-    name = f"gbm-{task}"
+
+def _seeds(table: TabularBlackbox, seeds: list[int]) -> TabularBlackbox:
+    """``table`` with only the seeds ``seeds``."""
+    return TabularBlackbox(
+        table.configurations(),
+        table.values[:, seeds],
+        metrics=table.metrics,
+        objective=table.objective,
+        fidelity_name=table.fidelity_name,
+        fidelities=table.fidelities,
+        time_attr=table.time_attr,
+        config_space=table.config_space,
+        name=f"{table.name}-seeds{''.join(map(str, seeds))}",
+        info=table.info,
+    )
+
+
+def target_table(target: str) -> TabularBlackbox:
+    return loss_variant(bench.load(target), np.log(TARGETS[target][0]), f"{target}-loss")
+
+
+def earlier_table(target: str, task: str, n_seeds: int) -> TabularBlackbox:
+    """The target's model family on ``task``'s data, the same configs as the target (built
+    once, then read from disk), with val_loss capped at ln(classes) as its objective."""
+    description, data = EARLIER[target][task]
+    n_classes = N_CLASSES[task]
+    family = target.split("-")[0]
+    name = f"{family}-{task}"
     path = CACHE / f"{name}-{n_seeds}.npz"
     if not path.exists():
-        base = build_module.BUILDERS["gbm-breast_cancer"]
+        base = build_module.BUILDERS[target]
         build_module.BUILDERS[name] = build_module.Builder(
-            name, description, base.space, "trees", data, base.train, n_classes
+            name, description, base.space, base.fidelity_name, data, base.train, n_classes
         )
         CACHE.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         build_module.build(name, path, n_seeds=n_seeds)
         print(f"built {path} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return loss_variant(TabularBlackbox.load(path), np.log(n_classes), f"{name}-loss")
+
+
+def tables(target: str, task: str, n_seeds: int) -> tuple[TabularBlackbox, TabularBlackbox]:
+    """``(target, earlier)`` of a pair. For ``seed0`` the earlier task is the target table's
+    seed 0 and the target is its other seeds (scored by their mean): the same model on the
+    same data, trained again with other random seeds."""
+    full = target_table(target)
+    if task == "seed0":
+        rest = list(range(1, full.values.shape[1]))
+        return _seeds(full, rest), _seeds(full, [0])
+    return full, earlier_table(target, task, n_seeds)
 
 
 def bootstrap(values: np.ndarray, rng: np.random.Generator, n: int = 5000) -> list[float]:
@@ -147,8 +223,12 @@ def relatedness(target: TabularBlackbox, earlier: TabularBlackbox, box_size: int
     )
     inside = np.array([not config_errors(box, c) for c in configs])
     best = float(t.min())
+    t_order = np.argsort(t, kind="stable")
     return {
         "spearman_final": round(float(spearmanr(t, e).statistic), 3),
+        "top_k_overlap": {
+            str(k): len(set(t_order[:k].tolist()) & set(e_order[:k].tolist())) for k in (10, 20, 50)
+        },
         "target_ranks_of_earlier_top10": [int(t_rank[i]) for i in e_order[:10]],
         "target_regret_of_earlier_best": round(float(t[e_order[0]] - best), 4),
         "target_top10_clearing_the_best_configs_thresholds": sum(cleared),
@@ -247,7 +327,8 @@ def run_one(name, table, evaluations, seed, budget, box_size) -> dict:
         best = min(seen, key=lambda r: r[table.objective])
         anytime.append(regret(result.trials[best["trial_id"]].config))
     final = regret(result.best_trial().config)
-    return {"anytime": anytime, "final": final}
+    # when the run ended: before the budget when every config of the table had been tried
+    return {"anytime": anytime, "final": final, "ended": clock[-1][1] if clock else 0.0}
 
 
 PAIRS = [
@@ -265,17 +346,37 @@ def _summary(values: np.ndarray, rng) -> dict:
     }
 
 
-def run_pair(task: str, target, args, rng) -> dict:
-    earlier = earlier_table(task, args.earlier_seeds)
+#: what the pool's processes run on (set before they fork)
+_JOB: dict = {}
+
+
+def _run_job(job: tuple[str, int]) -> dict:
+    name, seed = job
+    c = _JOB
+    return run_one(name, c["target"], c["evaluations"], seed, c["budget"], c["box_size"])
+
+
+def run_pair(task: str, args, rng) -> dict:
+    target, earlier = tables(args.target, task, args.earlier_seeds)
     evaluations = {task: TransferLearningTaskEvaluations.from_blackbox(earlier)}
-    out: dict = {"relatedness": relatedness(target, earlier, args.box_size)}
+    out: dict = {
+        "table_best": float(target.best()[1]),
+        "relatedness": relatedness(target, earlier, args.box_size),
+    }
     methods = sorted({m for pair in PAIRS for m in pair} & set(args.methods.split(",")))
-    runs: dict[str, list[dict]] = {m: [] for m in methods}
     t0 = time.perf_counter()
-    for seed in range(args.seeds):
-        for m in methods:
-            runs[m].append(run_one(m, target, evaluations, seed, args.budget, args.box_size))
-        print(f"{task}: seed {seed} done", file=sys.stderr, flush=True)
+    _JOB.update(target=target, evaluations=evaluations, budget=args.budget, box_size=args.box_size)
+    jobs = [(m, seed) for seed in range(args.seeds) for m in methods]
+    if args.jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            done = pool.map(_run_job, jobs, chunksize=1)
+    else:
+        done = [_run_job(job) for job in jobs]
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    for (m, _), result in zip(jobs, done, strict=True):
+        runs[m].append(result)
     figures = {}
     for m in methods:
         anytime = np.array([r["anytime"] for r in runs[m]])
@@ -283,11 +384,13 @@ def run_pair(task: str, target, args, rng) -> dict:
         figures[m] = {
             "anytime_regret": _summary(anytime.mean(axis=1), rng),
             "regret_at_fraction": {
-                str(f): round(float(anytime[:, i].mean()), 5) for i, f in enumerate(FRACTIONS)
+                str(f): _summary(anytime[:, i], rng) for i, f in enumerate(FRACTIONS)
             },
             "final_regret": _summary(final, rng),
+            "ended_median_s": round(float(np.median([r["ended"] for r in runs[m]])), 3),
             "runs": {
                 "anytime": anytime.mean(axis=1).round(5).tolist(),
+                "at_fraction": anytime.round(5).tolist(),
                 "final": final.round(5).tolist(),
             },
         }
@@ -299,42 +402,60 @@ def run_pair(task: str, target, args, rng) -> dict:
         pair = {}
         for what in ("anytime", "final"):
             d = np.array(figures[a]["runs"][what]) - np.array(figures[b]["runs"][what])
-            pair[what] = {
-                **_summary(d, rng),
-                "wins_ties_losses": [int((d < 0).sum()), int((d == 0).sum()), int((d > 0).sum())],
-            }
+            pair[what] = _difference(d, rng)
+        at = np.array(figures[a]["runs"]["at_fraction"])
+        at = at - np.array(figures[b]["runs"]["at_fraction"])
+        pair["at_fraction"] = {str(f): _difference(at[:, i], rng) for i, f in enumerate(FRACTIONS)}
         out["pairs"][f"{a} vs {b}"] = pair
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
 
+def _difference(d: np.ndarray, rng) -> dict:
+    """A paired difference (transfer minus counterpart): its mean with a bootstrap interval,
+    and the seeds won, tied and lost."""
+    return {
+        **_summary(d, rng),
+        "wins_ties_losses": [int((d < 0).sum()), int((d == 0).sum()), int((d > 0).sum())],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", default="gbm-breast_cancer", choices=sorted(TARGETS))
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--budget", type=float, default=4.0, help="simulated seconds")
-    parser.add_argument("--earlier", default=",".join(EARLIER), help="earlier tasks, one pair each")
+    parser.add_argument(
+        "--budget", type=float, help="simulated seconds (default: 4 for gbm, 16 for mlp)"
+    )
+    parser.add_argument("--earlier", help="earlier tasks, one pair each (default: all of them)")
     parser.add_argument("--earlier-seeds", type=int, default=1)
     parser.add_argument("--box-size", type=int, default=10, help="BoundingBox's configs per task")
     parser.add_argument("--methods", default=",".join(sorted({m for p in PAIRS for m in p})))
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
     parser.add_argument("--relatedness-only", action="store_true")
     args = parser.parse_args()
-    target = loss_variant(bench.load("gbm-breast_cancer"), np.log(2), "gbm-breast_cancer-loss")
+    if args.budget is None:
+        args.budget = TARGETS[args.target][1]
+    tasks = args.earlier.split(",") if args.earlier else list(EARLIER[args.target])
+    known = list(EARLIER[args.target])
+    unknown = [t for t in tasks if t not in known]
+    if unknown:
+        parser.error(f"unknown earlier tasks {unknown} for {args.target}; known: {known}")
     rng = np.random.default_rng(0)
     out: dict = {
-        "target": "gbm-breast_cancer-loss",
+        "target": f"{args.target}-loss",
         "seeds": args.seeds,
         "budget_simulated_s": args.budget,
         "fractions": list(FRACTIONS),
         "n_workers": 4,
-        "table_best": float(target.best()[1]),
         "pairs": {},
     }
-    for task in args.earlier.split(","):
+    for task in tasks:
         if args.relatedness_only:
-            earlier = earlier_table(task, args.earlier_seeds)
+            target, earlier = tables(args.target, task, args.earlier_seeds)
             out["pairs"][task] = {"relatedness": relatedness(target, earlier, args.box_size)}
         else:
-            out["pairs"][task] = run_pair(task, target, args, rng)
+            out["pairs"][task] = run_pair(task, args, rng)
         print(json.dumps({task: out["pairs"][task]}), file=sys.stderr, flush=True)
     print(json.dumps(out, indent=1))
 
