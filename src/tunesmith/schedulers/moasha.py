@@ -25,7 +25,7 @@ Priorities:
   decision's least CPU time over 3 runs, mean over the last tenth of the entries, two
   objectives: about 2.5 us at 1,000 entries and 3.6 to 5 us at 100,000, whether the
   objectives are independent, correlated, perfectly correlated or on one front; three
-  objectives: 12 to 20 us at 1,000 entries, 20 to 50 us at 100,000; docs/multiobjective.md).
+  objectives: 11 to 16 us at 1,000 entries, 18 to 45 us at 100,000; docs/multiobjective.md).
 * :class:`EpsilonNetPriority`: fronts first, then, within a front, the greedy epsilon-net order
   (:func:`~tunesmith.multiobjective.epsilon_net_order`): a total order, so a rung always cuts,
   as Syne Tune's MOASHA does; each decision sorts the rung again (O(n log n) plus the square of
