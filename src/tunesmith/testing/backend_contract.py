@@ -151,6 +151,10 @@ def _end_within(backend: Backend, seconds: float = 60.0) -> TrialEvent:
 class BackendContract:
     #: the failure reason of a trial whose code raises
     exception_reason: FailureReason = FailureReason.EXCEPTION
+    #: seconds that processes the backend does not end itself may take to go after
+    #: ``shutdown()`` (0: none may be left at its return). Ray's raylet, not the backend, ends
+    #: an actor's worker process, and may start one for an actor killed while being created
+    shutdown_grace: float = 0.0
 
     def make_backend(self, trainable_name: str) -> Backend:
         raise NotImplementedError
@@ -165,6 +169,9 @@ class BackendContract:
         for backend in self._made:
             backend.shutdown()
         leftover = live_descendants() - before
+        if leftover and self.shutdown_grace > 0:
+            wait_until(lambda: not live_descendants() & leftover, timeout=self.shutdown_grace)
+            leftover &= live_descendants()
         assert not leftover, f"processes still alive after shutdown(): {sorted(leftover)}"
 
     def launch(self, trainable_name: str, n_workers: int = 1) -> Backend:
