@@ -14,7 +14,8 @@ seed-averaged value minus the table's best seed-averaged value.
 
 Methods: names of tunesmith.experiments (``TPE``, ``BayesianOptimization``, ``RandomSearch``,
 ``REA``...); ``TPE:opt=value;opt=value`` for a KDESearcher with those options (ablations, e.g.
-``TPE:gamma=0.1;multivariate=False``); ``Optuna-TPE``, ``Optuna-TPE-multivariate``,
+``TPE:gamma=0.1;multivariate=False``), ``BayesianOptimization:opt=value;...`` for a GPSearcher
+with those options; ``Optuna-TPE``, ``Optuna-TPE-multivariate``,
 ``Optuna-Random``. Intervals: 95 % percentile bootstrap of the median over seeds (2,000
 resamples). ``--reference`` (default Optuna-TPE) adds, per method and budget, the number of
 tables where its median regret is at most the reference's.
@@ -99,10 +100,15 @@ def tunesmith_run(args: tuple[str, str, int, int]) -> dict:
         return one_run(args)
     from tunesmith import bench
     from tunesmith.schedulers import FIFOScheduler
+    from tunesmith.searchers.bayesopt import GPSearcher
     from tunesmith.searchers.kde import KDESearcher
 
+    searchers = {"TPE": KDESearcher, "BayesianOptimization": GPSearcher}
+    base = method.partition(":")[0]
+    if base not in searchers:
+        raise SystemExit(f"options are for {sorted(searchers)} only, but got method {method!r}")
     blackbox = bench.load(dataset)
-    searcher = KDESearcher(
+    searcher = searchers[base](
         blackbox.config_space,
         metric=blackbox.objective,
         mode=blackbox.mode,
