@@ -279,6 +279,42 @@ def test_state_after_the_append_path_continues_identically():
     assert np.array_equal(original._gps[0].L, clone._gps[0].L)
 
 
+@pytest.mark.parametrize("transform", ["boxcox", "yeo-johnson"])
+def test_power_transform_is_refitted_with_the_hyperparameters_only(transform):
+    """The power transform's parameter is fitted (by maximum likelihood, as scipy does) at each
+    refit of the GP's hyperparameters, on the model's data, and kept in between: the targets
+    the GP was fitted to keep their meaning. A loaded state continues identically."""
+
+    def make():
+        return GPSearcher(
+            BRANIN,
+            metric="loss",
+            random_seed=5,
+            target_transform=transform,
+            refit_until=8,
+            refit_growth=0.5,
+        )
+
+    def fit(values):
+        return stats.boxcox(values)[1] if transform == "boxcox" else stats.yeojohnson(values)[1]
+
+    original = make()
+    _minimize(original, _branin, 15)  # refits at 5..8 results and at 12 (50 % more), not later
+    assert original._fit_n == 12 == original._n_full
+    metric = np.array([original._values[i][0] for i in original._rows])
+    fitted = fit(metric[:12])
+    assert original._power == pytest.approx(fitted)
+    assert original._power != pytest.approx(fit(metric))  # the 3 later results left it as is
+    state = json.loads(json.dumps(original.state_dict()))
+    clone = make()
+    clone.load_state_dict(state)
+    assert clone._power == original._power
+    assert [original.suggest() for _ in range(3)] == [clone.suggest() for _ in range(3)]
+    np.testing.assert_allclose(
+        transform_targets(metric[:12], transform), transform_targets(metric[:12], transform, fitted)
+    )
+
+
 def test_registered_by_name_and_used_by_fifo():
     assert SEARCHERS["bayesopt"] is GPSearcher
     scheduler = FIFOScheduler(BRANIN, searcher="bayesopt", metric="loss", random_seed=0)

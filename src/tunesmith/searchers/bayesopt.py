@@ -73,15 +73,30 @@ def _fraction(name: str, value: Any, *, low: float, high: float) -> float:
     return float(value)
 
 
-def transform_targets(values: np.ndarray, kind: str) -> np.ndarray:
+def fit_power(values: np.ndarray, kind: str) -> float | None:
+    """The maximum-likelihood parameter of the power transform ``kind`` (``"boxcox"`` or
+    ``"yeo-johnson"``) for ``values``; None for fewer than 3 values or equal ones."""
+    if len(values) <= 2 or not np.ptp(values) > 0:
+        return None
+    lmbda = stats.boxcox(values)[1] if kind == "boxcox" else stats.yeojohnson(values)[1]
+    return float(lmbda)
+
+
+def transform_targets(values: np.ndarray, kind: str, power: float | None = None) -> np.ndarray:
     """``values`` under the target transform ``kind`` (one of :data:`TARGET_TRANSFORMS`), an
-    increasing function of them; standardizing comes after."""
+    increasing function of them; standardizing comes after. ``power``: the parameter of a power
+    transform (``"boxcox"``, ``"yeo-johnson"``); None fits it to ``values``
+    (:func:`fit_power`), and leaves ``values`` as they are when that gives None."""
     if kind == "log":
         return np.log(values)
     if kind == "copula":
         return stats.norm.ppf(stats.rankdata(values) / (len(values) + 1))
-    if kind in ("boxcox", "yeo-johnson") and len(values) > 2 and np.ptp(values) > 0:
-        return stats.boxcox(values)[0] if kind == "boxcox" else stats.yeojohnson(values)[0]
+    if kind in ("boxcox", "yeo-johnson"):
+        if power is None:
+            power = fit_power(values, kind)
+        if power is not None:
+            transform = stats.boxcox if kind == "boxcox" else stats.yeojohnson
+            return transform(values, power)
     return values
 
 
@@ -98,7 +113,8 @@ class GPSearcher(Searcher):
       to the power ``cost_exponent`` (Snoek et al., 2012, "EI per second"); log cost is modelled.
     * ``target_transform``, applied to the metric before standardizing: ``"standardize"``
       (none), ``"log"`` (needs metric values ``> 0``), ``"boxcox"`` (``> 0``) or
-      ``"yeo-johnson"`` with the transform's parameter fitted by maximum likelihood, or
+      ``"yeo-johnson"`` with the transform's parameter fitted by maximum likelihood at each
+      refit of the hyperparameters (kept in between), or
       ``"copula"``: the normal quantiles of the values' ranks, ``Phi^-1(rank / (n + 1))``
       (Salinas, Shen, Perrone, 2020), which only the order of the values decides, so a few
       diverged runs or a long tail do not squash the differences between good configs.
@@ -217,6 +233,8 @@ class GPSearcher(Searcher):
         self._stale = False  # factor to rebuild from (rows, n_full) before use
         self._kept: int | None = None  # else: the factor's rows still valid (the later redone)
         self._y: list[tuple[np.ndarray, float, float]] = []  # _targets of each output, per fit
+        # the power transform's parameter, fitted with the hyperparameters (None: not yet)
+        self._power: float | None = None
 
     # -- observations ------------------------------------------------------------------------
     def observe(
@@ -442,6 +460,11 @@ class GPSearcher(Searcher):
         grown = grown or m >= math.ceil(self._fit_n * (1.0 + self.refit_growth))
         if tag != self._tag or (m > self._fit_n and grown):
             self._rows = self._select_rows(eligible)
+            if self.target_transform in ("boxcox", "yeo-johnson"):
+                # fitted along with the GP (a fit costs tens of ms at 100 results); in between,
+                # the targets keep the transform the hyperparameters were fitted to
+                metric = np.array([self._values[i][0] for i in self._rows], dtype=float)
+                self._power = fit_power(metric, self.target_transform)
             X = self._inputs(self._rows)
             for k, gp in enumerate(self._gps):
                 starts = [gp.layout.default()] if self._fit_n > 0 and m <= self.refit_until else []
@@ -488,7 +511,7 @@ class GPSearcher(Searcher):
         v = np.array([self._values[i][k] for i in rows], dtype=float)
         kind = self._outputs[k]
         if kind == "metric":
-            v = transform_targets(v, self.target_transform)
+            v = transform_targets(v, self.target_transform, self._power)
             if self.mode == "max":
                 v = -v
         elif kind == "cost":
@@ -543,6 +566,7 @@ class GPSearcher(Searcher):
                 "upto": self._upto,
                 "fit_n": self._fit_n,
                 "n_full": self._n_full,
+                "power": self._power,
             },
         }
 
@@ -560,6 +584,7 @@ class GPSearcher(Searcher):
         self._upto = int(model["upto"])
         self._fit_n = int(model["fit_n"])
         self._n_full = int(model["n_full"])
+        self._power = model.get("power")  # absent from states saved before it was kept
         self._stale = bool(self._rows)
 
     def __repr__(self) -> str:
