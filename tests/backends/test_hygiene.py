@@ -132,17 +132,36 @@ def test_killed_tuner_takes_what_its_trials_started(tmp_path):
         wait_for(lambda: len(live_descendants(tuner.pid)) >= 7, "the run's 7 processes")
         processes = live_descendants(tuner.pid)
         assert int(line) in processes
+        described = {pid: _describe(pid) for pid in processes}
         os.kill(tuner.pid, signal.SIGKILL)
         tuner.wait()
-        wait_for(
-            lambda: not any(pid_alive(pid) for pid in processes),
-            f"the killed tuner's processes to end: {[p for p in processes if pid_alive(p)]} live",
-        )
+        try:
+            wait_for(lambda: not any(pid_alive(pid) for pid in processes), "the processes to end")
+        except AssertionError:  # which ones (a stress run once found 3 of them alive)
+            live = [described[pid] for pid in sorted(processes) if pid_alive(pid)]
+            raise AssertionError(
+                "processes alive 60 s after the tuner was killed:\n"
+                + "\n".join(live)
+                + "\nall of the run's, when it was killed:\n"
+                + "\n".join(described.values())
+            ) from None
     finally:
         tuner.kill()
         tuner.wait()
         tuner.stdout.close()
         tuner.stderr.close()
+
+
+def _describe(pid: int) -> str:
+    """``pid``, its parent, process group and command line (for a failure's message)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return f"{pid}: gone"
+    return f"{pid}: parent {fields[1]}, group {fields[2]}: {command[:200]}"
 
 
 def _group() -> subprocess.Popen:
