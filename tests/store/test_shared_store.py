@@ -96,3 +96,41 @@ def test_a_gone_driver_is_fenced_and_its_trial_claimed_by_one_driver(storage):
         finally:
             for lease in (gone, b, c):
                 lease.release()
+
+
+def test_concurrent_claims_of_a_gone_drivers_trials_give_each_to_one_driver(storage):
+    """Drivers that claim the same orphans at the same moment: each trial goes to exactly one
+    of them (a PostgreSQL run of benchmarks/drivers.py once had two drivers restart one)."""
+    import threading
+
+    with Store(storage) as store:
+        study = _study(store)
+        gone = store.join_study(study)
+        claimers = [store.join_study(study, stale_after=1e-6) for _ in range(3)]
+        try:
+            tids = [gone.allocate() for _ in range(40)]
+            with store._db.transaction(write=True) as conn:  # gone: another machine, silent
+                conn.execute(
+                    "UPDATE tunesmith_drivers SET host = 'elsewhere', heartbeat = 0 "
+                    "WHERE token = :t",
+                    {"t": gone.token},
+                )
+            claimers[0].reap()
+            won: dict[int, list[int]] = {tid: [] for tid in tids}
+            barrier = threading.Barrier(len(claimers))
+
+            def claim_all(i: int) -> None:
+                for tid in tids:
+                    barrier.wait()
+                    if claimers[i].claim(tid):
+                        won[tid].append(i)
+
+            threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+            assert {tid: len(w) for tid, w in won.items()} == dict.fromkeys(tids, 1)
+        finally:
+            for lease in (gone, *claimers):
+                lease.release()

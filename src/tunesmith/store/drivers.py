@@ -271,22 +271,29 @@ class SharedLease(Lease):
         one of the drivers that try at once."""
         values = {"k_study": self.study_id, "k_trial": trial_id, "k_token": self.token}
         with self._db.transaction(write=True) as conn:
-            taken = conn.execute(
-                "UPDATE tunesmith_claims SET token = :k_token WHERE study_id = :k_study AND "
-                "trial_id = :k_trial AND token <> :k_token AND NOT EXISTS (SELECT token FROM "
-                "tunesmith_drivers d WHERE d.study_id = :k_study AND "
-                "d.token = tunesmith_claims.token)",
-                values,
-            ).rowcount
-            if taken:
-                return True
-            exists = conn.first(
+            # the claim row locked first, then its holder looked up in a statement of its own:
+            # a driver that waited for another's claim reads the new holder, alive. (One UPDATE
+            # ... WHERE NOT EXISTS (the holder's row) let PostgreSQL recheck only the claim row
+            # after the wait, so two or three drivers took the same trial.)
+            row = conn.first(
                 "SELECT token FROM tunesmith_claims WHERE study_id = :k_study "
-                "AND trial_id = :k_trial",
+                "AND trial_id = :k_trial" + conn.dialect.for_update,
                 values,
             )
-            if exists is not None:
-                return False
+            if row is not None:
+                holder = row[0]
+                if holder == self.token or conn.first(
+                    "SELECT token FROM tunesmith_drivers WHERE study_id = :k_study "
+                    "AND token = :k_holder",
+                    {**values, "k_holder": holder},
+                ):
+                    return False  # this driver's, or a live driver's
+                conn.execute(
+                    "UPDATE tunesmith_claims SET token = :k_token WHERE study_id = :k_study "
+                    "AND trial_id = :k_trial",
+                    values,
+                )
+                return True
             # a trial of an exclusive driver's run: no claim row yet
             return bool(
                 conn.execute(
