@@ -224,11 +224,7 @@ class StudyCache:
             trial.seqs.append(event.seq)
             trial.times.append(at)
             self.results.append((event.seq, at, tid, report))
-            value = report.get(self.metrics[0])
-            if value.__class__ is float:  # the usual case, without a call (NaN, inf: x - x != 0)
-                value = value if value - value == 0.0 else None
-            else:
-                value = finite_number(value)
+            value = finite_number(report.get(self.metrics[0]))
             if value is not None and (
                 trial.best_value is None
                 or (

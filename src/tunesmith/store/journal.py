@@ -262,7 +262,7 @@ def _materialize(
         row = new.get(trial_id)
         if row is not None:  # created in this batch
             if kind is result:
-                value = _value(ev.payload.get(metric))
+                value = finite_number(ev.payload.get(metric))
                 result_rows.append((sid, first + i, trial_id, row.num_results, t, text))
                 row.result(t, text, value, mode)
             elif kind is decision:
@@ -273,7 +273,7 @@ def _materialize(
                 row.apply(kind, ev.payload, t)
             continue
         if kind is result:
-            value = _value(ev.payload.get(metric))
+            value = finite_number(ev.payload.get(metric))
             waiting = pending.get(trial_id)
             if waiting is None:
                 waiting = pending[trial_id] = _Pending(i)
@@ -325,13 +325,6 @@ def _new_trials(
         return set()
     values = {"k_study": study.study_id, "k_low": min(ids), "k_high": max(ids)}
     return {row[0] for row in conn.all(sql.existing_trials, values)} & set(ids)
-
-
-def _value(value: Any) -> float | None:
-    """:func:`~tunesmith.ranking.finite_number`, a finite float at once (most metrics)."""
-    if type(value) is float and value - value == 0.0:  # (inf - inf and nan - nan are nan)
-        return value
-    return finite_number(value)
 
 
 def _started_config(payload: dict[str, Any]) -> str:
