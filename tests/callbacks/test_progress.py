@@ -403,14 +403,7 @@ def test_a_run_shorter_than_the_delay_draws_no_view(capsys, monkeypatch):
 
     monkeypatch.setattr(_progress_rich, "TerminalView", never)
     progress = ProgressCallback(mode="terminal", delay=3600, per_trial=True)
-    Tuner(
-        InlineBackend(curve),
-        RandomSearch(SPACE, metric="loss", random_seed=0),
-        StoppingCriterion(max_num_trials_started=2),
-        callbacks=[progress],
-        storage="memory",
-        name="t",
-    ).run()
+    run(stop=StoppingCriterion(max_num_trials_started=2), progress=progress, name="t")
     assert progress.mode == "terminal"
     lines = capsys.readouterr().out.splitlines()
     assert [x.split(" after ")[0] for x in lines[:2]] == ["trial 0 completed", "trial 1 completed"]
@@ -429,13 +422,6 @@ def test_a_second_live_view_falls_back_to_lines(capsys, monkeypatch):
 
     monkeypatch.setattr(_progress_rich, "TerminalView", refuse)
     progress = ProgressCallback(mode="terminal", delay=0)
-    Tuner(
-        InlineBackend(curve),
-        RandomSearch(SPACE, metric="loss", random_seed=0),
-        StoppingCriterion(max_num_trials_started=2),
-        callbacks=[progress],
-        storage="memory",
-        name="t",
-    ).run()
+    run(stop=StoppingCriterion(max_num_trials_started=2), progress=progress, name="t")
     assert progress.mode == "lines"
     assert capsys.readouterr().out.startswith("tunesmith t done: 2 trials")
