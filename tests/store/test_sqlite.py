@@ -41,6 +41,26 @@ def test_wal_mode_and_synchronous(tmp_path):
         assert conn.scalar("PRAGMA busy_timeout") == 2_500
 
 
+def test_an_unsynced_transaction_gives_its_connection_back_synced(tmp_path):
+    # a new store's tables are committed without fsyncs (schema.ensure_schema); the connection
+    # goes back to the pool at the store's level, after a commit and after an error alike
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    db = store._db
+    with db.transaction(write=True, synced=False) as conn:
+        assert conn.scalar("PRAGMA synchronous") == 0  # OFF, for this transaction only
+        conn.execute("CREATE TABLE t (x INTEGER)")
+    with db.transaction() as conn:
+        assert conn.scalar("PRAGMA synchronous") == 1
+    with pytest.raises(RuntimeError, match="boom"), db.transaction(write=True, synced=False):
+        raise RuntimeError("boom")
+    with db.transaction() as conn:
+        assert conn.scalar("PRAGMA synchronous") == 1
+        assert conn.all("SELECT name FROM sqlite_master WHERE name = 't'") == [("t",)]
+    full = Store(f"sqlite:///{tmp_path / 'b.db'}", synchronous="full")
+    with full._db.transaction(write=True, synced=False) as conn:
+        assert conn.scalar("PRAGMA synchronous") == 2  # a store asked to be "full" stays so
+
+
 def test_without_update_returning(tmp_path):
     # SQLite older than 3.35 has no UPDATE ... RETURNING: the journal reads the values back
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")

@@ -156,7 +156,7 @@ def ensure_schema(db: Database, where: str) -> None:
     with db.transaction() as conn:
         if _check_version(conn, where):
             return
-    with db.transaction(write=True) as conn:
+    with db.transaction(write=True, synced=False) as conn:
         if conn.dialect.schema_lock is not None:
             conn.execute(conn.dialect.schema_lock, {"key": _PG_LOCK_KEY})
         if _check_version(conn, where):
