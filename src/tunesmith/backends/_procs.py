@@ -263,6 +263,14 @@ def _has_exited(pid: int) -> bool:
         return True
 
 
+def _open_pidfd(pid: int) -> int | None:
+    """A pidfd for ``pid`` (not reaped yet), or None (gone, or no pidfds on this system)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
 def terminate(procs: Iterable[Any], grace: float) -> None:
     """SIGTERM every process group, wait up to ``grace`` seconds, SIGKILL the groups (their
     leftover members too) and reap the leaders. Used at shutdown only."""
@@ -272,8 +280,16 @@ def terminate(procs: Iterable[Any], grace: float) -> None:
     deadline = time.monotonic() + grace
     for proc in alive:
         exited = getattr(proc, "has_exited", None) or functools.partial(_has_exited, proc.pid)
-        while not exited() and time.monotonic() < deadline:
-            time.sleep(0.005)
+        pidfd = _open_pidfd(proc.pid)  # readable once it exits: no polling
+        try:
+            while not exited() and (left := deadline - time.monotonic()) > 0:
+                if pidfd is None:
+                    time.sleep(min(0.005, left))
+                else:
+                    select.select([pidfd], [], [], left)
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
     for proc in alive:
         kill_group(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
