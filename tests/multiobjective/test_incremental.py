@@ -170,7 +170,7 @@ def test_two_objective_fronts_in_parts_give_the_fronts_of_a_full_sort(monkeypatc
 def test_sorting_four_objectives_by_insertion_gives_the_fronts_of_a_full_sort(monkeypatch, kind):
     monkeypatch.setattr(incremental, "_ENS_FROM", 0)
     points = stream(kind, 300, 4, np.random.default_rng(8))
-    assert as_sets(incremental._sorted_fronts(points)) == expected_fronts(points)
+    assert as_sets(incremental._sorted_fronts(points)[0]) == expected_fronts(points)
 
 
 def test_two_objective_fronts_are_staircases():
@@ -224,6 +224,74 @@ def test_quantile_fronts_refill_from_a_partly_sorted_pool():
             want = int((ranks < ranks[-1]).sum())
             assert (before * 3 < i + 1) == (want * 3 < i + 1)
     assert any(num_sorted > 0 and added > 0 for num_sorted, added in refills)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_three_objective_refills_keep_the_first_fronts_only(monkeypatch, kind):
+    # whole sorts keep 2 fronts (then more), the points beyond them wait below the last sorted
+    # front, and partial refills skip those: every decision is still a full sort's
+    monkeypatch.setattr(incremental.QuantileFronts, "__init__", _small_keep)
+    rng = np.random.default_rng(11)
+    points = stream(kind, 1500, 3, rng)
+    if kind != "grid":
+        points[rng.integers(0, len(points), 100)] = points[rng.integers(0, len(points), 100)]
+    cut = QuantileFronts(3, (1, 3), margin=0.01)
+    exact = NonDominatedFronts(3)
+    kinds = set()
+    original = cut._refill
+
+    def refill():
+        kinds.add("deep" if cut._num_deep else "none")
+        original()
+
+    cut._refill = refill
+    for i, point in enumerate(points.tolist()):
+        want = exact.add(point)
+        before = cut.add(point)
+        if want * 3 < i + 1:
+            assert before == want
+        else:
+            assert before * 3 >= i + 1
+        assert len(cut.top) + cut.pool_size == i + 1
+        if cut._deep:  # the deep points lie below the last sorted front
+            deep = np.concatenate(cut._deep)
+            assert incremental._weakly_dominated(deep, cut._sorted[-1]).all()
+    assert as_sets(cut.top.fronts()) == expected_fronts(points)[: cut.top.num_fronts]
+    if kind in ("uniform", "correlated", "grid"):
+        assert "deep" in kinds
+
+
+def _small_keep(self, *args, **kwargs):
+    _quantile_init(self, *args, **kwargs)
+    self._keep = 2
+
+
+_quantile_init = QuantileFronts.__init__
+
+
+@pytest.mark.parametrize("max_fronts", [None, 1, 2, 5])
+@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("kind", KINDS)
+def test_sorted_fronts_keeps_the_first_fronts_and_returns_the_rest(d, kind, max_fronts):
+    rng = np.random.default_rng(5 * d)
+    points = stream(kind, 200, d, rng)
+    points[:20] = points[20:40]  # duplicates
+    fronts, beyond = incremental._sorted_fronts(points, max_fronts)
+    expected = expected_fronts(points)
+    keep = len(expected) if max_fronts is None else max_fronts
+    assert as_sets(fronts) == expected[:keep]
+    assert sorted(map(tuple, beyond.tolist())) == sorted(p for f in expected[keep:] for p in f)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_weakly_dominated_in_three_objectives_is_the_pairwise_test(kind):
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        points = stream(kind, int(rng.integers(0, 300)), 3, rng)
+        front = stream(kind, int(rng.integers(1, 70)), 3, rng)
+        front[: min(len(front), len(points)) // 2] = points[: min(len(front), len(points)) // 2]
+        pairwise = (front[None, :, :] <= points[:, None, :]).all(axis=2).any(axis=1)
+        assert (incremental._weakly_dominated_3d(points, front) == pairwise).all()
 
 
 @pytest.mark.parametrize(

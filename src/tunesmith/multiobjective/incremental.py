@@ -23,7 +23,7 @@ import numpy as np
 from tunesmith.multiobjective import _stairs
 from tunesmith.multiobjective._chunked import ChunkedFront
 from tunesmith.multiobjective._stairs import ChunkedStairs
-from tunesmith.multiobjective.sorting import non_dominated_sort
+from tunesmith.multiobjective.sorting import _lex_unique, _ranks_3d, non_dominated_sort
 
 __all__ = ["NonDominatedFronts", "QuantileFronts"]
 
@@ -31,6 +31,7 @@ __all__ = ["NonDominatedFronts", "QuantileFronts"]
 _FRONTS_PER_BLOCK = 512
 _ROWS = 256  # points compared at once with a front (three and more objectives)
 _ENS_FROM = 1000  # points from which a refill sorts 4+ objectives by insertion
+_PREFIX_BLOCK = 16  # front points per block of a three-objective weak-dominance test
 #: what NonDominatedFronts._add returns for a newcomer it leaves out
 _NEWCOMER = object()
 
@@ -465,6 +466,13 @@ class QuantileFronts:
       does not weakly dominate: every other pool point lies on front ``J`` or later. So only
       those are sorted; what is not moved to the top joins the added points. When the added
       points outnumber the sorted ones, the whole pool is sorted again.
+    * Three objectives: a whole sort keeps only the pool's first fronts (16 at first, more
+      when a refill takes a quarter of them), and the points beyond them wait as *deep*
+      points, weakly dominated by the last sorted front, which a refill from the sorted
+      fronts need not look at (nor the added points it finds below that front); the pool is
+      sorted whole again only when its sorted fronts do not hold the points needed. The
+      test of the added points against a front is a sweep over the front's points by the
+      first objective with a 2-D staircase of the other two (:func:`_weakly_dominated_3d`).
 
     A newcomer below the top costs one dominance test (a bisection with two objectives); one
     on the top costs :class:`NonDominatedFronts`' update there. Refills cost about the sort
@@ -486,6 +494,10 @@ class QuantileFronts:
         self.top = NonDominatedFronts(self.num_objectives)
         self._sorted: list[np.ndarray] = []  # the pool's sorted fronts, best first
         self._num_sorted = 0
+        self._keep = 16  # three objectives: fronts a whole sort of the pool keeps
+        # three objectives: points known to be weakly dominated by the last sorted front
+        self._deep: list[np.ndarray] = []
+        self._num_deep = 0
         self._added: list[list[float]] = [[] for _ in range(self.num_objectives)]
         self._count = 0
 
@@ -494,7 +506,7 @@ class QuantileFronts:
 
     @property
     def pool_size(self) -> int:
-        return self._num_sorted + len(self._added[0])
+        return self._num_sorted + self._num_deep + len(self._added[0])
 
     def add(self, point: Any) -> int:
         """Record ``point``; return the number of points on fronts before its front when it
@@ -549,51 +561,83 @@ class QuantileFronts:
         while len(top) < want and self.pool_size:
             added = np.array(self._added, dtype=float).reshape(d, -1).T
             sorted_fronts = self._sorted
-            whole = len(added) >= self._num_sorted
-            if not whole:  # the fewest sorted fronts that hold the points needed
-                cumulative = list(accumulate(len(f) for f in sorted_fronts))
-                cut = bisect_left(cumulative, want - len(top)) + 1
-                whole = cut >= len(sorted_fronts)
-            if whole:  # sort the whole pool
-                cut = len(sorted_fronts)
-                candidates = np.concatenate([*sorted_fronts, added])
-            else:
-                below = _weakly_dominated(added, sorted_fronts[cut])
-                candidates = np.concatenate([*sorted_fronts[:cut], added[~below]])
-                rest = added[below]
-            fronts = _sorted_fronts(candidates)
-            usable = len(fronts) if whole else min(cut, len(fronts))
-            taken = 0
-            while taken < usable and len(top) < want:
-                top._append(fronts[taken])
-                taken += 1
-            if whole:  # what is left is sorted
+            # the fewest sorted fronts that hold the points needed
+            cumulative = list(accumulate(len(f) for f in sorted_fronts))
+            cut = bisect_left(cumulative, want - len(top)) + 1
+            whole = cut >= len(sorted_fronts)
+            if not whole and d != 3:
+                whole = len(added) >= self._num_sorted
+            if whole:  # sort the whole pool (three objectives: its first fronts only)
+                candidates = np.concatenate([*sorted_fronts, *self._deep, added])
+                fronts, beyond = _sorted_fronts(candidates, self._keep if d == 3 else None)
+                taken = self._take(fronts, want)
                 self._sorted = fronts[taken:]
                 self._added = [[] for _ in range(d)]
-            else:  # the sorted fronts after the cut stay sorted; the rest is added
-                self._sorted = sorted_fronts[cut:]
+                self._deep, self._num_deep = [], 0
+                if self._sorted and len(beyond):  # beyond the last front kept: weakly below it
+                    self._deep, self._num_deep = [beyond], len(beyond)
+                else:
+                    self._to_pool(beyond)
+                if 4 * taken > self._keep:  # keep more fronts next time
+                    self._keep *= 2
+            else:  # only the first `cut` fronts of the candidates are the pool's
+                if d == 3:  # the deep points lie below front `cut`: so do those that join them
+                    deeper = _weakly_dominated(added, sorted_fronts[-1])
+                    if deeper.any():
+                        self._deep.append(added[deeper])
+                        self._num_deep += int(deeper.sum())
+                        added = added[~deeper]
+                below = _weakly_dominated(added, sorted_fronts[cut])
+                candidates = np.concatenate([*sorted_fronts[:cut], added[~below]])
+                fronts, beyond = _sorted_fronts(candidates, cut)
+                taken = self._take(fronts, want)
+                self._sorted = sorted_fronts[cut:]  # they stay sorted; the rest is added
                 self._added = [[] for _ in range(d)]
-                self._to_pool(np.concatenate([rest, *fronts[taken:]]))
+                self._to_pool(np.concatenate([added[below], *fronts[taken:], beyond]))
             self._num_sorted = sum(len(f) for f in self._sorted)
 
+    def _take(self, fronts: list[np.ndarray], want: float) -> int:
+        """Append the first of ``fronts`` to the top until it holds ``want`` points; return
+        how many were taken."""
+        taken = 0
+        while taken < len(fronts) and len(self.top) < want:
+            self.top._append(fronts[taken])
+            taken += 1
+        return taken
 
-def _sorted_fronts(points: np.ndarray) -> list[np.ndarray]:
-    """The non-dominated fronts of ``points`` (an ``(m, d)`` array), best first, each an
-    ``(k, d)`` array.
 
-    Four objectives and more, many points: in lexicographic order no point dominates one
-    before it, so :class:`NonDominatedFronts` only appends, each point after a binary search
-    of chunked tests over the fronts, where the block-vectorized sort compares all pairs
-    (20,000 points in four dimensions: 0.9 s instead of 6 s)."""
+def _sorted_fronts(
+    points: np.ndarray, max_fronts: int | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The first ``max_fronts`` (None: all) non-dominated fronts of ``points`` (an ``(m, d)``
+    array), best first, each an ``(k, d)`` array, and the points beyond them, an ``(r, d)``
+    array.
+
+    Three objectives: the sweep of :func:`~tunesmith.multiobjective.sorting.
+    non_dominated_sort` keeps only the fronts asked for, and most points cost one test against
+    the last of them. Four objectives and more, many points: in lexicographic order no point
+    dominates one before it, so :class:`NonDominatedFronts` only appends, each point after a
+    binary search of chunked tests over the fronts, where the block-vectorized sort compares
+    all pairs (20,000 points in four dimensions: 0.9 s instead of 6 s)."""
     if points.shape[1] >= 4 and len(points) > _ENS_FROM:
         fronts = NonDominatedFronts(points.shape[1])
         for point in points[np.lexsort(points.T[::-1])].tolist():
             fronts.add(point)
-        return fronts.fronts()
-    ranks = non_dominated_sort(points)
+        everything = fronts.fronts()
+        if max_fronts is None or len(everything) <= max_fronts:
+            return everything, points[:0]
+        return everything[:max_fronts], np.concatenate(everything[max_fronts:])
+    if points.shape[1] == 3 and len(points):
+        unique, inverse = _lex_unique(points)
+        ranks = _ranks_3d(unique, max_fronts=max_fronts)[inverse]
+    else:
+        ranks = non_dominated_sort(points)
     order = np.argsort(ranks, kind="stable")
     bounds = np.flatnonzero(np.diff(ranks[order])) + 1
-    return [points[part] for part in np.split(order, bounds)]
+    parts = [points[part] for part in np.split(order, bounds)] if len(points) else []
+    if max_fronts is None or len(parts) <= max_fronts:
+        return parts, points[:0]
+    return parts[:max_fronts], np.concatenate(parts[max_fronts:])
 
 
 def _weakly_dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
@@ -610,6 +654,8 @@ def _weakly_dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
             return j >= 0
         best_y = np.where(j >= 0, front[order, 1][np.maximum(j, 0)], np.inf)
         return best_y <= points[:, 1]
+    if points.shape[1] == 3:
+        return _weakly_dominated_3d(points, front)
     # only points no better than the front's least values can be dominated; rows compared as
     # whole C-ordered rows (one per objective), as NonDominatedFronts does
     maybe = np.flatnonzero((points >= front.min(axis=0)).all(1))
@@ -618,4 +664,40 @@ def _weakly_dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
     for k in range(0, len(maybe), _ROWS):
         part = tested[:, None, k : k + _ROWS]
         out[maybe[k : k + _ROWS]] = (cols <= part).all(0).any(0)
+    return out
+
+
+def _weakly_dominated_3d(points: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """:func:`_weakly_dominated` for three objectives, O((m + f) log f) numpy work for ``m``
+    points and a front of ``f``: the front sorted by its first objective, a point is weakly
+    dominated iff a prefix of it (the front points with a first value no greater) holds one
+    no greater in the other two. The prefix is whole blocks of :data:`_PREFIX_BLOCK` front
+    points, answered by their 2-D staircase (second objective sorted, least third objective
+    so far), and a part of the next block, compared pair by pair."""
+    front = front[np.argsort(front[:, 0], kind="stable")]
+    f, block = len(front), _PREFIX_BLOCK
+    full = np.searchsorted(front[:, 0], points[:, 0], side="right") // block  # whole blocks
+    order = np.argsort(full, kind="stable")
+    starts = np.searchsorted(full[order], np.arange(f // block + 2))
+    out = np.zeros(len(points), dtype=bool)
+    for b in range(f // block + 1):
+        group = order[starts[b] : starts[b + 1]]
+        if not len(group):
+            continue
+        mine = points[group]
+        hit = np.zeros(len(group), dtype=bool)
+        end = b * block
+        if end:  # the staircase of the first b blocks
+            ys, zs = front[:end, 1], front[:end, 2]
+            by_y = np.argsort(ys, kind="stable")
+            least_z = np.minimum.accumulate(zs[by_y])
+            j = np.searchsorted(ys[by_y], mine[:, 1], side="right")
+            hit = (j > 0) & (least_z[np.maximum(j - 1, 0)] <= mine[:, 2])
+        rows = front[end : end + block].T  # pair by pair (the x test included)
+        if rows.shape[1]:
+            pairs = rows[0] <= mine[:, :1]
+            pairs &= rows[1] <= mine[:, 1:2]
+            pairs &= rows[2] <= mine[:, 2:]
+            hit |= pairs.any(axis=1)
+        out[group] = hit
     return out
