@@ -246,3 +246,21 @@ def test_insert_puts_many_rows_per_statement_in_order(tmp_path, n):
             conn.insert(insert, clash)
         with db.transaction() as conn:
             assert conn.scalar("SELECT count(*) FROM t") == n
+
+
+def test_an_unsynced_transaction_runs_no_checkpoint(tmp_path):
+    # synced=False (a new store's tables, a new study's row) also turns the log's automatic
+    # checkpoint off: a checkpoint without fsyncs could leave the file damaged by a power loss
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    db = store._db
+    with db.transaction(write=True, synced=False) as conn:
+        assert conn.scalar("PRAGMA wal_autocheckpoint") == 0
+        conn.execute("CREATE TABLE t (x TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 3000,)] * 1500)  # > 1,000 pages
+    assert (tmp_path / "a.db-wal").stat().st_size > 1000 * 4096
+    assert (tmp_path / "a.db").stat().st_size < 100 * 4096  # not copied to the file
+    with db.transaction() as conn:
+        assert conn.scalar("PRAGMA wal_autocheckpoint") == 1000
+        assert conn.scalar("PRAGMA synchronous") == 1
+    study = new_study(store)  # a new study's row is committed unsynced too
+    assert store.get_study(study.name).study_id == study.study_id

@@ -153,7 +153,9 @@ class Store:
         )
         row.update(created_time=time.time(), last_seq=0)
         try:
-            with self._db.transaction(write=True) as conn:
+            # not synced: often the first commit since the store was closed, whose fsync of
+            # the log's header cost a new study ~10 ms (see Database.transaction)
+            with self._db.transaction(write=True, synced=False) as conn:
                 study_id = _insert_study(conn, row)
         except self._db.integrity_error:
             raise StudyExistsError(
