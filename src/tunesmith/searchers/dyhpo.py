@@ -54,6 +54,9 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
         self.num_new_candidates = _positive_int("num_new_candidates", num_new_candidates)
         super().__init__(config_space, max_t=max_t, metric=metric, mode=mode, **options)
         self._encodings: dict[tuple, np.ndarray] = {}  # config key -> encoding (a cache)
+        # trial id -> (its config object, its encoding): a paused trial is scored again at
+        # every decision, and its config's key costs more than this look-up
+        self._paused_rows: dict[int, tuple[Mapping[str, Any], np.ndarray]] = {}
 
     def _starting(self) -> bool:
         """Whether new configs still come without scoring (points to evaluate, initial ones)."""
@@ -90,6 +93,14 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
             return enc[free], [configs[i] for i in free]
         return self._encoder.sample(self.rng, n), None
 
+    def _encoded_paused(self, trial_id: int, config: Mapping[str, Any]) -> np.ndarray:
+        cached = self._paused_rows.get(trial_id)
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        row = self._encoded(config)
+        self._paused_rows[trial_id] = (config, row)
+        return row
+
     def _encoded(self, config: Mapping[str, Any]) -> np.ndarray:
         key = self._key(config)
         row = self._encodings.get(key)
@@ -113,7 +124,7 @@ class DyHPOSearcher(GPMultiFidelitySearcher):
             new_X, new_configs = self._new_candidates(max(self.num_new_candidates, len(paused)))
         if not paused and not len(new_X):
             return None
-        X = np.vstack([*(self._encoded(c)[None, :] for _, c, _ in paused), new_X])
+        X = np.vstack([*(self._encoded_paused(t, c)[None, :] for t, c, _ in paused), new_X])
         levels = np.array([int(r) for _, _, r in paused] + [min_level] * len(new_X))
         r = np.minimum(levels, self.max_t) / self.max_t
         mean, var = gp.predict(np.hstack([X, r[:, None]]), pending=self._pending_inputs())
