@@ -16,7 +16,8 @@ Priorities:
   one front tie, and a tie goes the newcomer's way as in ASHA's rank rule. A rung keeps its
   first fronts, those that decide (holding ``q * n`` entries, plus a margin), and updates them
   in place as entries arrive (the non-domination level update of Li et al., 2017); the other
-  entries wait in a pool, sorted only when the cut reaches them
+  entries wait in a pool, sorted only when the cut reaches them, and with three objectives
+  only as far as its first fronts
   (:class:`~tunesmith.multiobjective.incremental.QuantileFronts`). A decision costs a binary
   search over the kept fronts and a step per front whose entries the newcomer pushes down,
   for any number of objectives; with two, a step is a few bisections, and a front of more than
@@ -25,7 +26,8 @@ Priorities:
   decision's least CPU time over 3 runs, mean over the last tenth of the entries, two
   objectives: about 2.5 us at 1,000 entries and 3.6 to 5 us at 100,000, whether the
   objectives are independent, correlated, perfectly correlated or on one front; three
-  objectives: 11 to 16 us at 1,000 entries, 18 to 45 us at 100,000; docs/multiobjective.md).
+  objectives: 13 to 21 us at 1,000 entries, 23 to 45 us at 100,000, a machine loaded 6 to 8;
+  docs/multiobjective.md).
 * :class:`EpsilonNetPriority`: fronts first, then, within a front, the greedy epsilon-net order
   (:func:`~tunesmith.multiobjective.epsilon_net_order`): a total order, so a rung always cuts,
   as Syne Tune's MOASHA does; each decision sorts the rung again (O(n log n) plus the square of
