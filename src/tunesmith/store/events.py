@@ -167,11 +167,12 @@ def _json_default(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
 
 
-def _fast_encoder() -> Callable[[Any], str] | None:
-    """:data:`_ENCODER`'s C encoder, made once (``encode`` makes one per call): the same text,
-    without the check for circular references (a circular value makes it raise
-    RecursionError instead; :func:`to_json` then asks ``_ENCODER`` for the error). None
-    where the C encoder is missing or takes other arguments."""
+def _c_encoder() -> Callable[[Any, int], list[str]] | None:
+    """:data:`_ENCODER`'s C encoder, made once (``encode`` makes one per call): called as
+    ``encoder(value, 0)``, it gives the pieces of the same text, without the check for circular
+    references (a circular value makes it raise RecursionError instead; :func:`to_json` then
+    asks ``_ENCODER`` for the error). None where the C encoder is missing or takes other
+    arguments."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython has it
         return None
@@ -184,10 +185,12 @@ def _fast_encoder() -> Callable[[Any], str] | None:
             return None  # pragma: no cover
     except TypeError:  # pragma: no cover - another Python's signature
         return None
-    return lambda value: "".join(encoder(value, 0))
+    return encoder
 
 
-_ENCODE = _fast_encoder() or _ENCODER.encode
+#: the pieces of a value's JSON text (``"".join(_PIECES(value, 0))``), or None
+_PIECES = _c_encoder()
+_ENCODE = _ENCODER.encode if _PIECES is None else lambda value: "".join(_PIECES(value, 0))
 
 
 def to_json(value: Any, what: str | Callable[[], str]) -> str:

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tunesmith.ranking import finite_number
 from tunesmith.store.db import Connection, Dialect
 from tunesmith.store.errors import StoreCorruptedError
-from tunesmith.store.events import _ENCODE as _encode
-from tunesmith.store.events import Event, EventKind, to_json
+from tunesmith.store.events import _PIECES, Event, EventKind, to_json
 from tunesmith.store.study import Study, StudyNotFoundError
 
 if TYPE_CHECKING:
@@ -53,6 +52,11 @@ _UPDATES = {
     ),
 }
 _ENDED_STATUS = {EventKind.TRIAL_COMPLETED: "completed", EventKind.TRIAL_STOPPED: "stopped"}
+# the kinds the loops below test per event, as plain globals (an Enum class's attribute costs
+# a lookup through its metaclass, several times a global's)
+_CREATED, _STARTED, _RESULT = EventKind.TRIAL_CREATED, EventKind.TRIAL_STARTED, EventKind.RESULT
+_DECISION, _FAILED, _PAUSED = EventKind.DECISION, EventKind.TRIAL_FAILED, EventKind.TRIAL_PAUSED
+_INTERRUPTED = EventKind.TRIAL_INTERRUPTED
 #: the events that are about no trial (a scheduler call may name one; it changes no trial)
 _RUN_KINDS = frozenset(k for k in EventKind if not k.needs_trial)
 #: the columns of a trial's row, in the order of :class:`_NewTrial`'s ``row()``
@@ -149,12 +153,16 @@ def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Even
             f"(for study {study_name!r})"
         )
     now = time.time()
-    if all(type(ev) is Event for ev in events_):
+    pieces, join = _PIECES, "".join
+    if pieces is not None:
         try:  # the good case in one pass
-            return [
-                (ev, now if ev.time is None else float(ev.time), _encode(ev.payload))
+            out = [
+                (ev, now if ev.time is None else float(ev.time), join(pieces(ev.payload, 0)))
                 for ev in events_
+                if type(ev) is Event
             ]
+            if len(out) == len(events_):
+                return out
         except Exception:
             pass  # the loop below names the event that fails
     out = []
@@ -254,55 +262,54 @@ def _materialize(
     def flush(trial_id: int) -> None:
         _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
 
-    result, decision = EventKind.RESULT, EventKind.DECISION  # (the loop runs per event)
     for i, (ev, t, text) in enumerate(prepared):
         kind, trial_id = ev.kind, ev.trial_id
         if kind in _RUN_KINDS:
             continue
         row = new.get(trial_id)
         if row is not None:  # created in this batch
-            if kind is result:
+            if kind is _RESULT:
                 value = finite_number(ev.payload.get(metric))
                 result_rows.append((sid, first + i, trial_id, row.num_results, t, text))
                 row.result(t, text, value, mode)
-            elif kind is decision:
+            elif kind is _DECISION:
                 row.updated = t
-            elif kind is EventKind.TRIAL_CREATED:
+            elif kind is _CREATED:
                 raise _exists(study, trial_id)
             else:
                 row.apply(kind, ev.payload, t)
             continue
-        if kind is result:
+        if kind is _RESULT:
             value = finite_number(ev.payload.get(metric))
             waiting = pending.get(trial_id)
             if waiting is None:
                 waiting = pending[trial_id] = _Pending(i)
             waiting.add(i, t, text, value, mode)
             continue
-        if kind is EventKind.DECISION and trial_id in pending:
+        if kind is _DECISION and trial_id in pending:
             pending[trial_id].time = t  # the flush checks that the trial exists
             continue
         if trial_id in pending:
             flush(trial_id)
-        if kind is EventKind.TRIAL_CREATED:
+        if kind is _CREATED:
             if trial_id in created:
                 raise _exists(study, trial_id)
             new[trial_id] = _NewTrial(text, t)
             continue
         values = {"k_study": sid, "k_trial": trial_id, "v_time": t}
-        if kind is EventKind.TRIAL_STARTED:
+        if kind is _STARTED:
             key = "started"
             if "config" in ev.payload:
                 key = "started_config"
                 values["v_config"] = _started_config(ev.payload)
-        elif kind is EventKind.TRIAL_FAILED:
+        elif kind is _FAILED:
             key = "failed"
             values.update(v_reason=ev.payload["reason"], v_detail=ev.payload.get("detail"))
-        elif kind is EventKind.TRIAL_PAUSED:
+        elif kind is _PAUSED:
             key = "paused"
-        elif kind is EventKind.TRIAL_INTERRUPTED:
+        elif kind is _INTERRUPTED:
             key = "interrupted"
-        elif kind is EventKind.DECISION:
+        elif kind is _DECISION:
             key = "decision"
         else:
             key = "ended"
@@ -320,7 +327,7 @@ def _new_trials(
 ) -> set[int]:
     """The trials this batch creates that are already stored (one query over their range of
     ids; the study's row, locked by the append, keeps other appenders out until it ends)."""
-    ids = [ev.trial_id for ev, _, _ in prepared if ev.kind is EventKind.TRIAL_CREATED]
+    ids = [ev.trial_id for ev, _, _ in prepared if ev.kind is _CREATED]
     if not ids:
         return set()
     values = {"k_study": study.study_id, "k_low": min(ids), "k_high": max(ids)}
@@ -366,19 +373,19 @@ class _NewTrial:
         """Any event of the trial other than its creation, its results and decisions (which
         change ``updated`` only)."""
         self.updated = t
-        if kind is EventKind.TRIAL_STARTED:
+        if kind is _STARTED:
             if "config" in payload:
                 self.config = _started_config(payload)
             self.status = "running"
             if self.started is None:
                 self.started = t
             self.ended = self.reason = self.detail = None
-        elif kind is EventKind.TRIAL_FAILED:
+        elif kind is _FAILED:
             self.status, self.ended = "failed", t
             self.reason, self.detail = payload["reason"], payload.get("detail")
-        elif kind is EventKind.TRIAL_PAUSED:
+        elif kind is _PAUSED:
             self.status = "paused"
-        elif kind is EventKind.TRIAL_INTERRUPTED:
+        elif kind is _INTERRUPTED:
             self.status = "interrupted"
         else:
             self.status, self.ended = _ENDED_STATUS[kind], t
@@ -437,7 +444,7 @@ def _apply_results(
     update = sql.result_updates[None if results_.best is None else study.modes[0]]
     count = _update_returning(conn, sql.returning, update, sql.read_num_results, values)
     if count is None:
-        raise _no_such_trial(study, results_.first, EventKind.RESULT, trial_id)
+        raise _no_such_trial(study, results_.first, _RESULT, trial_id)
     sid = study.study_id
     for j, (i, t, text) in enumerate(results_.reports, count - n):
         out.append((sid, first + i, trial_id, j, t, text))
