@@ -264,3 +264,20 @@ def test_an_unsynced_transaction_runs_no_checkpoint(tmp_path):
         assert conn.scalar("PRAGMA synchronous") == 1
     study = new_study(store)  # a new study's row is committed unsynced too
     assert store.get_study(study.name).study_id == study.study_id
+
+
+def test_a_studys_scheduler_spec_is_decoded_when_read(tmp_path):
+    # a spec may hold a table's configs: a study keeps its JSON text until the spec is read
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    spec = {"class": "ASHA", "configs": [{"x": i / 3, "k": (i, "a")} for i in range(5)]}
+    kwargs = dict(config_space_json="{}", metric="loss", mode="min", seed=1)
+    created = store.create_study("a", scheduler_spec=spec, **kwargs)
+    assert isinstance(created.__dict__["_scheduler_spec"], str)  # not decoded yet
+    expected = {"class": "ASHA", "configs": [{"x": i / 3, "k": [i, "a"]} for i in range(5)]}
+    assert created.scheduler_spec == expected
+    assert created.scheduler_spec is created.scheduler_spec  # decoded once
+    read = store.get_study("a")
+    assert read == created and dataclasses.asdict(read)["scheduler_spec"] == expected
+    assert dataclasses.replace(read, name="b").scheduler_spec == expected
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.scheduler_spec = {}  # type: ignore[misc]

@@ -32,6 +32,32 @@ class StudyNotFoundError(LookupError):
         return str(self.args[0]) if self.args else ""
 
 
+class _JSONText(str):
+    """JSON text given for a field of :class:`Study` that :class:`_DecodedOnRead` decodes
+    when the field is first read."""
+
+
+class _DecodedOnRead:
+    """A field of :class:`Study` that may be given as :class:`_JSONText`, decoded on its first
+    read: a study's scheduler spec may hold a table's configs (``restrict_configurations``:
+    180 kB of JSON for mlp-digits, several ms to decode), and the tuner never reads the spec
+    of a study it has just created."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}"
+
+    def __get__(self, study: Any, owner: type | None = None) -> Any:
+        if study is None:
+            raise AttributeError(self.key)  # (for dataclass: a field without a default)
+        value = study.__dict__[self.key]
+        if type(value) is _JSONText:
+            value = study.__dict__[self.key] = json.loads(value)
+        return value
+
+    def __set__(self, study: Any, value: Any) -> None:
+        study.__dict__[self.key] = value
+
+
 @dataclass(frozen=True)
 class Study:
     """A study as stored. ``metric``/``mode`` are a name and ``"min"``/``"max"``, or lists of
@@ -41,7 +67,7 @@ class Study:
     study_id: int
     created_time: float
     config_space_json: str
-    scheduler_spec: dict[str, Any]
+    scheduler_spec: dict[str, Any] = _DecodedOnRead()  # type: ignore[assignment]
     metric: str | list[str]
     mode: str | list[str]
     seed: int | None
@@ -124,7 +150,7 @@ def study_from_row(m: Mapping[str, Any]) -> Study:
         study_id=m["id"],
         created_time=m["created_time"],
         config_space_json=m["config_space"],
-        scheduler_spec=json.loads(m["scheduler_spec"]),
+        scheduler_spec=_JSONText(m["scheduler_spec"]),
         metric=json.loads(m["metric"]),
         mode=json.loads(m["mode"]),
         seed=m["seed"],
