@@ -158,9 +158,9 @@ def _positional(sql: str) -> str:
     return _PARAMETER.sub("?", sql)
 
 
-#: rows per statement of :meth:`Connection.insert` on SQLite (a 13-column row: 416 parameters,
+#: rows per statement of :meth:`Connection.insert` on SQLite (a 13-column row: 832 parameters,
 #: below the 999 of SQLite before 3.32)
-_ROWS_PER_INSERT = 32
+_ROWS_PER_INSERT = 64
 
 
 @lru_cache(maxsize=64)
@@ -270,6 +270,10 @@ class _SQLite:
             f"PRAGMA busy_timeout={int(busy_timeout * 1000)}",
             "PRAGMA foreign_keys=ON",
             f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}",
+            # a statement of many rows (Connection.insert) keeps the pages it changes in a
+            # statement journal, to undo itself alone on an error: in memory, not in a temporary
+            # file (a simulator's journal: 6,900 writes less per 1,000 trials)
+            "PRAGMA temp_store=MEMORY",
         )
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
