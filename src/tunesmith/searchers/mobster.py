@@ -49,6 +49,8 @@ MODELS = ("joint", "independent")
 _LOG_2PI = math.log(2.0 * math.pi)
 #: elements per block of :meth:`ResourceGP._cov`'s elementwise steps (about 0.5 MB of floats)
 _BLOCK = 65536
+#: up to this many elements, :meth:`ResourceGP._cov` computes its formula on the whole matrix
+_SMALL = 4096
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,11 @@ class ResourceGP(GaussianProcess):
         # b.T`` is taken whole, as before (a block of it could differ in the last bit).
         d = self.config_dim
         p, lay = self.params, self.layout
+        if len(A) * len(B) <= _SMALL:  # the formula at once: the steps below cost more here
+            m = matern52(squared_distances(A[:, :d], B[:, :d]))
+            s = A[:, d][:, None] + B[:, d][None, :]
+            m *= math.exp(p[lay.amplitude]) + math.exp(p[lay.decay]) * self._decay(s, p)
+            return m
         levels_a, at_a = np.unique(A[:, d], return_inverse=True)
         levels_b, at_b = np.unique(B[:, d], return_inverse=True)
         s = levels_a[:, None] + levels_b[None, :]
