@@ -293,10 +293,10 @@ class _SQLite:
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
         )
         try:
-            if new_file and self.synchronous == "NORMAL":
+            if new_file:
                 # a new file goes to WAL mode without the rollback journal's fsyncs (about 10 ms):
-                # it holds nothing yet; the next pragma sets the store's own level
-                raw.execute("PRAGMA synchronous=OFF")
+                # it holds nothing yet; the pragmas then set the store's own level
+                self.set_synced(raw, False)
             for pragma in self.pragmas:
                 raw.execute(pragma)
         except BaseException:
