@@ -78,6 +78,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tunesmith.trial",
             "tunesmith.results",  # TuningResult: trials and results as data
             "tunesmith.ranking",  # which result of a trial counts as its value
+            "tunesmith.randomness",  # numpy's default random stream, numpy imported lazily
             "tunesmith.reporting",
             "tunesmith.spec",
             "tunesmith.logs",

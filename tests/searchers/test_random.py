@@ -52,6 +52,7 @@ def test_unseeded_searcher_draws_and_keeps_a_seed():
     [
         ({"random_seed": -1}, ValueError, "`random_seed` must be >= 0, but got random_seed=-1"),
         ({"random_seed": 1.5}, TypeError, "`random_seed` must be an int or None, but got 1.5"),
+        ({"random_seed": True}, TypeError, "`random_seed` must be an int or None, but got True"),
         ({"mode": "maximize"}, ValueError, "`mode` must be 'min' or 'max', but got mode='max"),
         ({"max_retries": 0}, ValueError, "`max_retries` must be an int >= 1, but got 0"),
         (

@@ -15,11 +15,13 @@ the same arguments continues exactly as the original would have.
 from __future__ import annotations
 
 import logging
+import operator
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from tunesmith.randomness import Stream, fresh_seed, stream_state
 from tunesmith.space import check_space, complete_config, config_key, hyperparameters
 from tunesmith.spec import Specified, spec_of
 from tunesmith.trial import check_metric_mode, single_metric_message
@@ -35,15 +37,17 @@ __all__ = ["Searcher", "make_seed"]
 
 def make_seed(random_seed: int | None) -> int:
     """``random_seed`` checked, or a fresh one from OS entropy (kept, so runs can be replayed)."""
-    import numpy as np
-
     if random_seed is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if not isinstance(random_seed, int | np.integer) or isinstance(random_seed, bool):
+        return fresh_seed()
+    try:  # an int or a numpy integer, checked without importing numpy
+        seed = None if isinstance(random_seed, bool) else operator.index(random_seed)
+    except TypeError:
+        seed = None
+    if seed is None:
         raise TypeError(f"`random_seed` must be an int or None, but got {random_seed!r}")
-    if random_seed < 0:
+    if seed < 0:
         raise ValueError(f"`random_seed` must be >= 0, but got random_seed={random_seed}")
-    return int(random_seed)
+    return seed
 
 
 class Searcher(Specified, ABC):
@@ -91,10 +95,10 @@ class Searcher(Specified, ABC):
             self.configure(metric=metric, mode=mode)
         elif not isinstance(mode, str) or mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max', but got mode={mode!r}")
-        import numpy as np
-
         self.random_seed = make_seed(random_seed)
-        self.rng = np.random.default_rng(self.random_seed)
+        # numpy.random.default_rng(seed)'s stream; numpy is imported only when more than
+        # uniform draws are asked of it (a random search never does)
+        self.rng: Any = Stream(self.random_seed)
         self.allow_duplicates = bool(allow_duplicates)
         self._names = list(hyperparameters(self.config_space))
         self._seen: set[tuple] = set()
@@ -248,7 +252,7 @@ class Searcher(Specified, ABC):
     def state_dict(self) -> dict[str, Any]:
         state = {
             "random_seed": self.random_seed,
-            "rng": self.rng.bit_generator.state,
+            "rng": stream_state(self.rng),
             "seen": [list(k) for k in self._seen],
             "points": [dict(p) for p in self._points],
         }
@@ -258,11 +262,8 @@ class Searcher(Specified, ABC):
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        import numpy as np
-
         self.random_seed = state["random_seed"]
-        self.rng = np.random.default_rng(self.random_seed)
-        self.rng.bit_generator.state = state["rng"]
+        self.rng = Stream.from_state(state["rng"])
         self._seen = {tuple(k) for k in state["seen"]}
         self._points = deque(dict(p) for p in state["points"])
         if "restrict" in state:

@@ -59,7 +59,7 @@ class RandomSearcher(Searcher):
 
     def _sample(self) -> dict[str, Any]:
         config = dict(self.config_space)  # keeps the space's key order
-        us = self.rng.random(len(self._domains)).tolist()
+        us = self.rng.uniforms(len(self._domains))
         for (name, domain), u in zip(self._domains, us, strict=True):
             config[name] = domain.value_at(u)
         return config
