@@ -73,7 +73,7 @@ def test_fresh_seed_is_32_bits():
     assert all(0 <= s < 2**32 for s in seeds) and len(seeds) > 1
 
 
-def test_random_search_does_not_import_numpy():
+def test_random_search_and_asha_do_not_import_numpy():
     code = (
         "import sys\n"
         "from tunesmith import RandomSearcher, uniform, choice, loguniform, randint\n"
@@ -82,6 +82,10 @@ def test_random_search_does_not_import_numpy():
         "configs = [s.suggest() for _ in range(5)]\n"
         "s.load_state_dict(s.state_dict())\n"
         "assert all(c is not None for c in configs + [s.suggest()])\n"
+        "from tunesmith import ASHA\n"
+        "a = ASHA({'x': uniform(0, 1)}, metric='m', max_t=9, resource_attr='epoch')\n"
+        "assert a.suggest(0).config is not None\n"
+        "a.load_state_dict(a.state_dict())\n"
         "print('numpy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -23,8 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from tunesmith.randomness import Stream, stream_state
 from tunesmith.schedulers._pasha import PashaState
 from tunesmith.schedulers._rung import CUTOFFS, Rung
 from tunesmith.schedulers.base import Scheduler
@@ -245,7 +244,8 @@ class HyperbandScheduler(Scheduler):
             points_to_evaluate=points_to_evaluate,
         )
         self.random_seed = self.searcher.random_seed
-        self._rng = np.random.default_rng([self.random_seed, 1])
+        # numpy's default_rng([seed, 1]), numpy imported only if more than one bracket is drawn
+        self._rng: Any = Stream([self.random_seed, 1])
         self.pauses = self.type not in ("stopping", "rush_stopping")
         self.early_checkpoint_removal_kwargs = _removal_kwargs(
             early_checkpoint_removal_kwargs, self.pauses, self.type
@@ -574,7 +574,7 @@ class HyperbandScheduler(Scheduler):
     def state_dict(self) -> dict[str, Any]:
         return {
             "searcher": self.searcher.state_dict(),
-            "rng": self._rng.bit_generator.state,
+            "rng": stream_state(self._rng),
             "seq": self._seq,
             "rungs": [[rung.state() for rung in rungs] for rungs in self._systems],
             "trials": [[tid, *state.to_list()] for tid, state in self._trials.items()],
@@ -586,7 +586,7 @@ class HyperbandScheduler(Scheduler):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.searcher.load_state_dict(state["searcher"])
-        self._rng.bit_generator.state = state["rng"]
+        self._rng = Stream.from_state(state["rng"])
         self._seq = int(state["seq"])
         for rungs, rung_states in zip(self._systems, state["rungs"], strict=True):
             for rung, rung_state in zip(rungs, rung_states, strict=True):
