@@ -76,9 +76,13 @@ def test_fresh_seed_is_32_bits():
 def test_random_search_and_asha_do_not_import_numpy():
     code = (
         "import sys\n"
-        "from tunesmith import RandomSearcher, uniform, choice, loguniform, randint\n"
+        "from tunesmith import RandomSearcher\n"
+        "from tunesmith.space import *\n"
         "s = RandomSearcher({'x': uniform(0, 1), 'c': choice(['a', 'b']),"
-        " 'l': loguniform(1e-3, 1), 'i': randint(1, 9)}, metric='m', random_seed=3)\n"
+        " 'l': loguniform(1e-3, 1), 'r': reverseloguniform(0.1, 0.99), 'i': randint(1, 9),"
+        " 'j': lograndint(1, 999), 'o': ordinal([1, 2, 4]), 'f': finrange(0, 1, 5),"
+        " 'g': logfinrange(1, 100, 3, cast_int=True), 'k': 'constant'},"
+        " metric='m', random_seed=3)\n"
         "configs = [s.suggest() for _ in range(5)]\n"
         "s.load_state_dict(s.state_dict())\n"
         "assert all(c is not None for c in configs + [s.suggest()])\n"

@@ -224,6 +224,24 @@ def test_finrange_values_and_cast_int():
     assert not finrange(0.1, 1.0, 10).is_valid(0.35)
 
 
+@given(bounds=float_bounds(), size=st.integers(2, 60))
+@settings(max_examples=200, deadline=None)
+def test_finrange_values_are_numpy_linspace_to_12_digits(bounds, size):
+    lower, upper = bounds
+    assert finrange(lower, upper, size).values == [
+        float(f"{v:.12g}") for v in np.linspace(lower, upper, size).tolist()
+    ]
+
+
+@given(bounds=float_bounds(positive=True), size=st.integers(2, 60))
+@settings(max_examples=200, deadline=None)
+def test_logfinrange_values_are_numpy_geomspace_to_12_digits(bounds, size):
+    lower, upper = bounds
+    raw = np.exp(np.linspace(math.log(lower), math.log(upper), size))
+    raw[0], raw[-1] = lower, upper
+    assert logfinrange(lower, upper, size).values == [float(f"{v:.12g}") for v in raw.tolist()]
+
+
 def test_lograndint_covers_both_ends_about_evenly_in_log_space():
     values = lograndint(1, 4).sample(np.random.default_rng(0), size=20000)
     counts = np.bincount(values)[1:]

@@ -347,15 +347,17 @@ class FiniteRange(_Finite):
         self.kind = kind
         self.lower, self.upper, self.size = float(lower), float(upper), int(size)
         self.log, self.cast_int = log, bool(cast_int)
-        import numpy as np
-
+        # numpy.linspace's arithmetic (start + i * step, the last value exactly upper), in
+        # plain Python: a space need not import numpy
+        lo, hi = self.lower, self.upper
         if log:
-            raw = np.exp(np.linspace(math.log(lower), math.log(upper), size))
-            raw[0], raw[-1] = lower, upper
+            a, b = math.log(lo), math.log(hi)
+            raw = [math.exp(a + i * ((b - a) / (size - 1))) for i in range(size)]
         else:
-            raw = np.linspace(lower, upper, size)
+            raw = [lo + i * ((hi - lo) / (size - 1)) for i in range(size)]
+        raw[0], raw[-1] = lo, hi
         if cast_int:
-            self.values = [int(round(v)) for v in raw.tolist()]
+            self.values = [int(round(v)) for v in raw]
             if len(set(self.values)) < len(self.values):
                 raise ValueError(
                     f"{kind}: cast_int=True maps several of the {size} values to the same "
@@ -363,7 +365,7 @@ class FiniteRange(_Finite):
                 )
         else:
             # 12 significant digits: 16.0 rather than 15.999999999999998
-            self.values = [float(f"{v:.12g}") for v in raw.tolist()]
+            self.values = [float(f"{v:.12g}") for v in raw]
         self._index = {v: i for i, v in enumerate(self.values)}
 
     def index(self, value: Any) -> int | None:
@@ -373,10 +375,9 @@ class FiniteRange(_Finite):
         if i is not None:
             return i
         # tolerate round-off (values read back from text or JSON)
-        import numpy as np
-
-        j = int(np.argmin(np.abs(np.asarray(self.values, dtype=float) - float(value))))
-        close = math.isclose(self.values[j], float(value), rel_tol=1e-9, abs_tol=1e-12)
+        x = float(value)
+        j = min(range(len(self.values)), key=lambda k: abs(self.values[k] - x))
+        close = math.isclose(self.values[j], x, rel_tol=1e-9, abs_tol=1e-12)
         return j if close else None
 
     def cast(self, value: Any) -> Any:
