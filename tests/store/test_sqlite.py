@@ -249,6 +249,25 @@ def test_insert_puts_many_rows_per_statement_in_order(tmp_path, n):
             assert conn.scalar("SELECT count(*) FROM t") == n
 
 
+@pytest.mark.parametrize("n", [1, 2, 63, 64, 65, 128, 140])
+def test_insert_columns_writes_the_rows_of_its_columns(tmp_path, n):
+    # Connection.insert_columns: the rows zip(*columns), laid out 64 per statement without a
+    # tuple per row; a column may be any sequence (a range, a tuple)
+    db = Store(f"sqlite:///{tmp_path / 'a.db'}")._db
+    insert = "INSERT INTO t (a, b, c) VALUES (:a, :b, :c)"
+    rows = [(i, f"text {i}", None if i % 3 else i / 7) for i in range(n)]
+    columns = (range(n), tuple(r[1] for r in rows), [r[2] for r in rows])
+    with db.transaction(write=True) as conn:
+        conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER UNIQUE, b TEXT, c DOUBLE)")
+        conn.insert_columns(insert, columns)
+    with db.transaction() as conn:
+        assert conn.all("SELECT a, b, c FROM t ORDER BY k") == rows
+    with pytest.raises(sqlite3.IntegrityError), db.transaction(write=True) as conn:
+        conn.insert_columns(insert, ([0] * n, columns[1], columns[2]))  # a is unique
+    with db.transaction() as conn:
+        assert conn.scalar("SELECT count(*) FROM t") == n
+
+
 def test_an_unsynced_transaction_runs_no_checkpoint(tmp_path):
     # synced=False (a new store's tables, a new study's row) also turns the log's automatic
     # checkpoint off: a checkpoint without fsyncs could leave the file damaged by a power loss

@@ -27,7 +27,7 @@ import re
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,6 +127,25 @@ class Connection:
         if full < n:
             self.cursor.executemany(_positional(sql), rows[full:] if full else rows)
 
+    def insert_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
+        """:meth:`insert` of the rows ``zip(*columns)``: ``columns`` holds one sequence per
+        ``:name`` parameter of ``sql``, all of one length. No tuple per row is made: each
+        statement's values are laid out from slices of the columns (a journal's rows cost
+        the interpreter a third less, and leave the garbage collector less to visit)."""
+        n, w = len(columns[0]), len(columns)
+        k = _ROWS_PER_INSERT
+        full = n - n % k if n >= k else 0
+        if full:
+            many = _multi_row(sql, k)
+            execute = self.cursor.execute
+            values: list[Any] = [None] * (k * w)
+            for i in range(0, full, k):
+                for j, column in enumerate(columns):
+                    values[j::w] = column[i : i + k]
+                execute(many, values)
+        if full < n:
+            self.insert(sql, list(zip(*(column[full:] for column in columns), strict=True)))
+
     def first(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple | None:
         return self.execute(sql, params).fetchone()
 
@@ -194,6 +213,9 @@ class _PostgresConnection(Connection):
             self.execute(sql, dicts[0])
         elif dicts:
             self.executemany(sql, dicts)
+
+    def insert_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
+        self.insert(sql, list(zip(*columns, strict=True)))
 
 
 class Database:

@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import cache, partial
+from itertools import compress, repeat
+from operator import eq, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.ranking import finite_number
@@ -145,33 +148,56 @@ def _statements(dialect: Dialect) -> _Statements:
     return _Statements(dialect)
 
 
-def prepare_events(events_: Sequence[Event], study_name: str) -> list[tuple[Event, float, str]]:
+class Prepared:
+    """A batch checked and encoded by :func:`prepare_events`, by column: the events, and per
+    event its trial id, its kind's value, its time and its payload's JSON text (lists: a
+    batch makes five objects for the garbage collector to track, not one per event)."""
+
+    __slots__ = ("events", "kinds", "texts", "tids", "times")
+
+    def __init__(
+        self,
+        events: list[Event],
+        tids: list[int | None],
+        kinds: list[str],
+        times: list[float],
+        texts: list[str],
+    ):
+        self.events, self.tids, self.kinds = events, tids, kinds
+        self.times, self.texts = times, texts
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+def prepare_events(events_: Sequence[Event], study_name: str) -> Prepared:
     """Check ``events_`` and encode their payloads (outside the write transaction)."""
     if isinstance(events_, Event) or not isinstance(events_, Sequence):
         raise TypeError(
             f"`events` must be a list of Event, but got {type(events_).__name__} "
             f"(for study {study_name!r})"
         )
-    now = time.time()
-    pieces, join = _PIECES, "".join
-    if pieces is not None:
-        try:  # the good case in one pass
-            out = [
-                (ev, now if ev.time is None else float(ev.time), join(pieces(ev.payload, 0)))
-                for ev in events_
-                if type(ev) is Event
-            ]
-            if len(out) == len(events_):
-                return out
-        except Exception:
-            pass  # the loop below names the event that fails
-    out = []
-    for i, ev in enumerate(events_):
-        if not isinstance(ev, Event):
-            raise TypeError(f"`events[{i}]` must be an Event, but got {ev!r}")
-        what = partial(_payload_name, i, ev)  # the message only when encoding fails
-        out.append((ev, now if ev.time is None else float(ev.time), to_json(ev.payload, what)))
-    return out
+    events = list(events_)
+    texts, pieces, join = None, _PIECES, "".join
+    if pieces is not None and {*map(type, events)} <= {Event}:
+        # the good case: the C encoder on each payload, nothing else per event; on an error
+        # the loop below names the event that fails
+        with suppress(Exception):
+            texts = [join(pieces(ev.payload, 0)) for ev in events]
+    if texts is None:
+        texts = []
+        for i, ev in enumerate(events):
+            if not isinstance(ev, Event):
+                raise TypeError(f"`events[{i}]` must be an Event, but got {ev!r}")
+            what = partial(_payload_name, i, ev)  # the message only when encoding fails
+            texts.append(to_json(ev.payload, what))
+    # (list comprehensions: an Event's attributes are read faster than by attrgetter)
+    times = [ev.time for ev in events]
+    if not {*map(type, times)} <= {float}:  # None (the store's clock), ints, numpy floats
+        now = time.time()
+        times = [now if t is None else float(t) for t in times]
+    tids = [ev.trial_id for ev in events]
+    return Prepared(events, tids, [ev.kind._value_ for ev in events], times, texts)
 
 
 def _payload_name(i: int, ev: Event) -> str:
@@ -194,7 +220,7 @@ def _update_returning(
 def append_events(
     conn: Connection,
     study: Study,
-    prepared: list[tuple[Event, float, str]],
+    prepared: Prepared,
     where: str,
     owner: Lease | None = None,
 ) -> list[int]:
@@ -228,20 +254,18 @@ def append_events(
             f"is missing its last event (seq {first - 1}, the study's last seq); nothing of "
             "this batch was written",
         )
-    rows = [
-        (sid, seq, ev.trial_id, ev.kind._value_, t, text)
-        for seq, (ev, t, text) in enumerate(prepared, first)
-    ]
-    conn.insert(sql.insert_events, rows)
+    seqs = range(first, last + 1)
+    p = prepared
+    conn.insert_columns(sql.insert_events, ([sid] * n, seqs, p.tids, p.kinds, p.times, p.texts))
     _materialize(conn, sql, study, prepared, first)
-    return list(range(first, last + 1))
+    return list(seqs)
 
 
 def _materialize(
     conn: Connection,
     sql: _Statements,
     study: Study,
-    prepared: list[tuple[Event, float, str]],
+    prepared: Prepared,
     first: int,
 ) -> None:
     """Apply the events to the trials table and add the results to the results table.
@@ -257,21 +281,26 @@ def _materialize(
     created = _new_trials(conn, sql, study, prepared)
     new: dict[int, _NewTrial] = {}
     pending: dict[int, _Pending] = {}
-    result_rows: list[tuple] = []
+    # the results table's rows: the batch's index of each result event, its report index
+    at: list[int] = []
+    report: list[int] = []
 
     def flush(trial_id: int) -> None:
-        _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), first, result_rows)
+        _apply_results(conn, sql, study, trial_id, pending.pop(trial_id), at, report)
 
-    for i, (ev, t, text) in enumerate(prepared):
-        kind, trial_id = ev.kind, ev.trial_id
+    p = prepared
+    for i, (ev, trial_id, t, text) in enumerate(
+        zip(p.events, p.tids, p.times, p.texts, strict=True)
+    ):
+        kind = ev.kind
         if kind in _RUN_KINDS:
             continue
         row = new.get(trial_id)
         if row is not None:  # created in this batch
             if kind is _RESULT:
-                value = finite_number(ev.payload.get(metric))
-                result_rows.append((sid, first + i, trial_id, row.num_results, t, text))
-                row.result(t, text, value, mode)
+                at.append(i)
+                report.append(row.num_results)
+                row.result(t, text, finite_number(ev.payload.get(metric)), mode)
             elif kind is _DECISION:
                 row.updated = t
             elif kind is _CREATED:
@@ -283,7 +312,7 @@ def _materialize(
             value = finite_number(ev.payload.get(metric))
             waiting = pending.get(trial_id)
             if waiting is None:
-                waiting = pending[trial_id] = _Pending(i)
+                waiting = pending[trial_id] = _Pending()
             waiting.add(i, t, text, value, mode)
             continue
         if kind is _DECISION and trial_id in pending:
@@ -319,15 +348,23 @@ def _materialize(
     for trial_id in list(pending):
         flush(trial_id)
     conn.insert(sql.insert_trials, [row.row(sid, tid) for tid, row in new.items()])
-    conn.insert(sql.insert_results, result_rows)
+    if at:
+        columns = [_gather(column, at) for column in (p.tids, p.times, p.texts)]
+        seqs = [first + i for i in at]
+        conn.insert_columns(
+            sql.insert_results, ([sid] * len(at), seqs, columns[0], report, *columns[1:])
+        )
 
 
-def _new_trials(
-    conn: Connection, sql: _Statements, study: Study, prepared: list[tuple[Event, float, str]]
-) -> set[int]:
+def _gather(column: list[Any], at: list[int]) -> Sequence[Any]:
+    """``[column[i] for i in at]`` (``at`` not empty), without a loop of the interpreter."""
+    return itemgetter(*at)(column) if len(at) > 1 else [column[at[0]]]
+
+
+def _new_trials(conn: Connection, sql: _Statements, study: Study, prepared: Prepared) -> set[int]:
     """The trials this batch creates that are already stored (one query over their range of
     ids; the study's row, locked by the append, keeps other appenders out until it ends)."""
-    ids = [ev.trial_id for ev, _, _ in prepared if ev.kind is _CREATED]
+    ids = list(compress(prepared.tids, map(eq, prepared.kinds, repeat(_CREATED._value_))))
     if not ids:
         return set()
     values = {"k_study": study.study_id, "k_low": min(ids), "k_high": max(ids)}
@@ -412,17 +449,17 @@ class _NewTrial:
 class _Pending:
     """Results of one trial not yet applied to its row."""
 
-    __slots__ = ("best", "first", "reports", "time")
+    __slots__ = ("at", "best", "last", "time")
 
-    def __init__(self, first: int):
-        self.first = first  # index in the batch of the first one
-        self.reports: list[tuple[int, float, str]] = []
+    def __init__(self) -> None:
+        self.at: list[int] = []  # the results' indexes in the batch
         self.best: float | None = None
         self.time = 0.0
+        self.last = ""  # the last one's text
 
     def add(self, i: int, t: float, text: str, value: float | None, mode: str) -> None:
-        self.reports.append((i, t, text))
-        self.time = t
+        self.at.append(i)
+        self.time, self.last = t, text
         if value is not None and (
             self.best is None or (value < self.best if mode == "min" else value > self.best)
         ):
@@ -435,19 +472,20 @@ def _apply_results(
     study: Study,
     trial_id: int,
     results_: _Pending,
-    first: int,
-    out: list[tuple],
+    at: list[int],
+    report: list[int],
 ) -> None:
-    n = len(results_.reports)
+    """Update a stored trial's row by its pending results; add their rows to the results
+    table's (``at``: their indexes in the batch, ``report``: their report indexes)."""
+    n = len(results_.at)
     values = {"k_study": study.study_id, "k_trial": trial_id, "v_time": results_.time}
-    values.update(v_metrics=results_.reports[-1][2], v_count=n, v_value=results_.best)
+    values.update(v_metrics=results_.last, v_count=n, v_value=results_.best)
     update = sql.result_updates[None if results_.best is None else study.modes[0]]
     count = _update_returning(conn, sql.returning, update, sql.read_num_results, values)
     if count is None:
-        raise _no_such_trial(study, results_.first, _RESULT, trial_id)
-    sid = study.study_id
-    for j, (i, t, text) in enumerate(results_.reports, count - n):
-        out.append((sid, first + i, trial_id, j, t, text))
+        raise _no_such_trial(study, results_.at[0], _RESULT, trial_id)
+    at.extend(results_.at)
+    report.extend(range(count - n, count))
 
 
 def _no_such_trial(study: Study, i: int, kind: EventKind, trial_id: int) -> ValueError:
