@@ -61,6 +61,12 @@ class Searcher(Specified, ABC):
     ``blackbox.configurations()``) the searcher may suggest, and no other. By default they are
     drawn at random (without repeats unless ``allow_duplicates``) through
     :meth:`_suggest_restricted`; searchers that rank candidates override it to rank these.
+
+    ``self.rng`` is the stream of ``numpy.random.default_rng(random_seed)``: a
+    :class:`~tunesmith.randomness.Stream`, which has every ``Generator`` method (numpy is
+    imported at the first one other than ``random()``); where an API wants a real
+    ``numpy.random.Generator`` (``seed=``/``random_state=`` of numpy or scipy), pass
+    ``self.rng.generator``, the same stream.
     """
 
     #: whether the class takes several metrics (set in each class's own body: a subclass
