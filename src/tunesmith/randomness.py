@@ -109,6 +109,15 @@ def _pcg64_seeded(entropy: Any) -> tuple[int, int]:
     return state, inc
 
 
+def _numpy_generator(state: Mapping[str, Any]) -> Any:
+    """A ``numpy.random.Generator`` in ``state`` (a bit generator's ``state`` dict)."""
+    import numpy as np
+
+    gen = np.random.default_rng(0)
+    gen.bit_generator.state = dict(state)
+    return gen
+
+
 class Stream:
     """The random stream of ``numpy.random.default_rng(seed)``, numpy imported only when a
     method other than :meth:`random` (one draw) or :meth:`uniforms` is used; from then on, a
@@ -130,11 +139,8 @@ class Stream:
         if isinstance(inner, Mapping) and not state.get("has_uint32"):
             stream._state, stream._inc = int(inner["state"]), int(inner["inc"])
         else:  # another generator, or half of a 64-bit draw kept: numpy restores it
-            import numpy as np
-
             stream._state = stream._inc = 0
-            stream._numpy = np.random.default_rng(0)
-            stream._numpy.bit_generator.state = dict(state)
+            stream._numpy = _numpy_generator(state)
         return stream
 
     def _next_double(self) -> float:
@@ -162,11 +168,7 @@ class Stream:
         """The ``numpy.random.Generator`` in this stream's state (made, and numpy imported, on
         first use; the stream draws through it from then on)."""
         if self._numpy is None:
-            import numpy as np
-
-            gen = np.random.default_rng(0)
-            gen.bit_generator.state = self.state
-            self._numpy = gen
+            self._numpy = _numpy_generator(self.state)
         return self._numpy
 
     @property
