@@ -65,6 +65,16 @@ def test_the_table_carries_the_tests_and_the_seed_counts():
     assert table["anytime"]["p_lower"]["t1"]["A"] < 0.01
     assert table["anytime"]["seeds"] == {"t1": {"A": 8, "B": 6}, "t2": {"A": 8}}
     assert "p_lower" not in rank_table(comparison, [1.0])["anytime"]
+    per_seed = table["anytime"]["per_seed"]
+    assert set(per_seed) == {"t1", "t2"} and set(per_seed["t1"]) == {"A", "B"}
+    a = comparison.curves["t1"]["A"]
+    assert per_seed["t1"]["A"]["seeds"] == list(range(8))
+    assert per_seed["t1"]["A"]["anytime"] == pytest.approx(a.per_seed.mean(axis=1).tolist())
+    assert per_seed["t1"]["A"]["at"]["1.0"] == pytest.approx(a.per_seed[:, -1].tolist())
+    # the IQM of the values per seed is the table's value at that fraction
+    assert iqm(np.array(per_seed["t1"]["B"]["at"]["1.0"])) == pytest.approx(
+        table["values"]["1.0"]["t1"]["B"]
+    )
     with pytest.raises(
         ValueError, match=r"method 'C' to test against; the methods are \['A', 'B'\]"
     ):
@@ -91,6 +101,9 @@ def test_bench_table_versus(tmp_path):
     p = data["anytime"]["p_lower"]["branin-mf"]["ASHA"]
     assert 0.0 < p <= 1.0
     assert data["anytime"]["seeds"]["branin-mf"] == {"ASHA": 3, "RandomSearch": 3}
+    asha = data["anytime"]["per_seed"]["branin-mf"]["ASHA"]
+    assert asha["seeds"] == [0, 1, 2] and len(asha["anytime"]) == 3
+    assert set(asha["at"]) == {"0.25", "0.5", "1.0"}
     out = runner.invoke(main, args, env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "one-sided Mann-Whitney p" in out.output

@@ -97,6 +97,12 @@ class Curve:
         """Each seed's anytime value: the mean of its curve over the whole budget."""
         return self.per_seed.mean(axis=1)
 
+    def index_at(self, time: float) -> int:
+        """The column of the curve that holds its value at ``time`` (the last one at or
+        before it; the first before the first)."""
+        i = min(int(np.searchsorted(self.times, time, side="right")) - 1, len(self.times) - 1)
+        return max(i, 0)
+
 
 @dataclass
 class Comparison:
@@ -110,8 +116,7 @@ class Comparison:
 
     def value_at(self, benchmark: str, method: str, time: float) -> float:
         curve = self.curves[benchmark][method]
-        i = min(int(np.searchsorted(curve.times, time, side="right")) - 1, len(curve.times) - 1)
-        return float(curve.center[max(i, 0)])
+        return float(curve.center[curve.index_at(time)])
 
 
 def _best_so_far(
@@ -394,6 +399,20 @@ def anytime_tests(comparison: Comparison, versus: str) -> dict[str, dict[str, fl
     return tests
 
 
+def _per_seed(curve: Curve, times: list[float], fractions: list[float]) -> dict[str, Any]:
+    """A curve's seeds, each seed's anytime value and its value at each of ``times`` (keyed by
+    the matching fraction), as :meth:`Comparison.value_at` reads the IQM curve."""
+    at = {
+        str(fraction): [float(v) for v in curve.per_seed[:, curve.index_at(t)]]
+        for fraction, t in zip(fractions, times, strict=True)
+    }
+    return {
+        "seeds": list(curve.seeds),
+        "anytime": [float(v) for v in curve.anytime()],
+        "at": at,
+    }
+
+
 def rank_table(
     comparison: Comparison, fractions: list[float], *, versus: str | None = None
 ) -> dict[str, Any]:
@@ -402,7 +421,10 @@ def rank_table(
     ``"anytime"``: the same for the mean of each curve over the whole budget (its area divided
     by the budget), which sums up how a method does at every time, not at one, with its 95 %
     bootstrap interval over seeds (``"interval"``): methods whose intervals overlap much are
-    not told apart by these seeds. ``"seeds"`` counts each method's seeds per benchmark. With
+    not told apart by these seeds. ``"seeds"`` counts each method's seeds per benchmark;
+    ``"per_seed"`` (benchmark -> method) gives the values the IQMs and tests are made of: the
+    ``"seeds"`` run, each one's ``"anytime"`` value and its value ``"at"`` each fraction, so
+    that a result can be checked, or pooled with another run's, without the store. With
     ``versus`` (a method), ``"anytime"`` also holds ``"versus"`` and ``"p_lower"``: the
     one-sided Mann-Whitney p-values of :func:`anytime_tests`."""
     table: dict[str, Any] = {"fractions": fractions, "values": {}, "average_rank": {}}
@@ -428,6 +450,13 @@ def rank_table(
         "interval": interval,
         "seeds": {
             benchmark: {m: len(c.seeds) for m, c in curves.items()}
+            for benchmark, curves in comparison.curves.items()
+        },
+        "per_seed": {
+            benchmark: {
+                m: _per_seed(c, [f * comparison.budgets[benchmark] for f in fractions], fractions)
+                for m, c in curves.items()
+            }
             for benchmark, curves in comparison.curves.items()
         },
     }
