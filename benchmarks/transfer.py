@@ -2,8 +2,11 @@
 search and ZeroShotTransfer vs random search, over seeds, on the generated tables.
 
 Target task (``--target``): ``gbm-breast_cancer`` (gradient boosting on scikit-learn's
-breast_cancer, 81 trees) or ``mlp-digits`` (the numpy MLP on digits, 81 epochs), val_loss capped
-at ln(classes) as the objective. Earlier tasks (``--earlier``, each run as its own pair):
+breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs) or
+``gbm-synthetic`` (gradient boosting on the first half of a synthetic classification problem,
+:data:`SYNTHETIC`: 1,333 training and 667 validation examples, built here on first use with
+3 seeds and cached), val_loss capped at ln(classes) as the objective. Earlier tasks
+(``--earlier``, each run as its own pair):
 
 * ``seed0`` (both targets): the target table's own seed 0, and the target its seeds 1 and 2
   (scored by their mean): the same model on the same data trained again with other seeds
@@ -12,7 +15,10 @@ at ln(classes) as the objective. Earlier tasks (``--earlier``, each run as its o
   (``random_state=1`` instead of 0), so the earlier task trains and validates on other
   examples of the same problem, the repeated-HPO setting RUSH was made for (Zappella et al.,
   2021: the same model tuned again on new data);
-* ``wine`` (gbm): scikit-learn's wine (another dataset, 3 classes).
+* ``wine`` (gbm): scikit-learn's wine (another dataset, 3 classes);
+* ``synthetic-other-half`` (``gbm-synthetic``): the other 2,000 examples of the same synthetic
+  problem, split the same way: new data from the same source, with three times
+  breast_cancer's 190 validation examples.
 
 The tables of the last two kinds hold the same model family and the same 1,024 configs as the
 target (``tunesmith.bench.build`` samples them from the same space with the same seed), one
@@ -119,9 +125,46 @@ def _digits():
     return (x / 16.0).astype(np.float32), y  # as mlp-digits scales them
 
 
+#: the synthetic problem of ``gbm-synthetic``: 4,000 examples drawn once (a fixed seed), two
+#: classes, 20 features of which 8 informative and 4 redundant, 3 % of labels flipped
+SYNTHETIC = dict(
+    n_samples=4000,
+    n_features=20,
+    n_informative=8,
+    n_redundant=4,
+    flip_y=0.03,
+    class_sep=0.8,
+    random_state=0,
+)
+
+
+def _synthetic(half: int):
+    """One half of :data:`SYNTHETIC`'s examples (2,000, disjoint from the other half's),
+    split as the shipped tables split their data (a third for validation)."""
+
+    def data():
+        from sklearn.datasets import make_classification
+
+        x, y = make_classification(**SYNTHETIC)
+        n = len(y) // 2
+        return build_module._split(x[half * n : (half + 1) * n], y[half * n : (half + 1) * n])
+
+    return data
+
+
 #: target table -> (number of classes, simulated budget in seconds: about 200 evaluations at
 #: the largest fidelity with 4 workers)
-TARGETS = {"gbm-breast_cancer": (2, 4.0), "mlp-digits": (10, 16.0)}
+TARGETS = {"gbm-breast_cancer": (2, 4.0), "mlp-digits": (10, 16.0), "gbm-synthetic": (2, 8.0)}
+
+#: targets that are not shipped tables: (family, description, data), built here on first use
+#: with 3 seeds and cached, like the earlier tasks
+BUILT_TARGETS = {
+    "gbm-synthetic": (
+        "gbm-breast_cancer",
+        "gradient boosting on the first half of a synthetic classification problem",
+        _synthetic(0),
+    ),
+}
 
 #: target table -> earlier task -> (description, data); ``seed0`` is the target table's own
 #: first seed (no data: see :func:`tables`)
@@ -141,9 +184,16 @@ EARLIER = {
         ),
         "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
     },
+    "gbm-synthetic": {
+        "synthetic-other-half": (
+            "gradient boosting on the other half of the synthetic problem (new data)",
+            _synthetic(1),
+        ),
+        "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
+    },
 }
 
-N_CLASSES = {"wine": 3, "breast_cancer-resplit": 2, "digits-resplit": 10}
+N_CLASSES = {"wine": 3, "breast_cancer-resplit": 2, "digits-resplit": 10, "synthetic-other-half": 2}
 
 
 def _seeds(table: TabularBlackbox, seeds: list[int]) -> TabularBlackbox:
@@ -163,19 +213,23 @@ def _seeds(table: TabularBlackbox, seeds: list[int]) -> TabularBlackbox:
 
 
 def target_table(target: str) -> TabularBlackbox:
-    return loss_variant(bench.load(target), np.log(TARGETS[target][0]), f"{target}-loss")
+    n_classes = TARGETS[target][0]
+    if target in BUILT_TARGETS:
+        family, description, data = BUILT_TARGETS[target]
+        table = _built(target, family, description, data, n_classes, 3)
+    else:
+        table = bench.load(target)
+    return loss_variant(table, np.log(n_classes), f"{target}-loss")
 
 
-def earlier_table(target: str, task: str, n_seeds: int) -> TabularBlackbox:
-    """The target's model family on ``task``'s data, the same configs as the target (built
-    once, then read from disk), with val_loss capped at ln(classes) as its objective."""
-    description, data = EARLIER[target][task]
-    n_classes = N_CLASSES[task]
-    family = target.split("-")[0]
-    name = f"{family}-{task}"
+def _built(
+    name: str, family: str, description: str, data, n_classes: int, n_seeds: int
+) -> TabularBlackbox:
+    """The table of ``family``'s model and configs on ``data`` (built once, then read from
+    disk)."""
     path = CACHE / f"{name}-{n_seeds}.npz"
     if not path.exists():
-        base = build_module.BUILDERS[target]
+        base = build_module.BUILDERS[family]
         build_module.BUILDERS[name] = build_module.Builder(
             name, description, base.space, base.fidelity_name, data, base.train, n_classes
         )
@@ -183,7 +237,18 @@ def earlier_table(target: str, task: str, n_seeds: int) -> TabularBlackbox:
         t0 = time.perf_counter()
         build_module.build(name, path, n_seeds=n_seeds)
         print(f"built {path} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    return loss_variant(TabularBlackbox.load(path), np.log(n_classes), f"{name}-loss")
+    return TabularBlackbox.load(path)
+
+
+def earlier_table(target: str, task: str, n_seeds: int) -> TabularBlackbox:
+    """The target's model family on ``task``'s data, the same configs as the target (built
+    once, then read from disk), with val_loss capped at ln(classes) as its objective."""
+    description, data = EARLIER[target][task]
+    n_classes = N_CLASSES[task]
+    family = BUILT_TARGETS[target][0] if target in BUILT_TARGETS else target
+    name = f"{family.split('-')[0]}-{task}"
+    table = _built(name, family, description, data, n_classes, n_seeds)
+    return loss_variant(table, np.log(n_classes), f"{name}-loss")
 
 
 def tables(target: str, task: str, n_seeds: int) -> tuple[TabularBlackbox, TabularBlackbox]:
@@ -444,7 +509,10 @@ def main() -> None:
     parser.add_argument("--target", default="gbm-breast_cancer", choices=sorted(TARGETS))
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument(
-        "--budget", type=float, help="simulated seconds (default: 4 for gbm, 16 for mlp)"
+        "--budget",
+        type=float,
+        help="simulated seconds (default: 4 for gbm-breast_cancer, 16 for mlp-digits, 8 for "
+        "gbm-synthetic)",
     )
     parser.add_argument("--earlier", help="earlier tasks, one pair each (default: all of them)")
     parser.add_argument("--earlier-seeds", type=int, default=1)
