@@ -8,7 +8,7 @@ breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs) or
 3 seeds and cached), val_loss capped at ln(classes) as the objective. Earlier tasks
 (``--earlier``, each run as its own pair):
 
-* ``seed0`` (both targets): the target table's own seed 0, and the target its seeds 1 and 2
+* ``seed0`` (every target): the target table's own seed 0, and the target its seeds 1 and 2
   (scored by their mean): the same model on the same data trained again with other seeds
   (boosting's subsampling; the MLP's initialization and minibatch order);
 * ``breast_cancer-resplit`` (gbm) and ``digits-resplit`` (mlp): the same data split again
@@ -18,9 +18,10 @@ breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs) or
 * ``wine`` (gbm): scikit-learn's wine (another dataset, 3 classes);
 * ``synthetic-other-half`` (``gbm-synthetic``): the other 2,000 examples of the same synthetic
   problem, split the same way: new data from the same source, with three times
-  breast_cancer's 190 validation examples.
+  breast_cancer's 190 validation examples. ``--synthetic-problem N`` draws another problem
+  (``make_classification``'s ``random_state``; both tables built for it and cached apart).
 
-The tables of the last two kinds hold the same model family and the same 1,024 configs as the
+The tables of the last three kinds hold the same model family and the same 1,024 configs as the
 target (``tunesmith.bench.build`` samples them from the same space with the same seed), one
 seed (``--earlier-seeds``), built here on first use and cached (on one idle core, a few minutes
 for gbm, about 8 for mlp).
@@ -227,6 +228,9 @@ def _built(
 ) -> TabularBlackbox:
     """The table of ``family``'s model and configs on ``data`` (built once, then read from
     disk)."""
+    problem = SYNTHETIC["random_state"]
+    if "synthetic" in name and problem != 0:  # another draw of the synthetic problem
+        name = f"{name}-problem{problem}"
     path = CACHE / f"{name}-{n_seeds}.npz"
     if not path.exists():
         base = build_module.BUILDERS[family]
@@ -516,6 +520,12 @@ def main() -> None:
     )
     parser.add_argument("--earlier", help="earlier tasks, one pair each (default: all of them)")
     parser.add_argument("--earlier-seeds", type=int, default=1)
+    parser.add_argument(
+        "--synthetic-problem",
+        type=int,
+        default=0,
+        help="gbm-synthetic: the seed that draws the synthetic problem (default 0)",
+    )
     parser.add_argument("--box-size", type=int, default=10, help="BoundingBox's configs per task")
     parser.add_argument(
         "--methods",
@@ -534,9 +544,11 @@ def main() -> None:
     unknown = [t for t in tasks if t not in known]
     if unknown:
         parser.error(f"unknown earlier tasks {unknown} for {args.target}; known: {known}")
+    SYNTHETIC["random_state"] = args.synthetic_problem
     rng = np.random.default_rng(0)
     out: dict = {
         "target": f"{args.target}-loss",
+        "synthetic_problem": args.synthetic_problem,
         "seeds": args.seeds,
         "budget_simulated_s": args.budget,
         "fractions": list(FRACTIONS),
