@@ -399,12 +399,12 @@ def anytime_tests(comparison: Comparison, versus: str) -> dict[str, dict[str, fl
     return tests
 
 
-def _per_seed(curve: Curve, times: list[float], fractions: list[float]) -> dict[str, Any]:
-    """A curve's seeds, each seed's anytime value and its value at each of ``times`` (keyed by
-    the matching fraction), as :meth:`Comparison.value_at` reads the IQM curve."""
+def _per_seed(curve: Curve, fractions: list[float], budget: float) -> dict[str, Any]:
+    """A curve's seeds, each seed's anytime value and its value at each fraction of
+    ``budget``, read as :meth:`Comparison.value_at` reads the IQM curve."""
     at = {
-        str(fraction): [float(v) for v in curve.per_seed[:, curve.index_at(t)]]
-        for fraction, t in zip(fractions, times, strict=True)
+        str(fraction): [float(v) for v in curve.per_seed[:, curve.index_at(fraction * budget)]]
+        for fraction in fractions
     }
     return {
         "seeds": list(curve.seeds),
@@ -454,8 +454,7 @@ def rank_table(
         },
         "per_seed": {
             benchmark: {
-                m: _per_seed(c, [f * comparison.budgets[benchmark] for f in fractions], fractions)
-                for m, c in curves.items()
+                m: _per_seed(c, fractions, comparison.budgets[benchmark]) for m, c in curves.items()
             }
             for benchmark, curves in comparison.curves.items()
         },
