@@ -69,12 +69,17 @@ def table_noise(dataset: str) -> float:
 
 def _stopper(name: str, blackbox, threshold: float | None):
     """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
-    ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``)."""
+    ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``) or its ``beta``
+    (``RegretBoundStopper:beta=3``)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
-    cls_name, _, transform = name.partition(":")
+    cls_name, _, option = name.partition(":")
     cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}
-    extra = {"target_transform": transform} if transform else {}
+    extra: dict = {}
+    if option.startswith("beta="):
+        extra["beta"] = float(option.removeprefix("beta="))
+    elif option:
+        extra["target_transform"] = option
     return cls[cls_name](
         blackbox.config_space,
         metric=blackbox.objective,
