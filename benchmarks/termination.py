@@ -67,16 +67,37 @@ def table_noise(dataset: str) -> float:
     return float(values[best].std(axis=1, ddof=1).mean())
 
 
+def _paper_beta(cls):
+    """``cls`` (RegretBoundStopper) with the paper's growing ``beta`` instead of a fixed one:
+    Srinivas et al.'s schedule divided by 5, ``2 log(d n^2 pi^2 / (6 delta)) / 5`` with
+    ``delta = 0.1`` for ``n`` completed trials in ``d`` encoded dimensions (Makarova et al.,
+    2022; about 5 after 50 trials in 9 dimensions), set before each decision."""
+    import math
+
+    from tunesmith.searchers.acquisition import SpaceEncoder
+
+    class PaperBeta(cls):
+        def _decide(self, trials) -> bool:
+            dim = SpaceEncoder(self.config_space).dim
+            self.beta = 2 * math.log(dim * len(trials) ** 2 * math.pi**2 / (6 * 0.1)) / 5
+            return super()._decide(trials)
+
+    return PaperBeta
+
+
 def _stopper(name: str, blackbox, threshold: float | None):
     """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
-    ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``) or its ``beta``
-    (``RegretBoundStopper:beta=3``)."""
+    ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``), its ``beta``
+    (``RegretBoundStopper:beta=3``) or ``beta=paper`` (the paper's growing schedule, see
+    :func:`_paper_beta`)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
     cls_name, _, option = name.partition(":")
     cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}
     extra: dict = {}
-    if option.startswith("beta="):
+    if option == "beta=paper":
+        cls[cls_name] = _paper_beta(cls[cls_name])
+    elif option.startswith("beta="):
         extra["beta"] = float(option.removeprefix("beta="))
     elif option:
         extra["target_transform"] = option
