@@ -2,10 +2,11 @@
 search and ZeroShotTransfer vs random search, over seeds, on the generated tables.
 
 Target task (``--target``): ``gbm-breast_cancer`` (gradient boosting on scikit-learn's
-breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs) or
+breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs),
 ``gbm-synthetic`` (gradient boosting on the first half of a synthetic classification problem,
 :data:`SYNTHETIC`: 1,333 training and 667 validation examples, built here on first use with
-3 seeds and cached), val_loss capped at ln(classes) as the objective. Earlier tasks
+3 seeds and cached) or ``mlp-synthetic`` (the numpy MLP of ``mlp-digits`` on the same half),
+val_loss capped at ln(classes) as the objective. Earlier tasks
 (``--earlier``, each run as its own pair):
 
 * ``seed0`` (every target): the target table's own seed 0, and the target its seeds 1 and 2
@@ -16,10 +17,11 @@ breast_cancer, 81 trees), ``mlp-digits`` (the numpy MLP on digits, 81 epochs) or
   examples of the same problem, the repeated-HPO setting RUSH was made for (Zappella et al.,
   2021: the same model tuned again on new data);
 * ``wine`` (gbm): scikit-learn's wine (another dataset, 3 classes);
-* ``synthetic-other-half`` (``gbm-synthetic``): the other 2,000 examples of the same synthetic
-  problem, split the same way: new data from the same source, with three times
-  breast_cancer's 190 validation examples. ``--synthetic-problem N`` draws another problem
-  (``make_classification``'s ``random_state``; both tables built for it and cached apart).
+* ``synthetic-other-half`` (``gbm-synthetic``, ``mlp-synthetic``): the other 2,000 examples
+  of the same synthetic problem, split the same way: new data from the same source, with
+  three times breast_cancer's 190 validation examples. ``--synthetic-problem N`` draws another
+  problem (``make_classification``'s ``random_state``; both tables built for it and cached
+  apart).
 
 The tables of the last three kinds hold the same model family and the same 1,024 configs as the
 target (``tunesmith.bench.build`` samples them from the same space with the same seed), one
@@ -139,14 +141,16 @@ SYNTHETIC = dict(
 )
 
 
-def _synthetic(half: int):
+def _synthetic(half: int, dtype=np.float64):
     """One half of :data:`SYNTHETIC`'s examples (2,000, disjoint from the other half's),
-    split as the shipped tables split their data (a third for validation)."""
+    split as the shipped tables split their data (a third for validation); ``dtype``: the
+    features' (float32 for the MLP, as mlp-digits)."""
 
     def data():
         from sklearn.datasets import make_classification
 
         x, y = make_classification(**SYNTHETIC)
+        x = x.astype(dtype)
         n = len(y) // 2
         return build_module._split(x[half * n : (half + 1) * n], y[half * n : (half + 1) * n])
 
@@ -155,7 +159,12 @@ def _synthetic(half: int):
 
 #: target table -> (number of classes, simulated budget in seconds: about 200 evaluations at
 #: the largest fidelity with 4 workers)
-TARGETS = {"gbm-breast_cancer": (2, 4.0), "mlp-digits": (10, 16.0), "gbm-synthetic": (2, 8.0)}
+TARGETS = {
+    "gbm-breast_cancer": (2, 4.0),
+    "mlp-digits": (10, 16.0),
+    "gbm-synthetic": (2, 8.0),
+    "mlp-synthetic": (2, 16.0),
+}
 
 #: targets that are not shipped tables: (family, description, data), built here on first use
 #: with 3 seeds and cached, like the earlier tasks
@@ -164,6 +173,11 @@ BUILT_TARGETS = {
         "gbm-breast_cancer",
         "gradient boosting on the first half of a synthetic classification problem",
         _synthetic(0),
+    ),
+    "mlp-synthetic": (
+        "mlp-digits",
+        "the numpy MLP on the first half of a synthetic classification problem",
+        _synthetic(0, np.float32),
     ),
 }
 
@@ -189,6 +203,13 @@ EARLIER = {
         "synthetic-other-half": (
             "gradient boosting on the other half of the synthetic problem (new data)",
             _synthetic(1),
+        ),
+        "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
+    },
+    "mlp-synthetic": {
+        "synthetic-other-half": (
+            "the numpy MLP on the other half of the synthetic problem (new data)",
+            _synthetic(1, np.float32),
         ),
         "seed0": ("the target table's seed 0 (the target: its seeds 1 and 2)", None),
     },
@@ -515,8 +536,8 @@ def main() -> None:
     parser.add_argument(
         "--budget",
         type=float,
-        help="simulated seconds (default: 4 for gbm-breast_cancer, 16 for mlp-digits, 8 for "
-        "gbm-synthetic)",
+        help="simulated seconds (default: 4 for gbm-breast_cancer, 16 for mlp-digits and "
+        "mlp-synthetic, 8 for gbm-synthetic)",
     )
     parser.add_argument("--earlier", help="earlier tasks, one pair each (default: all of them)")
     parser.add_argument("--earlier-seeds", type=int, default=1)
