@@ -77,9 +77,12 @@ def _paper_beta(cls):
     from tunesmith.searchers.acquisition import SpaceEncoder
 
     class PaperBeta(cls):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._dim = SpaceEncoder(self.config_space).dim
+
         def _decide(self, trials) -> bool:
-            dim = SpaceEncoder(self.config_space).dim
-            self.beta = 2 * math.log(dim * len(trials) ** 2 * math.pi**2 / (6 * 0.1)) / 5
+            self.beta = 2 * math.log(self._dim * len(trials) ** 2 * math.pi**2 / (6 * 0.1)) / 5
             return super()._decide(trials)
 
     return PaperBeta
@@ -93,15 +96,17 @@ def _stopper(name: str, blackbox, threshold: float | None):
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
     cls_name, _, option = name.partition(":")
-    cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}
+    cls = {"RegretBoundStopper": RegretBoundStopper, "ImprovementStopper": ImprovementStopper}[
+        cls_name
+    ]
     extra: dict = {}
     if option == "beta=paper":
-        cls[cls_name] = _paper_beta(cls[cls_name])
+        cls = _paper_beta(cls)
     elif option.startswith("beta="):
         extra["beta"] = float(option.removeprefix("beta="))
     elif option:
         extra["target_transform"] = option
-    return cls[cls_name](
+    return cls(
         blackbox.config_space,
         metric=blackbox.objective,
         mode=blackbox.mode,
