@@ -17,11 +17,18 @@ Per dataset, method and stopper (over the seeds):
   picked by its noisy observed value, so a run's regret can rise);
 * ``lost_interval``: its 95 % bootstrap interval over the runs;
 * ``lost_per_run``: the median of that share per run; ``never_stopped``: runs that ran to the
-  budget.
+  budget;
+* ``fixed_stops``, per dataset and method: the same ``saved`` and ``lost`` for a stop of every
+  run at trial 10, 20, ..., and ``below_noise``, the fraction of runs whose regret is then
+  below the noise (where a stopper that keeps its promise may stop): what no stopper can beat
+  on average without knowing the run's future.
 
     python benchmarks/termination.py --seeds 20 --methods RandomSearch > termination-rs.json
     python benchmarks/termination.py --seeds 20 --methods BayesianOptimization \
         --stoppers ImprovementStopper --runs bo-runs.json > termination-bo.json
+
+``--replay bo-runs.json --calibration`` checks the regret bound against the regret it bounds
+(:func:`calibration`).
 
 A stopper decides on the completed trials alone, so ``--replay bo-runs.json`` finds where other
 stoppers (or settings: ``RegretBoundStopper:standardize`` is one with that
@@ -92,7 +99,7 @@ def _stopper(name: str, blackbox, threshold: float | None):
     """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
     ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``), its ``beta``
     (``RegretBoundStopper:beta=3``) or ``beta=paper`` (the paper's growing schedule, see
-    :func:`_paper_beta`)."""
+    :func:`_paper_beta`), or its ``incumbent`` (``RegretBoundStopper:incumbent=model``)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
     cls_name, _, option = name.partition(":")
@@ -104,6 +111,8 @@ def _stopper(name: str, blackbox, threshold: float | None):
         cls = _paper_beta(cls)
     elif option.startswith("beta="):
         extra["beta"] = float(option.removeprefix("beta="))
+    elif option.startswith("incumbent="):
+        extra["incumbent"] = option.removeprefix("incumbent=")
     elif option:
         extra["target_transform"] = option
     return cls(
@@ -216,25 +225,51 @@ def replay(args: tuple[dict, list[str], float | None]) -> dict:
     return run
 
 
-def _lost(group: list[dict], name: str) -> float:
+def _stop_of(name: str):
+    """A run's trial count at the stop ``name`` said (the budget where it never said stop)."""
+    return lambda run: run["stopped_at"][name] or len(run["regret"])
+
+
+def _lost(group: list[dict], stop) -> float:
     """The share of the runs' mean regret improvement (from the first trial to the last) that
-    stopping where ``name`` said gives up."""
+    stopping each run after ``stop(run)`` trials gives up."""
     first = statistics.mean(r["regret"][0] for r in group)
     final = statistics.mean(r["regret"][-1] for r in group)
-    at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
-    at_regret = statistics.mean(r["regret"][n - 1] for r, n in zip(group, at, strict=True))
+    at_regret = statistics.mean(r["regret"][stop(r) - 1] for r in group)
     gain = first - final
     return (at_regret - final) / abs(gain) if gain else 0.0
 
 
-def _interval(group: list[dict], name: str, draws: int = 2000) -> list[float]:
+def _interval(group: list[dict], stop, draws: int = 2000) -> list[float]:
     """95 % bootstrap interval of :func:`_lost` over the runs (resampled with replacement)."""
     rng = random.Random(0)
-    shares = sorted(_lost([rng.choice(group) for _ in group], name) for _ in range(draws))
+    shares = sorted(_lost([rng.choice(group) for _ in group], stop) for _ in range(draws))
     return [shares[int(0.025 * draws)], shares[int(0.975 * draws) - 1]]
 
 
-def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
+def fixed_stops(group: list[dict], noise: float | None, every: int = 10) -> dict:
+    """What stopping every run of ``group`` at one fixed trial count would give, for every
+    ``every``-th count below the budget: the share saved and lost (as for a stopper, with its
+    interval), and the fraction of runs whose regret is then below ``noise`` (where a stopper
+    that keeps its promise may stop)."""
+    budget = min(len(r["regret"]) for r in group)
+    out = {}
+    for n in range(every, budget, every):
+        row = {
+            "saved": round(1.0 - n / budget, 3),
+            "lost": round(_lost(group, lambda run, n=n: n), 3),
+            "lost_interval": [round(x, 3) for x in _interval(group, lambda run, n=n: n)],
+        }
+        if noise is not None:
+            below = statistics.mean(r["regret"][n - 1] < noise for r in group)
+            row["below_noise"] = round(below, 2)
+        out[n] = row
+    return out
+
+
+def summarize(
+    runs: list[dict], evaluations: int, stoppers: list[str], noise: dict | None = None
+) -> dict:
     out: dict = {}
     groups: dict = {}
     for run in runs:
@@ -242,6 +277,9 @@ def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
     for (dataset, method), group in groups.items():
         first = statistics.mean(r["regret"][0] for r in group)
         final = statistics.mean(r["regret"][-1] for r in group)
+        out.setdefault(dataset, {}).setdefault(method, {})["fixed_stops"] = fixed_stops(
+            group, (noise or {}).get(dataset)
+        )
         for name in stoppers:
             at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
             at_regret = [r["regret"][n - 1] for r, n in zip(group, at, strict=True)]
@@ -255,8 +293,8 @@ def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
             ]
             out.setdefault(dataset, {}).setdefault(method, {})[name] = {
                 "saved": round(1.0 - statistics.mean(at) / evaluations, 3),
-                "lost": round(_lost(group, name), 3),
-                "lost_interval": [round(x, 3) for x in _interval(group, name)],
+                "lost": round(_lost(group, _stop_of(name)), 3),
+                "lost_interval": [round(x, 3) for x in _interval(group, _stop_of(name))],
                 "lost_per_run": round(statistics.median(per_run), 3) if per_run else 0.0,
                 "never_stopped": sum(r["stopped_at"][name] is None for r in group),
                 "mean_stop": round(statistics.mean(at), 1),
@@ -269,6 +307,55 @@ def summarize(runs: list[dict], evaluations: int, stoppers: list[str]) -> dict:
                     statistics.mean(r["stopper_seconds"][name] for r in group), 2
                 ),
             }
+    return out
+
+
+def calibration(
+    runs: list[dict], noise: dict, at: tuple[int, ...] = (20, 30, 40, 60), limit: int = 30
+) -> dict:
+    """Whether the default ``RegretBoundStopper``'s bound holds the regret it bounds: for the
+    first ``limit`` runs of each dataset and method, after each count of ``at`` trials, the
+    bound, the regret of the observed best (what the bound is on) and its observed value (the
+    metric, as the searcher saw it), means over the runs, and the fraction of the runs whose
+    regret is above the bound."""
+    from tunesmith import bench
+    from tunesmith.experiments.runner import load_benchmark
+
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["method"]), []).append(run)
+    out: dict = {}
+    for (dataset, method), group in groups.items():
+        blackbox = load_benchmark(dataset)
+        sign = 1.0 if blackbox.mode == "min" else -1.0
+        stopper = _stopper("RegretBoundStopper", blackbox, noise.get(dataset))
+        rows: dict = {n: {"bound": [], "regret": [], "observed": []} for n in at}
+        for run in sorted(group, key=lambda r: r["seed"])[:limit]:
+            values = [sign * float(v) for v in run["values"]]
+            for n in at:
+                if n > len(values):
+                    continue
+                rows[n]["bound"].append(stopper.regret_bound(run["configs"][:n], values[:n])[0])
+                rows[n]["regret"].append(run["regret"][n - 1])
+                rows[n]["observed"].append(sign * min(values[:n]))
+        figures = {
+            n: {
+                "bound": round(statistics.mean(row["bound"]), 5),
+                "regret": round(statistics.mean(row["regret"]), 5),
+                "observed_best": round(statistics.mean(row["observed"]), 5),
+                "regret_above_bound": round(
+                    statistics.mean(
+                        r > b for r, b in zip(row["regret"], row["bound"], strict=True)
+                    ),
+                    2,
+                ),
+            }
+            for n, row in rows.items()
+            if row["bound"]
+        }
+        figures["table_best"] = bench.load(dataset).best()[1]
+        figures["runs"] = min(limit, len(group))
+        out.setdefault(dataset, {})[method] = figures
     return out
 
 
@@ -293,6 +380,12 @@ def main(argv=None) -> dict:
         help="instead of running, read the runs of an earlier --runs file (the seeds, methods "
         "and datasets selected) and find where --stoppers would have stopped them",
     )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="with --replay: instead of stops, check the default RegretBoundStopper's bound "
+        "against the regret it bounds on the first 30 runs (see calibration())",
+    )
     args = parser.parse_args(argv)
     stoppers = args.stoppers.split(",")
     datasets = args.datasets.split(",")
@@ -305,6 +398,10 @@ def main(argv=None) -> dict:
                 for r in json.load(f)
                 if r["dataset"] in datasets and r["method"] in methods and r["seed"] < args.seeds
             ]
+        if args.calibration:
+            figures = {"noise": noise, "calibration": calibration(earlier, noise)}
+            print(json.dumps(figures, indent=2))
+            return figures
         work, jobs = replay, [(r, stoppers, noise[r["dataset"]]) for r in earlier]
     else:
         work = one_run
@@ -328,7 +425,7 @@ def main(argv=None) -> dict:
         "seeds": args.seeds,
         "evaluations": args.evaluations,
         "noise": noise,
-        "results": summarize(runs, args.evaluations, stoppers),
+        "results": summarize(runs, args.evaluations, stoppers, noise),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     print(json.dumps(figures, indent=2))

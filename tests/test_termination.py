@@ -185,6 +185,11 @@ def test_nugget_noise_finds_the_noise_of_dense_points():
             "target_transform='copula'",
         ),
         (
+            lambda: RegretBoundStopper(SPACE, metric="loss", incumbent="best"),
+            ValueError,
+            "`incumbent` must be one of ['observed', 'model'], but got incumbent='best'",
+        ),
+        (
             lambda: RegretBoundStopper(SPACE, metric="loss", threshold=0.1, noise_attr="s"),
             ValueError,
             "give `threshold` or `noise_attr`, not both",
@@ -262,3 +267,27 @@ def test_log_needs_positive_values():
     stopper = RegretBoundStopper(SPACE, metric="loss", target_transform="log")
     with pytest.raises(ValueError, match=r"target_transform='log' needs metric 'loss' > 0, but"):
         stopper.regret_bound(configs, [v - 0.002 for v in values])
+
+
+def test_the_bound_is_on_the_observed_best_unless_asked_for_the_models():
+    # a plateau seen through noise as large as its variation: the observed best is a lucky
+    # draw, and the model's upper bound there is above its least one (so is the bound)
+    def bounds(seed):
+        rng = np.random.default_rng(seed)
+        configs = [{"x": float(a), "y": float(b)} for a, b in rng.random((40, 2))]
+        values = [
+            (c["x"] - 0.3) ** 2 + (c["y"] - 0.7) ** 2 + 0.1 * z
+            for c, z in zip(configs, rng.normal(size=40), strict=True)
+        ]
+        return [
+            RegretBoundStopper(
+                SPACE, metric="loss", target_transform="standardize", incumbent=incumbent
+            ).regret_bound(configs, values)[0]
+            for incumbent in ("observed", "model")
+        ]
+
+    for seed in range(4):
+        observed, model = bounds(seed)
+        assert observed >= model
+    observed, model = bounds(1)
+    assert observed > 1.1 * model

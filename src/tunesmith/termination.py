@@ -42,6 +42,10 @@ __all__ = ["ImprovementStopper", "RegretBoundStopper"]
 #: how :class:`RegretBoundStopper` models the metric: ``"log"`` (of metric values > 0),
 #: ``"standardize"`` (the values themselves), ``"auto"`` (log when the values it models are > 0)
 TARGET_TRANSFORMS = ("auto", "log", "standardize")
+#: whose regret :class:`RegretBoundStopper` bounds: ``"observed"``, the completed config with the
+#: best observed value (what the tuner reports as best); ``"model"``, the completed config with
+#: the least upper confidence bound (the paper's)
+INCUMBENTS = ("observed", "model")
 
 logger = logging.getLogger("tunesmith")
 
@@ -191,10 +195,15 @@ class RegretBoundStopper(_Termination):
     ``"standardize"``: the values). With
     ``s = sqrt(beta)`` posterior standard deviations, the bound is (for ``mode="min"``)::
 
-        min over completed configs of (mean + s)  -  min over the config space of (mean - s)
+        (mean + s) at the incumbent  -  min over the config space of (mean - s)
 
-    estimated over ``num_candidates`` random configs plus the completed ones, refined by local
-    search; the draws are seeded by ``random_seed`` and the number of trials. A modelled
+    the second term estimated over ``num_candidates`` random configs plus the completed ones,
+    refined by local search; the draws are seeded by ``random_seed`` and the number of trials.
+    The incumbent (``incumbent="observed"``, the default) is the completed config with the best
+    observed value, the one the tuner reports as best, so the bound is on the regret of the
+    config the run hands over: where that value is a lucky draw among nearby configs, its upper
+    bound is above the least one. ``incumbent="model"`` takes the completed config with the
+    least upper bound, as the paper does (the bound is then on that config's regret). A modelled
     logarithm's two bounds are mapped back to the metric before they are subtracted, so the
     bound is in the metric's units, as the noise it is compared with is. The noise is
     ``threshold`` if given, else the median of the values reported as ``noise_attr`` (e.g. the
@@ -218,6 +227,7 @@ class RegretBoundStopper(_Termination):
         noise_attr: str | None = None,
         beta: float = 1.0,
         target_transform: str = "auto",
+        incumbent: str = "observed",
         min_trials: int = 20,
         top_fraction: float = 0.5,
         max_observations: int = 200,
@@ -241,6 +251,11 @@ class RegretBoundStopper(_Termination):
                 f"target_transform={target_transform!r}"
             )
         self.target_transform = target_transform
+        if incumbent not in INCUMBENTS:
+            raise ValueError(
+                f"`incumbent` must be one of {list(INCUMBENTS)}, but got incumbent={incumbent!r}"
+            )
+        self.incumbent = incumbent
         if (
             not isinstance(top_fraction, Real)
             or isinstance(top_fraction, bool)
@@ -322,7 +337,9 @@ class RegretBoundStopper(_Termination):
             gp.set_targets(z)
             mean, var = gp.predict(X)
             ucb = mean + s * np.sqrt(var)
-            best = int(np.argmin(ucb))
+            # the observed best is the first least value (the tuner's tie rule: the earlier
+            # trial); the log transform keeps the order
+            best = int(np.argmin(ucb if self.incumbent == "model" else z))
 
             def score(C: np.ndarray) -> np.ndarray:  # maximized: minus the LCB
                 m, v = gp.predict(C)
