@@ -74,32 +74,12 @@ def table_noise(dataset: str) -> float:
     return float(values[best].std(axis=1, ddof=1).mean())
 
 
-def _paper_beta(cls):
-    """``cls`` (RegretBoundStopper) with the paper's growing ``beta`` instead of a fixed one:
-    Srinivas et al.'s schedule divided by 5, ``2 log(d n^2 pi^2 / (6 delta)) / 5`` with
-    ``delta = 0.1`` for ``n`` completed trials in ``d`` encoded dimensions (Makarova et al.,
-    2022; about 5 after 50 trials in 9 dimensions), set before each decision."""
-    import math
-
-    from tunesmith.searchers.acquisition import SpaceEncoder
-
-    class PaperBeta(cls):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._dim = SpaceEncoder(self.config_space).dim
-
-        def _decide(self, trials) -> bool:
-            self.beta = 2 * math.log(self._dim * len(trials) ** 2 * math.pi**2 / (6 * 0.1)) / 5
-            return super()._decide(trials)
-
-    return PaperBeta
-
-
 def _stopper(name: str, blackbox, threshold: float | None):
     """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
     ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``), its ``beta``
-    (``RegretBoundStopper:beta=3``) or ``beta=paper`` (the paper's growing schedule, see
-    :func:`_paper_beta`), or its ``incumbent`` (``RegretBoundStopper:incumbent=model``)."""
+    (``RegretBoundStopper:beta=3``; ``beta=paper`` or ``beta=schedule``: the paper's growing
+    schedule, ``beta="schedule"``), or its ``incumbent``
+    (``RegretBoundStopper:incumbent=model``)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
     cls_name, _, option = name.partition(":")
@@ -107,10 +87,9 @@ def _stopper(name: str, blackbox, threshold: float | None):
         cls_name
     ]
     extra: dict = {}
-    if option == "beta=paper":
-        cls = _paper_beta(cls)
-    elif option.startswith("beta="):
-        extra["beta"] = float(option.removeprefix("beta="))
+    if option.startswith("beta="):
+        value = option.removeprefix("beta=")
+        extra["beta"] = "schedule" if value in ("paper", "schedule") else float(value)
     elif option.startswith("incumbent="):
         extra["incumbent"] = option.removeprefix("incumbent=")
     elif option:
@@ -387,6 +366,8 @@ def main(argv=None) -> dict:
         "against the regret it bounds on the first 30 runs (see calibration())",
     )
     args = parser.parse_args(argv)
+    if args.calibration and not args.replay:
+        parser.error("--calibration reads the runs of --replay RUNS.json")
     stoppers = args.stoppers.split(",")
     datasets = args.datasets.split(",")
     methods = args.methods.split(",")

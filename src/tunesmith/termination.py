@@ -3,8 +3,9 @@ better by more than the objective's noise.
 
 * :class:`RegretBoundStopper` (Makarova et al., 2022, "Automatic Termination for Hyperparameter
   Optimization", AutoML Conf): a Gaussian process fitted to the completed trials bounds the
-  simple regret of the best config seen by ``min over seen configs of UCB - min over the space
-  of LCB``; the run stops once that bound is below the noise of the objective. The GP is its
+  simple regret of the best config seen by ``its UCB - min over the space of LCB`` (the
+  paper's incumbent, the seen config of least UCB, with ``incumbent="model"``); the run stops
+  once that bound is below the noise of the objective. The GP is its
   own (the same model as :class:`~tunesmith.searchers.bayesopt.GPSearcher`'s), fitted to the
   trials the tuner recorded, so it works with any scheduler and searcher.
 * :class:`ImprovementStopper`, model-free: the run stops once the best value improved by less
@@ -42,9 +43,9 @@ __all__ = ["ImprovementStopper", "RegretBoundStopper"]
 #: how :class:`RegretBoundStopper` models the metric: ``"log"`` (of metric values > 0),
 #: ``"standardize"`` (the values themselves), ``"auto"`` (log when the values it models are > 0)
 TARGET_TRANSFORMS = ("auto", "log", "standardize")
-#: whose regret :class:`RegretBoundStopper` bounds: ``"observed"``, the completed config with the
-#: best observed value (what the tuner reports as best); ``"model"``, the completed config with
-#: the least upper confidence bound (the paper's)
+#: whose regret :class:`RegretBoundStopper` bounds: ``"observed"``, the completed trial with the
+#: best value (``best_config()``'s when every trial completed and there is no constraint);
+#: ``"model"``, the completed config with the least upper confidence bound (the paper's)
 INCUMBENTS = ("observed", "model")
 
 logger = logging.getLogger("tunesmith")
@@ -193,15 +194,18 @@ class RegretBoundStopper(_Termination):
     ``target_transform="log"`` to their logarithms, as the authors' code does by default
     (``"auto"``, the default: the logarithms when all those values are > 0, else the values;
     ``"standardize"``: the values). With
-    ``s = sqrt(beta)`` posterior standard deviations, the bound is (for ``mode="min"``)::
+    ``s = sqrt(beta)`` posterior standard deviations (``beta`` fixed, or ``beta="schedule"``:
+    the paper's, growing with the trials, see :meth:`beta_at`), the bound is (for
+    ``mode="min"``)::
 
         (mean + s) at the incumbent  -  min over the config space of (mean - s)
 
     the second term estimated over ``num_candidates`` random configs plus the completed ones,
     refined by local search; the draws are seeded by ``random_seed`` and the number of trials.
-    The incumbent (``incumbent="observed"``, the default) is the completed config with the best
-    observed value, the one the tuner reports as best, so the bound is on the regret of the
-    config the run hands over: where that value is a lucky draw among nearby configs, its upper
+    The incumbent (``incumbent="observed"``, the default) is the completed trial with the best
+    value (the earlier one on a tie), the one ``result.best_config()`` returns when every trial
+    completed and no ``constraint_attr`` is set, so the bound is on the regret of the config
+    the run hands over: where that value is a lucky draw among nearby configs, its upper
     bound is above the least one. ``incumbent="model"`` takes the completed config with the
     least upper bound, as the paper does (the bound is then on that config's regret). A modelled
     logarithm's two bounds are mapped back to the metric before they are subtracted, so the
@@ -225,7 +229,7 @@ class RegretBoundStopper(_Termination):
         mode: str = "min",
         threshold: float | None = None,
         noise_attr: str | None = None,
-        beta: float = 1.0,
+        beta: float | str = 1.0,
         target_transform: str = "auto",
         incumbent: str = "observed",
         min_trials: int = 20,
@@ -244,7 +248,19 @@ class RegretBoundStopper(_Termination):
             **limits,
         )
         self.config_space = check_space(config_space)
-        self.beta = float(_positive("beta", beta))
+        if beta == "schedule":
+            self.beta: float | str = beta
+        elif (
+            isinstance(beta, Real)
+            and not isinstance(beta, bool)
+            and math.isfinite(beta)
+            and beta > 0
+        ):
+            self.beta = float(beta)
+        else:
+            raise ValueError(
+                f"`beta` must be a positive finite number or 'schedule', but got beta={beta!r}"
+            )
         if target_transform not in TARGET_TRANSFORMS:
             raise ValueError(
                 f"`target_transform` must be one of {list(TARGET_TRANSFORMS)}, but got "
@@ -279,6 +295,20 @@ class RegretBoundStopper(_Termination):
         self.random_seed = random_seed
         self._encoder: Any = None
 
+    def beta_at(self, num_trials: int) -> float:
+        """The ``beta`` of a decision on ``num_trials`` completed trials: the fixed one, or
+        with ``beta="schedule"`` the paper's, Srinivas et al.'s GP-UCB schedule divided by 5,
+        ``2 log(d n^2 pi^2 / (6 delta)) / 5`` for ``n`` trials, ``d`` encoded dimensions and
+        ``delta = 0.1`` (at least 1e-6)."""
+        if self.beta != "schedule":
+            return float(self.beta)
+        if self._encoder is None:
+            from tunesmith.searchers.acquisition import SpaceEncoder
+
+            self._encoder = SpaceEncoder(self.config_space)
+        d, n = max(self._encoder.dim, 1), max(num_trials, 1)
+        return max(2.0 * math.log(d * n**2 * math.pi**2 / (6 * 0.1)) / 5.0, 1e-6)
+
     def regret_bound(
         self, configs: list[Mapping[str, Any]], values: list[float]
     ) -> tuple[float, float]:
@@ -306,6 +336,9 @@ class RegretBoundStopper(_Termination):
         if size < len(y):
             keep = np.sort(np.argsort(y, kind="stable")[:size])
             X, y = X[keep], y[keep]
+        # the observed best: the first least value (the earlier trial on a tie, as the
+        # tuner's best_config), taken before the transform can round two values together
+        observed = int(np.argmin(y))
         sign = 1.0 if self.mode == "min" else -1.0  # y = sign * metric
         use_log = self.target_transform == "log" or (
             self.target_transform == "auto" and bool(np.all(sign * y > 0))
@@ -330,16 +363,14 @@ class RegretBoundStopper(_Termination):
         if not scale > 1e-12:
             scale = 1.0
         z = (y - shift) / scale
-        s = math.sqrt(self.beta)
+        s = math.sqrt(self.beta_at(len(values)))
         with limit_blas_threads(1):
             gp = GaussianProcess(encoder.dim)
             gp.fit(X, z)
             gp.set_targets(z)
             mean, var = gp.predict(X)
             ucb = mean + s * np.sqrt(var)
-            # the observed best is the first least value (the tuner's tie rule: the earlier
-            # trial); the log transform keeps the order
-            best = int(np.argmin(ucb if self.incumbent == "model" else z))
+            best = int(np.argmin(ucb)) if self.incumbent == "model" else observed
 
             def score(C: np.ndarray) -> np.ndarray:  # maximized: minus the LCB
                 m, v = gp.predict(C)
