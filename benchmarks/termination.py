@@ -78,8 +78,8 @@ def _stopper(name: str, blackbox, threshold: float | None):
     """``name``: a stopper's class name, for ``RegretBoundStopper`` optionally followed by
     ``:`` and its ``target_transform`` (``RegretBoundStopper:standardize``), its ``beta``
     (``RegretBoundStopper:beta=3``; ``beta=paper`` or ``beta=schedule``: the paper's growing
-    schedule, ``beta="schedule"``), or its ``incumbent``
-    (``RegretBoundStopper:incumbent=model``)."""
+    schedule, ``beta="schedule"``), its ``incumbent`` (``RegretBoundStopper:incumbent=model``)
+    or its ``top_fraction`` (``RegretBoundStopper:top_fraction=1.0``)."""
     from tunesmith import ImprovementStopper, RegretBoundStopper
 
     cls_name, _, option = name.partition(":")
@@ -92,6 +92,8 @@ def _stopper(name: str, blackbox, threshold: float | None):
         extra["beta"] = "schedule" if value in ("paper", "schedule") else float(value)
     elif option.startswith("incumbent="):
         extra["incumbent"] = option.removeprefix("incumbent=")
+    elif option.startswith("top_fraction="):
+        extra["top_fraction"] = float(option.removeprefix("top_fraction="))
     elif option:
         extra["target_transform"] = option
     return cls(
