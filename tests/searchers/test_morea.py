@@ -143,3 +143,22 @@ def test_two_objective_contributions_match_the_hypervolume():
         ]
         got = _contributions_2d(front.tolist(), reference.tolist())
         assert got == pytest.approx(want)
+
+
+def test_defaults_evolve_within_a_few_hundred_evaluations():
+    """As REA's: a population of 30, sample of 10 (Syne Tune's 100 would be random search for
+    its first 100 evaluations); the compatibility layer keeps Syne Tune's 100 and 10."""
+    from tunesmith.compat.synetune.optimizer.baselines import MOREA as SyneTuneMOREA
+
+    searcher = MultiObjectiveRegularizedEvolution(GRID, metric=["f", "g"], random_seed=0)
+    assert (searcher.population_size, searcher.sample_size) == (30, 10)
+    scheduler = MOREA(GRID, metric=["f", "g"])
+    assert (scheduler.searcher.population_size, scheduler.searcher.sample_size) == (30, 10)
+    compat = SyneTuneMOREA(GRID, metric=["f", "g"])
+    assert (compat.searcher.population_size, compat.searcher.sample_size) == (100, 10)
+    for _ in range(30):
+        config = searcher.suggest()
+        searcher.observe(config, {"f": config["x"], "g": 9 - config["x"] + config["y"]})
+    members = [config for config, _, _ in searcher.population]
+    child = searcher.suggest()
+    assert any(sum(child[k] != m[k] for k in GRID) == 1 for m in members)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunesmith.schedulers.fifo import FIFOScheduler
+from tunesmith.searchers.evolution import DEFAULT_POPULATION_SIZE, DEFAULT_SAMPLE_SIZE
 from tunesmith.searchers.morea import MultiObjectiveRegularizedEvolution
 from tunesmith.searchers.nsga2 import NSGA2Searcher
 
@@ -72,8 +73,8 @@ class MOREA(FIFOScheduler):
         *,
         metric: str | list[str],
         mode: str | list[str] = "min",
-        population_size: int = 100,
-        sample_size: int = 10,
+        population_size: int = DEFAULT_POPULATION_SIZE,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,

@@ -24,7 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.searchers.evolution import RegularizedEvolution
+from tunesmith.searchers.evolution import (
+    DEFAULT_POPULATION_SIZE,
+    DEFAULT_SAMPLE_SIZE,
+    RegularizedEvolution,
+)
 from tunesmith.trial import as_list, metric_value
 
 __all__ = ["MultiObjectiveRegularizedEvolution", "tournament_winner"]
@@ -98,8 +102,8 @@ class MultiObjectiveRegularizedEvolution(RegularizedEvolution):
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         random_seed: int | None = None,
         allow_duplicates: bool = False,
-        population_size: int = 100,
-        sample_size: int = 10,
+        population_size: int = DEFAULT_POPULATION_SIZE,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
         max_retries: int = 100,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
     ):
