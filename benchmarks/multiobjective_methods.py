@@ -251,8 +251,10 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
         "MOREA": lambda: MOREA(
             space, population_size=20, sample_size=5, random_seed=seed, **common
         ),
-        # other populations / samples (MOREA's own default: 100 / 10, as Syne Tune's)
-        "MOREA-100/10": lambda: MOREA(space, random_seed=seed, **common),
+        # other populations / samples: Syne Tune's 100 / 10, and MOREA's default, 30 / 10
+        "MOREA-100/10": lambda: MOREA(
+            space, population_size=100, sample_size=10, random_seed=seed, **common
+        ),
         "MOREA-30/10": lambda: MOREA(
             space, population_size=30, sample_size=10, random_seed=seed, **common
         ),

@@ -248,7 +248,7 @@ class RegretBoundStopper(_Termination):
             **limits,
         )
         self.config_space = check_space(config_space)
-        if beta == "schedule":
+        if isinstance(beta, str) and beta == "schedule":
             self.beta: float | str = beta
         elif (
             isinstance(beta, Real)
