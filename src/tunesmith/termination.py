@@ -51,16 +51,25 @@ INCUMBENTS = ("observed", "model")
 logger = logging.getLogger("tunesmith")
 
 
-def _positive(name: str, value: Any, *, integer: bool = False, allow_none: bool = False):
+def _positive(
+    name: str,
+    value: Any,
+    *,
+    integer: bool = False,
+    allow_none: bool = False,
+    word: str | None = None,
+):
+    """``value`` if it is a positive finite number (an int with ``integer``), or None with
+    ``allow_none``, or the string ``word``; else a ``ValueError`` naming what is allowed."""
     if value is None and allow_none:
         return None
+    if word is not None and isinstance(value, str) and value == word:
+        return value
     ok = isinstance(value, int) if integer else isinstance(value, Real)
     if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:
         kind = "a positive int" if integer else "a positive finite number"
-        raise ValueError(
-            f"`{name}` must be {kind}{' or None' if allow_none else ''}, but got "
-            f"{name}={value!r}"
-        )
+        other = " or None" if allow_none else f" or {word!r}" if word is not None else ""
+        raise ValueError(f"`{name}` must be {kind}{other}, but got " f"{name}={value!r}")
     return value
 
 
@@ -100,6 +109,7 @@ class _Termination(StoppingCriterion, TunerCallback):
         self.noise_attr = noise_attr
         self.min_trials = min_trials
         self._result: TuningResult | None = None
+        self._encoder: Any = None  # the config space's SpaceEncoder, see _space_encoder
         self._reset()
 
     # -- the run's trials ----------------------------------------------------------------------
@@ -141,6 +151,15 @@ class _Termination(StoppingCriterion, TunerCallback):
             noise = last.get(self.noise_attr) if self.noise_attr else None
             noise = float(noise) if isinstance(noise, Real) and math.isfinite(noise) else None
             self._trials[tid] = (dict(trial.config), sign * float(value), noise)
+
+    def _space_encoder(self) -> Any:
+        """The :class:`~tunesmith.searchers.acquisition.SpaceEncoder` of ``config_space``,
+        built on first use."""
+        if self._encoder is None:
+            from tunesmith.searchers.acquisition import SpaceEncoder
+
+            self._encoder = SpaceEncoder(self.config_space)
+        return self._encoder
 
     def _ordered(self) -> list[tuple[dict[str, Any], float, float | None]]:
         return [self._trials[tid] for tid in sorted(self._trials)]
@@ -248,19 +267,8 @@ class RegretBoundStopper(_Termination):
             **limits,
         )
         self.config_space = check_space(config_space)
-        if isinstance(beta, str) and beta == "schedule":
-            self.beta: float | str = beta
-        elif (
-            isinstance(beta, Real)
-            and not isinstance(beta, bool)
-            and math.isfinite(beta)
-            and beta > 0
-        ):
-            self.beta = float(beta)
-        else:
-            raise ValueError(
-                f"`beta` must be a positive finite number or 'schedule', but got beta={beta!r}"
-            )
+        beta = _positive("beta", beta, word="schedule")
+        self.beta: float | str = beta if beta == "schedule" else float(beta)
         if target_transform not in TARGET_TRANSFORMS:
             raise ValueError(
                 f"`target_transform` must be one of {list(TARGET_TRANSFORMS)}, but got "
@@ -293,7 +301,6 @@ class RegretBoundStopper(_Termination):
                 f"`random_seed` must be an int >= 0, but got random_seed={random_seed!r}"
             )
         self.random_seed = random_seed
-        self._encoder: Any = None
 
     def beta_at(self, num_trials: int) -> float:
         """The ``beta`` of a decision on ``num_trials`` completed trials: the fixed one, or
@@ -302,11 +309,7 @@ class RegretBoundStopper(_Termination):
         ``delta = 0.1`` (at least 1e-6)."""
         if self.beta != "schedule":
             return float(self.beta)
-        if self._encoder is None:
-            from tunesmith.searchers.acquisition import SpaceEncoder
-
-            self._encoder = SpaceEncoder(self.config_space)
-        d, n = max(self._encoder.dim, 1), max(num_trials, 1)
+        d, n = max(self._space_encoder().dim, 1), max(num_trials, 1)
         return max(2.0 * math.log(d * n**2 * math.pi**2 / (6 * 0.1)) / 5.0, 1e-6)
 
     def regret_bound(
@@ -321,12 +324,10 @@ class RegretBoundStopper(_Termination):
         figures are in the metric's units, as the noise they are compared with is."""
         import numpy as np
 
-        from tunesmith.searchers.acquisition import SpaceEncoder, maximize
+        from tunesmith.searchers.acquisition import maximize
         from tunesmith.searchers.gp import GaussianProcess, limit_blas_threads
 
-        if self._encoder is None:
-            self._encoder = SpaceEncoder(self.config_space)
-        encoder = self._encoder
+        encoder = self._space_encoder()
         y = np.asarray(values, dtype=float)
         X = encoder.encode_all(configs)
         # the best ones: the bound is about the optimum, and the model should not spend itself
@@ -441,7 +442,6 @@ class ImprovementStopper(_Termination):
                 "the `config_space` to estimate it from nearby configs (all three were None)"
             )
         self.config_space = None if config_space is None else check_space(config_space)
-        self._encoder: Any = None
 
     def _decide(self, trials) -> bool:
         if len(trials) <= self.window:
@@ -457,11 +457,7 @@ class ImprovementStopper(_Termination):
         return improvement < noise
 
     def _encoded(self, trials) -> np.ndarray:
-        from tunesmith.searchers.acquisition import SpaceEncoder
-
-        if self._encoder is None:
-            self._encoder = SpaceEncoder(self.config_space)
-        return self._encoder.encode_all([c for c, _, _ in trials])
+        return self._space_encoder().encode_all([c for c, _, _ in trials])
 
 
 def nugget_noise(X: np.ndarray, values: list[float], *, num_pairs: int = 200) -> float:

@@ -22,7 +22,11 @@ from tunesmith.schedulers.hyperband import HyperbandScheduler
 from tunesmith.schedulers.rungs import resource_value
 from tunesmith.schedulers.synchronous import SyncHyperband, _Bracket
 from tunesmith.searchers.de import DifferentialEvolution
-from tunesmith.searchers.evolution import RegularizedEvolution
+from tunesmith.searchers.evolution import (
+    DEFAULT_POPULATION_SIZE,
+    DEFAULT_SAMPLE_SIZE,
+    RegularizedEvolution,
+)
 from tunesmith.searchers.kde import KDESearcher
 from tunesmith.trial import Decision, Suggestion, Trial
 
@@ -112,8 +116,8 @@ class REA(FIFOScheduler):
         *,
         metric: str,
         mode: str = "min",
-        population_size: int = 30,
-        sample_size: int = 10,
+        population_size: int = DEFAULT_POPULATION_SIZE,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
         random_seed: int | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
