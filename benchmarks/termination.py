@@ -206,6 +206,14 @@ def replay(args: tuple[dict, list[str], float | None]) -> dict:
     return run
 
 
+def _groups(runs: list[dict]) -> dict:
+    """The runs by (dataset, method)."""
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["method"]), []).append(run)
+    return groups
+
+
 def _stop_of(name: str):
     """A run's trial count at the stop ``name`` said (the budget where it never said stop)."""
     return lambda run: run["stopped_at"][name] or len(run["regret"])
@@ -252,17 +260,15 @@ def summarize(
     runs: list[dict], evaluations: int, stoppers: list[str], noise: dict | None = None
 ) -> dict:
     out: dict = {}
-    groups: dict = {}
-    for run in runs:
-        groups.setdefault((run["dataset"], run["method"]), []).append(run)
-    for (dataset, method), group in groups.items():
+    for (dataset, method), group in _groups(runs).items():
         first = statistics.mean(r["regret"][0] for r in group)
         final = statistics.mean(r["regret"][-1] for r in group)
         out.setdefault(dataset, {}).setdefault(method, {})["fixed_stops"] = fixed_stops(
             group, (noise or {}).get(dataset)
         )
         for name in stoppers:
-            at = [r["stopped_at"][name] or len(r["regret"]) for r in group]
+            stop = _stop_of(name)
+            at = [stop(r) for r in group]
             at_regret = [r["regret"][n - 1] for r, n in zip(group, at, strict=True)]
             # divided by the size of the full run's change: a run whose regret rose (its
             # incumbent, picked by a noisy value, is worse than an earlier one) and that
@@ -274,8 +280,8 @@ def summarize(
             ]
             out.setdefault(dataset, {}).setdefault(method, {})[name] = {
                 "saved": round(1.0 - statistics.mean(at) / evaluations, 3),
-                "lost": round(_lost(group, _stop_of(name)), 3),
-                "lost_interval": [round(x, 3) for x in _interval(group, _stop_of(name))],
+                "lost": round(_lost(group, stop), 3),
+                "lost_interval": [round(x, 3) for x in _interval(group, stop)],
                 "lost_per_run": round(statistics.median(per_run), 3) if per_run else 0.0,
                 "never_stopped": sum(r["stopped_at"][name] is None for r in group),
                 "mean_stop": round(statistics.mean(at), 1),
@@ -302,11 +308,8 @@ def calibration(
     from tunesmith import bench
     from tunesmith.experiments.runner import load_benchmark
 
-    groups: dict = {}
-    for run in runs:
-        groups.setdefault((run["dataset"], run["method"]), []).append(run)
     out: dict = {}
-    for (dataset, method), group in groups.items():
+    for (dataset, method), group in _groups(runs).items():
         blackbox = load_benchmark(dataset)
         sign = 1.0 if blackbox.mode == "min" else -1.0
         stopper = _stopper("RegretBoundStopper", blackbox, noise.get(dataset))
