@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from tunesmith import RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
+from tunesmith import ASHA, RandomSearch, StoppingCriterion, TrialStatus, Tuner, choice, uniform
 from tunesmith.callbacks import TunerCallback
 from tunesmith.resume import ReplayError, StudyMismatchError
 from tunesmith.schedulers.fifo import FIFOScheduler
@@ -238,6 +238,30 @@ def test_a_different_scheduler_under_the_same_name_says_what_differs():
         StudyMismatchError, match=r"config_space.x.__domain__.upper: was 1.0, now 2.0"
     ):
         Tuner(InlineBackend(curve), StopBad(other, metric="loss"), None, name="fixed").run()
+
+
+def test_a_changed_argument_names_the_stored_value_that_continues_the_study():
+    def run(**kwargs):
+        scheduler = ASHA(SPACE, metric="loss", resource_attr="epoch", max_t=4, **kwargs)
+        stop = StoppingCriterion(max_num_trials_started=3)
+        return Tuner(InlineBackend(curve), scheduler, stop, verbose=0, name="graced").run()
+
+    run(grace_period=1)
+    with pytest.raises(
+        StudyMismatchError,
+        match=r"kwargs.grace_period: was 1, now 2\. Use another name, or if_exists='overwrite'"
+        r" to replace it, or pass grace_period=1 to the scheduler, as stored, to continue it$",
+    ):
+        run(grace_period=2)
+    assert len(run(grace_period=1).trials) == 3
+    # a config space has no keyword to pass back: no such hint
+    with pytest.raises(StudyMismatchError, match=r"to replace it$"):
+        Tuner(
+            InlineBackend(curve),
+            ASHA({**SPACE, "x": uniform(0, 2)}, metric="loss", resource_attr="epoch", max_t=4),
+            None,
+            name="graced",
+        ).run()
 
 
 def test_if_exists_error_and_overwrite():

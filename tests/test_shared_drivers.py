@@ -106,9 +106,14 @@ def test_memory_storage_is_refused():
 
 
 # -- drivers in this process, one after the other --------------------------------------------
-def _driver(storage, tmp_path, n, shared=True):
+def _driver(storage, tmp_path, n, shared=True, grace_period=1):
     scheduler = ASHA(
-        {**SPACE, "epochs": 3}, metric="loss", resource_attr="epoch", max_t=3, random_seed=0
+        {**SPACE, "epochs": 3},
+        metric="loss",
+        resource_attr="epoch",
+        max_t=3,
+        grace_period=grace_period,
+        random_seed=0,
     )
     stop = StoppingCriterion(max_num_trials_started=n)
     return Tuner(
@@ -137,6 +142,13 @@ def test_a_driver_joining_later_sees_the_study_and_continues_it(storage, tmp_pat
     assert {t.status.value for t in result.trials.values()} <= {"completed", "stopped"}
     with pytest.raises(StudyMismatchError, match="was run by drivers with shared=True"):
         _driver(storage, tmp_path, 10, shared=False).run()
+    with pytest.raises(
+        StudyMismatchError,
+        match=r"kwargs.grace_period: was 1, now 2\. Every driver of a shared study must run the "
+        r"same scheduler and space, or pass grace_period=1 to the scheduler, as stored, to "
+        r"join it$",
+    ):
+        _driver(storage, tmp_path, 10, grace_period=2).run()
 
 
 # -- driver processes ----------------------------------------------------------------------------

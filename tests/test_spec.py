@@ -27,6 +27,7 @@ from tunesmith.spec import (
     normalize_spec,
     registered_classes,
     spec_name_of,
+    stored_arguments,
 )
 
 SPACE = {"x": uniform(0, 1), "c": choice(["a", "b"]), "epochs": 5}
@@ -65,6 +66,21 @@ def test_diff_names_what_changed():
         "kwargs.mode: was 'min', now 'max'",
     ]
     assert diff_specs(a, a) == []
+
+
+def test_stored_arguments_are_the_plain_values_to_pass_back():
+    stored = ASHA(SPACE, metric="loss", max_t=9, grace_period=1, random_seed=0).spec()
+    same = ASHA(SPACE, metric="loss", max_t=9, grace_period=1, random_seed=3).spec()
+    assert stored_arguments(stored, same) is None  # seeds aside, nothing differs
+    now = ASHA(SPACE, metric="loss", max_t=27, grace_period=3, random_seed=0).spec()
+    assert stored_arguments(stored, now) == {"grace_period": 1, "max_t": 9}
+    # another class, another config space, a nested spec: nothing a keyword puts back
+    assert stored_arguments(stored, RandomSearch(SPACE, metric="loss").spec()) is None
+    wider = ASHA({**SPACE, "x": uniform(0, 2)}, metric="loss", max_t=9, grace_period=1)
+    assert stored_arguments(stored, wider.spec()) is None
+    a = FIFOScheduler(SPACE, searcher=RandomSearcher(SPACE, random_seed=1), metric="loss")
+    b = FIFOScheduler(SPACE, searcher=RandomSearcher(SPACE, allow_duplicates=True), metric="loss")
+    assert stored_arguments(a.spec(), b.spec()) is None
 
 
 def test_an_argument_added_since_a_study_was_stored_is_no_difference_at_its_old_meaning():

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.runstate import RunState, user_metrics
-from tunesmith.spec import changed_since, diff_specs
+from tunesmith.spec import changed_since, diff_specs, stored_arguments
 from tunesmith.store.home import home_directory
 
 logger = logging.getLogger("tunesmith")
@@ -237,7 +237,7 @@ def open_study(
             raise StudyMismatchError(
                 f"the study {name!r} in {store.url} was run with another "
                 f"scheduler or config space: {'; '.join(diffs)}. Use another name, or "
-                "if_exists='overwrite' to replace it"
+                f"if_exists='overwrite' to replace it{continue_hint(study, spec, scheduler)}"
             )
         lease = store.acquire_study(study)
         if "run_dir" in study.metadata and default_run_dir and not created:
@@ -271,6 +271,22 @@ def open_study(
             lease.release()
         store.close()
         raise
+
+
+def continue_hint(
+    study: Study, spec: dict[str, Any], scheduler: Scheduler, *, to: str = "continue it"
+) -> str:
+    """The end of a spec-mismatch message, ``", or pass max_t=9 to the scheduler, as stored,
+    to continue it"``, when the scheduler differs from the stored one only in plain keyword
+    arguments (a changed default, an edited value) and the metric and mode are the same; else
+    empty."""
+    if study.metric != scheduler.metric or study.mode != scheduler.mode:
+        return ""
+    stored = stored_arguments(study.scheduler_spec, spec)
+    if not stored:
+        return ""
+    args = ", ".join(f"{k}={v!r}" for k, v in stored.items())
+    return f", or pass {args} to the scheduler, as stored, to {to}"
 
 
 def _say_resumed(name: str, state: RunState) -> None:

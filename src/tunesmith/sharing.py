@@ -243,6 +243,7 @@ def open_shared_study(
         StudyMismatchError,
         _create,
         check_stored_metadata,
+        continue_hint,
         mismatches,
         stored_run_dir,
     )
@@ -270,7 +271,7 @@ def open_shared_study(
             raise StudyMismatchError(
                 f"the study {name!r} in {store.url} is run with another scheduler or config "
                 f"space: {'; '.join(diffs)}. Every driver of a shared study must run the same "
-                "scheduler and space"
+                f"scheduler and space{continue_hint(study, spec, scheduler, to='join it')}"
             )
         lease = store.join_study(study)
         if "run_dir" in study.metadata and default_run_dir and not created:

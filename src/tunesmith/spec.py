@@ -334,6 +334,41 @@ def changed_since(old: Any, new: Any) -> dict[str, Any]:
     return out
 
 
+def stored_arguments(old: Any, new: Any) -> dict[str, Any] | None:
+    """When ``old`` (a stored spec) and ``new`` are the same class and differ only in keyword
+    arguments whose stored values are plain data (numbers, strings, booleans, None, lists of
+    them), those stored values by name (seeds aside): what to pass for the script to describe
+    the stored study again. Else None (the class, a nested spec or a config space differs)."""
+    old, new = normalize_spec(old), normalize_spec(new)
+    old = _with_added(old, new)
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return None
+    if "__spec__" in old and "__spec__" in new:
+        old, new = old["__spec__"], new["__spec__"]
+    old_kwargs, new_kwargs = old.get("kwargs"), new.get("kwargs")
+    if (
+        old.get("class") != new.get("class")
+        or not isinstance(old_kwargs, Mapping)
+        or not isinstance(new_kwargs, Mapping)
+        or set(old_kwargs) != set(new_kwargs)
+    ):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in old_kwargs.items():
+        if "random_seed" in str(key) or not _diff(value, new_kwargs[key], str(key)):
+            continue
+        if not (_plain(value) and _plain(new_kwargs[key])):
+            return None
+        out[key] = value
+    return out or None
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, bool | int | float | str)
+
+
 def _changed_since(old: Any, new: Any, out: dict[str, Any]) -> None:
     if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
         return
