@@ -225,13 +225,20 @@ def bootstrap(values: list[float], rng: np.random.Generator, digits: int = 3) ->
 
 # -- tabulated benchmarks with two objectives --------------------------------------------------
 def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], object]]:
-    """The methods compared on a table, each restricted to the table's configs."""
+    """The methods compared on a table, each restricted to the table's configs; on a table
+    without a fidelity (``fcnet-*-size``, ``nas201-*-latency``), the multi-fidelity ones
+    (MOASHA, LinearScalarized-ASHA) are left out."""
     from tunesmith.searchers import RandomSearcher
 
     space = blackbox.config_space
     configs = blackbox.configurations()
     metric, mode = list(blackbox.objectives), list(blackbox.mode)
-    resource = {"resource_attr": blackbox.fidelity_name, "max_t": int(blackbox.fidelities[-1])}
+    fidelity = blackbox.fidelity_name is not None
+    resource = (
+        {"resource_attr": blackbox.fidelity_name, "max_t": int(blackbox.fidelities[-1])}
+        if fidelity
+        else {}
+    )
 
     def restricted_random() -> RandomSearcher:
         return RandomSearcher(space, restrict_configurations=configs, random_seed=seed)
@@ -242,7 +249,7 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
     # let the objective with the larger unit decide alone)
     evaluated = [blackbox.evaluate(c) for c in configs[:200]]
     weights = [1.0 / (float(np.median([abs(e[m]) for e in evaluated])) or 1.0) for m in metric]
-    return {
+    methods = {
         "RandomSearch": lambda: RandomSearch(space, random_seed=seed, **common),
         "MOASHA": lambda: MOASHA(
             space, metric=metric, mode=mode, searcher=restricted_random(), **resource
@@ -276,6 +283,9 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
             space, scalarization_weights=weights, random_seed=seed, **common
         ),
     }
+    if not fidelity:
+        del methods["MOASHA"], methods["LinearScalarized-ASHA"]
+    return methods
 
 
 def noise_free_metrics(blackbox: object, config: dict, result: dict) -> dict:

@@ -275,8 +275,10 @@ def complete_config(
         raise ValueError(
             f"invalid {what}: unknown keys {unknown}; the config space has {sorted(config_space)}"
         )
-    config = default_config(config_space)
-    config.update(partial)
+    config = dict(partial)
+    for name, domain in config_space.items():  # (the default of the missing keys only)
+        if name not in config:
+            config[name] = domain.default() if isinstance(domain, Domain) else domain
     return validate_config(config_space, config, what=what)
 
 

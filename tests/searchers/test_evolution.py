@@ -6,7 +6,12 @@ import pytest
 
 import tunesmith.searchers.evolution as evolution_module
 from tunesmith.schedulers import REA
-from tunesmith.searchers import SEARCHERS, DifferentialEvolution, RegularizedEvolution
+from tunesmith.searchers import (
+    SEARCHERS,
+    DifferentialEvolution,
+    RandomSearcher,
+    RegularizedEvolution,
+)
 from tunesmith.space import choice, config_errors, grid, loguniform, ordinal, randint, uniform
 from tunesmith.testing.searcher_contract import SearcherContract
 from tunesmith.testing.spaces import MIXED_SPACE, objective
@@ -362,3 +367,24 @@ def test_restricted_ties_are_broken_at_random():
         de = DifferentialEvolution(space, random_seed=seed, restrict_configurations=allowed)
         firsts.add(de.evolve([[0.5, 0.5]] * 3)[0]["x"])
     assert firsts == {0.1, 0.9}
+
+
+def test_nearest_restricted_visits_the_whole_table_in_distance_then_draw_order():
+    # a 20 x 20 grid: rings of tied distances around the point, far more configs than the
+    # first band the search looks at; every config once, in the order a full sort by (distance,
+    # the call's uniform draws) gives, with the same random stream
+    space = {"x": uniform(0, 1), "y": uniform(0, 1)}
+    grid = [{"x": i / 19, "y": j / 19} for i in range(20) for j in range(20)]
+    searcher = RandomSearcher(space, random_seed=3, restrict_configurations=grid)
+    twin = RandomSearcher(space, random_seed=3, restrict_configurations=grid)
+    vectors = np.array([[c["x"], c["y"]] for c in twin.restrict_configurations])
+    point = np.array([8 / 19, 11 / 19])
+    taken: set[int] = set()
+    for _ in range(len(grid)):
+        config, _vector = searcher._nearest_restricted(point)
+        distance = ((vectors - point) ** 2).sum(axis=1)
+        order = np.lexsort((twin.rng.random(len(grid)), distance))
+        expected = next(int(i) for i in order if int(i) not in taken)
+        taken.add(expected)
+        assert config == twin.restrict_configurations[expected]
+    assert searcher._nearest_restricted(point) is None

@@ -186,12 +186,24 @@ class Searcher(Specified, ABC):
 
         vectors = self._restricted_vectors
         distance = ((vectors - np.asarray(vector, dtype=float)) ** 2).sum(axis=1)
-        # ties (common on grids) are broken at random, not in favour of the first rows
-        for i in np.lexsort((self.rng.random(len(distance)), distance)).tolist():
-            config = self._restricted[i]
-            if self._is_new(config):
-                self._mark_seen(config)
-                return dict(config), vectors[i]
+        # ties (common on grids) are broken at random, not in favour of the first rows: the
+        # order is by distance, then by a uniform draw per row (then by row). It is visited a
+        # band of distances at a time (the nearest `size` rows and every row tied with the
+        # farthest of them), so that a table of many configs is not sorted whole each time
+        draws = self.rng.random(len(distance))
+        rows, size = np.arange(len(distance)), 64
+        while rows.size:
+            if rows.size > size:
+                edge = np.partition(distance[rows], size - 1)[size - 1]
+                band, rows = rows[distance[rows] <= edge], rows[distance[rows] > edge]
+            else:
+                band, rows = rows, rows[:0]
+            for i in band[np.lexsort((draws[band], distance[band]))].tolist():
+                config = self._restricted[i]
+                if self._is_new(config):
+                    self._mark_seen(config)
+                    return dict(config), vectors[i]
+            size *= 4
         return None
 
     def _unit_encoder(self) -> Any:
