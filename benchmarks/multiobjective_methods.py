@@ -330,7 +330,11 @@ def run_tabular(
     checkpoints = [budget / 4, budget / 2, budget]
     out: dict = {"budget_seconds": round(budget, 3), "n_workers": n_workers, "methods": {}}
     rng = np.random.default_rng(0)
-    for method in tabular_methods(blackbox, 0):
+    available = tabular_methods(blackbox, 0)
+    left_out = [m for m in methods or () if m not in available]
+    if left_out:
+        print(f"{name}: {left_out} cannot run on this table (no fidelity)", file=sys.stderr)
+    for method in available:
         if methods and method not in methods:
             continue
         regrets = []

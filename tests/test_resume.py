@@ -250,7 +250,7 @@ def test_a_changed_argument_names_the_stored_value_that_continues_the_study():
     with pytest.raises(
         StudyMismatchError,
         match=r"kwargs.grace_period: was 1, now 2\. Use another name, or if_exists='overwrite'"
-        r" to replace it, or pass grace_period=1 to the scheduler, as stored, to continue it$",
+        r" to replace it; pass grace_period=1 to ASHA \(as stored\) to continue it$",
     ):
         run(grace_period=2)
     assert len(run(grace_period=1).trials) == 3

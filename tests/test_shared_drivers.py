@@ -145,8 +145,7 @@ def test_a_driver_joining_later_sees_the_study_and_continues_it(storage, tmp_pat
     with pytest.raises(
         StudyMismatchError,
         match=r"kwargs.grace_period: was 1, now 2\. Every driver of a shared study must run the "
-        r"same scheduler and space, or pass grace_period=1 to the scheduler, as stored, to "
-        r"join it$",
+        r"same scheduler and space; pass grace_period=1 to ASHA \(as stored\) to join it$",
     ):
         _driver(storage, tmp_path, 10, grace_period=2).run()
 

@@ -81,6 +81,10 @@ def test_stored_arguments_are_the_plain_values_to_pass_back():
     a = FIFOScheduler(SPACE, searcher=RandomSearcher(SPACE, random_seed=1), metric="loss")
     b = FIFOScheduler(SPACE, searcher=RandomSearcher(SPACE, allow_duplicates=True), metric="loss")
     assert stored_arguments(a.spec(), b.spec()) is None
+    # a nested searcher's seed is no difference (as for the mismatch check)
+    a = ASHA(SPACE, metric="loss", max_t=9, searcher=RandomSearcher(SPACE, random_seed=1))
+    b = ASHA(SPACE, metric="loss", max_t=3, searcher=RandomSearcher(SPACE, random_seed=2))
+    assert stored_arguments(a.spec(), b.spec()) == {"max_t": 9}
 
 
 def test_an_argument_added_since_a_study_was_stored_is_no_difference_at_its_old_meaning():

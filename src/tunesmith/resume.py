@@ -276,8 +276,8 @@ def open_study(
 def continue_hint(
     study: Study, spec: dict[str, Any], scheduler: Scheduler, *, to: str = "continue it"
 ) -> str:
-    """The end of a spec-mismatch message, ``", or pass max_t=9 to the scheduler, as stored,
-    to continue it"``, when the scheduler differs from the stored one only in plain keyword
+    """The end of a spec-mismatch message, ``"; pass max_t=9 to ASHA (as stored) to continue
+    it"``, when the scheduler differs from the stored one only in plain keyword
     arguments (a changed default, an edited value) and the metric and mode are the same; else
     empty."""
     if study.metric != scheduler.metric or study.mode != scheduler.mode:
@@ -286,7 +286,7 @@ def continue_hint(
     if not stored:
         return ""
     args = ", ".join(f"{k}={v!r}" for k, v in stored.items())
-    return f", or pass {args} to the scheduler, as stored, to {to}"
+    return f"; pass {args} to {type(scheduler).__name__} (as stored) to {to}"
 
 
 def _say_resumed(name: str, state: RunState) -> None:

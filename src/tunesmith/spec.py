@@ -343,20 +343,20 @@ def stored_arguments(old: Any, new: Any) -> dict[str, Any] | None:
     old = _with_added(old, new)
     if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
         return None
-    if "__spec__" in old and "__spec__" in new:
-        old, new = old["__spec__"], new["__spec__"]
     old_kwargs, new_kwargs = old.get("kwargs"), new.get("kwargs")
     if (
         old.get("class") != new.get("class")
         or not isinstance(old_kwargs, Mapping)
         or not isinstance(new_kwargs, Mapping)
         or set(old_kwargs) != set(new_kwargs)
+        or _diff(old.get("args"), new.get("args"), "args")  # (a class taking *args)
     ):
         return None
     out: dict[str, Any] = {}
     for key, value in old_kwargs.items():
-        if "random_seed" in str(key) or not _diff(value, new_kwargs[key], str(key)):
-            continue
+        differences = _diff(value, new_kwargs[key], str(key))
+        if not [d for d in differences if "random_seed" not in d.split(":")[0]]:
+            continue  # (seeds aside, nested ones too, as the mismatch check does)
         if not (_plain(value) and _plain(new_kwargs[key])):
             return None
         out[key] = value

@@ -379,12 +379,24 @@ def test_nearest_restricted_visits_the_whole_table_in_distance_then_draw_order()
     twin = RandomSearcher(space, random_seed=3, restrict_configurations=grid)
     vectors = np.array([[c["x"], c["y"]] for c in twin.restrict_configurations])
     point = np.array([8 / 19, 11 / 19])
+    distance = ((vectors - point) ** 2).sum(axis=1)
+    ordered = np.sort(distance)
+    assert ordered[63] == ordered[64]  # the first band's edge cuts through a ring of ties
     taken: set[int] = set()
     for _ in range(len(grid)):
         config, _vector = searcher._nearest_restricted(point)
-        distance = ((vectors - point) ** 2).sum(axis=1)
         order = np.lexsort((twin.rng.random(len(grid)), distance))
         expected = next(int(i) for i in order if int(i) not in taken)
         taken.add(expected)
         assert config == twin.restrict_configurations[expected]
     assert searcher._nearest_restricted(point) is None
+    # a NaN distance sorts last (all NaN: by the draws alone)
+    searcher = RandomSearcher(space, random_seed=4, restrict_configurations=grid)
+    twin = RandomSearcher(space, random_seed=4, restrict_configurations=grid)
+    taken = set()
+    for _ in range(100):
+        config, _vector = searcher._nearest_restricted(np.array([np.nan, 0.5]))
+        order = np.argsort(twin.rng.random(len(grid)), kind="stable")
+        expected = next(int(i) for i in order if int(i) not in taken)
+        taken.add(expected)
+        assert config == twin.restrict_configurations[expected]

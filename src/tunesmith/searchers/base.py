@@ -195,7 +195,8 @@ class Searcher(Specified, ABC):
         while rows.size:
             if rows.size > size:
                 edge = np.partition(distance[rows], size - 1)[size - 1]
-                band, rows = rows[distance[rows] <= edge], rows[distance[rows] > edge]
+                near = distance[rows] <= edge  # (a NaN distance is in no band but the last)
+                band, rows = rows[near], rows[~near]
             else:
                 band, rows = rows, rows[:0]
             for i in band[np.lexsort((draws[band], distance[band]))].tolist():
