@@ -61,6 +61,7 @@ from tunesmith.schedulers import (
 from tunesmith.testing.spaces import MIXED_SPACE, cost, objective
 from tunesmith.trial import Decision, Trial, TrialStatus
 
+MORSBO = MORandomScalarizationBayesOpt
 METRIC = ["loss", "cost"]
 METRIC3 = ["loss", "cost", "size"]
 SMALL, LARGE = [100, 1000, 10000], [1000, 10000, 100000]
@@ -270,6 +271,14 @@ def tabular_methods(blackbox: object, seed: int) -> dict[str, Callable[[], objec
         ),
         "MOTPE": lambda: MOTPE(space, random_seed=seed, **common),
         "EHVI": lambda: EHVI(space, random_seed=seed, **common),
+        # the GPs on other transforms of the objectives (see docs/multiobjective.md)
+        **{
+            f"{name}:{kind}": lambda cls=cls, kind=kind: cls(
+                space, random_seed=seed, target_transform=kind, **common
+            )
+            for name, cls in (("EHVI", EHVI), ("MORandomScalarizationBayesOpt", MORSBO))
+            for kind in ("standardize", "yeo-johnson")
+        },
         "LinearScalarized-ASHA": lambda: LinearScalarizedScheduler(
             space,
             metric=metric,

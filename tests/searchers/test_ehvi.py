@@ -263,6 +263,26 @@ def test_max_objectives_are_negated_and_standardized():
     np.testing.assert_allclose(points.std(axis=0), 1.0)
 
 
+def test_transformed_objectives_are_the_units_of_the_gps_and_of_the_front():
+    searcher = EHVISearcher(SPACE, metric=["f", "acc"], mode=["min", "max"], target_transform="log")
+    xs = (0.1, 0.5, 0.9, 0.3)
+    for x in xs:  # f spans three orders of magnitude
+        searcher.observe({"x": x}, {"f": 10.0 ** (-3 * x), "acc": x})
+    searcher._update_model()
+    points = searcher._observed_points()
+    f, acc = np.log(10.0 ** (-3 * np.array(xs))), -np.log(np.array(xs))
+    for k, column in enumerate((f, acc)):
+        np.testing.assert_allclose(points[:, k], (column - column.mean()) / column.std())
+        np.testing.assert_allclose(points[:, k], searcher._y[k][0])  # what the GP fits
+    # yeo-johnson: a power per objective, fitted with the GPs
+    searcher = EHVISearcher(SPACE, metric=["f", "g"], target_transform="yeo-johnson")
+    for x in xs:
+        searcher.observe({"x": x}, {"f": 10.0 ** (-3 * x), "g": x})
+    searcher._update_model()
+    assert len(searcher._power) == 2
+    np.testing.assert_allclose(searcher._observed_points()[:, 0], searcher._y[0][0])
+
+
 def test_restricted_to_a_table_it_ranks_every_config():
     table = [{"x": x} for x in np.linspace(0, 1, 21).round(2).tolist()]
     scheduler = EHVI(
@@ -278,9 +298,12 @@ def test_restricted_to_a_table_it_ranks_every_config():
     assert at.ask() is None
 
 
-def test_state_round_trip():
+@pytest.mark.parametrize("transform", ["standardize", "yeo-johnson"])
+def test_state_round_trip(transform):
     def make():
-        return EHVI(SPACE, metric=["f", "g"], num_init_random=3, random_seed=2)
+        return EHVI(
+            SPACE, metric=["f", "g"], num_init_random=3, random_seed=2, target_transform=transform
+        )
 
     a = make()
     at = AskTell(a)
@@ -299,11 +322,26 @@ def test_state_round_trip():
         ({"num_init_random": -1}, r"`num_init_random` must be an int >= 0, but got"),
         ({"max_size_data_for_model": 1}, r"`max_size_data_for_model` must be an int >= 2"),
         ({"mode": ["min", "up"]}, r"`mode`"),
+        (
+            {"target_transform": "cube"},
+            r"`target_transform` must be one of \['standardize', 'log', 'boxcox', "
+            r"'yeo-johnson', 'copula'\], but got target_transform='cube'",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EHVI(SPACE, metric=["f", "g"], **kwargs)
+
+
+def test_a_log_transform_needs_positive_objectives():
+    searcher = EHVISearcher(SPACE, metric=["f", "g"], target_transform="log")
+    with pytest.raises(
+        ValueError,
+        match=r"target_transform='log' needs metric 'g' > 0, but got -1.0; use "
+        r"target_transform='yeo-johnson' or 'copula' for values of any sign",
+    ):
+        searcher.observe({"x": 0.5}, {"f": 1.0, "g": -1.0})
 
 
 def test_a_missing_objective_is_named():

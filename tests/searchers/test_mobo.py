@@ -121,14 +121,20 @@ def test_linear_scalarization_is_bayesopt_on_the_weighted_sum():
     assert a == b
 
 
-def test_state_round_trip():
-    a = MORandomScalarizationBayesOpt(SPACE, metric=["f", "g"], num_init_random=3, random_seed=2)
+@pytest.mark.parametrize("transform", ["standardize", "yeo-johnson"])
+def test_state_round_trip(transform):
+    def make():
+        return MORandomScalarizationBayesOpt(
+            SPACE, metric=["f", "g"], num_init_random=3, random_seed=2, target_transform=transform
+        )
+
+    a = make()
     at = AskTell(a)
     for _ in range(6):
         trial = at.ask()
         at.tell(trial, trade_off(trial.config["x"]))
     state = json.loads(json.dumps(a.state_dict()))
-    b = MORandomScalarizationBayesOpt(SPACE, metric=["f", "g"], num_init_random=3, random_seed=2)
+    b = make()
     b.load_state_dict(state)
     assert [a.suggest(i).config for i in range(3)] == [b.suggest(i).config for i in range(3)]
 
@@ -144,6 +150,20 @@ def test_state_round_trip():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MORandomScalarizationBayesOpt(SPACE, metric=["f", "g"], **kwargs)
+
+
+def test_fixed_weights_weigh_the_values_so_they_take_no_transform():
+    with pytest.raises(
+        ValueError,
+        match=r"`scalarization_weights` weigh the metrics' values, so they need "
+        r"target_transform='standardize', but got target_transform='yeo-johnson'",
+    ):
+        RandomScalarizationGPSearcher(
+            SPACE,
+            metric=["f", "g"],
+            scalarization_weights=[1.0, 2.0],
+            target_transform="yeo-johnson",
+        )
 
 
 def test_a_missing_objective_is_named():

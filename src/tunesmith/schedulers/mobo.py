@@ -50,6 +50,7 @@ class MORandomScalarizationBayesOpt(FIFOScheduler):
         max_size_data_for_model: int | None = 1000,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         estimators: Mapping[str, Any] | None = None,
+        target_transform: str = "standardize",
     ):
         searcher = RandomScalarizationGPSearcher(
             config_space,
@@ -62,6 +63,7 @@ class MORandomScalarizationBayesOpt(FIFOScheduler):
             max_size_data_for_model=max_size_data_for_model,
             restrict_configurations=restrict_configurations,
             estimators=estimators,
+            target_transform=target_transform,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 
@@ -92,6 +94,7 @@ class EHVI(FIFOScheduler):
         num_init_random: int = 5,
         max_size_data_for_model: int | None = 1000,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
+        target_transform: str = "standardize",
     ):
         searcher = EHVISearcher(
             config_space,
@@ -102,6 +105,7 @@ class EHVI(FIFOScheduler):
             num_init_random=num_init_random,
             max_size_data_for_model=max_size_data_for_model,
             restrict_configurations=restrict_configurations,
+            target_transform=target_transform,
         )
         super().__init__(config_space, searcher=searcher, metric=metric, mode=mode)
 

@@ -460,11 +460,7 @@ class GPSearcher(Searcher):
         grown = grown or m >= math.ceil(self._fit_n * (1.0 + self.refit_growth))
         if tag != self._tag or (m > self._fit_n and grown):
             self._rows = self._select_rows(eligible)
-            if self.target_transform in ("boxcox", "yeo-johnson"):
-                # fitted along with the GP (a fit costs tens of ms at 100 results); in between,
-                # the targets keep the transform the hyperparameters were fitted to
-                metric = np.array([self._values[i][0] for i in self._rows], dtype=float)
-                self._power = fit_power(metric, self.target_transform)
+            self._fit_transform()
             X = self._inputs(self._rows)
             for k, gp in enumerate(self._gps):
                 starts = [gp.layout.default()] if self._fit_n > 0 and m <= self.refit_until else []
@@ -491,6 +487,14 @@ class GPSearcher(Searcher):
         self._y = [self._targets(k) for k in range(len(self._gps))]
         for gp, (y, _, _) in zip(self._gps, self._y, strict=True):
             gp.set_targets(y)
+
+    def _fit_transform(self) -> None:
+        """Fit a power transform's parameter to the model's rows: along with the GP (a fit
+        costs tens of ms at 100 results); in between, the targets keep the transform the
+        hyperparameters were fitted to."""
+        if self.target_transform in ("boxcox", "yeo-johnson"):
+            metric = np.array([self._values[i][0] for i in self._rows], dtype=float)
+            self._power = fit_power(metric, self.target_transform)
 
     def _select_rows(self, eligible: list[int]) -> list[int]:
         cap = self.max_size_data_for_model

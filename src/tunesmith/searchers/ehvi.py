@@ -61,7 +61,6 @@ from tunesmith.multiobjective.hypervolume import _staircase_2d
 from tunesmith.multiobjective.sorting import epsilon_net_order, pareto_front_mask
 from tunesmith.searchers.acquisition import log_expected_improvement
 from tunesmith.searchers.mobo import RandomScalarizationGPSearcher
-from tunesmith.trial import as_list
 
 __all__ = [
     "EHVISearcher",
@@ -336,6 +335,7 @@ class EHVISearcher(RandomScalarizationGPSearcher):
         num_local_starts: int = 5,
         restrict_configurations: Sequence[Mapping[str, Any]] | None = None,
         blas_threads: int | None = 1,
+        target_transform: str = "standardize",
     ):
         super().__init__(
             config_space,
@@ -350,15 +350,17 @@ class EHVISearcher(RandomScalarizationGPSearcher):
             num_local_starts=num_local_starts,
             restrict_configurations=restrict_configurations,
             blas_threads=blas_threads,
+            target_transform=target_transform,
         )
 
     def _observed_points(self) -> np.ndarray:
-        """Every observation's objectives, minimized, in the GPs' standardized units."""
-        signs = np.array([-1.0 if m == "max" else 1.0 for m in as_list(self.mode)])
-        values = np.array(self._values, dtype=float).reshape(-1, len(signs)) * signs
+        """Every observation's objectives, minimized, in the GPs' units (transformed as
+        ``target_transform`` says, and standardized)."""
+        eligible = self._eligible()
+        columns = [self._objective_values(k, eligible) for k in range(len(self._gps))]
         shift = np.array([shift for _, shift, _ in self._y])
         scale = np.array([scale for _, _, scale in self._y])
-        return (values[self._eligible()] - shift) / scale
+        return (np.column_stack(columns).reshape(len(eligible), -1) - shift) / scale
 
     def _scorer(self) -> Any:
         observed = self._observed_points()

@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 
 from tunesmith.searchers.acquisition import lower_confidence_bound
-from tunesmith.searchers.bayesopt import GPSearcher
+from tunesmith.searchers.bayesopt import (
+    _POSITIVE_TRANSFORMS,
+    GPSearcher,
+    fit_power,
+    transform_targets,
+)
 from tunesmith.trial import as_list, metric_value
 
 __all__ = ["RandomScalarizationGPSearcher"]
@@ -145,9 +150,15 @@ class RandomScalarizationGPSearcher(GPSearcher):
         blas_threads: int | None = 1,
         estimators: Mapping[str, Any] | None = None,
         scalarization_weights: Sequence[float] | None = None,
+        target_transform: str = "standardize",
     ):
         self.estimators = _check_estimators(estimators)
         self.scalarization_weights = _check_weights(scalarization_weights)
+        if self.scalarization_weights is not None and target_transform != "standardize":
+            raise ValueError(
+                "`scalarization_weights` weigh the metrics' values, so they need "
+                f"target_transform='standardize', but got target_transform={target_transform!r}"
+            )
         super().__init__(
             config_space,
             metric=metric,  # type: ignore[arg-type]
@@ -163,6 +174,7 @@ class RandomScalarizationGPSearcher(GPSearcher):
             num_local_starts=num_local_starts,
             restrict_configurations=restrict_configurations,
             blas_threads=blas_threads,
+            target_transform=target_transform,
         )
         self._setup_outputs()
 
@@ -204,6 +216,14 @@ class RandomScalarizationGPSearcher(GPSearcher):
             )
         reported = dict(metrics)
         values = [metric_value(reported, m) for m in as_list(self.metric)]
+        if self.target_transform in _POSITIVE_TRANSFORMS:
+            for name, value in zip(as_list(self.metric), values, strict=True):
+                if not value > 0:
+                    raise ValueError(
+                        f"target_transform={self.target_transform!r} needs metric {name!r} "
+                        f"> 0, but got {value!r}; use target_transform='yeo-johnson' or "
+                        "'copula' for values of any sign"
+                    )
         self._drop_pending(config, resource)
         i = self._index.get(self._row_key(config, resource))
         if i is None:
@@ -211,11 +231,28 @@ class RandomScalarizationGPSearcher(GPSearcher):
         elif resource is None or self._resources[i] is None or resource >= self._resources[i]:
             self._values[i], self._resources[i] = values, resource
 
-    def _targets(self, k: int, rows: list[int] | None = None) -> tuple[np.ndarray, float, float]:
-        rows = self._rows if rows is None else rows
+    def _fit_transform(self) -> None:
+        """A power transform's parameter per objective, fitted to the model's rows."""
+        if self.target_transform in ("boxcox", "yeo-johnson"):
+            self._power = [
+                fit_power(
+                    np.array([self._values[i][k] for i in self._rows], dtype=float),
+                    self.target_transform,
+                )
+                for k in range(len(self._gps))
+            ]
+
+    def _objective_values(self, k: int, rows: Sequence[int]) -> np.ndarray:
+        """Objective ``k`` of the observations ``rows``, transformed (``target_transform``)
+        and minimized (``"max"`` ones negated after the transform), not standardized."""
         v = np.array([self._values[i][k] for i in rows], dtype=float)
-        if as_list(self.mode)[k] == "max":
-            v = -v
+        if self.target_transform != "standardize" and len(v):
+            power = self._power[k] if isinstance(self._power, list) else None
+            v = transform_targets(v, self.target_transform, power)
+        return -v if as_list(self.mode)[k] == "max" else v
+
+    def _targets(self, k: int, rows: list[int] | None = None) -> tuple[np.ndarray, float, float]:
+        v = self._objective_values(k, self._rows if rows is None else rows)
         shift = float(v.mean())
         scale = float(v.std())
         if not scale > 1e-12:
