@@ -497,3 +497,48 @@ def test_a_multi_objective_study_resumes_after_crashes_to_the_same_decisions():
             verbose=0,
             name="mo-reference",
         ).run()
+
+
+@pytest.mark.parametrize("scheduler_name", ["EHVI", "MORandomScalarizationBayesOpt"])
+def test_a_multi_objective_gp_study_stored_before_target_transform_resumes_as_it_ran(
+    tmp_path, scheduler_name
+):
+    import tunesmith
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    space = {"x": uniform(0, 1), "y": uniform(0, 1)}
+
+    def trial(config, start):  # f spans orders of magnitude: the transform matters
+        yield {"f": 10.0 ** (-4 * config["x"]) + config["y"], "g": 1.0 - config["x"]}
+
+    def run(n, **kwargs):
+        scheduler = getattr(tunesmith, scheduler_name)(
+            space, metric=["f", "g"], num_init_random=3, random_seed=0, **kwargs
+        )
+        return Tuner(
+            InlineBackend(trial),
+            scheduler,
+            StoppingCriterion(max_num_trials_started=n),
+            verbose=0,
+            name="old-mo",
+            storage=url,
+            run_dir=tmp_path / "run",
+        ).run()
+
+    first = run(8, target_transform="standardize")
+    with Store(url) as store, separate_transaction(store, write=True) as conn:
+        spec = json.loads(conn.scalar("SELECT scheduler_spec FROM tunesmith_studies"))
+        del spec["kwargs"]["target_transform"]  # as an older version stored it
+        conn.execute(
+            "UPDATE tunesmith_studies SET scheduler_spec = :spec", {"spec": json.dumps(spec)}
+        )
+    # today's default transforms: the replay differs, and the error says what to pass
+    with pytest.raises(
+        ReplayError,
+        match=r"before target_transform existed, and ran as target_transform='standardize' "
+        r"does now: pass target_transform='standardize' to the scheduler",
+    ):
+        run(10)
+    again = run(12, target_transform="standardize")
+    assert [again.trials[i].config for i in range(8)] == [first.trials[i].config for i in range(8)]
+    assert len(again.trials) == 12

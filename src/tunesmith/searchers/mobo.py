@@ -121,8 +121,8 @@ class RandomScalarizationGPSearcher(GPSearcher):
     :class:`~tunesmith.searchers.SKLearnSurrogateSearcher` takes (``predict(X,
     return_std=True)``, e.g. ``BayesianRidge``, ``GaussianProcessRegressor``, or an averaging
     ensemble such as ``RandomForestRegressor``; ``pip install "tunesmith[sklearn]"``), fitted
-    to the same inputs and standardized values as the GP it replaces; the other metrics keep
-    their GP.
+    to the same inputs and (transformed, standardized) values as the GP it replaces; the
+    other metrics keep their GP.
 
     ``scalarization_weights``: one weight ``>= 0`` per metric (not all 0) on the metrics'
     values (``"max"`` ones negated), used at every suggestion instead of weights drawn from
