@@ -281,6 +281,13 @@ def test_transformed_objectives_are_the_units_of_the_gps_and_of_the_front():
     searcher._update_model()
     assert len(searcher._power) == 2
     np.testing.assert_allclose(searcher._observed_points()[:, 0], searcher._y[0][0])
+    # an objective the fit finds no power for (equal values) stays as it is, on any rows
+    searcher = EHVISearcher(SPACE, metric=["f", "g"], target_transform="yeo-johnson")
+    for x in xs:
+        searcher.observe({"x": x}, {"f": x, "g": 2.0})
+    searcher._update_model()
+    assert searcher._power[1] is None
+    np.testing.assert_allclose(searcher._objective_values(1, [0, 1]), [2.0, 2.0])
 
 
 def test_restricted_to_a_table_it_ranks_every_config():

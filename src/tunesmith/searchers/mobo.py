@@ -34,6 +34,8 @@ from tunesmith.trial import as_list, metric_value
 
 __all__ = ["RandomScalarizationGPSearcher"]
 
+_POWER_TRANSFORMS = ("boxcox", "yeo-johnson")
+
 
 class _ScalarizedLCB:
     """The score of candidates: minus the weighted sum of the objectives' lower confidence
@@ -246,9 +248,11 @@ class RandomScalarizationGPSearcher(GPSearcher):
         """Objective ``k`` of the observations ``rows``, transformed (``target_transform``)
         and minimized (``"max"`` ones negated after the transform), not standardized."""
         v = np.array([self._values[i][k] for i in rows], dtype=float)
-        if self.target_transform != "standardize" and len(v):
-            power = self._power[k] if isinstance(self._power, list) else None
-            v = transform_targets(v, self.target_transform, power)
+        fitted = isinstance(self._power, list)
+        if fitted and self._power[k] is None and self.target_transform in _POWER_TRANSFORMS:
+            pass  # the fit found no power (too few or equal values): none, on every row set
+        elif self.target_transform != "standardize" and len(v):
+            v = transform_targets(v, self.target_transform, self._power[k] if fitted else None)
         return -v if as_list(self.mode)[k] == "max" else v
 
     def _targets(self, k: int, rows: list[int] | None = None) -> tuple[np.ndarray, float, float]:
