@@ -281,6 +281,27 @@ def test_transformed_objectives_are_the_units_of_the_gps_and_of_the_front():
     searcher._update_model()
     assert len(searcher._power) == 2
     np.testing.assert_allclose(searcher._observed_points()[:, 0], searcher._y[0][0])
+    # a copula on a capped model: the front is ranked among the model's rows, as the targets
+    from scipy import stats
+
+    searcher = EHVISearcher(
+        SPACE, metric=["f", "g"], target_transform="copula", max_size_data_for_model=4
+    )
+    for x in np.random.default_rng(0).random(9).tolist():
+        searcher.observe({"x": x}, {"f": 10.0 ** (-3 * x), "g": 1.0 - x})
+    searcher._update_model()
+    rows = searcher._rows
+    assert len(rows) == 4
+    points = searcher._observed_points()  # all 9 observations
+    at = [searcher._eligible().index(i) for i in rows]
+    for k in range(2):
+        np.testing.assert_allclose(points[at, k], searcher._y[k][0])
+        raw = [searcher._values[i][k] for i in rows]
+        np.testing.assert_allclose(
+            searcher._objective_values(k, rows), stats.norm.ppf(stats.rankdata(raw) / 5)
+        )
+        order = np.argsort([v[k] for v in searcher._values])  # the others rank between them
+        assert np.all(np.diff(points[order, k]) >= 0)
     # an objective the fit finds no power for (equal values) stays as it is, on any rows
     searcher = EHVISearcher(SPACE, metric=["f", "g"], target_transform="yeo-johnson")
     for x in xs:
@@ -346,7 +367,7 @@ def test_a_log_transform_needs_positive_objectives():
     with pytest.raises(
         ValueError,
         match=r"target_transform='log' needs metric 'g' > 0, but got -1.0; use "
-        r"target_transform='yeo-johnson' or 'copula' for values of any sign",
+        r"target_transform='yeo-johnson' or 'copula' for any sign",
     ):
         searcher.observe({"x": 0.5}, {"f": 1.0, "g": -1.0})
 

@@ -224,7 +224,7 @@ class RandomScalarizationGPSearcher(GPSearcher):
                     raise ValueError(
                         f"target_transform={self.target_transform!r} needs metric {name!r} "
                         f"> 0, but got {value!r}; use target_transform='yeo-johnson' or "
-                        "'copula' for values of any sign"
+                        "'copula' for any sign"
                     )
         self._drop_pending(config, resource)
         i = self._index.get(self._row_key(config, resource))
@@ -249,11 +249,25 @@ class RandomScalarizationGPSearcher(GPSearcher):
         and minimized (``"max"`` ones negated after the transform), not standardized."""
         v = np.array([self._values[i][k] for i in rows], dtype=float)
         fitted = isinstance(self._power, list)
-        if fitted and self._power[k] is None and self.target_transform in _POWER_TRANSFORMS:
+        if self.target_transform == "copula" and len(v):
+            v = self._copula(k, v)
+        elif fitted and self._power[k] is None and self.target_transform in _POWER_TRANSFORMS:
             pass  # the fit found no power (too few or equal values): none, on every row set
         elif self.target_transform != "standardize" and len(v):
             v = transform_targets(v, self.target_transform, self._power[k] if fitted else None)
         return -v if as_list(self.mode)[k] == "max" else v
+
+    def _copula(self, k: int, v: np.ndarray) -> np.ndarray:
+        """``Phi^-1(rank / (n + 1))`` of ``v`` among objective ``k``'s values on the model's
+        rows (ties at their mean rank, as ``transform_targets``; any other rows, EHVI's front
+        when the model's data is capped, in the same units), or among ``v`` before a fit."""
+        from scipy import stats
+
+        rows = self._rows
+        reference = np.sort([self._values[i][k] for i in rows]) if rows else np.sort(v)
+        below = np.searchsorted(reference, v, side="left")
+        upto = np.searchsorted(reference, v, side="right")
+        return stats.norm.ppf((below + upto + 1) / 2 / (len(reference) + 1))
 
     def _targets(self, k: int, rows: list[int] | None = None) -> tuple[np.ndarray, float, float]:
         v = self._objective_values(k, self._rows if rows is None else rows)
