@@ -1,5 +1,4 @@
 import doctest
-import json
 
 import numpy as np
 import pytest
@@ -324,24 +323,6 @@ def test_restricted_to_a_table_it_ranks_every_config():
         at.tell(trial, trade_off(trial.config["x"]))
     assert sorted(seen) == sorted(c["x"] for c in table)
     assert at.ask() is None
-
-
-@pytest.mark.parametrize("transform", ["standardize", "yeo-johnson"])
-def test_state_round_trip(transform):
-    def make():
-        return EHVI(
-            SPACE, metric=["f", "g"], num_init_random=3, random_seed=2, target_transform=transform
-        )
-
-    a = make()
-    at = AskTell(a)
-    for _ in range(6):
-        trial = at.ask()
-        at.tell(trial, trade_off(trial.config["x"]))
-    state = json.loads(json.dumps(a.state_dict()))
-    b = make()
-    b.load_state_dict(state)
-    assert [a.suggest(i).config for i in range(3)] == [b.suggest(i).config for i in range(3)]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import tunesmith
 import tunesmith.schedulers.mobo as mobo_module
 from tunesmith import AskTell, uniform
 from tunesmith.schedulers import (
+    EHVI,
     BayesianOptimization,
     FIFOScheduler,
     MOLinearScalarizationBayesOpt,
@@ -122,9 +123,10 @@ def test_linear_scalarization_is_bayesopt_on_the_weighted_sum():
 
 
 @pytest.mark.parametrize("transform", ["standardize", "yeo-johnson"])
-def test_state_round_trip(transform):
+@pytest.mark.parametrize("cls", [MORandomScalarizationBayesOpt, EHVI])
+def test_state_round_trip(cls, transform):
     def make():
-        return MORandomScalarizationBayesOpt(
+        return cls(
             SPACE, metric=["f", "g"], num_init_random=3, random_seed=2, target_transform=transform
         )
 
