@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.runstate import RunState, user_metrics
-from tunesmith.spec import changed_since, diff_specs, stored_arguments
+from tunesmith.spec import changed_since, diff_specs, stored_arguments, without_seeds
 from tunesmith.store.home import home_directory
 
 logger = logging.getLogger("tunesmith")
@@ -84,14 +84,10 @@ class ReplayError(RuntimeError):
     """Replaying the journal gave other scheduler answers than the original run."""
 
 
-def _without_seeds(diffs: Iterable[str]) -> list[str]:
-    return [d for d in diffs if "random_seed" not in d.split(":")[0]]
-
-
 def mismatches(study: Study, scheduler_spec: dict[str, Any], metric: Any, mode: Any) -> list[str]:
     """What differs between the stored study and the scheduler of this run (seeds aside: the
     stored scheduler state carries them)."""
-    out = _without_seeds(diff_specs(study.scheduler_spec, scheduler_spec))
+    out = without_seeds(diff_specs(study.scheduler_spec, scheduler_spec))
     if study.metric != metric:
         out.append(f"metric: was {study.metric!r}, now {metric!r}")
     if study.mode != mode:

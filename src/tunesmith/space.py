@@ -275,10 +275,8 @@ def complete_config(
         raise ValueError(
             f"invalid {what}: unknown keys {unknown}; the config space has {sorted(config_space)}"
         )
-    config = dict(partial)
-    for name, domain in config_space.items():  # (the default of the missing keys only)
-        if name not in config:
-            config[name] = domain.default() if isinstance(domain, Domain) else domain
+    missing = {k: v for k, v in config_space.items() if k not in partial}
+    config = {**default_config(missing), **partial}  # (defaults of the missing keys only)
     return validate_config(config_space, config, what=what)
 
 

@@ -22,7 +22,7 @@ import importlib
 import inspect
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from tunesmith.domains import Domain
@@ -354,13 +354,18 @@ def stored_arguments(old: Any, new: Any) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
     for key, value in old_kwargs.items():
-        differences = _diff(value, new_kwargs[key], str(key))
-        if not [d for d in differences if "random_seed" not in d.split(":")[0]]:
+        if not without_seeds(_diff(value, new_kwargs[key], str(key))):
             continue  # (seeds aside, nested ones too, as the mismatch check does)
         if not (_plain(value) and _plain(new_kwargs[key])):
             return None
         out[key] = value
     return out or None
+
+
+def without_seeds(diffs: Iterable[str]) -> list[str]:
+    """The differences of :func:`diff_specs` but those of a ``random_seed`` (nested ones
+    too): a stored scheduler state carries its seeds."""
+    return [d for d in diffs if "random_seed" not in d.split(":")[0]]
 
 
 def _plain(value: Any) -> bool:

@@ -69,7 +69,7 @@ def _positive(
     if isinstance(value, bool) or not ok or not math.isfinite(value) or value <= 0:
         kind = "a positive int" if integer else "a positive finite number"
         other = " or None" if allow_none else f" or {word!r}" if word is not None else ""
-        raise ValueError(f"`{name}` must be {kind}{other}, but got " f"{name}={value!r}")
+        raise ValueError(f"`{name}` must be {kind}{other}, but got {name}={value!r}")
     return value
 
 

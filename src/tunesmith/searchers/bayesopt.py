@@ -42,6 +42,8 @@ ACQUISITIONS = ("ei", "lcb")
 TARGET_TRANSFORMS = ("standardize", "log", "boxcox", "yeo-johnson", "copula")
 #: transforms defined for metric values > 0 only
 _POSITIVE_TRANSFORMS = ("log", "boxcox")
+#: the transforms with a parameter fitted to the values (:func:`fit_power`)
+POWER_TRANSFORMS = ("boxcox", "yeo-johnson")
 #: largest finite space whose configs are all scored instead of random candidates
 _ENUMERATE_LIMIT = 5000
 #: largest finite space whose unseen configs are listed when random draws keep hitting seen ones
@@ -82,6 +84,14 @@ def fit_power(values: np.ndarray, kind: str) -> float | None:
     return float(lmbda)
 
 
+def not_positive_error(transform: str, metric: Any, value: Any) -> ValueError:
+    """The error for a value ``<= 0`` of ``metric`` under a transform that needs ``> 0``."""
+    return ValueError(
+        f"target_transform={transform!r} needs metric {metric!r} > 0, but got {value!r}; use "
+        "target_transform='yeo-johnson' or 'copula' for any sign"
+    )
+
+
 def transform_targets(values: np.ndarray, kind: str, power: float | None = None) -> np.ndarray:
     """``values`` under the target transform ``kind`` (one of :data:`TARGET_TRANSFORMS`), an
     increasing function of them; standardizing comes after. ``power``: the parameter of a power
@@ -91,7 +101,7 @@ def transform_targets(values: np.ndarray, kind: str, power: float | None = None)
         return np.log(values)
     if kind == "copula":
         return stats.norm.ppf(stats.rankdata(values) / (len(values) + 1))
-    if kind in ("boxcox", "yeo-johnson"):
+    if kind in POWER_TRANSFORMS:
         if power is None:
             power = fit_power(values, kind)
         if power is not None:
@@ -246,11 +256,7 @@ class GPSearcher(Searcher):
             )
         values = [metric_value(dict(metrics), self.metric)]
         if self.target_transform in _POSITIVE_TRANSFORMS and values[0] <= 0:
-            raise ValueError(
-                f"target_transform={self.target_transform!r} needs metric {self.metric!r} > 0, "
-                f"but got {values[0]!r}; use target_transform='yeo-johnson' or 'copula' for "
-                "any sign"
-            )
+            raise not_positive_error(self.target_transform, self.metric, values[0])
         if self.constraint_attr:
             values.append(metric_value(dict(metrics), self.constraint_attr))
         if self.cost_attr:
@@ -492,7 +498,7 @@ class GPSearcher(Searcher):
         """Fit a power transform's parameter to the model's rows: along with the GP (a fit
         costs tens of ms at 100 results); in between, the targets keep the transform the
         hyperparameters were fitted to."""
-        if self.target_transform in ("boxcox", "yeo-johnson"):
+        if self.target_transform in POWER_TRANSFORMS:
             metric = np.array([self._values[i][0] for i in self._rows], dtype=float)
             self._power = fit_power(metric, self.target_transform)
 

@@ -360,7 +360,7 @@ class EHVISearcher(RandomScalarizationGPSearcher):
         columns = [self._objective_values(k, eligible) for k in range(len(self._gps))]
         shift = np.array([shift for _, shift, _ in self._y])
         scale = np.array([scale for _, _, scale in self._y])
-        return (np.column_stack(columns).reshape(len(eligible), -1) - shift) / scale
+        return (np.column_stack(columns) - shift) / scale
 
     def _scorer(self) -> Any:
         observed = self._observed_points()

@@ -26,15 +26,15 @@ import numpy as np
 from tunesmith.searchers.acquisition import lower_confidence_bound
 from tunesmith.searchers.bayesopt import (
     _POSITIVE_TRANSFORMS,
+    POWER_TRANSFORMS,
     GPSearcher,
     fit_power,
+    not_positive_error,
     transform_targets,
 )
 from tunesmith.trial import as_list, metric_value
 
 __all__ = ["RandomScalarizationGPSearcher"]
-
-_POWER_TRANSFORMS = ("boxcox", "yeo-johnson")
 
 
 class _ScalarizedLCB:
@@ -221,11 +221,7 @@ class RandomScalarizationGPSearcher(GPSearcher):
         if self.target_transform in _POSITIVE_TRANSFORMS:
             for name, value in zip(as_list(self.metric), values, strict=True):
                 if not value > 0:
-                    raise ValueError(
-                        f"target_transform={self.target_transform!r} needs metric {name!r} "
-                        f"> 0, but got {value!r}; use target_transform='yeo-johnson' or "
-                        "'copula' for any sign"
-                    )
+                    raise not_positive_error(self.target_transform, name, value)
         self._drop_pending(config, resource)
         i = self._index.get(self._row_key(config, resource))
         if i is None:
@@ -235,7 +231,7 @@ class RandomScalarizationGPSearcher(GPSearcher):
 
     def _fit_transform(self) -> None:
         """A power transform's parameter per objective, fitted to the model's rows."""
-        if self.target_transform in ("boxcox", "yeo-johnson"):
+        if self.target_transform in POWER_TRANSFORMS:
             self._power = [
                 fit_power(
                     np.array([self._values[i][k] for i in self._rows], dtype=float),
@@ -248,13 +244,14 @@ class RandomScalarizationGPSearcher(GPSearcher):
         """Objective ``k`` of the observations ``rows``, transformed (``target_transform``)
         and minimized (``"max"`` ones negated after the transform), not standardized."""
         v = np.array([self._values[i][k] for i in rows], dtype=float)
-        fitted = isinstance(self._power, list)
-        if self.target_transform == "copula" and len(v):
+        kind = self.target_transform
+        if kind == "copula" and len(v):
             v = self._copula(k, v)
-        elif fitted and self._power[k] is None and self.target_transform in _POWER_TRANSFORMS:
-            pass  # the fit found no power (too few or equal values): none, on every row set
-        elif self.target_transform != "standardize" and len(v):
-            v = transform_targets(v, self.target_transform, self._power[k] if fitted else None)
+        elif kind in POWER_TRANSFORMS and isinstance(self._power, list):
+            if self._power[k] is not None:  # (else the fit found none: none on any rows)
+                v = transform_targets(v, kind, self._power[k])
+        elif kind != "standardize" and len(v):
+            v = transform_targets(v, kind)  # (before the first fit, fitted to v)
         return -v if as_list(self.mode)[k] == "max" else v
 
     def _copula(self, k: int, v: np.ndarray) -> np.ndarray:
